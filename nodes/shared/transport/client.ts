@@ -1,0 +1,351 @@
+import { createHash, randomUUID } from 'crypto';
+
+import { FaultCode, QboError, faultFromResponse, networkErrorCode } from './errors';
+import { DEFAULT_RETRY_POLICY, withRetry, type Clock, type RetryPolicy } from './retry';
+import { MAX_PAGE_SIZE, countQuery, selectQuery, type QuerySpec } from './query';
+
+export type QboRecord = Record<string, unknown> & { Id?: string; SyncToken?: string };
+
+export interface HttpRequest {
+	method: 'GET' | 'POST';
+	url: string;
+	qs: Record<string, string | number>;
+	body?: unknown;
+	timeoutMs: number;
+}
+
+export interface HttpResponse {
+	statusCode: number;
+	headers: Record<string, string | string[] | undefined>;
+	body: unknown;
+}
+
+/** Sends one HTTP request. Resolves for every status; rejects only for network-level failures. */
+export type Send = (request: HttpRequest) => Promise<HttpResponse>;
+
+export interface QboClientConfig {
+	baseUrl: string;
+	realmId: string;
+	minorVersion?: number;
+	timeoutMs?: number;
+	retry?: RetryPolicy;
+}
+
+export const MINOR_VERSION = 75;
+export const BATCH_LIMIT = 30;
+
+export interface BatchOperation {
+	entity: string;
+	operation: 'create' | 'update' | 'delete' | 'void' | 'query';
+	/** The entity body, or the query text for `query`. */
+	payload: QboRecord | string;
+}
+
+export type BatchResult =
+	| { ok: true; record?: QboRecord; records?: QboRecord[] }
+	| { ok: false; error: QboError };
+
+export interface CdcChange extends QboRecord {
+	status?: string;
+}
+
+export interface ClientStats {
+	/** HTTP requests sent, retries included. */
+	requests: number;
+	retries: number;
+}
+
+/** A QuickBooks requestid (≤ 50 chars): stable for a caller key, so a replay cannot write twice. */
+export function requestIdFor(scope: string, idempotencyKey?: string): string {
+	if (!idempotencyKey) return randomUUID();
+	const digest = createHash('sha256').update(`${scope}\u0000${idempotencyKey}`).digest('hex');
+	return `qbs-${digest.slice(0, 40)}`;
+}
+
+function entityPath(entity: string): string {
+	return entity.toLowerCase();
+}
+
+function unwrap(body: unknown, entity: string): QboRecord {
+	const record = (body as Record<string, unknown> | undefined)?.[entity];
+	if (!record || typeof record !== 'object') {
+		throw new QboError(`QuickBooks answered without a ${entity}`, { kind: 'fault' });
+	}
+	return record as QboRecord;
+}
+
+/**
+ * Every QuickBooks call of both nodes goes through this client: URL building, minorversion,
+ * requestid on writes, retries with backoff, fault parsing, paging, CDC, batch and SyncToken
+ * handling. It knows nothing of n8n: `send` is n8n's authenticated request in production and
+ * a plain HTTP call in tests.
+ */
+export class QboClient {
+	readonly stats: ClientStats = { requests: 0, retries: 0 };
+	private readonly companyUrl: string;
+	private readonly minorVersion: number;
+	private readonly timeoutMs: number;
+	private readonly retry: RetryPolicy;
+
+	constructor(
+		config: QboClientConfig,
+		private readonly send: Send,
+		private readonly clock: Clock,
+	) {
+		this.companyUrl = `${config.baseUrl.replace(/\/+$/, '')}/v3/company/${encodeURIComponent(config.realmId)}`;
+		this.minorVersion = config.minorVersion ?? MINOR_VERSION;
+		this.timeoutMs = config.timeoutMs ?? 125_000;
+		this.retry = config.retry ?? DEFAULT_RETRY_POLICY;
+	}
+
+	/** One API call with retries. `requestId` must stay the same across retries of a write. */
+	async call(
+		method: 'GET' | 'POST',
+		path: string,
+		options: { qs?: Record<string, string | number>; body?: unknown; requestId?: string } = {},
+	): Promise<Record<string, unknown>> {
+		const qs: Record<string, string | number> = { minorversion: this.minorVersion, ...options.qs };
+		if (options.requestId) qs.requestid = options.requestId;
+		const request: HttpRequest = {
+			method,
+			url: `${this.companyUrl}/${path}`,
+			qs,
+			body: options.body,
+			timeoutMs: this.timeoutMs,
+		};
+		return await withRetry(
+			async (attempt) => {
+				if (attempt > 1) this.stats.retries++;
+				this.stats.requests++;
+				let response: HttpResponse;
+				try {
+					response = await this.send(request);
+				} catch (error) {
+					if (error instanceof QboError) throw error;
+					const code = networkErrorCode(error);
+					if (code) {
+						throw new QboError(`Could not reach QuickBooks (${code})`, {
+							kind: 'network',
+							cause: error,
+						});
+					}
+					throw error;
+				}
+				const body = parseBody(response.body);
+				const faulty =
+					response.statusCode >= 400 ||
+					(body && typeof body === 'object' && ('Fault' in body || 'fault' in body) && !('BatchItemResponse' in body));
+				if (faulty) {
+					throw faultFromResponse(response.statusCode, response.headers, body, this.clock.now());
+				}
+				return (body ?? {}) as Record<string, unknown>;
+			},
+			this.clock,
+			this.retry,
+		);
+	}
+
+	async read(entity: string, id: string): Promise<QboRecord> {
+		const body = await this.call('GET', `${entityPath(entity)}/${encodeURIComponent(id)}`);
+		return unwrap(body, entity);
+	}
+
+	async companyInfo(realmId: string): Promise<QboRecord> {
+		return unwrap(await this.call('GET', `companyinfo/${encodeURIComponent(realmId)}`), 'CompanyInfo');
+	}
+
+	async create(entity: string, record: QboRecord, idempotencyKey?: string): Promise<QboRecord> {
+		const body = await this.call('POST', entityPath(entity), {
+			body: record,
+			requestId: requestIdFor(`create:${entity}`, idempotencyKey),
+		});
+		return unwrap(body, entity);
+	}
+
+	/** Sparse update: `changes` must carry Id and the current SyncToken. */
+	async update(entity: string, changes: QboRecord, idempotencyKey?: string): Promise<QboRecord> {
+		const body = await this.call('POST', entityPath(entity), {
+			body: { ...changes, sparse: true },
+			requestId: requestIdFor(`update:${entity}:${changes.Id}:${changes.SyncToken}`, idempotencyKey),
+		});
+		return unwrap(body, entity);
+	}
+
+	/**
+	 * Read-modify-write. `mutate` gets the current record and returns the sparse changes (without
+	 * Id/SyncToken), or null when nothing needs writing. A stale SyncToken (5010) leads to one
+	 * fresh read and one more try.
+	 */
+	async modify(
+		entity: string,
+		id: string,
+		mutate: (current: QboRecord) => QboRecord | null,
+		current?: QboRecord,
+	): Promise<{ record: QboRecord; changed: boolean }> {
+		for (let attempt = 1; ; attempt++) {
+			const latest = current ?? (await this.read(entity, id));
+			current = undefined;
+			const changes = mutate(latest);
+			if (!changes) return { record: latest, changed: false };
+			try {
+				const record = await this.update(entity, { ...changes, Id: id, SyncToken: latest.SyncToken });
+				return { record, changed: true };
+			} catch (error) {
+				if (attempt >= 2 || !(error instanceof QboError) || !error.hasCode(FaultCode.StaleObject)) {
+					throw error;
+				}
+			}
+		}
+	}
+
+	/** Invoices use `?operation=void`; sales receipts and payments use an update with include=void. */
+	async void(entity: string, record: QboRecord): Promise<QboRecord> {
+		const isInvoice = entity === 'Invoice';
+		const body = await this.call('POST', entityPath(entity), {
+			qs: isInvoice ? { operation: 'void' } : { operation: 'update', include: 'void' },
+			body: isInvoice
+				? { Id: record.Id, SyncToken: record.SyncToken }
+				: { Id: record.Id, SyncToken: record.SyncToken, sparse: true },
+			requestId: requestIdFor(`void:${entity}:${record.Id}:${record.SyncToken}`),
+		});
+		return unwrap(body, entity);
+	}
+
+	async delete(entity: string, record: QboRecord): Promise<void> {
+		await this.call('POST', entityPath(entity), {
+			qs: { operation: 'delete' },
+			body: { Id: record.Id, SyncToken: record.SyncToken },
+			requestId: requestIdFor(`delete:${entity}:${record.Id}:${record.SyncToken}`),
+		});
+	}
+
+	async sendInvoice(id: string, email?: string): Promise<QboRecord> {
+		const body = await this.call('POST', `invoice/${encodeURIComponent(id)}/send`, {
+			qs: email ? { sendTo: email } : {},
+		});
+		return unwrap(body, 'Invoice');
+	}
+
+	/** One page of a query. */
+	async query(spec: QuerySpec): Promise<QboRecord[]> {
+		const body = await this.call('GET', 'query', { qs: { query: selectQuery(spec) } });
+		const response = (body.QueryResponse ?? {}) as Record<string, unknown>;
+		return (response[spec.entity] as QboRecord[] | undefined) ?? [];
+	}
+
+	/** Pages through every result (STARTPOSITION / MAXRESULTS), up to `limit` records. */
+	async *queryPages(
+		spec: Omit<QuerySpec, 'startPosition' | 'maxResults'>,
+		options: { limit?: number; pageSize?: number } = {},
+	): AsyncGenerator<QboRecord[]> {
+		const pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
+		const limit = options.limit ?? Number.POSITIVE_INFINITY;
+		let start = 1;
+		let seen = 0;
+		while (seen < limit) {
+			const size = Math.min(pageSize, limit - seen);
+			const page = await this.query({ ...spec, startPosition: start, maxResults: size });
+			if (page.length === 0) return;
+			seen += page.length;
+			yield page;
+			if (page.length < size) return;
+			start += page.length;
+		}
+	}
+
+	async queryAll(
+		spec: Omit<QuerySpec, 'startPosition' | 'maxResults'>,
+		options: { limit?: number; pageSize?: number } = {},
+	): Promise<QboRecord[]> {
+		const all: QboRecord[] = [];
+		for await (const page of this.queryPages(spec, options)) all.push(...page);
+		return all;
+	}
+
+	async count(spec: Pick<QuerySpec, 'entity' | 'where' | 'includeInactive'>): Promise<number> {
+		const body = await this.call('GET', 'query', { qs: { query: countQuery(spec) } });
+		return Number((body.QueryResponse as { totalCount?: number } | undefined)?.totalCount ?? 0);
+	}
+
+	/** Change data capture: changes (deleted ones with status "Deleted") per entity since `since`. */
+	async cdc(entities: string[], since: Date): Promise<Record<string, CdcChange[]>> {
+		const body = await this.call('GET', 'cdc', {
+			qs: { entities: entities.join(','), changedSince: since.toISOString() },
+		});
+		const result: Record<string, CdcChange[]> = Object.fromEntries(entities.map((e) => [e, []]));
+		const cdcResponses = (body.CDCResponse as Array<{ QueryResponse?: Array<Record<string, unknown>> }>) ?? [];
+		for (const response of cdcResponses) {
+			for (const queryResponse of response.QueryResponse ?? []) {
+				for (const entity of entities) {
+					const records = queryResponse[entity] as CdcChange[] | undefined;
+					if (records) result[entity].push(...records);
+				}
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * Runs operations through the batch endpoint, 30 per call. Results come back in input order;
+	 * a per-item fault becomes that item's error and does not fail the others.
+	 */
+	async batch(operations: BatchOperation[], idempotencyKey?: string): Promise<BatchResult[]> {
+		const results: BatchResult[] = [];
+		for (let offset = 0; offset < operations.length; offset += BATCH_LIMIT) {
+			const chunk = operations.slice(offset, offset + BATCH_LIMIT);
+			const items = chunk.map((op, index) => batchItem(op, String(index)));
+			const body = await this.call('POST', 'batch', {
+				body: { BatchItemRequest: items },
+				requestId: requestIdFor(
+					'batch',
+					idempotencyKey ? `${idempotencyKey}:${offset}` : undefined,
+				),
+			});
+			const byId = new Map<string, Record<string, unknown>>();
+			for (const item of (body.BatchItemResponse as Array<Record<string, unknown>>) ?? []) {
+				byId.set(String(item.bId), item);
+			}
+			chunk.forEach((op, index) => results.push(batchResult(op, byId.get(String(index)))));
+		}
+		return results;
+	}
+}
+
+function batchItem(op: BatchOperation, bId: string): Record<string, unknown> {
+	if (op.operation === 'query') return { bId, Query: op.payload };
+	const item: Record<string, unknown> = { bId, operation: op.operation, [op.entity]: op.payload };
+	if (op.operation === 'void' && op.entity !== 'Invoice') {
+		item.operation = 'update';
+		item.optionsData = 'void';
+	}
+	return item;
+}
+
+function batchResult(op: BatchOperation, item: Record<string, unknown> | undefined): BatchResult {
+	if (!item) {
+		return { ok: false, error: new QboError('QuickBooks returned no answer for this batch item', { kind: 'fault' }) };
+	}
+	if (item.Fault) {
+		const error = faultFromResponse(400, undefined, { Fault: item.Fault }, 0);
+		return { ok: false, error };
+	}
+	if (op.operation === 'query') {
+		const response = (item.QueryResponse ?? {}) as Record<string, unknown>;
+		const entity = Object.keys(response).find((k) => Array.isArray(response[k]));
+		return { ok: true, records: entity ? (response[entity] as QboRecord[]) : [] };
+	}
+	return { ok: true, record: item[op.entity] as QboRecord | undefined };
+}
+
+function parseBody(body: unknown): unknown {
+	if (typeof body !== 'string') return body;
+	const trimmed = body.trim();
+	if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+		try {
+			return JSON.parse(trimmed);
+		} catch {
+			return body;
+		}
+	}
+	return body;
+}

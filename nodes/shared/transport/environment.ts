@@ -1,0 +1,27 @@
+import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
+
+export const CREDENTIAL_TYPE = 'quickBooksSyncOAuth2Api';
+
+export const API_BASE_URLS = {
+	production: 'https://quickbooks.api.intuit.com',
+	sandbox: 'https://sandbox-quickbooks.api.intuit.com',
+} as const;
+
+export function apiBaseUrl(credentials: ICredentialDataDecryptedObject): string {
+	const environment = (credentials.environment as string) ?? 'production';
+	if (environment === 'custom') {
+		const custom = String(credentials.customBaseUrl ?? '').trim();
+		if (!custom) throw new Error('The credential uses a custom environment but has no API Base URL');
+		return custom.replace(/\/+$/, '');
+	}
+	return environment === 'sandbox' ? API_BASE_URLS.sandbox : API_BASE_URLS.production;
+}
+
+/** Intuit puts the company id on the OAuth callback; n8n stores the callback's query string. */
+export function realmIdOf(credentials: ICredentialDataDecryptedObject): string | undefined {
+	const tokenData = credentials.oauthTokenData as
+		| { callbackQueryString?: { realmId?: unknown } }
+		| undefined;
+	const realmId = tokenData?.callbackQueryString?.realmId;
+	return typeof realmId === 'string' && realmId.trim() ? realmId.trim() : undefined;
+}

@@ -1,0 +1,575 @@
+/**
+ * In-memory QuickBooks companies: entities, server-computed fields, business rules and the
+ * change log behind CDC. Faults are thrown as `Fault` and rendered by the server in QBO's shape.
+ */
+
+export type Rec = Record<string, any>;
+
+export class Fault extends Error {
+	constructor(
+		readonly status: number,
+		readonly code: string,
+		message: string,
+		readonly detail?: string,
+		readonly element?: string,
+		readonly type = 'ValidationFault',
+	) {
+		super(message);
+	}
+}
+
+export const ENTITIES = [
+	'CompanyInfo',
+	'Preferences',
+	'Account',
+	'TaxCode',
+	'TaxRate',
+	'PaymentMethod',
+	'Item',
+	'Customer',
+	'Invoice',
+	'SalesReceipt',
+	'Payment',
+] as const;
+export type EntityName = (typeof ENTITIES)[number];
+
+const TXN_ENTITIES = new Set(['Invoice', 'SalesReceipt', 'Payment']);
+const DELETABLE = new Set(['Invoice', 'SalesReceipt', 'Payment']);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function entityByPath(path: string): EntityName | undefined {
+	return ENTITIES.find((e) => e.toLowerCase() === path.toLowerCase());
+}
+
+const round2 = (n: number) => Math.round((n + Number.EPSILON) * 100) / 100;
+
+export interface ChangeEntry {
+	entity: string;
+	id: string;
+	at: number;
+	deleted: boolean;
+}
+
+export class Company {
+	readonly entities = new Map<string, Map<string, Rec>>();
+	readonly changes: ChangeEntry[] = [];
+	readonly requestIds = new Map<string, { status: number; body: unknown }>();
+	private nextId = 1;
+	private docCounters = new Map<string, number>();
+
+	constructor(
+		readonly realmId: string,
+		private readonly now: () => number,
+		readonly name = `Emulated Company ${realmId}`,
+	) {
+		for (const e of ENTITIES) this.entities.set(e, new Map());
+		this.seedDefaults();
+	}
+
+	private stamp(): string {
+		return new Date(this.now()).toISOString().replace(/\.\d{3}Z$/, '+00:00');
+	}
+
+	private pending: Array<() => void> = [];
+
+	/** Work that must see the record stored first (balances of linked records). */
+	private afterPut(task: () => void): void {
+		this.pending.push(task);
+	}
+
+	private put(entity: string, record: Rec, created: boolean): Rec {
+		const time = this.stamp();
+		record.domain = 'QBO';
+		record.sparse = false;
+		record.MetaData = created
+			? { CreateTime: time, LastUpdatedTime: time }
+			: { ...record.MetaData, LastUpdatedTime: time };
+		this.entities.get(entity)!.set(record.Id, record);
+		this.changes.push({ entity, id: record.Id, at: this.now(), deleted: false });
+		const tasks = this.pending.splice(0);
+		for (const task of tasks) task();
+		return record;
+	}
+
+	private newId(): string {
+		return String(this.nextId++);
+	}
+
+	private seedDefaults(): void {
+		const time = this.stamp();
+		this.entities.get('CompanyInfo')!.set(this.realmId, {
+			Id: this.realmId,
+			SyncToken: '0',
+			CompanyName: this.name,
+			LegalName: this.name,
+			Country: 'US',
+			Email: { Address: 'owner@example.com' },
+			MetaData: { CreateTime: time, LastUpdatedTime: time },
+		});
+		this.entities.get('Preferences')!.set('1', {
+			Id: '1',
+			SyncToken: '0',
+			SalesFormsPrefs: { CustomTxnNumbers: true, AllowDiscount: true },
+			TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: false },
+			CurrencyPrefs: { HomeCurrency: { value: 'USD' }, MultiCurrencyEnabled: false },
+		});
+		const accounts = [
+			['Services', 'Income', 'ServiceFeeIncome'],
+			['Sales of Product Income', 'Income', 'SalesOfProductIncome'],
+			['Undeposited Funds', 'Other Current Asset', 'UndepositedFunds'],
+			['Checking', 'Bank', 'Checking'],
+			['Accounts Receivable (A/R)', 'Accounts Receivable', 'AccountsReceivable'],
+		];
+		for (const [Name, AccountType, AccountSubType] of accounts) {
+			this.createRaw('Account', { Name, AccountType, AccountSubType, Active: true, CurrentBalance: 0 });
+		}
+		this.createRaw('TaxRate', { Name: 'Sales Tax', RateValue: 8.5, Active: true });
+		this.entities.get('TaxCode')!.set('TAX', {
+			Id: 'TAX', SyncToken: '0', Name: 'TAX', Taxable: true, Active: true, RateValue: 8.5,
+		});
+		this.entities.get('TaxCode')!.set('NON', {
+			Id: 'NON', SyncToken: '0', Name: 'NON', Taxable: false, Active: true, RateValue: 0,
+		});
+		for (const Name of ['Cash', 'Check', 'Credit Card']) {
+			this.createRaw('PaymentMethod', { Name, Type: Name === 'Credit Card' ? 'CREDIT_CARD' : 'NON_CREDIT_CARD', Active: true });
+		}
+		this.createRaw('Item', {
+			Name: 'Services', Type: 'Service', Active: true,
+			IncomeAccountRef: { value: this.findBy('Account', 'Name', 'Services')!.Id, name: 'Services' },
+		});
+	}
+
+	private createRaw(entity: string, fields: Rec): Rec {
+		const record: Rec = { ...fields, Id: this.newId(), SyncToken: "0" };
+		const time = this.stamp();
+		record.MetaData = { CreateTime: time, LastUpdatedTime: time };
+		this.entities.get(entity)!.set(record.Id, record);
+		return record;
+	}
+
+	findBy(entity: string, field: string, value: string): Rec | undefined {
+		for (const r of this.entities.get(entity)!.values()) {
+			if (String(r[field]).toLowerCase() === value.toLowerCase()) return r;
+		}
+		return undefined;
+	}
+
+	all(entity: string): Rec[] {
+		return [...(this.entities.get(entity)?.values() ?? [])];
+	}
+
+	get(entity: string, id: string): Rec {
+		const record = this.entities.get(entity)?.get(String(id));
+		if (!record || record.status === 'Deleted') {
+			throw new Fault(400, '610', 'Object Not Found', `Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.`, undefined);
+		}
+		return record;
+	}
+
+	private ref(entity: string, ref: Rec | undefined, element: string, required: boolean): Rec | undefined {
+		if (!ref?.value) {
+			if (required) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', `Required parameter ${element} is missing in the request`, element);
+			return undefined;
+		}
+		const record = this.entities.get(entity)!.get(String(ref.value));
+		if (!record || record.status === 'Deleted') {
+			throw new Fault(400, '610', 'Object Not Found', `Invalid Reference Id : ${entity} ${ref.value} does not exist`, element);
+		}
+		return record;
+	}
+
+	// ---- writes -------------------------------------------------------------------------------
+
+	create(entity: EntityName, body: Rec): Rec {
+		if (body.Id) throw new Fault(400, '2020', 'Id must not be given on create', undefined, 'Id');
+		const record: Rec = structuredClone(body);
+		delete record.sparse;
+		record.Id = this.newId();
+		record.SyncToken = '0';
+		this.validateAndCompute(entity, record, undefined);
+		return this.put(entity, record, true);
+	}
+
+	update(entity: EntityName, body: Rec): Rec {
+		if (!body.Id) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Id is missing in the request', 'Id');
+		const current = this.get(entity, body.Id);
+		if (body.SyncToken === undefined || String(body.SyncToken) !== String(current.SyncToken)) {
+			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : You and ${'another user'} were working on the same thing. Please reload and try again. Current SyncToken ${current.SyncToken}`, 'SyncToken');
+		}
+		const sparse = body.sparse === true || body.sparse === 'true';
+		const next: Rec = sparse ? { ...structuredClone(current), ...structuredClone(body) } : { ...structuredClone(body) };
+		delete next.sparse;
+		next.Id = current.Id;
+		next.MetaData = current.MetaData;
+		if (!sparse && TXN_ENTITIES.has(entity) && !('Line' in body)) next.Line = current.Line;
+		next.SyncToken = String(Number(current.SyncToken) + 1);
+		this.validateAndCompute(entity, next, current);
+		return this.put(entity, next, false);
+	}
+
+	voidTxn(entity: EntityName, body: Rec): Rec {
+		if (!TXN_ENTITIES.has(entity)) throw new Fault(400, '6000', 'Operation void is not supported', `${entity} cannot be voided`);
+		const current = this.get(entity, body.Id);
+		if (String(body.SyncToken) !== String(current.SyncToken)) {
+			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : Current SyncToken ${current.SyncToken}`, 'SyncToken');
+		}
+		const next = structuredClone(current);
+		if (entity === 'Payment') this.unapplyPayment(current);
+		for (const line of next.Line ?? []) {
+			if (line.Amount !== undefined) line.Amount = 0;
+			if (line.SalesItemLineDetail) line.SalesItemLineDetail.Qty = 0;
+		}
+		next.TotalAmt = 0;
+		next.Balance = 0;
+		if (next.TxnTaxDetail) next.TxnTaxDetail.TotalTax = 0;
+		next.PrivateNote = `Voided${current.PrivateNote ? ` - ${current.PrivateNote}` : ''}`;
+		if (entity === 'Payment') next.UnappliedAmt = 0;
+		next.SyncToken = String(Number(current.SyncToken) + 1);
+		const saved = this.put(entity, next, false);
+		if (entity === 'Invoice' || entity === 'Payment') this.refreshCustomerBalance(current.CustomerRef?.value);
+		return saved;
+	}
+
+	delete(entity: EntityName, body: Rec): Rec {
+		if (!DELETABLE.has(entity)) {
+			throw new Fault(400, '6000', 'Operation delete is not supported', `${entity} cannot be deleted; make it inactive instead`);
+		}
+		const current = this.get(entity, body.Id);
+		if (String(body.SyncToken) !== String(current.SyncToken)) {
+			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : Current SyncToken ${current.SyncToken}`, 'SyncToken');
+		}
+		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
+			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'This invoice has payments applied; delete or void them first');
+		}
+		if (entity === 'Payment') this.unapplyPayment(current);
+		this.entities.get(entity)!.set(current.Id, {
+			Id: current.Id, status: 'Deleted', domain: 'QBO',
+			MetaData: { ...current.MetaData, LastUpdatedTime: this.stamp() },
+		});
+		this.changes.push({ entity, id: current.Id, at: this.now(), deleted: true });
+		for (const task of this.pending.splice(0)) task();
+		this.refreshCustomerBalance(current.CustomerRef?.value);
+		return { Id: current.Id, status: 'Deleted', domain: 'QBO' };
+	}
+
+	sendInvoice(id: string, sendTo?: string): Rec {
+		const current = this.get('Invoice', id);
+		const address = sendTo ?? current.BillEmail?.Address;
+		if (!address || !EMAIL.test(address)) {
+			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: Please specify an email address to send the invoice to', 'BillEmail');
+		}
+		const next = structuredClone(current);
+		next.EmailStatus = 'EmailSent';
+		next.BillEmail = { Address: address };
+		next.DeliveryInfo = { DeliveryType: 'Email', DeliveryTime: this.stamp() };
+		next.SyncToken = String(Number(current.SyncToken) + 1);
+		return this.put('Invoice', next, false);
+	}
+
+	// ---- rules and computed fields ------------------------------------------------------------
+
+	private validateAndCompute(entity: EntityName, record: Rec, current: Rec | undefined): void {
+		switch (entity) {
+			case 'Customer':
+				return this.computeCustomer(record);
+			case 'Item':
+				return this.computeItem(record);
+			case 'Invoice':
+			case 'SalesReceipt':
+				return this.computeSalesTxn(entity, record, current);
+			case 'Payment':
+				return this.computePayment(record, current);
+			case 'Account':
+			case 'PaymentMethod':
+				if (!record.Name) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Name is missing in the request', 'Name');
+				record.Active = record.Active ?? true;
+				return;
+			default:
+				throw new Fault(400, '6000', `Operation not supported for ${entity}`);
+		}
+	}
+
+	private computeCustomer(record: Rec): void {
+		const fromNames = [record.Title, record.GivenName, record.MiddleName, record.FamilyName, record.Suffix]
+			.filter(Boolean)
+			.join(' ');
+		record.DisplayName = String(record.DisplayName ?? '').trim() || fromNames || record.CompanyName;
+		if (!record.DisplayName) {
+			throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DisplayName is missing in the request', 'DisplayName');
+		}
+		if (record.DisplayName.length > 500 || /:/.test(record.DisplayName)) {
+			throw new Fault(400, '2050', 'Invalid String', 'DisplayName is longer than 500 characters or contains a colon', 'DisplayName');
+		}
+		const clash = this.all('Customer').find(
+			(c) => c.Id !== record.Id && c.status !== 'Deleted' && String(c.DisplayName).toLowerCase() === record.DisplayName.toLowerCase(),
+		);
+		if (clash) {
+			throw new Fault(400, '6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name. Id=${clash.Id}`);
+		}
+		const email = record.PrimaryEmailAddr?.Address;
+		if (email !== undefined && email !== '' && !EMAIL.test(String(email))) {
+			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: Invalid email address format: ${email}`, 'PrimaryEmailAddr');
+		}
+		record.Active = record.Active ?? true;
+		record.FullyQualifiedName = record.DisplayName;
+		record.Balance = this.customerBalance(record.Id);
+		record.BalanceWithJobs = record.Balance;
+		record.Job = false;
+		record.CurrencyRef = record.CurrencyRef ?? { value: 'USD', name: 'United States Dollar' };
+	}
+
+	private computeItem(record: Rec): void {
+		if (!record.Name) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Name is missing in the request', 'Name');
+		const clash = this.all('Item').find((i) => i.Id !== record.Id && String(i.Name).toLowerCase() === String(record.Name).toLowerCase());
+		if (clash) throw new Fault(400, '6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Id=${clash.Id}`);
+		record.Type = record.Type ?? 'Service';
+		if (['Service', 'NonInventory'].includes(record.Type)) this.ref('Account', record.IncomeAccountRef, 'IncomeAccountRef', true);
+		record.Active = record.Active ?? true;
+		record.FullyQualifiedName = record.Name;
+	}
+
+	private computeSalesTxn(entity: 'Invoice' | 'SalesReceipt', record: Rec, current: Rec | undefined): void {
+		const customer = this.ref('Customer', record.CustomerRef, 'CustomerRef', entity === 'Invoice');
+		if (customer) record.CustomerRef = { value: customer.Id, name: customer.DisplayName };
+		if (!Array.isArray(record.Line) || record.Line.length === 0) {
+			throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Line is missing in the request', 'Line');
+		}
+		this.checkDocNumber(entity, record, current);
+		record.TxnDate = record.TxnDate ?? new Date(this.now()).toISOString().slice(0, 10);
+		if (record.TxnDate && !/^\d{4}-\d{2}-\d{2}$/.test(record.TxnDate)) throw new Fault(400, '2050', 'Invalid Date', `TxnDate must be YYYY-MM-DD: ${record.TxnDate}`, 'TxnDate');
+		if (entity === 'Invoice' && !record.DueDate) record.DueDate = record.TxnDate;
+		if (record.DepositToAccountRef) this.ref('Account', record.DepositToAccountRef, 'DepositToAccountRef', false);
+		if (record.PaymentMethodRef) this.ref('PaymentMethod', record.PaymentMethodRef, 'PaymentMethodRef', false);
+		if (record.BillEmail?.Address && !EMAIL.test(record.BillEmail.Address)) {
+			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Invalid email address format', 'BillEmail');
+		}
+
+		const salesLines: Rec[] = [];
+		let discountLine: Rec | undefined;
+		let lineNum = 1;
+		for (const line of record.Line as Rec[]) {
+			if (line.DetailType === 'SalesItemLineDetail') {
+				const detail = (line.SalesItemLineDetail ??= {});
+				const item = this.ref('Item', detail.ItemRef, 'Line.SalesItemLineDetail.ItemRef', false)
+					?? this.findBy('Item', 'Name', 'Services');
+				detail.ItemRef = { value: item!.Id, name: item!.Name };
+				const qty = detail.Qty === undefined ? undefined : Number(detail.Qty);
+				const price = detail.UnitPrice === undefined ? undefined : Number(detail.UnitPrice);
+				if (line.Amount === undefined) {
+					if (qty === undefined || price === undefined) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Line.Amount is missing in the request', 'Line.Amount');
+					line.Amount = round2(qty * price);
+				}
+				line.Amount = round2(Number(line.Amount));
+				if (qty !== undefined && price !== undefined && Math.abs(round2(qty * price) - line.Amount) > 0.005) {
+					throw new Fault(400, '6070', 'A business validation error has occurred while processing your request', `Business Validation Error: Amount is not equal to UnitPrice * Qty. Supplied value:${line.Amount}`, 'Line.Amount');
+				}
+				const taxCode = detail.TaxCodeRef?.value ?? 'NON';
+				if (!this.entities.get('TaxCode')!.get(taxCode)) throw new Fault(400, '610', 'Object Not Found', `Invalid Reference Id : TaxCode ${taxCode}`, 'TaxCodeRef');
+				detail.TaxCodeRef = { value: taxCode };
+				line.Id = String(lineNum++);
+				line.LineNum = Number(line.Id);
+				salesLines.push(line);
+			} else if (line.DetailType === 'DiscountLineDetail') {
+				discountLine = line;
+			} else if (line.DetailType !== 'SubTotalLineDetail' && line.DetailType !== 'DescriptionOnly') {
+				throw new Fault(400, '2020', 'Required param missing', `Unsupported line DetailType ${line.DetailType}`, 'Line.DetailType');
+			}
+		}
+		const subtotal = round2(salesLines.reduce((s, l) => s + l.Amount, 0));
+		let discount = 0;
+		if (discountLine) {
+			const d = (discountLine.DiscountLineDetail ??= {});
+			if (d.PercentBased) {
+				const pct = Number(d.DiscountPercent ?? 0);
+				if (!(pct >= 0 && pct <= 100)) throw new Fault(400, '2050', 'Invalid Number', 'DiscountPercent must be between 0 and 100', 'DiscountPercent');
+				discount = round2((subtotal * pct) / 100);
+			} else {
+				discount = round2(Number(discountLine.Amount ?? 0));
+			}
+			if (discount < 0 || discount > subtotal + 0.001) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Discount exceeds the subtotal', 'DiscountLineDetail');
+			discountLine.Amount = discount;
+		}
+		const taxableBase = salesLines
+			.filter((l) => l.SalesItemLineDetail.TaxCodeRef.value === 'TAX')
+			.reduce((s, l) => s + l.Amount, 0);
+		const applyAfterDiscount = record.ApplyTaxAfterDiscount !== false;
+		const discountedTaxable = applyAfterDiscount && subtotal > 0 ? taxableBase * (1 - discount / subtotal) : taxableBase;
+		const supplied = record.TxnTaxDetail?.TotalTax;
+		const rate = Number(this.entities.get('TaxCode')!.get(record.TxnTaxDetail?.TxnTaxCodeRef?.value ?? 'TAX')?.RateValue ?? 0);
+		const tax = supplied !== undefined && supplied !== null ? round2(Number(supplied)) : round2((discountedTaxable * rate) / 100);
+		record.TxnTaxDetail = { ...(record.TxnTaxDetail ?? {}), TotalTax: tax };
+		record.ApplyTaxAfterDiscount = applyAfterDiscount;
+		record.Line = [
+			...salesLines,
+			{ Amount: subtotal, DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} },
+			...(discountLine ? [discountLine] : []),
+		];
+		record.TotalAmt = round2(subtotal - discount + tax);
+		record.HomeTotalAmt = record.TotalAmt;
+		record.CurrencyRef = record.CurrencyRef ?? { value: 'USD', name: 'United States Dollar' };
+		if (entity === 'Invoice') {
+			const paid = this.paymentsFor(record.Id).reduce((s, p) => s + p.amount, 0);
+			if (paid > record.TotalAmt + 0.001) {
+				throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `The invoice total ${record.TotalAmt} is lower than the payments applied to it (${round2(paid)})`, 'TotalAmt');
+			}
+			record.Balance = round2(record.TotalAmt - paid);
+			record.LinkedTxn = this.paymentsFor(record.Id).map((p) => ({ TxnId: p.paymentId, TxnType: 'Payment' }));
+			record.EmailStatus = record.EmailStatus ?? 'NotSet';
+			this.afterPut(() => this.refreshCustomerBalance(customer?.Id));
+		} else {
+			record.Balance = 0;
+		}
+	}
+
+	private checkDocNumber(entity: string, record: Rec, current: Rec | undefined): void {
+		if (record.DocNumber === undefined || record.DocNumber === null || record.DocNumber === '') {
+			if (current?.DocNumber) {
+				record.DocNumber = current.DocNumber;
+				return;
+			}
+			const n = (this.docCounters.get(entity) ?? 1000) + 1;
+			this.docCounters.set(entity, n);
+			record.DocNumber = String(n);
+			return;
+		}
+		record.DocNumber = String(record.DocNumber);
+		if (record.DocNumber.length > 21) {
+			throw new Fault(400, '2050', 'String length is either shorter or longer than supported by specification', `DocNumber is longer than 21 characters: ${record.DocNumber}`, 'DocNumber');
+		}
+		const clash = this.all(entity).find((r) => r.Id !== record.Id && r.status !== 'Deleted' && r.DocNumber === record.DocNumber);
+		if (clash) {
+			throw new Fault(400, '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${record.DocNumber} is assigned to TxnType=${entity} with TxnId=${clash.Id}`);
+		}
+	}
+
+	/** Amounts applied to an invoice by non-voided, non-deleted payments. */
+	paymentsFor(invoiceId: string | undefined): Array<{ paymentId: string; amount: number }> {
+		if (!invoiceId) return [];
+		const out: Array<{ paymentId: string; amount: number }> = [];
+		for (const payment of this.all('Payment')) {
+			if (payment.status === 'Deleted' || String(payment.PrivateNote ?? '').startsWith('Voided')) continue;
+			for (const line of payment.Line ?? []) {
+				for (const link of line.LinkedTxn ?? []) {
+					if (link.TxnType === 'Invoice' && String(link.TxnId) === String(invoiceId)) {
+						out.push({ paymentId: payment.Id, amount: Number(line.Amount) });
+					}
+				}
+			}
+		}
+		return out;
+	}
+
+	private computePayment(record: Rec, current: Rec | undefined): void {
+		const customer = this.ref('Customer', record.CustomerRef, 'CustomerRef', true)!;
+		record.CustomerRef = { value: customer.Id, name: customer.DisplayName };
+		if (record.TotalAmt === undefined) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter TotalAmt is missing in the request', 'TotalAmt');
+		record.TotalAmt = round2(Number(record.TotalAmt));
+		record.TxnDate = record.TxnDate ?? new Date(this.now()).toISOString().slice(0, 10);
+		let applied = 0;
+		const touched = new Set<string>();
+		for (const line of record.Line ?? []) {
+			line.Amount = round2(Number(line.Amount));
+			for (const link of line.LinkedTxn ?? []) {
+				if (link.TxnType !== 'Invoice') continue;
+				const invoice = this.get('Invoice', link.TxnId);
+				if (invoice.CustomerRef?.value !== customer.Id) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'The invoice belongs to another customer', 'LinkedTxn');
+				const others = this.paymentsFor(invoice.Id).filter((p) => p.paymentId !== current?.Id).reduce((s, p) => s + p.amount, 0);
+				if (line.Amount > round2(invoice.TotalAmt - others) + 0.001) {
+					throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `The payment of ${line.Amount} exceeds the open balance ${round2(invoice.TotalAmt - others)} of invoice ${invoice.Id}`, 'Line.Amount');
+				}
+				touched.add(invoice.Id);
+			}
+			applied += line.Amount;
+		}
+		if (applied > record.TotalAmt + 0.001) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Applied amounts exceed the payment total', 'TotalAmt');
+		record.UnappliedAmt = round2(record.TotalAmt - applied);
+		for (const id of current ? this.linkedInvoiceIds(current) : []) touched.add(id);
+		this.afterPut(() => {
+			for (const id of touched) this.refreshInvoiceBalance(id);
+			this.refreshCustomerBalance(customer.Id);
+		});
+	}
+
+	private linkedInvoiceIds(payment: Rec): string[] {
+		return (payment.Line ?? []).flatMap((l: Rec) => (l.LinkedTxn ?? []).filter((t: Rec) => t.TxnType === 'Invoice').map((t: Rec) => String(t.TxnId)));
+	}
+
+	private unapplyPayment(payment: Rec): void {
+		const ids = this.linkedInvoiceIds(payment);
+		this.afterPut(() => {
+			for (const id of ids) this.refreshInvoiceBalance(id);
+			this.refreshCustomerBalance(payment.CustomerRef?.value);
+		});
+	}
+
+	/** Balance changes caused by payments: a new SyncToken and LastUpdatedTime, as QBO does. */
+	refreshInvoiceBalance(invoiceId: string): void {
+		const invoice = this.entities.get('Invoice')!.get(invoiceId);
+		if (!invoice || invoice.status === 'Deleted') return;
+		const payments = this.paymentsFor(invoiceId);
+		const balance = String(invoice.PrivateNote ?? '').startsWith('Voided') ? 0 : round2(invoice.TotalAmt - payments.reduce((s, p) => s + p.amount, 0));
+		const links = payments.map((p) => ({ TxnId: p.paymentId, TxnType: 'Payment' }));
+		if (balance === invoice.Balance && JSON.stringify(links) === JSON.stringify(invoice.LinkedTxn ?? [])) return;
+		const next = { ...invoice, Balance: balance, LinkedTxn: links, SyncToken: String(Number(invoice.SyncToken) + 1) };
+		this.put('Invoice', next, false);
+	}
+
+	customerBalance(customerId: string | undefined): number {
+		if (!customerId) return 0;
+		return round2(this.all('Invoice').filter((i) => i.status !== 'Deleted' && i.CustomerRef?.value === customerId).reduce((s, i) => s + Number(i.Balance ?? 0), 0));
+	}
+
+	refreshCustomerBalance(customerId: string | undefined): void {
+		if (!customerId) return;
+		const customer = this.entities.get('Customer')!.get(customerId);
+		if (!customer) return;
+		const balance = this.customerBalance(customerId);
+		if (customer.Balance === balance) return;
+		// QBO changes the balance without a new SyncToken visible to CDC consumers as an edit.
+		customer.Balance = balance;
+		customer.BalanceWithJobs = balance;
+	}
+
+	// ---- reads: query and CDC -----------------------------------------------------------------
+
+	/** Changes since `since` per entity, newest state of each object; deleted ones as stubs. */
+	cdc(entities: string[], since: number): Record<string, Rec[]> {
+		const out: Record<string, Rec[]> = {};
+		for (const entity of entities) {
+			const ids = new Set<string>();
+			for (let i = this.changes.length - 1; i >= 0; i--) {
+				const change = this.changes[i];
+				if (change.at < since) break;
+				if (change.entity === entity) ids.add(change.id);
+			}
+			out[entity] = [...ids]
+				.map((id) => this.entities.get(entity)!.get(id)!)
+				.filter(Boolean)
+				.map((r) => (r.status === 'Deleted' ? { domain: 'QBO', status: 'Deleted', Id: r.Id, MetaData: r.MetaData } : r))
+				.sort((a, b) => Date.parse(a.MetaData.LastUpdatedTime) - Date.parse(b.MetaData.LastUpdatedTime) || Number(a.Id) - Number(b.Id));
+		}
+		return out;
+	}
+
+	toJSON(): Rec {
+		return {
+			realmId: this.realmId,
+			name: this.name,
+			nextId: this.nextId,
+			docCounters: [...this.docCounters],
+			entities: Object.fromEntries([...this.entities].map(([k, v]) => [k, [...v.values()]])),
+			changes: this.changes,
+		};
+	}
+
+	static fromJSON(data: Rec, now: () => number): Company {
+		const company = new Company(data.realmId, now, data.name);
+		company.nextId = data.nextId;
+		company.docCounters = new Map(data.docCounters);
+		for (const [entity, records] of Object.entries(data.entities as Record<string, Rec[]>)) {
+			company.entities.set(entity, new Map(records.map((r) => [String(r.Id), r])));
+		}
+		company.changes.splice(0, company.changes.length, ...data.changes);
+		return company;
+	}
+}
