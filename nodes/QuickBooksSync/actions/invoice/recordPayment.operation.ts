@@ -1,0 +1,40 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { QboClient } from '../../../shared/transport/client';
+import { toAmount } from '../../../shared/domain/money';
+import { qboPaid } from '../../../shared/domain/invoiceState';
+import { recordCrmPayment } from '../../../shared/sync/invoices';
+import { withDisplay, type OperationResult } from '../common';
+import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
+
+const properties: INodeProperties[] = [
+	...invoiceRefProperties,
+	{
+		displayName: 'Amount Paid to Date',
+		name: 'amountPaid',
+		type: 'number',
+		default: 0,
+		typeOptions: { numberPrecision: 2, minValue: 0 },
+		required: true,
+		description: 'What the CRM shows as paid in all (e.g. amountPaid). Only the part QuickBooks has not recorded yet is paid, so a repeated event never pays twice.',
+	},
+];
+
+export const description = withDisplay(properties, 'invoice', 'recordPayment');
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+	const invoice = await invoiceFrom(this, itemIndex, client);
+	const amountPaid = toAmount(this.getNodeParameter('amountPaid', itemIndex), 'amountPaid');
+	const result = await recordCrmPayment(client, invoice, amountPaid, `manual:${invoice.Id}`);
+	return {
+		...result.invoice,
+		payments: result.payment ? [result.payment as IDataObject] : [],
+		sync: {
+			action: result.payment ? 'paid' : 'unchanged',
+			qboId: result.invoice.Id,
+			docNumber: result.invoice.DocNumber,
+			crmAmountPaid: amountPaid,
+			qboAmountPaid: qboPaid(result.invoice),
+		},
+	};
+}

@@ -1,0 +1,70 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { QboClient } from '../../../shared/transport/client';
+import { invoiceFromHighLevel } from '../../../shared/domain/crm';
+import { syncInvoice } from '../../../shared/sync/invoices';
+import { fallbackCustomerOption, itemModeFrom, itemModeOptions, matchOptionsFrom, matchingOptions, withDisplay, type OperationResult } from '../common';
+import { parseJsonParameter } from '../salesReceipt/createFromPayment.operation';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'CRM Invoice',
+		name: 'body',
+		type: 'json',
+		default: '={{ $json.body ?? $json }}',
+		description: 'A HighLevel invoice webhook body (InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete)',
+	},
+	{
+		displayName: 'Invoice Number From',
+		name: 'key',
+		type: 'options',
+		default: 'number',
+		options: [
+			{ name: 'CRM Invoice Number', value: 'number' },
+			{ name: 'CRM Invoice ID', value: 'id' },
+		],
+		description: 'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together',
+	},
+	...itemModeOptions,
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{ displayName: 'Invoice Number Prefix', name: 'docNumberPrefix', type: 'string', default: '' },
+			{ displayName: 'Only Invoices Issued On or After', name: 'onlyIssuedSince', type: 'dateTime', default: '', description: 'Older CRM invoices are skipped, so nothing is back-filled' },
+			{
+				displayName: 'When Deleted in the CRM',
+				name: 'onDelete',
+				type: 'options',
+				default: 'void',
+				options: [
+					{ name: 'Void in QuickBooks', value: 'void' },
+					{ name: 'Delete in QuickBooks (If Unpaid)', value: 'delete' },
+				],
+			},
+			{ displayName: 'Record Payments', name: 'recordPayments', type: 'boolean', default: true, description: 'Whether to record in QuickBooks what the CRM shows as paid' },
+			fallbackCustomerOption,
+			...matchingOptions,
+		],
+	},
+];
+
+export const description = withDisplay(properties, 'invoice', 'sync');
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+	const crm = invoiceFromHighLevel(parseJsonParameter(this, 'body', itemIndex));
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const result = await syncInvoice(client, crm, {
+		match: matchOptionsFrom(this, itemIndex),
+		items: await itemModeFrom(this, itemIndex, client),
+		key: this.getNodeParameter('key', itemIndex, 'number') as 'number' | 'id',
+		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
+		onlyIssuedSince: options.onlyIssuedSince ? new Date(String(options.onlyIssuedSince)).toISOString().slice(0, 10) : undefined,
+		onDelete: (options.onDelete as 'void' | 'delete') ?? 'void',
+		recordPayments: options.recordPayments !== false,
+	});
+	return { ...(result.invoice ?? {}), payments: result.payments as IDataObject[], sync: result.sync as unknown as IDataObject };
+}

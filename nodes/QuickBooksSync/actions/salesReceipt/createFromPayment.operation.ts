@@ -1,0 +1,146 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { QboClient } from '../../../shared/transport/client';
+import { CrmInputError, paymentFromHighLevel, type CrmPayment } from '../../../shared/domain/crm';
+import { toAmount } from '../../../shared/domain/money';
+import { createReceiptFromPayment } from '../../../shared/sync/receipts';
+import {
+	fallbackCustomerOption,
+	itemModeFrom,
+	itemModeOptions,
+	locator,
+	locatorValue,
+	matchOptionsFrom,
+	matchingOptions,
+	withDisplay,
+	type OperationResult,
+} from '../common';
+
+const fields = { show: { source: ['fields'] } };
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Payment Data',
+		name: 'source',
+		type: 'options',
+		default: 'highLevel',
+		options: [
+			{ name: 'HighLevel Webhook Body (Auto-Detect)', value: 'highLevel', description: 'Workflow "Payment Received" webhook, OrderCreate or OrderStatusUpdate' },
+			{ name: 'Map Fields', value: 'fields' },
+		],
+	},
+	{
+		displayName: 'Webhook Body',
+		name: 'body',
+		type: 'json',
+		default: '={{ $json.body ?? $json }}',
+		description: 'The HighLevel body; the default reads it from a Webhook node’s output',
+		displayOptions: { show: { source: ['highLevel'] } },
+	},
+	{ displayName: 'Transaction ID', name: 'transactionId', type: 'string', default: '', required: true, description: 'The CRM’s id of the payment: the same id never makes a second receipt', displayOptions: fields },
+	{ displayName: 'E-Mail', name: 'email', type: 'string', placeholder: 'name@email.com', default: '', required: true, displayOptions: fields },
+	{ displayName: 'Customer Name', name: 'customerName', type: 'string', default: '', displayOptions: fields },
+	{ displayName: 'Total', name: 'total', type: 'number', default: 0, typeOptions: { numberPrecision: 2 }, required: true, displayOptions: fields },
+	{
+		displayName: 'Lines',
+		name: 'lines',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Line',
+		displayOptions: fields,
+		options: [
+			{
+				displayName: 'Line',
+				name: 'line',
+				values: [
+					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
+					{ displayName: 'Quantity', name: 'qty', type: 'number', default: 1 },
+					{ displayName: 'Unit Price', name: 'unitPrice', type: 'number', default: 0, typeOptions: { numberPrecision: 2 } },
+					{ displayName: 'Tax Rate (%)', name: 'taxRate', type: 'number', default: 0 },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'More Payment Fields',
+		name: 'paymentFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: fields,
+		options: [
+			{ displayName: 'Currency', name: 'currency', type: 'string', default: '', placeholder: 'USD' },
+			{ displayName: 'Date', name: 'date', type: 'dateTime', default: '' },
+			{ displayName: 'Discount Amount', name: 'discountAmount', type: 'number', default: 0 },
+			{ displayName: 'Tax Amount', name: 'taxAmount', type: 'number', default: 0 },
+		],
+	},
+	...itemModeOptions,
+	locator('paymentMethodId', 'Payment Method', 'searchPaymentMethods'),
+	locator('depositAccountId', 'Deposit To Account', 'searchDepositAccounts', { description: 'Leave empty for Undeposited Funds' }),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		options: [
+			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction id in the receipt number (max. 21 characters in all)' },
+			fallbackCustomerOption,
+			...matchingOptions,
+		],
+	},
+];
+
+export const description = withDisplay(properties, 'salesReceipt', 'createFromPayment');
+
+function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPayment {
+	const transactionId = String(context.getNodeParameter('transactionId', itemIndex, '')).trim();
+	if (!transactionId) throw new CrmInputError('transactionId', 'is missing');
+	const more = context.getNodeParameter('paymentFields', itemIndex, {}) as IDataObject;
+	const lines = ((context.getNodeParameter('lines', itemIndex, {}) as IDataObject).line as IDataObject[] | undefined) ?? [];
+	const total = toAmount(context.getNodeParameter('total', itemIndex), 'total');
+	return {
+		transactionId,
+		person: { email: context.getNodeParameter('email', itemIndex) as string, name: (context.getNodeParameter('customerName', itemIndex, '') as string) || undefined },
+		currency: more.currency ? String(more.currency).toUpperCase() : undefined,
+		date: more.date ? new Date(String(more.date)).toISOString().slice(0, 10) : undefined,
+		lines: lines.length
+			? lines.map((l, i) => {
+					if (!String(l.name ?? '').trim()) throw new CrmInputError(`lines[${i}].name`, 'is missing');
+					return { name: String(l.name), qty: toAmount(l.qty, `lines[${i}].qty`), unitPrice: toAmount(l.unitPrice, `lines[${i}].unitPrice`), taxRate: toAmount(l.taxRate, `lines[${i}].taxRate`), taxInclusive: false };
+				})
+			: [{ name: 'Payment', qty: 1, unitPrice: total - toAmount(more.taxAmount, 'taxAmount') + toAmount(more.discountAmount, 'discountAmount'), taxRate: 0, taxInclusive: false }],
+		discountAmount: more.discountAmount ? toAmount(more.discountAmount, 'discountAmount') : undefined,
+		taxAmount: more.taxAmount ? toAmount(more.taxAmount, 'taxAmount') : undefined,
+		total,
+	};
+}
+
+export function parseJsonParameter(context: IExecuteFunctions, name: string, itemIndex: number): IDataObject {
+	const raw = context.getNodeParameter(name, itemIndex);
+	if (typeof raw === 'string') {
+		try {
+			return JSON.parse(raw) as IDataObject;
+		} catch {
+			throw new CrmInputError(name, 'is not valid JSON');
+		}
+	}
+	if (!raw || typeof raw !== 'object') throw new CrmInputError(name, 'is empty');
+	return raw as IDataObject;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+	const source = this.getNodeParameter('source', itemIndex) as string;
+	const payment = source === 'fields' ? paymentFromFields(this, itemIndex) : paymentFromHighLevel(parseJsonParameter(this, 'body', itemIndex));
+	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	const result = await createReceiptFromPayment(client, payment, {
+		match: matchOptionsFrom(this, itemIndex),
+		items: await itemModeFrom(this, itemIndex, client),
+		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
+		paymentMethodId: locatorValue(this, 'paymentMethodId', itemIndex),
+		depositAccountId: locatorValue(this, 'depositAccountId', itemIndex),
+	});
+	return { ...result.receipt, alreadySynced: result.alreadySynced, sync: result.sync as unknown as IDataObject };
+}

@@ -1,0 +1,16 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { QboClient } from '../../../shared/transport/client';
+import { txnFilterProperties, txnWhere } from '../txnFilters';
+import { limitFrom, returnAllAndLimit, withDisplay, type OperationResult } from '../common';
+
+const properties: INodeProperties[] = [...returnAllAndLimit('sales receipts'), ...txnFilterProperties];
+
+export const description = withDisplay(properties, 'salesReceipt', 'getMany');
+
+export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+	return await client.queryAll(
+		{ entity: 'SalesReceipt', where: txnWhere(this, itemIndex), orderBy: 'Id ASC' },
+		{ limit: limitFrom(this, itemIndex) },
+	);
+}

@@ -1,0 +1,199 @@
+/**
+ * CRM payments and invoices in one neutral shape, read from HighLevel webhook bodies or from
+ * fields the user mapped. Amounts are currency units (HighLevel does not send cents).
+ */
+import { round2, toAmount } from './money';
+import type { Person } from './customerMatch';
+
+export interface CrmLine {
+	name: string;
+	description?: string;
+	qty: number;
+	unitPrice: number;
+	/** Tax rate in percent applied to this line (sum of its taxes). */
+	taxRate: number;
+	/** The unit price already contains the tax. */
+	taxInclusive: boolean;
+}
+
+export interface CrmDiscount {
+	type: 'percentage' | 'fixed';
+	value: number;
+}
+
+export interface CrmPayment {
+	transactionId: string;
+	source?: string;
+	person: Person;
+	currency?: string;
+	date?: string;
+	lines: CrmLine[];
+	discount?: CrmDiscount;
+	/** Totals as the CRM states them; undefined when the CRM did not say. */
+	discountAmount?: number;
+	taxAmount?: number;
+	shipping?: number;
+	total: number;
+}
+
+export type CrmInvoiceStatus = 'draft' | 'sent' | 'partially_paid' | 'paid' | 'void' | 'deleted';
+
+export interface CrmInvoice {
+	id: string;
+	number?: string;
+	status: CrmInvoiceStatus;
+	person: Person;
+	currency?: string;
+	issueDate?: string;
+	dueDate?: string;
+	memo?: string;
+	lines: CrmLine[];
+	discount?: CrmDiscount;
+	discountAmount?: number;
+	total: number;
+	amountPaid: number;
+}
+
+type Obj = Record<string, any>;
+
+export class CrmInputError extends Error {
+	constructor(
+		readonly field: string,
+		message: string,
+	) {
+		super(message);
+	}
+}
+
+function text(...values: unknown[]): string | undefined {
+	for (const v of values) {
+		if (typeof v === 'string' && v.trim()) return v.trim();
+		if (typeof v === 'number') return String(v);
+	}
+	return undefined;
+}
+
+function isoDate(value: unknown): string | undefined {
+	const raw = text(value);
+	if (!raw) return undefined;
+	const parsed = Date.parse(raw);
+	return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString().slice(0, 10);
+}
+
+function taxesOf(item: Obj): { rate: number; inclusive: boolean } {
+	const taxes: Obj[] = Array.isArray(item.taxes) ? item.taxes : [];
+	const rate = taxes.reduce((sum, t) => sum + toAmount(t.rate, 'taxes.rate'), 0);
+	const inclusive = taxes.some((t) => /inclusive/i.test(String(t.calculation ?? '')));
+	return { rate, inclusive };
+}
+
+function lineFrom(item: Obj, index: number, field: string): CrmLine {
+	const name = text(item.name, item.title, item.product_name, item.productName, item.product?.name, item.price?.name);
+	if (!name) throw new CrmInputError(`${field}[${index}].name`, `line ${index + 1} has no name`);
+	const qty = toAmount(item.qty ?? item.quantity ?? 1, `${field}[${index}].qty`);
+	const priceValue = item.price && typeof item.price === 'object' ? item.price.amount : item.price ?? item.unit_price ?? item.unitPrice ?? item.amount;
+	let unitPrice = toAmount(priceValue, `${field}[${index}].price`);
+	if (priceValue === undefined && item.total !== undefined && qty) unitPrice = toAmount(item.total, `${field}[${index}].total`) / qty;
+	const { rate, inclusive } = taxesOf(item);
+	return { name, description: text(item.description), qty, unitPrice, taxRate: rate, taxInclusive: inclusive };
+}
+
+function personFrom(contact: Obj | undefined, fallback: Obj = {}): Person {
+	const c = contact ?? {};
+	return {
+		email: text(c.email, fallback.email),
+		name: text(c.name, c.full_name, c.fullName, [c.firstName ?? c.first_name, c.lastName ?? c.last_name].filter(Boolean).join(' '), fallback.full_name, fallback.name),
+		givenName: text(c.firstName, c.first_name, fallback.first_name),
+		familyName: text(c.lastName, c.last_name, fallback.last_name),
+		companyName: text(c.companyName, c.company_name, fallback.company_name),
+		phone: text(c.phone, c.phoneNo, fallback.phone),
+	};
+}
+
+/** Recognises a HighLevel payment body: workflow "Payment Received" webhook or OrderCreate/OrderStatusUpdate. */
+export function paymentFromHighLevel(body: Obj): CrmPayment {
+	if (body && typeof body.payment === 'object' && body.payment) {
+		const p = body.payment as Obj;
+		const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
+		if (!transactionId) throw new CrmInputError('payment.transaction_id', 'the payment has no transaction id');
+		const items: Obj[] = Array.isArray(p.line_items) ? p.line_items : [];
+		return {
+			transactionId,
+			source: text(p.source, p.source_type),
+			person: personFrom(p.customer, body),
+			currency: text(p.currency_code, p.currency)?.toUpperCase(),
+			date: isoDate(p.created_at ?? p.createdAt),
+			lines: items.map((item, i) => lineFrom(item, i, 'payment.line_items')),
+			discountAmount: p.discount_amount === undefined ? undefined : toAmount(p.discount_amount, 'payment.discount_amount'),
+			taxAmount: p.tax_amount === undefined ? undefined : toAmount(p.tax_amount, 'payment.tax_amount'),
+			total: toAmount(p.total_amount ?? p.amount, 'payment.total_amount'),
+		};
+	}
+	if (body && (body.type === 'OrderCreate' || body.type === 'OrderStatusUpdate' || body.contactSnapshot || body.amountSummary)) {
+		const transactionId = text(body._id, body.id, body.orderId);
+		if (!transactionId) throw new CrmInputError('_id', 'the order has no id');
+		const summary: Obj = body.amountSummary ?? {};
+		const items: Obj[] = Array.isArray(body.items) ? body.items : [];
+		return {
+			transactionId,
+			source: text(body.source?.type, body.sourceType),
+			person: personFrom(body.contactSnapshot ?? body.contact),
+			currency: text(body.currency)?.toUpperCase(),
+			date: isoDate(body.createdAt),
+			lines: items.map((item, i) => lineFrom(item, i, 'items')),
+			discountAmount: summary.discount === undefined ? undefined : toAmount(summary.discount, 'amountSummary.discount'),
+			taxAmount: summary.tax === undefined ? undefined : toAmount(summary.tax, 'amountSummary.tax'),
+			shipping: summary.shipping === undefined ? undefined : toAmount(summary.shipping, 'amountSummary.shipping'),
+			total: toAmount(body.amount ?? body.total, 'amount'),
+		};
+	}
+	throw new CrmInputError('body', 'this is not a HighLevel payment ("payment" object) or order (OrderCreate) body');
+}
+
+const STATUS_BY_EVENT: Record<string, CrmInvoiceStatus> = {
+	InvoiceSent: 'sent',
+	InvoiceUpdate: 'sent',
+	InvoicePaid: 'paid',
+	InvoicePartiallyPaid: 'partially_paid',
+	InvoiceVoid: 'void',
+	InvoiceDelete: 'deleted',
+};
+
+export function normalizeInvoiceStatus(raw: unknown): CrmInvoiceStatus | undefined {
+	const s = String(raw ?? '').toLowerCase().replace(/[\s-]+/g, '_');
+	if (s === 'partially_paid' || s === 'partiallypaid' || s === 'partial') return 'partially_paid';
+	if (['draft', 'sent', 'paid', 'void', 'deleted'].includes(s)) return s as CrmInvoiceStatus;
+	if (s === 'voided') return 'void';
+	if (s === 'updated' || s === 'viewed' || s === 'overdue' || s === 'due' || s === 'payment_processing') return 'sent';
+	return undefined;
+}
+
+/** Reads a HighLevel invoice webhook body (InvoiceSent … InvoiceDelete all share it). */
+export function invoiceFromHighLevel(body: Obj): CrmInvoice {
+	const id = text(body?._id, body?.id, body?.invoiceId);
+	if (!id) throw new CrmInputError('_id', 'the invoice has no id');
+	// The body's own status wins over the event name, except for void and delete events.
+	const eventStatus = STATUS_BY_EVENT[String(body.type ?? '')];
+	const bodyStatus = normalizeInvoiceStatus(body.status);
+	const status = eventStatus === 'void' || eventStatus === 'deleted' ? eventStatus : bodyStatus ?? eventStatus;
+	if (!status) throw new CrmInputError('status', `unknown invoice status ${JSON.stringify(body.status)}`);
+	const items: Obj[] = Array.isArray(body.invoiceItems) ? body.invoiceItems : [];
+	const discount = body.discount && body.discount.value !== undefined
+		? { type: body.discount.type === 'fixed' ? ('fixed' as const) : ('percentage' as const), value: toAmount(body.discount.value, 'discount.value') }
+		: undefined;
+	return {
+		id,
+		number: text(body.invoiceNumber, body.number),
+		status,
+		person: personFrom(body.contactDetails),
+		currency: text(body.currency)?.toUpperCase(),
+		issueDate: isoDate(body.issueDate),
+		dueDate: isoDate(body.dueDate),
+		memo: text(body.title, body.name),
+		lines: items.map((item, i) => lineFrom(item, i, 'invoiceItems')),
+		discount: discount && discount.value > 0 ? discount : undefined,
+		discountAmount: body.totalSummary?.discount === undefined ? undefined : toAmount(body.totalSummary.discount, 'totalSummary.discount'),
+		total: toAmount(body.total, 'total'),
+		amountPaid: round2(toAmount(body.amountPaid, 'amountPaid')),
+	};
+}

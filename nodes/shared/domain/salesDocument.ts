@@ -1,0 +1,131 @@
+/**
+ * Lays out a CRM sale as QuickBooks lines so that QuickBooks' computed TotalAmt equals the CRM
+ * total to the cent: net line amounts, one discount line, and the tax given as TotalTax.
+ */
+import type { QboRecord } from '../transport/client';
+import type { CrmDiscount, CrmLine } from './crm';
+import { round2, sameAmount } from './money';
+
+export interface SaleInput {
+	lines: CrmLine[];
+	discount?: CrmDiscount;
+	discountAmount?: number;
+	taxAmount?: number;
+	shipping?: number;
+	total: number;
+}
+
+export interface ItemRef {
+	value: string;
+	name?: string;
+}
+
+export interface SalePlan {
+	lines: QboRecord[];
+	totalTax: number;
+	subtotal: number;
+	discount: number;
+	crmTotal: number;
+	qboTotal: number;
+	totalsMatch: boolean;
+}
+
+export const SHIPPING_LINE_NAME = 'Shipping';
+
+/** Names of the items a sale needs (used to find or create them before planning). */
+export function itemNamesOf(input: SaleInput): string[] {
+	const names = input.lines.map((l) => l.name);
+	if ((input.shipping ?? 0) > 0) names.push(SHIPPING_LINE_NAME);
+	return [...new Set(names)];
+}
+
+function unitPriceFor(amount: number, qty: number, fallback: number): number {
+	if (!qty) return fallback;
+	return Math.round((amount / qty) * 1e7) / 1e7;
+}
+
+export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef): SalePlan {
+	const lines: QboRecord[] = [];
+	let subtotal = 0;
+	let includedTax = 0;
+	let weightedRate = 0;
+	let anyTaxable = false;
+
+	for (const line of input.lines) {
+		const gross = line.qty * line.unitPrice;
+		const taxable = line.taxRate > 0;
+		anyTaxable ||= taxable;
+		const net = taxable && line.taxInclusive ? round2(gross / (1 + line.taxRate / 100)) : round2(gross);
+		if (taxable && line.taxInclusive) includedTax += round2(gross) - net;
+		if (taxable && !line.taxInclusive) {
+			weightedRate += (net * line.taxRate) / 100;
+		}
+		subtotal += net;
+		lines.push({
+			DetailType: 'SalesItemLineDetail',
+			Amount: net,
+			...(line.description ? { Description: line.description.slice(0, 4000) } : {}),
+			SalesItemLineDetail: {
+				ItemRef: itemRefFor(line.name),
+				Qty: line.qty,
+				UnitPrice: line.taxInclusive ? unitPriceFor(net, line.qty, line.unitPrice) : line.unitPrice,
+				TaxCodeRef: { value: taxable ? 'TAX' : 'NON' },
+			},
+		});
+	}
+	if ((input.shipping ?? 0) > 0) {
+		const shipping = round2(input.shipping!);
+		subtotal += shipping;
+		lines.push({
+			DetailType: 'SalesItemLineDetail',
+			Amount: shipping,
+			SalesItemLineDetail: {
+				ItemRef: itemRefFor(SHIPPING_LINE_NAME),
+				Qty: 1,
+				UnitPrice: shipping,
+				TaxCodeRef: { value: 'NON' },
+			},
+		});
+	}
+	subtotal = round2(subtotal);
+
+	const percent = input.discount?.type === 'percentage' ? input.discount.value : undefined;
+	const discount = round2(
+		input.discountAmount ??
+			(percent !== undefined ? (subtotal * percent) / 100 : input.discount?.value ?? 0),
+	);
+	if (discount > 0) {
+		const usePercent = percent !== undefined && sameAmount(round2((subtotal * percent) / 100), discount);
+		lines.push({
+			DetailType: 'DiscountLineDetail',
+			Amount: discount,
+			DiscountLineDetail: usePercent
+				? { PercentBased: true, DiscountPercent: percent }
+				: { PercentBased: false },
+		});
+	}
+
+	// Tax: what the CRM says, else what makes the totals agree, else what the rates give.
+	const discountShare = subtotal > 0 ? 1 - discount / subtotal : 1;
+	const fromRates = round2(weightedRate * discountShare + includedTax);
+	const fromTotal = round2(input.total - subtotal + discount);
+	let totalTax = input.taxAmount !== undefined ? round2(input.taxAmount) : fromTotal >= 0 ? fromTotal : fromRates;
+	if (totalTax < 0) totalTax = 0;
+	if (totalTax > 0 && !anyTaxable) {
+		// The CRM charged tax without saying on which lines: QuickBooks needs taxable lines.
+		for (const l of lines) {
+			const detail = l.SalesItemLineDetail as { TaxCodeRef?: { value: string } } | undefined;
+			if (detail?.TaxCodeRef) detail.TaxCodeRef = { value: 'TAX' };
+		}
+	}
+	const qboTotal = round2(subtotal - discount + totalTax);
+	return {
+		lines,
+		totalTax,
+		subtotal,
+		discount,
+		crmTotal: round2(input.total),
+		qboTotal,
+		totalsMatch: sameAmount(qboTotal, input.total),
+	};
+}

@@ -1,0 +1,100 @@
+/** Customer look-up and creation by e-mail against QuickBooks, following the matching policy. */
+import type { QboClient, QboRecord } from '../transport/client';
+import { FaultCode, QboError } from '../transport/errors';
+import {
+	chooseCustomer,
+	disambiguatedName,
+	displayNameFor,
+	newCustomerBody,
+	type DuplicatePolicy,
+	type InactivePolicy,
+	type Person,
+} from '../domain/customerMatch';
+import { CrmInputError } from '../domain/crm';
+import { describeEmailProblem, normalizeEmail } from '../domain/email';
+
+export interface MatchOptions {
+	duplicates: DuplicatePolicy;
+	inactive: InactivePolicy;
+	/** Customer id used when the e-mail is missing or malformed (instead of failing the item). */
+	fallbackCustomerId?: string;
+}
+
+export const DEFAULT_MATCH: MatchOptions = { duplicates: 'oldest', inactive: 'reactivate' };
+
+export type MatchHow = 'matched' | 'created' | 'fallback';
+
+export interface CustomerMatch {
+	customer: QboRecord;
+	how: MatchHow;
+	reactivated?: boolean;
+}
+
+export function requireEmail(raw: unknown, field = 'email'): string {
+	const email = normalizeEmail(raw);
+	if (!email) throw new CrmInputError(field, describeEmailProblem(raw));
+	return email;
+}
+
+/** The customer with this e-mail, or undefined. Inactive matches are reactivated per policy. */
+export async function findCustomerByEmail(
+	client: QboClient,
+	email: string,
+	options: MatchOptions = DEFAULT_MATCH,
+): Promise<CustomerMatch | undefined> {
+	const candidates = await client.query({
+		entity: 'Customer',
+		where: [{ field: 'PrimaryEmailAddr', op: '=', value: email }],
+		includeInactive: options.inactive === 'reactivate',
+		maxResults: 1000,
+	});
+	const choice = chooseCustomer(email, candidates, options.duplicates, options.inactive);
+	if (choice.kind === 'none') return undefined;
+	if (choice.kind === 'ambiguous') {
+		throw new QboError(
+			`Several QuickBooks customers have the e-mail ${email} (ids ${choice.ids.join(', ')}); choose "Oldest" or "Most Recently Updated" under "Several Customers With the E-Mail" or merge them in QuickBooks`,
+			{ kind: 'fault' },
+		);
+	}
+	if (choice.kind === 'inactive') {
+		const { record } = await client.modify('Customer', String(choice.customer.Id), () => ({ Active: true }), choice.customer);
+		return { customer: record, how: 'matched', reactivated: true };
+	}
+	return { customer: choice.customer, how: 'matched' };
+}
+
+/**
+ * Finds the customer by e-mail or creates one. A name clash (6240) is either a concurrent run
+ * that just created this very customer (found by re-checking the e-mail) or someone else with
+ * the same name (retried once as "Name (e-mail)").
+ */
+export async function findOrCreateCustomer(
+	client: QboClient,
+	person: Person,
+	options: MatchOptions = DEFAULT_MATCH,
+	emailField = 'email',
+): Promise<CustomerMatch> {
+	const email = normalizeEmail(person.email);
+	if (!email) {
+		if (options.fallbackCustomerId) {
+			return { customer: await client.read('Customer', options.fallbackCustomerId), how: 'fallback' };
+		}
+		throw new CrmInputError(emailField, describeEmailProblem(person.email));
+	}
+	const existing = await findCustomerByEmail(client, email, options);
+	if (existing) return existing;
+
+	const names = [displayNameFor(person, email), disambiguatedName(person, email)];
+	for (let i = 0; i < names.length; i++) {
+		try {
+			const customer = await client.create('Customer', newCustomerBody(person, email, names[i]), `customer:${email}:${names[i]}`);
+			return { customer, how: 'created' };
+		} catch (error) {
+			if (!(error instanceof QboError) || !error.hasCode(FaultCode.DuplicateName)) throw error;
+			const raced = await findCustomerByEmail(client, email, options);
+			if (raced) return raced;
+			if (i === names.length - 1 || names[i] === names[i + 1]) throw error;
+		}
+	}
+	throw new Error('unreachable');
+}

@@ -1,0 +1,71 @@
+/** Service items found or created by name, so CRM line names show up as QuickBooks products. */
+import type { QboClient, QboRecord } from '../transport/client';
+import { FaultCode, QboError } from '../transport/errors';
+import type { ItemRef } from '../domain/salesDocument';
+
+/** QuickBooks item names: no colon, at most 100 characters. */
+export function itemName(name: string): string {
+	return name.replace(/:/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+}
+
+export async function findItemByName(client: QboClient, name: string): Promise<QboRecord | undefined> {
+	const [item] = await client.query({
+		entity: 'Item',
+		where: [{ field: 'Name', op: '=', value: itemName(name) }],
+		maxResults: 1,
+	});
+	return item;
+}
+
+export async function findOrCreateItem(
+	client: QboClient,
+	name: string,
+	incomeAccountId: string,
+): Promise<{ item: QboRecord; created: boolean }> {
+	const found = await findItemByName(client, name);
+	if (found) return { item: found, created: false };
+	try {
+		const item = await client.create(
+			'Item',
+			{ Name: itemName(name), Type: 'Service', IncomeAccountRef: { value: incomeAccountId } },
+			`item:${itemName(name).toLowerCase()}`,
+		);
+		return { item, created: true };
+	} catch (error) {
+		// Another run created it first, or an inactive item has the name.
+		if (error instanceof QboError && error.hasCode(FaultCode.DuplicateName)) {
+			const raced = await findItemByName(client, name);
+			if (raced) return { item: raced, created: false };
+		}
+		throw error;
+	}
+}
+
+export type ItemMode = { mode: 'perLine'; incomeAccountId: string } | { mode: 'default'; itemId: string };
+
+/** Item references for every distinct line name. */
+export async function resolveItems(
+	client: QboClient,
+	names: string[],
+	itemMode: ItemMode,
+): Promise<(name: string) => ItemRef> {
+	if (itemMode.mode === 'default') return () => ({ value: itemMode.itemId });
+	const refs = new Map<string, ItemRef>();
+	for (const name of names) {
+		const { item } = await findOrCreateItem(client, name, itemMode.incomeAccountId);
+		refs.set(name, { value: String(item.Id), name: String(item.Name) });
+	}
+	return (name) => refs.get(name)!;
+}
+
+/** The income account used for new items: the one chosen, else the first "Services" income account. */
+export async function defaultIncomeAccount(client: QboClient): Promise<string> {
+	const accounts = await client.query({
+		entity: 'Account',
+		where: [{ field: 'AccountType', op: '=', value: 'Income' }],
+		maxResults: 100,
+	});
+	const chosen = accounts.find((a) => /service/i.test(String(a.Name))) ?? accounts[0];
+	if (!chosen) throw new QboError('QuickBooks has no income account to attach new items to; choose one under "Income Account"', { kind: 'fault' });
+	return String(chosen.Id);
+}
