@@ -1,0 +1,223 @@
+/**
+ * Runs workflows through n8n-core's real execution engine (WorkflowExecute) with this package's
+ * nodes and credential. The only stand-in is the credential store: an in-memory helper that
+ * keeps the decrypted credential and receives n8n's token updates after an OAuth2 refresh.
+ */
+import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import {
+	ICredentialsHelper,
+	Workflow,
+	type ICredentialDataDecryptedObject,
+	type ICredentials,
+	type IExecuteData,
+	type INode,
+	type INodeCredentialsDetails,
+	type INodeExecutionData,
+	type INodeProperties,
+	type INodeType,
+	type INodeTypes,
+	type IRun,
+	type IRunExecutionData,
+	type IWorkflowExecuteAdditionalData,
+	type IConnections,
+	type IHttpRequestOptions,
+} from 'n8n-workflow';
+
+import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2Api.credentials';
+import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
+import { DEFAULT_CLIENT, type QboEmulator } from '../emulator/qbo/server';
+
+export const CREDENTIAL_ID = 'cred-1';
+
+class ManualTrigger implements INodeType {
+	description = {
+		displayName: 'Manual Trigger',
+		name: 'manualTrigger',
+		group: ['trigger'],
+		version: 1,
+		description: '',
+		defaults: { name: 'Start' },
+		inputs: [],
+		outputs: ['main'],
+		properties: [],
+	} as unknown as INodeType['description'];
+
+	async execute(this: { getInputData(): INodeExecutionData[] }) {
+		return [this.getInputData()];
+	}
+}
+
+export class TestNodeTypes implements INodeTypes {
+	private readonly types: Record<string, INodeType> = {
+		'n8n-nodes-quickbooks-sync.quickBooksSync': new QuickBooksSync(),
+		'test.start': new ManualTrigger(),
+	};
+
+	getByName(name: string) {
+		return this.types[name];
+	}
+
+	getByNameAndVersion(name: string) {
+		const type = this.types[name];
+		if (!type) throw new Error(`Unknown node type ${name}`);
+		return type;
+	}
+
+	getKnownTypes() {
+		return {};
+	}
+}
+
+/** In-memory credential store that behaves like n8n's for an OAuth2 credential. */
+export class MemoryCredentialsHelper extends ICredentialsHelper {
+	updates = 0;
+
+	constructor(public data: ICredentialDataDecryptedObject) {
+		super();
+	}
+
+	getParentTypes(name: string): string[] {
+		return name === 'quickBooksSyncOAuth2Api' ? ['oAuth2Api'] : [];
+	}
+
+	isCredentialUsableByNode(): boolean {
+		return true;
+	}
+
+	async authenticate(_c: ICredentialDataDecryptedObject, _t: string, requestOptions: IHttpRequestOptions) {
+		return requestOptions;
+	}
+
+	async preAuthentication() {
+		return undefined;
+	}
+
+	async runPreAuthentication() {
+		return undefined;
+	}
+
+	async getCredentials(): Promise<ICredentials> {
+		throw new Error('not used');
+	}
+
+	async getDecrypted() {
+		return structuredClone(this.data);
+	}
+
+	async updateCredentials(_n: INodeCredentialsDetails, _t: string, data: ICredentialDataDecryptedObject) {
+		this.data = structuredClone(data);
+		this.updates++;
+	}
+
+	async updateCredentialsOauthTokenData(_n: INodeCredentialsDetails, _t: string, data: ICredentialDataDecryptedObject) {
+		this.data = { ...this.data, oauthTokenData: structuredClone(data.oauthTokenData) };
+		this.updates++;
+	}
+
+	getCredentialsProperties(): INodeProperties[] {
+		return new QuickBooksSyncOAuth2Api().properties;
+	}
+}
+
+/** The decrypted credential as n8n holds it after the user connected to the emulator. */
+export function emulatorCredential(emulator: QboEmulator, realmId = emulator.defaultRealm): ICredentialDataDecryptedObject {
+	const tokens = emulator.issueTokens(realmId);
+	return {
+		environment: 'custom',
+		customBaseUrl: emulator.url,
+		grantType: 'authorizationCode',
+		authUrl: `${emulator.url}/connect/oauth2`,
+		accessTokenUrl: `${emulator.url}/oauth2/v1/tokens/bearer`,
+		clientId: DEFAULT_CLIENT.clientId,
+		clientSecret: DEFAULT_CLIENT.clientSecret,
+		scope: 'com.intuit.quickbooks.accounting',
+		authentication: 'header',
+		oauthTokenData: {
+			access_token: tokens.access_token,
+			refresh_token: tokens.refresh_token,
+			token_type: 'bearer',
+			expires_in: tokens.expires_in,
+			callbackQueryString: { realmId, code: 'x', state: 'y' },
+		},
+	};
+}
+
+export function additionalDataFor(credentials: MemoryCredentialsHelper, hooks?: ExecutionLifecycleHooks): IWorkflowExecuteAdditionalData {
+	const base = {
+		credentialsHelper: credentials,
+		hooks,
+		currentNodeParameters: undefined,
+		executionId: 'test',
+		restApiUrl: 'http://127.0.0.1/rest',
+		instanceBaseUrl: 'http://127.0.0.1/',
+		formWaitingBaseUrl: 'http://127.0.0.1/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1/webhook-test',
+		userId: 'user',
+		variables: {},
+		executeWorkflow: async () => {
+			throw new Error('not supported in tests');
+		},
+		getRunExecutionData: async () => undefined,
+		setExecutionStatus: () => undefined,
+		sendDataToUI: () => undefined,
+		logAiEvent: () => undefined,
+		startRunnerTask: async () => {
+			throw new Error('not supported in tests');
+		},
+	};
+	return base as unknown as IWorkflowExecuteAdditionalData;
+}
+
+export interface RunResult {
+	run: IRun;
+	output(nodeName: string): INodeExecutionData[];
+	error(nodeName: string): (Error & { description?: string; context?: Record<string, unknown> }) | undefined;
+}
+
+/**
+ * Runs `Start → node` once with the given input items; returns the engine's IRun.
+ */
+export async function runNode(
+	credentials: MemoryCredentialsHelper,
+	parameters: Record<string, unknown>,
+	input: Array<Record<string, unknown>>,
+	options: { continueOnFail?: boolean; nodeType?: string } = {},
+): Promise<RunResult> {
+	const start: INode = { id: 'start', name: 'Start', type: 'test.start', typeVersion: 1, position: [0, 0], parameters: {} };
+	const node: INode = {
+		id: 'qbo',
+		name: 'QuickBooks Sync',
+		type: options.nodeType ?? 'n8n-nodes-quickbooks-sync.quickBooksSync',
+		typeVersion: 1,
+		position: [200, 0],
+		parameters: parameters as INode['parameters'],
+		credentials: { quickBooksSyncOAuth2Api: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' } },
+		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+	};
+	const connections: IConnections = { Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] } };
+	const workflow = new Workflow({ id: 'wf', nodes: [start, node], connections, active: false, nodeTypes: new TestNodeTypes() });
+	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', { id: 'wf', name: 'test', nodes: [start, node], connections, active: false, settings: {} } as never);
+	let finish!: (run: IRun) => void;
+	const done = new Promise<IRun>((resolve) => (finish = resolve));
+	hooks.addHandler('workflowExecuteAfter', (run: IRun) => finish(run));
+	const runExecutionData: IRunExecutionData = {
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: null,
+			nodeExecutionStack: [{ node: start, data: { main: [input.map((json) => ({ json }))] }, source: null } as IExecuteData],
+		},
+	} as unknown as IRunExecutionData;
+	const execute = new WorkflowExecute(additionalDataFor(credentials, hooks), 'manual', runExecutionData);
+	await execute.processRunExecutionData(workflow);
+	const run = await done;
+	return {
+		run,
+		output: (name) => run.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? [],
+		error: (name) => run.data.resultData.runData[name]?.[0]?.error as never,
+	};
+}
