@@ -14,13 +14,24 @@ export default [
 		files: ['credentials/**/*.ts'],
 		languageOptions: { parser: tsParser, sourceType: 'module' },
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
-		rules: { ...n8nNodesBase.configs.credentials.rules },
+		rules: {
+			...n8nNodesBase.configs.credentials.rules,
+			// "Only applicable to nodes in the main repository" (the rule's own words); community
+			// credentials must link a full documentation URL instead.
+			'n8n-nodes-base/cred-class-field-documentation-url-miscased': 'off',
+		},
 	},
 	{
 		files: ['nodes/**/*.ts'],
 		languageOptions: { parser: tsParser, sourceType: 'module' },
 		plugins: { 'n8n-nodes-base': n8nNodesBase },
-		rules: { ...n8nNodesBase.configs.nodes.rules },
+		rules: {
+			...n8nNodesBase.configs.nodes.rules,
+			// n8n 2.x nodes declare connections with NodeConnectionTypes (the community rule set
+			// requires it); these two older rules still ask for the string literal 'main'.
+			'n8n-nodes-base/node-class-description-inputs-wrong-regular-node': 'off',
+			'n8n-nodes-base/node-class-description-outputs-wrong': 'off',
+		},
 	},
 	{
 		files: ['nodes/**/*.ts', 'credentials/**/*.ts', 'package.json'],
@@ -29,5 +40,12 @@ export default [
 			parser: tsParser,
 			sourceType: 'module',
 		},
+	},
+	{
+		// Pure QuickBooks/CRM modules know nothing of n8n on purpose (unit-testable without it).
+		// Every error they throw reaches the user through the router's toNodeError(), which
+		// turns it into a NodeApiError / NodeOperationError with the item index.
+		files: ['nodes/shared/domain/**/*.ts', 'nodes/shared/sync/**/*.ts', 'nodes/shared/transport/{client,errors,retry,query,environment}.ts'],
+		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},
 ];

@@ -3,7 +3,8 @@
  * nodes and credential. The only stand-in is the credential store: an in-memory helper that
  * keeps the decrypted credential and receives n8n's token updates after an OAuth2 refresh.
  */
-import { ExecutionLifecycleHooks, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, PollContext, WorkflowExecute } from 'n8n-core';
+import { TriggersAndPollers } from 'n8n-core/dist/execution-engine/triggers-and-pollers';
 import {
 	ICredentialsHelper,
 	Workflow,
@@ -25,6 +26,7 @@ import {
 
 import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2Api.credentials';
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
+import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
 import { DEFAULT_CLIENT, type QboEmulator } from '../emulator/qbo/server';
 
 export const CREDENTIAL_ID = 'cred-1';
@@ -50,6 +52,7 @@ class ManualTrigger implements INodeType {
 export class TestNodeTypes implements INodeTypes {
 	private readonly types: Record<string, INodeType> = {
 		'n8n-nodes-quickbooks-sync.quickBooksSync': new QuickBooksSync(),
+		'n8n-nodes-quickbooks-sync.quickBooksSyncTrigger': new QuickBooksSyncTrigger(),
 		'test.start': new ManualTrigger(),
 	};
 
@@ -220,4 +223,37 @@ export async function runNode(
 		output: (name) => run.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? [],
 		error: (name) => run.data.resultData.runData[name]?.[0]?.error as never,
 	};
+}
+
+/** A QuickBooks Sync Trigger as an active workflow: each poll() runs through n8n-core's PollContext. */
+export class TriggerHarness {
+	readonly workflow: Workflow;
+	readonly node: INode;
+
+	constructor(
+		readonly credentials: MemoryCredentialsHelper,
+		parameters: Record<string, unknown>,
+	) {
+		this.node = {
+			id: 'trigger',
+			name: 'QuickBooks Sync Trigger',
+			type: 'n8n-nodes-quickbooks-sync.quickBooksSyncTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: parameters as INode['parameters'],
+			credentials: { quickBooksSyncOAuth2Api: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' } },
+		};
+		this.workflow = new Workflow({ id: 'wf-trigger', nodes: [this.node], connections: {}, active: true, nodeTypes: new TestNodeTypes(), staticData: {} });
+	}
+
+	/** One poll; returns the emitted items' JSON (empty when the trigger emitted nothing). */
+	async poll(mode: 'trigger' | 'manual' = 'trigger'): Promise<Array<Record<string, any>>> {
+		const context = new PollContext(this.workflow, this.node, additionalDataFor(this.credentials), mode, 'activate');
+		const result = await new TriggersAndPollers().runPollFunction(this.workflow, this.node, context);
+		return (result?.[0] ?? []).map((item) => item.json as Record<string, any>);
+	}
+
+	get state(): Record<string, any> {
+		return (this.workflow.staticData as Record<string, any>)['node:QuickBooks Sync Trigger'] ?? {};
+	}
 }

@@ -2,6 +2,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
 
 import type { QboClient } from '../../shared/transport/client';
+import { fieldError } from '../../shared/transport/n8n';
 import type { MatchOptions } from '../../shared/sync/customers';
 import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
 
@@ -126,7 +127,7 @@ export const returnAllAndLimit = (resourceDisplay: string): INodeProperties[] =>
 		default: 50,
 		typeOptions: { minValue: 1 },
 		displayOptions: { show: { returnAll: [false] } },
-		description: `Max number of ${resourceDisplay} to return`,
+		description: 'Max number of results to return',
 	},
 ];
 
@@ -147,4 +148,18 @@ export function withDisplay<T extends INodeProperties>(properties: T[], resource
 
 export function operationOptions(options: Array<INodePropertyOptions & { action: string }>): INodePropertyOptions[] {
 	return [...options].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** A JSON parameter (a webhook body): parsed when given as text, refused when empty. */
+export function jsonParameter(context: IExecuteFunctions, name: string, itemIndex: number): IDataObject {
+	const raw = context.getNodeParameter(name, itemIndex);
+	if (typeof raw === 'string') {
+		try {
+			return JSON.parse(raw) as IDataObject;
+		} catch {
+			throw fieldError(context.getNode(), itemIndex, name, 'is not valid JSON');
+		}
+	}
+	if (!raw || typeof raw !== 'object') throw fieldError(context.getNode(), itemIndex, name, 'is empty');
+	return raw as IDataObject;
 }

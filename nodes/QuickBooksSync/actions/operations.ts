@@ -89,7 +89,7 @@ export function resourceProperties(): INodeProperties[] {
 			type: 'options',
 			noDataExpression: true,
 			displayOptions: { show: { resource: [resource] } },
-			default: r.defaultOperation,
+			default: String(r.defaultOperation),
 			options: operationOptions(
 				Object.entries(r.operations).map(([value, op]) => ({ name: op.name, value, action: op.action, description: op.description })),
 			),

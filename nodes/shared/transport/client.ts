@@ -236,11 +236,11 @@ export class QboClient {
 	/** Pages through every result (STARTPOSITION / MAXRESULTS), up to `limit` records. */
 	async *queryPages(
 		spec: Omit<QuerySpec, 'startPosition' | 'maxResults'>,
-		options: { limit?: number; pageSize?: number } = {},
+		options: { limit?: number; pageSize?: number; start?: number } = {},
 	): AsyncGenerator<QboRecord[]> {
 		const pageSize = Math.min(options.pageSize ?? MAX_PAGE_SIZE, MAX_PAGE_SIZE);
 		const limit = options.limit ?? Number.POSITIVE_INFINITY;
-		let start = 1;
+		let start = options.start ?? 1;
 		let seen = 0;
 		while (seen < limit) {
 			const size = Math.min(pageSize, limit - seen);
@@ -269,6 +269,11 @@ export class QboClient {
 
 	/** Change data capture: changes (deleted ones with status "Deleted") per entity since `since`. */
 	async cdc(entities: string[], since: Date): Promise<Record<string, CdcChange[]>> {
+		return (await this.cdcWithTime(entities, since)).changes;
+	}
+
+	/** CDC plus QuickBooks' own clock at answer time (a cursor immune to local clock skew). */
+	async cdcWithTime(entities: string[], since: Date): Promise<{ changes: Record<string, CdcChange[]>; serverTime?: number }> {
 		const body = await this.call('GET', 'cdc', {
 			qs: { entities: entities.join(','), changedSince: since.toISOString() },
 		});
@@ -282,7 +287,8 @@ export class QboClient {
 				}
 			}
 		}
-		return result;
+		const serverTime = Date.parse(String(body.time ?? ''));
+		return { changes: result, serverTime: Number.isNaN(serverTime) ? undefined : serverTime };
 	}
 
 	/**

@@ -12,6 +12,7 @@ import {
 
 import { QboClient, type HttpResponse, type Send } from './client';
 import { QboError, isReconnectError } from './errors';
+import { CrmInputError } from '../domain/crm';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 
 type Context = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
@@ -70,11 +71,15 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 			return response;
 		} catch (error) {
 			if (isReconnectError(error)) {
-				throw new QboError(RECONNECT_MESSAGE, { kind: 'reconnect', cause: error });
+				throw new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
+					description: 'Intuit refused the refresh token (invalid_grant): it expired, was revoked, or was replaced by a newer one.',
+				});
 			}
+			// A 401 that survived n8n's token refresh, or any status n8n threw for: read it as a reply.
 			const response = httpResponseOf(error);
 			if (response) return response;
-			throw error;
+			// Network failures keep their cause chain, so the client still sees ECONNRESET & co.
+			throw new NodeApiError(context.getNode(), error as JsonObject);
 		}
 	};
 
@@ -92,6 +97,9 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): Er
 			error.context.itemIndex = itemIndex;
 		}
 		return error;
+	}
+	if (error instanceof CrmInputError) {
+		return fieldError(node, itemIndex, error.field, error.message);
 	}
 	if (error instanceof QboError) {
 		const parts = [
@@ -123,4 +131,13 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): Er
 		return new NodeOperationError(node, error, { itemIndex });
 	}
 	return new NodeOperationError(node, String(error), { itemIndex });
+}
+
+/** A bad input value: names the item and the field, so the user knows what to fix. */
+export function fieldError(node: INode, itemIndex: number | undefined, field: string, problem: string): NodeOperationError {
+	const where = itemIndex === undefined ? '' : `Item ${itemIndex}: `;
+	return new NodeOperationError(node, `${where}field "${field}" ${problem}`, {
+		itemIndex,
+		description: `Fix "${field}" in the incoming data or in the node's parameters. Nothing was written to QuickBooks for this item.`,
+	});
 }

@@ -32,7 +32,6 @@ function identifier(name: string): string {
 
 /** Quotes a string for a QBO query: backslash and quote are escaped; control characters dropped. */
 export function quote(value: string): string {
-	// eslint-disable-next-line no-control-regex
 	const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, ' ');
 	return `'${cleaned.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }

@@ -3,8 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { QboClient } from '../../../shared/transport/client';
 import { invoiceFromHighLevel } from '../../../shared/domain/crm';
 import { syncInvoice } from '../../../shared/sync/invoices';
-import { fallbackCustomerOption, itemModeFrom, itemModeOptions, matchOptionsFrom, matchingOptions, withDisplay, type OperationResult } from '../common';
-import { parseJsonParameter } from '../salesReceipt/createFromPayment.operation';
+import { fallbackCustomerOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, withDisplay, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -23,7 +22,7 @@ const properties: INodeProperties[] = [
 			{ name: 'CRM Invoice Number', value: 'number' },
 			{ name: 'CRM Invoice ID', value: 'id' },
 		],
-		description: 'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together',
+		description: 'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together.',
 	},
 	...itemModeOptions,
 	{
@@ -55,7 +54,7 @@ const properties: INodeProperties[] = [
 export const description = withDisplay(properties, 'invoice', 'sync');
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
-	const crm = invoiceFromHighLevel(parseJsonParameter(this, 'body', itemIndex));
+	const crm = invoiceFromHighLevel(jsonParameter(this, 'body', itemIndex));
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const result = await syncInvoice(client, crm, {
 		match: matchOptionsFrom(this, itemIndex),

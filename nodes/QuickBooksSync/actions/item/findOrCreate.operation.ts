@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { CrmInputError } from '../../../shared/domain/crm';
+import { fieldError } from '../../../shared/transport/n8n';
 import { defaultIncomeAccount, findOrCreateItem } from '../../../shared/sync/items';
 import { locator, locatorValue, withDisplay, type OperationResult } from '../common';
 
@@ -14,7 +14,7 @@ export const description = withDisplay(properties, 'item', 'findOrCreate');
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
 	const name = String(this.getNodeParameter('name', itemIndex)).trim();
-	if (!name) throw new CrmInputError('name', 'is missing');
+	if (!name) throw fieldError(this.getNode(), itemIndex, 'name', 'is missing');
 	const account = locatorValue(this, 'incomeAccountId', itemIndex) ?? (await defaultIncomeAccount(client));
 	const { item, created } = await findOrCreateItem(client, name, account);
 	return { ...item, sync: { action: created ? 'created' : 'matched', qboId: item.Id } };

@@ -1,7 +1,8 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { CrmInputError, paymentFromHighLevel, type CrmPayment } from '../../../shared/domain/crm';
+import { paymentFromHighLevel, type CrmPayment } from '../../../shared/domain/crm';
+import { fieldError } from '../../../shared/transport/n8n';
 import { toAmount } from '../../../shared/domain/money';
 import { createReceiptFromPayment } from '../../../shared/sync/receipts';
 import {
@@ -12,6 +13,7 @@ import {
 	locatorValue,
 	matchOptionsFrom,
 	matchingOptions,
+	jsonParameter,
 	withDisplay,
 	type OperationResult,
 } from '../common';
@@ -37,7 +39,7 @@ const properties: INodeProperties[] = [
 		description: 'The HighLevel body; the default reads it from a Webhook node’s output',
 		displayOptions: { show: { source: ['highLevel'] } },
 	},
-	{ displayName: 'Transaction ID', name: 'transactionId', type: 'string', default: '', required: true, description: 'The CRM’s id of the payment: the same id never makes a second receipt', displayOptions: fields },
+	{ displayName: 'Transaction ID', name: 'transactionId', type: 'string', default: '', required: true, description: 'The CRM’s ID of the payment: the same ID never makes a second receipt', displayOptions: fields },
 	{ displayName: 'E-Mail', name: 'email', type: 'string', placeholder: 'name@email.com', default: '', required: true, displayOptions: fields },
 	{ displayName: 'Customer Name', name: 'customerName', type: 'string', default: '', displayOptions: fields },
 	{ displayName: 'Total', name: 'total', type: 'number', default: 0, typeOptions: { numberPrecision: 2 }, required: true, displayOptions: fields },
@@ -86,7 +88,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction id in the receipt number (max. 21 characters in all)' },
+			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).' },
 			fallbackCustomerOption,
 			...matchingOptions,
 		],
@@ -97,7 +99,7 @@ export const description = withDisplay(properties, 'salesReceipt', 'createFromPa
 
 function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPayment {
 	const transactionId = String(context.getNodeParameter('transactionId', itemIndex, '')).trim();
-	if (!transactionId) throw new CrmInputError('transactionId', 'is missing');
+	if (!transactionId) throw fieldError(context.getNode(), itemIndex, 'transactionId', 'is missing');
 	const more = context.getNodeParameter('paymentFields', itemIndex, {}) as IDataObject;
 	const lines = ((context.getNodeParameter('lines', itemIndex, {}) as IDataObject).line as IDataObject[] | undefined) ?? [];
 	const total = toAmount(context.getNodeParameter('total', itemIndex), 'total');
@@ -108,7 +110,7 @@ function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPa
 		date: more.date ? new Date(String(more.date)).toISOString().slice(0, 10) : undefined,
 		lines: lines.length
 			? lines.map((l, i) => {
-					if (!String(l.name ?? '').trim()) throw new CrmInputError(`lines[${i}].name`, 'is missing');
+					if (!String(l.name ?? '').trim()) throw fieldError(context.getNode(), itemIndex, `lines[${i}].name`, 'is missing');
 					return { name: String(l.name), qty: toAmount(l.qty, `lines[${i}].qty`), unitPrice: toAmount(l.unitPrice, `lines[${i}].unitPrice`), taxRate: toAmount(l.taxRate, `lines[${i}].taxRate`), taxInclusive: false };
 				})
 			: [{ name: 'Payment', qty: 1, unitPrice: total - toAmount(more.taxAmount, 'taxAmount') + toAmount(more.discountAmount, 'discountAmount'), taxRate: 0, taxInclusive: false }],
@@ -118,22 +120,10 @@ function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPa
 	};
 }
 
-export function parseJsonParameter(context: IExecuteFunctions, name: string, itemIndex: number): IDataObject {
-	const raw = context.getNodeParameter(name, itemIndex);
-	if (typeof raw === 'string') {
-		try {
-			return JSON.parse(raw) as IDataObject;
-		} catch {
-			throw new CrmInputError(name, 'is not valid JSON');
-		}
-	}
-	if (!raw || typeof raw !== 'object') throw new CrmInputError(name, 'is empty');
-	return raw as IDataObject;
-}
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
 	const source = this.getNodeParameter('source', itemIndex) as string;
-	const payment = source === 'fields' ? paymentFromFields(this, itemIndex) : paymentFromHighLevel(parseJsonParameter(this, 'body', itemIndex));
+	const payment = source === 'fields' ? paymentFromFields(this, itemIndex) : paymentFromHighLevel(jsonParameter(this, 'body', itemIndex));
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const result = await createReceiptFromPayment(client, payment, {
 		match: matchOptionsFrom(this, itemIndex),
