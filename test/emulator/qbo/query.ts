@@ -53,7 +53,7 @@ export function tokenize(input: string): Token[] {
 				}
 			}
 			tokens.push({ type: 'string', text });
-		} else if (/[0-9-]/.test(ch) && /[0-9]/.test(input[i + 1] ?? ch)) {
+		} else if (/[0-9]/.test(ch) || (ch === '-' && /[0-9]/.test(input[i + 1] ?? ''))) {
 			const match = /^-?[0-9]+(\.[0-9]+)?/.exec(input.slice(i));
 			if (!match) throw new QueryParseError(`Unexpected character ${ch}`);
 			tokens.push({ type: 'number', value: Number(match[0]) });

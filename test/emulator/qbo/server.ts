@@ -68,6 +68,7 @@ export class QboEmulator {
 	private refreshTokens = new Map<string, TokenInfo & { rotatedTo?: string }>();
 	private codes = new Map<string, { realmId: string; clientId: string; redirectUri: string; expiresAt: number }>();
 	private faults: FaultRule[] = [];
+	private hooks: Array<{ method?: string; path: string; run: () => void }> = [];
 	private windows = new Map<string, number[]>();
 	private inFlight = new Map<string, number>();
 	private hanging = new Set<ServerResponse>();
@@ -122,6 +123,11 @@ export class QboEmulator {
 
 	injectFault(rule: FaultRule): void {
 		this.faults.push({ ...rule });
+	}
+
+	/** Runs `run` just before the next matching API request is handled (tests of races). */
+	beforeNext(method: string | undefined, path: string, run: () => void): void {
+		this.hooks.push({ method, path, run });
 	}
 
 	clearFaults(): void {
@@ -381,6 +387,8 @@ export class QboEmulator {
 		const company = this.companies.get(realmId);
 		if (!company) return respond(400, this.faultBody(new Fault(400, '610', 'Object Not Found', `Company ${realmId} does not exist`)));
 
+		const hookIndex = this.hooks.findIndex((h) => (!h.method || h.method === method) && `${rest}${url.search}`.includes(h.path));
+		if (hookIndex >= 0) this.hooks.splice(hookIndex, 1)[0].run();
 		const injected = this.takeFault(method, rest);
 		if (injected) {
 			entry.status = typeof injected.action === 'number' ? injected.action : 0;
