@@ -1,0 +1,49 @@
+import { startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
+import { MemoryCredentialsHelper, emulatorCredential, runNode } from '../helpers/engine';
+
+let emulator: QboEmulator;
+beforeAll(async () => {
+	emulator = await startQboEmulator();
+});
+afterAll(async () => await emulator.stop());
+
+const getMany = (creds: MemoryCredentialsHelper) =>
+	runNode(creds, { resource: 'item', operation: 'getMany', returnAll: true, filters: {} }, [{}], { continueOnFail: true });
+
+describe('OAuth2 through n8n', () => {
+	test('an expired access token is refreshed by n8n, the rotated refresh token is stored, the old one is dead', async () => {
+		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
+		const oldRefresh = (creds.data.oauthTokenData as any).refresh_token;
+		emulator.expireAccessTokens();
+		const out = (await getMany(creds)).output('QuickBooks Sync');
+		expect(out[0].json.Name).toBe('Services');
+		expect(creds.updates).toBe(1);
+		const newTokens = creds.data.oauthTokenData as any;
+		expect(newTokens.refresh_token).not.toBe(oldRefresh);
+		expect(newTokens.callbackQueryString.realmId).toBe(emulator.defaultRealm);
+
+		// A second credential still holding the spent refresh token must reconnect.
+		const stale = new MemoryCredentialsHelper(emulatorCredential(emulator));
+		(stale.data.oauthTokenData as any).refresh_token = oldRefresh;
+		emulator.expireAccessTokens();
+		const failed = (await getMany(stale)).output('QuickBooks Sync');
+		expect(failed[0].json.error).toMatch(/reconnect/i);
+	});
+
+	test('a credential without a realm id tells the user to reconnect', async () => {
+		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
+		delete (creds.data.oauthTokenData as any).callbackQueryString;
+		const run = await runNode(creds, { resource: 'item', operation: 'getMany', returnAll: true, filters: {} }, [{}]);
+		expect(run.error('QuickBooks Sync')?.message).toMatch(/no company \(realm\) id: reconnect/);
+	});
+
+	test('a 503 and a dropped connection are retried and the run succeeds', async () => {
+		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
+		emulator.injectFault({ path: 'query', count: 1, action: 503 });
+		emulator.injectFault({ path: 'query', count: 1, action: 'reset' });
+		const before = emulator.log.length;
+		const out = (await getMany(creds)).output('QuickBooks Sync');
+		expect(out[0].json.Name).toBe('Services');
+		expect(emulator.log.length - before).toBe(3);
+	});
+});
