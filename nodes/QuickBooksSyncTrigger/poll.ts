@@ -105,9 +105,14 @@ export async function pollOnce(
 	now: number,
 ): Promise<{ items: Array<Record<string, unknown>>; state: PollState }> {
 	const state: PollState = structuredClone(previous ?? {});
+	const entities = entitiesFor(settings.events);
 	if (state.cursor === undefined) {
-		state.cursor = now;
-		state.activatedAt = now;
+		// Activation is stamped with QuickBooks' clock (to the second, as QuickBooks stamps
+		// records): changes at or after it are events, older records at most back-filled.
+		const { serverTime } = await client.cdcWithTime(entities, new Date(now));
+		const activatedAt = Math.floor((serverTime ?? now) / 1000) * 1000;
+		state.cursor = activatedAt;
+		state.activatedAt = activatedAt;
 		state.seen = {};
 		if (settings.backfill && settings.events.includes('newCustomer')) {
 			state.backfill = { nextStart: 1, emitted: 0, done: false };
@@ -116,8 +121,8 @@ export async function pollOnce(
 		}
 	}
 
-	const since = state.cursor - settings.overlapMs;
-	const { changes, serverTime } = await changesSince(client, entitiesFor(settings.events), since);
+	const since = Math.max(state.cursor - settings.overlapMs, state.activatedAt ?? 0);
+	const { changes, serverTime } = await changesSince(client, entities, since);
 	let found = candidates(changes, settings.events, since);
 	const backfilled = await backfillPage(client, settings, state);
 

@@ -524,7 +524,13 @@ export class QboEmulator {
 			if (order) {
 				const av = order.field.split('.').reduce((o: any, k) => o?.[k], a);
 				const bv = order.field.split('.').reduce((o: any, k) => o?.[k], b);
-				const cmp = typeof av === 'number' && typeof bv === 'number' ? av - bv : String(av ?? '').localeCompare(String(bv ?? ''));
+				const numeric = (v: unknown) => typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v));
+				const dated = (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v);
+				const cmp = numeric(av) && numeric(bv)
+					? Number(av) - Number(bv)
+					: dated(av) && dated(bv)
+						? Date.parse(av as string) - Date.parse(bv as string)
+						: String(av ?? '').localeCompare(String(bv ?? ''));
 				if (cmp !== 0) return order.desc ? -cmp : cmp;
 			}
 			return Number(a.Id) - Number(b.Id) || String(a.Id).localeCompare(String(b.Id));
