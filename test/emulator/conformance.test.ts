@@ -53,7 +53,7 @@ describe('intuit-oauth against the emulator', () => {
 		// The spent refresh token now fails as Intuit's does.
 		await expect(client.refreshUsingToken(first.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
 
-		await client.revoke({ token: refreshed.refresh_token });
+		await client.revoke({ refresh_token: refreshed.refresh_token } as never);
 		await expect(client.refreshUsingToken(refreshed.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
 	});
 
@@ -72,7 +72,7 @@ describe('node-quickbooks against the emulator', () => {
 	beforeAll(() => {
 		(QuickBooks as any).V3_ENDPOINT_BASE_URL = `${emulator.url}/v3/company/`;
 		const tokens = emulator.issueTokens('9130350000000777');
-		qbo = new QuickBooks(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, tokens.access_token, false, '9130350000000777', true, false, 75, '2.0', tokens.refresh_token);
+		qbo = new QuickBooks(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, tokens.access_token, false, "9130350000000777", true, false, 75 as never, "2.0", tokens.refresh_token);
 	});
 
 	test('customers: create, read, update, find (with an apostrophe)', async () => {

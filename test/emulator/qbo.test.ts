@@ -224,7 +224,7 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		await expect(fetch(`${emulator.url}/v3/company/${realm}/${itemPath()}`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) })).rejects.toThrow();
 		expect((await api('GET', itemPath())).status).toBe(200);
 		expect(emulator.counts({ realmId: realm })).toMatchObject({ total: 4, 'GET read Item': 4 });
-		const viaHttp = await (await fetch(`${emulator.url}/admin/log?realmId=${realm}`)).json();
+		const viaHttp: any = await (await fetch(`${emulator.url}/admin/log?realmId=${realm}`)).json();
 		expect(viaHttp.counts.total).toBe(4);
 	});
 

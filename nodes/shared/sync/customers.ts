@@ -22,7 +22,7 @@ export interface MatchOptions {
 
 export const DEFAULT_MATCH: MatchOptions = { duplicates: 'oldest', inactive: 'reactivate' };
 
-export type MatchHow = 'matched' | 'created' | 'fallback';
+export type MatchHow = 'matched' | 'created' | 'fallback' | 'given';
 
 export interface CustomerMatch {
 	customer: QboRecord;

@@ -13,6 +13,8 @@ export interface ReceiptOptions {
 	docNumberPrefix?: string;
 	paymentMethodId?: string;
 	depositAccountId?: string;
+	/** A customer chosen by earlier nodes (e.g. the template's visible e-mail matching). */
+	customerId?: string;
 }
 
 export interface SyncSummary {
@@ -63,7 +65,9 @@ export async function createReceiptFromPayment(
 	const existing = await findReceipt(client, docNumber, payment.transactionId);
 	if (existing) return { receipt: existing, alreadySynced: true, sync: summary(existing, payment, 'matched') };
 
-	const match = await findOrCreateCustomer(client, payment.person, options.match, 'email');
+	const match = options.customerId
+		? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
+		: await findOrCreateCustomer(client, payment.person, options.match, 'email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(payment), options.items);
 	const plan = planSale(payment, itemRefFor);
 	const body: QboRecord = {

@@ -88,6 +88,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{ displayName: 'Customer ID', name: 'customerId', type: 'string', default: '', description: 'Use this QuickBooks customer instead of matching by e-mail (e.g. from a Find Customer node before this one)' },
 			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).' },
 			fallbackCustomerOption,
 			...matchingOptions,
@@ -131,6 +132,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
 		paymentMethodId: locatorValue(this, 'paymentMethodId', itemIndex),
 		depositAccountId: locatorValue(this, 'depositAccountId', itemIndex),
+		customerId: options.customerId ? String(options.customerId).trim() : undefined,
 	});
 	return { ...result.receipt, alreadySynced: result.alreadySynced, sync: result.sync as unknown as IDataObject };
 }
