@@ -1,5 +1,6 @@
 /** CRM invoice life cycle → QuickBooks invoice: upsert, payments, void, delete. */
 import type { QboClient, QboRecord } from '../transport/client';
+import { FaultCode, QboError } from '../transport/errors';
 import type { CrmInvoice } from '../domain/crm';
 import { crmMarker, docNumberFor } from '../domain/docNumber';
 import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
@@ -86,6 +87,41 @@ async function voidIfNeeded(client: QboClient, invoice: QboRecord): Promise<{ in
 	}
 }
 
+async function updateInvoice(client: QboClient, existing: QboRecord, desired: DesiredInvoice): Promise<{ invoice: QboRecord; action: SyncSummary['action'] }> {
+	const result = await client.modify('Invoice', String(existing.Id), (current) => invoiceChanges(current, desired), existing);
+	return { invoice: result.record, action: result.changed ? 'updated' : 'unchanged' };
+}
+
+async function createInvoice(client: QboClient, crm: CrmInvoice, docNumber: string, desired: DesiredInvoice): Promise<{ invoice: QboRecord; action: SyncSummary['action'] }> {
+	try {
+		const invoice = await client.create(
+			'Invoice',
+			{
+				DocNumber: docNumber,
+				CustomerRef: { value: desired.customerId },
+				Line: desired.lines,
+				TxnTaxDetail: { TotalTax: desired.totalTax },
+				ApplyTaxAfterDiscount: true,
+				PrivateNote: crmMarker('invoice', crm.id),
+				...(crm.issueDate ? { TxnDate: crm.issueDate } : {}),
+				...(crm.dueDate ? { DueDate: crm.dueDate } : {}),
+				...(crm.memo ? { CustomerMemo: { value: crm.memo } } : {}),
+				...(crm.currency ? { CurrencyRef: { value: crm.currency } } : {}),
+				...(crm.person.email ? { BillEmail: { Address: crm.person.email.trim() } } : {}),
+			},
+			`invoice:${crm.id}`,
+		);
+		return { invoice, action: 'created' };
+	} catch (error) {
+		// Two events of one new invoice processed at once: the other run created it; update it.
+		if (error instanceof QboError && error.hasCode(FaultCode.DuplicateDocNumber)) {
+			const raced = await findInvoiceByDocNumber(client, docNumber);
+			if (raced) return await updateInvoice(client, raced, desired);
+		}
+		throw error;
+	}
+}
+
 export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: InvoiceSyncOptions): Promise<InvoiceSyncResult> {
 	const docNumber = invoiceDocNumber(crm, options.key, options.docNumberPrefix);
 	const existing = await findInvoiceByDocNumber(client, docNumber);
@@ -121,32 +157,9 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 		memo: crm.memo,
 	};
 
-	let invoice: QboRecord;
-	let action: SyncSummary['action'];
-	if (!existing) {
-		invoice = await client.create(
-			'Invoice',
-			{
-				DocNumber: docNumber,
-				CustomerRef: { value: desired.customerId },
-				Line: desired.lines,
-				TxnTaxDetail: { TotalTax: desired.totalTax },
-				ApplyTaxAfterDiscount: true,
-				PrivateNote: crmMarker('invoice', crm.id),
-				...(crm.issueDate ? { TxnDate: crm.issueDate } : {}),
-				...(crm.dueDate ? { DueDate: crm.dueDate } : {}),
-				...(crm.memo ? { CustomerMemo: { value: crm.memo } } : {}),
-				...(crm.currency ? { CurrencyRef: { value: crm.currency } } : {}),
-				...(crm.person.email ? { BillEmail: { Address: crm.person.email.trim() } } : {}),
-			},
-			`invoice:${crm.id}`,
-		);
-		action = 'created';
-	} else {
-		const result = await client.modify('Invoice', String(existing.Id), (current) => invoiceChanges(current, desired), existing);
-		invoice = result.record;
-		action = result.changed ? 'updated' : 'unchanged';
-	}
+	let { invoice, action } = existing
+		? await updateInvoice(client, existing, desired)
+		: await createInvoice(client, crm, docNumber, desired);
 
 	const payments: QboRecord[] = [];
 	if (options.recordPayments && crm.amountPaid > 0) {

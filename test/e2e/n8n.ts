@@ -1,0 +1,200 @@
+/**
+ * A real n8n (the pinned release, on Node 22) with this package installed the way n8n loads
+ * community packages: extracted from `npm pack` into <user folder>/.n8n/nodes/node_modules.
+ * Used by the end-to-end suite and by `npm start`.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync } from 'fs';
+import { createServer } from 'net';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+
+export const REPO = resolve(__dirname, '../..');
+
+export interface N8nOptions {
+	port?: number;
+	userFolder?: string;
+	/** Keep the user folder after stop (npm start). */
+	keep?: boolean;
+	log?: (line: string) => void;
+}
+
+export async function freePort(): Promise<number> {
+	return await new Promise((resolvePort, reject) => {
+		const server = createServer();
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolvePort(port));
+		});
+		server.on('error', reject);
+	});
+}
+
+export function n8nBin(): string {
+	const bin = process.env.N8N_BIN;
+	if (!bin || !existsSync(bin)) throw new Error('N8N_BIN is not set: run through scripts/test.sh or scripts/start.sh, which install the pinned n8n');
+	return bin;
+}
+
+/** Packs the built package and extracts it where n8n looks for community packages. */
+export function installPackage(userFolder: string): string {
+	const nodesDir = join(userFolder, '.n8n', 'nodes');
+	const target = join(nodesDir, 'node_modules', 'n8n-nodes-quickbooks-sync');
+	rmSync(target, { recursive: true, force: true });
+	mkdirSync(target, { recursive: true });
+	const packDir = mkdtempSync(join(tmpdir(), 'qbsync-pack-'));
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+	execFileSync('tar', ['-xzf', join(packDir, tarball), '-C', target, '--strip-components=1']);
+	rmSync(packDir, { recursive: true, force: true });
+	const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
+	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
+	return target;
+}
+
+export class N8n {
+	readonly url: string;
+	private child?: ChildProcess;
+	private output: string[] = [];
+	cookie = '';
+
+	constructor(
+		readonly port: number,
+		readonly userFolder: string,
+		private readonly options: N8nOptions,
+	) {
+		this.url = `http://127.0.0.1:${port}`;
+	}
+
+	env(): NodeJS.ProcessEnv {
+		return {
+			...process.env,
+			N8N_USER_FOLDER: this.userFolder,
+			N8N_PORT: String(this.port),
+			N8N_LISTEN_ADDRESS: '127.0.0.1',
+			N8N_HOST: '127.0.0.1',
+			N8N_PROTOCOL: 'http',
+			N8N_WEBHOOK_URL: `${this.url}/`,
+			N8N_UNVERIFIED_PACKAGES_ENABLED: 'true',
+			N8N_EDITOR_BASE_URL: `${this.url}/`,
+			N8N_ENCRYPTION_KEY: 'qbsync-local-demo-encryption-key',
+			N8N_DIAGNOSTICS_ENABLED: 'false',
+			N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+			N8N_TEMPLATES_ENABLED: 'false',
+			N8N_PERSONALIZATION_ENABLED: 'false',
+			N8N_SECURE_COOKIE: 'false',
+			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
+			N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
+			// The webhook templates verify HighLevel's Ed25519 signatures in a Code node.
+			NODE_FUNCTION_ALLOW_BUILTIN: 'crypto',
+			DB_SQLITE_POOL_SIZE: '2',
+			EXECUTIONS_DATA_PRUNE: 'false',
+		};
+	}
+
+	cli(args: string[]): string {
+		return execFileSync(n8nBin(), args, { env: this.env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+	}
+
+	importCredentials(credentials: unknown[]): void {
+		const file = join(this.userFolder, 'credentials.import.json');
+		writeFileSync(file, JSON.stringify(credentials));
+		this.cli(['import:credentials', `--input=${file}`]);
+	}
+
+	importWorkflow(workflow: Record<string, unknown>): void {
+		const file = join(this.userFolder, `workflow-${workflow.id}.json`);
+		writeFileSync(file, JSON.stringify(workflow));
+		this.cli(['import:workflow', `--input=${file}`]);
+	}
+
+	publishWorkflow(id: string): void {
+		this.cli(['publish:workflow', `--id=${id}`]);
+	}
+
+	async start(): Promise<void> {
+		this.child = spawn(n8nBin(), ['start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		const collect = (chunk: Buffer) => {
+			for (const line of chunk.toString().split('\n').filter(Boolean)) {
+				this.output.push(line);
+				if (this.output.length > 500) this.output.shift();
+				this.options.log?.(line);
+			}
+		};
+		this.child.stdout!.on('data', collect);
+		this.child.stderr!.on('data', collect);
+		const deadline = Date.now() + 180_000;
+		while (Date.now() < deadline) {
+			if (this.child.exitCode !== null) throw new Error(`n8n exited (${this.child.exitCode}):\n${this.output.join('\n')}`);
+			try {
+				const res = await fetch(`${this.url}/healthz/readiness`);
+				if (res.ok) return;
+			} catch {
+				// not up yet
+			}
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		throw new Error(`n8n did not become ready in 180 s:\n${this.output.join('\n')}`);
+	}
+
+	logs(): string {
+		return this.output.join('\n');
+	}
+
+	/** Creates the owner account (fresh instance) and keeps its session cookie. */
+	async setupOwner(email = 'owner@example.com', password = 'Owner-Passw0rd!'): Promise<{ email: string; password: string }> {
+		const res = await fetch(`${this.url}/rest/owner/setup`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ email, firstName: 'Demo', lastName: 'Owner', password }),
+		});
+		if (!res.ok && res.status !== 400) throw new Error(`owner setup failed: ${res.status} ${await res.text()}`);
+		const login = await fetch(`${this.url}/rest/login`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({ emailOrLdapLoginId: email, email, password }),
+		});
+		if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+		this.cookie = (login.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+		return { email, password };
+	}
+
+	async rest<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+		const res = await fetch(`${this.url}/rest${path}`, {
+			method,
+			headers: { 'Content-Type': 'application/json', Cookie: this.cookie, 'browser-id': 'qbsync-e2e' },
+			body: body === undefined ? undefined : JSON.stringify(body),
+		});
+		const text = await res.text();
+		if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+		const json = JSON.parse(text);
+		return (json.data ?? json) as T;
+	}
+
+	async stop(): Promise<void> {
+		if (this.child && this.child.exitCode === null) {
+			const exited = new Promise((r) => this.child!.once('exit', r));
+			try {
+				process.kill(-this.child.pid!, 'SIGTERM');
+			} catch {
+				this.child.kill('SIGTERM');
+			}
+			await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+			if (this.child.exitCode === null) {
+				try {
+					process.kill(-this.child.pid!, 'SIGKILL');
+				} catch {
+					// already gone
+				}
+			}
+		}
+		if (!this.options.keep) rmSync(this.userFolder, { recursive: true, force: true });
+	}
+}
+
+export async function createN8n(options: N8nOptions = {}): Promise<N8n> {
+	const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'qbsync-n8n-'));
+	mkdirSync(userFolder, { recursive: true });
+	installPackage(userFolder);
+	return new N8n(options.port ?? (await freePort()), userFolder, options);
+}

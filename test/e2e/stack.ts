@@ -1,0 +1,137 @@
+/**
+ * The whole local stack: QuickBooks emulator, HighLevel emulator, and a real n8n with this
+ * package, credentials pointing at the emulators, and the four templates imported and published.
+ */
+import { readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
+
+import { startHighLevelEmulator, type HighLevelEmulator } from '../emulator/highlevel/server';
+import { createEventSender, type SignedSender } from '../emulator/highlevel/events';
+import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
+import { REPO, createN8n, type N8n } from './n8n';
+
+export const REALM_ID = '9130350000000001';
+export const LOCATION_ID = 'loc_demo_123';
+export const QBO_CREDENTIAL_ID = 'qbsyncQboCred01';
+export const HIGHLEVEL_CREDENTIAL_ID = 'qbsyncGhlCred01';
+
+export const TEMPLATE_IDS: Record<string, string> = {
+	'crm-payment-to-sales-receipt.json': 'qbsyncTplPayment',
+	'crm-invoice-to-qbo-invoice.json': 'qbsyncTplInvoice',
+	'qbo-customers-to-crm-contacts.json': 'qbsyncTplContacts',
+	'first-invoice-paid-review-request.json': 'qbsyncTplReview',
+};
+
+export interface StackOptions {
+	n8nPort?: number;
+	qboPort?: number;
+	highLevelPort?: number;
+	userFolder?: string;
+	keep?: boolean;
+	persistFile?: string;
+	log?: (line: string) => void;
+	/** Extra workflows (already patched) to import and publish. */
+	extraWorkflows?: Array<Record<string, any>>;
+	/** Runs after the emulators are up and before n8n starts (seed QuickBooks, etc.). */
+	beforeN8n?: (stack: { qbo: QboEmulator; highLevel: HighLevelEmulator }) => Promise<void> | void;
+}
+
+export interface Stack {
+	qbo: QboEmulator;
+	highLevel: HighLevelEmulator;
+	sender: SignedSender;
+	n8n: N8n;
+	templates: Array<{ file: string; id: string; workflow: Record<string, any> }>;
+	webhookUrl(path: string): string;
+	stop(): Promise<void>;
+}
+
+export function loadTemplates(): Array<{ file: string; workflow: Record<string, any> }> {
+	const dir = join(REPO, 'workflows');
+	return readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.sort()
+		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
+}
+
+/** Sets values in a template's Config node (what differs per install). */
+export function configure(workflow: Record<string, any>, values: Record<string, unknown>): Record<string, any> {
+	const copy = structuredClone(workflow);
+	const config = copy.nodes.find((n: any) => n.name === 'Config');
+	if (!config) throw new Error(`${copy.name} has no Config node`);
+	for (const assignment of config.parameters.assignments.assignments) {
+		if (assignment.name in values) assignment.value = values[assignment.name];
+	}
+	return copy;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+	const qbo = await startQboEmulator({ port: options.qboPort, realms: [REALM_ID], persistFile: options.persistFile });
+	const highLevel = await startHighLevelEmulator({ port: options.highLevelPort });
+	const sender = createEventSender();
+	await options.beforeN8n?.({ qbo, highLevel });
+	const n8n = await createN8n({ port: options.n8nPort, userFolder: options.userFolder, keep: options.keep, log: options.log });
+
+	const tokens = qbo.issueTokens(REALM_ID);
+	n8n.importCredentials([
+		{
+			id: QBO_CREDENTIAL_ID,
+			name: 'QuickBooks Sync account',
+			type: 'quickBooksSyncOAuth2Api',
+			data: {
+				environment: 'custom',
+				customBaseUrl: qbo.url,
+				customAuthUrl: `${qbo.url}/connect/oauth2`,
+				customTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
+				grantType: 'authorizationCode',
+				authUrl: `${qbo.url}/connect/oauth2`,
+				accessTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
+				scope: 'com.intuit.quickbooks.accounting',
+				authQueryParameters: '',
+				authentication: 'header',
+				clientId: DEFAULT_CLIENT.clientId,
+				clientSecret: DEFAULT_CLIENT.clientSecret,
+				oauthTokenData: {
+					token_type: 'bearer',
+					access_token: tokens.access_token,
+					refresh_token: tokens.refresh_token,
+					expires_in: tokens.expires_in,
+					x_refresh_token_expires_in: tokens.x_refresh_token_expires_in,
+					callbackQueryString: { code: 'emulator', state: 'emulator', realmId: REALM_ID },
+				},
+			},
+		},
+		{
+			id: HIGHLEVEL_CREDENTIAL_ID,
+			name: 'HighLevel Private Integration',
+			type: 'httpHeaderAuth',
+			data: { name: 'Authorization', value: `Bearer ${highLevel.token}` },
+		},
+	]);
+
+	const values = { highLevelPublicKey: sender.publicKeyPem, highLevelApiUrl: highLevel.url, locationId: LOCATION_ID, onlyInvoicesIssuedFrom: '2026-01-01' };
+	const templates = loadTemplates().map(({ file, workflow }) => {
+		const id = TEMPLATE_IDS[file] ?? file.replace(/\W/g, '').slice(0, 16);
+		return { file, id, workflow: { ...configure(workflow, values), id } };
+	});
+	for (const t of [...templates.map((t) => t.workflow), ...(options.extraWorkflows ?? []).map((w) => configure(w, values))]) {
+		n8n.importWorkflow(t);
+		n8n.publishWorkflow(String(t.id));
+	}
+	await n8n.start();
+	await n8n.setupOwner();
+
+	return {
+		qbo,
+		highLevel,
+		sender,
+		n8n,
+		templates,
+		webhookUrl: (path) => `${n8n.url}/webhook/${path}`,
+		async stop() {
+			await n8n.stop();
+			await highLevel.stop();
+			await qbo.stop();
+		},
+	};
+}
