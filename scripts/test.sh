@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, engine-level integration, emulator conformance, and the
-# end-to-end suite in a real n8n. Runs on a fresh machine (installs Node 22 and dependencies).
+# end-to-end suite in a real n8n. Runs on a fresh machine: installs Node 22, the dependencies,
+# the pinned n8n (cached) and Debian's chromium for the editor screenshots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
+source scripts/n8n-install.sh
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "[test] installing Debian chromium for the editor screenshots" >&2
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >&2
+fi
+export CHROMIUM_PATH="$(command -v chromium)"
+npm run build >/dev/null
 npx jest --ci "$@"

@@ -66,8 +66,11 @@ export class N8n {
 	}
 
 	env(): NodeJS.ProcessEnv {
+		// Jest sets NODE_ENV=test and JEST_* variables; n8n must not see them.
+		const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('JEST_')));
 		return {
-			...process.env,
+			...inherited,
+			NODE_ENV: 'production',
 			N8N_USER_FOLDER: this.userFolder,
 			N8N_PORT: String(this.port),
 			N8N_LISTEN_ADDRESS: '127.0.0.1',

@@ -103,4 +103,28 @@ describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 		const again = (await runNode(creds, { resource: 'salesReceipt', operation: 'void', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
 		expect(again[0].json.sync).toMatchObject({ action: 'unchanged' });
 	});
+
+	test('batch requests: a burst of 45 payments (repeats, shared and existing e-mails, one bad body) in a handful of calls', async () => {
+		emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Known Buyer', PrimaryEmailAddr: { Address: 'buyer0@example.com' } }]);
+		const bodies: Array<Record<string, unknown>> = Array.from({ length: 40 }, (_, i) =>
+			paymentReceived({ transactionId: `burst-${i}`, email: `Buyer${i % 10}@Example.com`, name: `Buyer ${i % 10}`, items: [{ name: `Plan ${i % 3}`, qty: 1, price: 10 + i }], tax: 1 }),
+		);
+		bodies.push(bodies[3], bodies[7], { nonsense: true }, paymentReceived({ transactionId: 'burst-0' }), bodies[12]);
+		const before = emulator.log.length;
+		const out = (await fromPayment(bodies, { options: { batchRequests: true } })).output('QuickBooks Sync');
+		const calls = emulator.log.length - before;
+		expect(out).toHaveLength(45);
+		expect(out[42].json.error).toMatch(/^Item 42: field "body"/);
+		expect(out.filter((o) => o.json.alreadySynced === false)).toHaveLength(40);
+		expect(out.filter((o) => o.json.alreadySynced === true).map((o) => o.json.DocNumber)).toEqual(['burst-3', 'burst-7', 'burst-0', 'burst-12']);
+		expect(out.slice(0, 40).every((o, i) => o.json.TotalAmt === 11 + i && (o.json.sync as any).totalsMatch)).toBe(true);
+		expect(receipts()).toHaveLength(40);
+		expect(realm().all('Customer')).toHaveLength(10);
+		expect(out[0].json.sync).toMatchObject({ customer: { how: 'matched' } });
+		// Receipt look-up 1, customer queries 1, customer creates 1, item query 1, item create 1, receipt creates 2 (+ income account 1).
+		expect(calls).toBeLessThanOrEqual(9);
+		const again = (await fromPayment(bodies.slice(0, 40), { options: { batchRequests: true } })).output('QuickBooks Sync');
+		expect(again.every((o) => o.json.alreadySynced === true)).toBe(true);
+		expect(receipts()).toHaveLength(40);
+	});
 });

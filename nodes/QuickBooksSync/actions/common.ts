@@ -12,6 +12,9 @@ export type OperationResult = Record<string, unknown> | Array<Record<string, unk
 export type Operation = {
 	description: INodeProperties[];
 	execute: (this: IExecuteFunctions, itemIndex: number, client: QboClient) => Promise<OperationResult>;
+	/** Operations that can serve all items together (QuickBooks batch endpoint) when asked to. */
+	usesBatch?: (this: IExecuteFunctions) => boolean;
+	executeBatch?: (this: IExecuteFunctions, itemIndexes: number[], client: QboClient) => Promise<Array<OperationResult | Error>>;
 };
 
 export function locator(

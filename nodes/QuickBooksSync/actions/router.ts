@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { getQboClient, toNodeError } from '../../shared/transport/n8n';
+import type { OperationResult } from './common';
 import { RESOURCES } from './operations';
 
 /** Runs the chosen operation for every item; one item's failure never hides the others' results. */
@@ -14,20 +15,32 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	const client = await getQboClient(this);
 	const output: INodeExecutionData[] = [];
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
-		try {
-			const result = await entry.module.execute.call(this, itemIndex, client);
-			for (const json of Array.isArray(result) ? result : [result]) {
-				output.push({ json: json as IDataObject, pairedItem: { item: itemIndex } });
-			}
-		} catch (error) {
-			const nodeError = toNodeError(this.getNode(), error, itemIndex);
+	const emit = (itemIndex: number, result: OperationResult | Error) => {
+		if (result instanceof Error) {
+			const nodeError = toNodeError(this.getNode(), result, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
-			output.push({
-				json: { error: nodeError.message, ...(nodeError as { description?: string }).description ? { details: (nodeError as { description?: string }).description } : {} },
-				pairedItem: { item: itemIndex },
-			});
+			const details = (nodeError as { description?: string }).description;
+			output.push({ json: { error: nodeError.message, ...(details ? { details } : {}) }, pairedItem: { item: itemIndex } });
+			return;
 		}
+		for (const json of Array.isArray(result) ? result : [result]) {
+			output.push({ json: json as IDataObject, pairedItem: { item: itemIndex } });
+		}
+	};
+
+	if (entry.module.executeBatch && entry.module.usesBatch?.call(this)) {
+		const results = await entry.module.executeBatch.call(this, items.map((_, i) => i), client);
+		results.forEach((result, itemIndex) => emit(itemIndex, result));
+		return [output];
+	}
+	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+		let result: OperationResult | Error;
+		try {
+			result = await entry.module.execute.call(this, itemIndex, client);
+		} catch (error) {
+			result = error instanceof Error ? error : new Error(String(error));
+		}
+		emit(itemIndex, result);
 	}
 	return [output];
 }

@@ -52,7 +52,7 @@ export async function resolveItems(
 	if (itemMode.mode === 'default') return () => ({ value: itemMode.itemId });
 	const refs = new Map<string, ItemRef>();
 	for (const name of names) {
-		const { item } = await findOrCreateItem(client, name, itemMode.incomeAccountId);
+		const { item } = await client.memo(`item:${itemName(name).toLowerCase()}`, async () => await findOrCreateItem(client, name, itemMode.incomeAccountId));
 		refs.set(name, { value: String(item.Id), name: String(item.Name) });
 	}
 	return (name) => refs.get(name)!;
@@ -60,6 +60,10 @@ export async function resolveItems(
 
 /** The income account used for new items: the one chosen, else the first "Services" income account. */
 export async function defaultIncomeAccount(client: QboClient): Promise<string> {
+	return await client.memo('defaultIncomeAccount', async () => await findDefaultIncomeAccount(client));
+}
+
+async function findDefaultIncomeAccount(client: QboClient): Promise<string> {
 	const accounts = await client.query({
 		entity: 'Account',
 		where: [{ field: 'AccountType', op: '=', value: 'Income' }],

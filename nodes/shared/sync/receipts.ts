@@ -3,7 +3,8 @@ import type { QboClient, QboRecord } from '../transport/client';
 import { FaultCode, QboError } from '../transport/errors';
 import type { CrmPayment } from '../domain/crm';
 import { crmMarker, docNumberFor, hasCrmMarker } from '../domain/docNumber';
-import { itemNamesOf, planSale } from '../domain/salesDocument';
+import { itemNamesOf, planSale, type SalePlan } from '../domain/salesDocument';
+import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions, type MatchHow } from './customers';
 import { resolveItems, type ItemMode } from './items';
 
@@ -43,7 +44,7 @@ async function findReceipt(client: QboClient, docNumber: string, transactionId: 
 	return found.find((r) => hasCrmMarker(r, 'payment', transactionId)) ?? found[0];
 }
 
-function summary(receipt: QboRecord, payment: CrmPayment, action: SyncSummary['action'], customer?: SyncSummary['customer']): SyncSummary {
+export function receiptSummary(receipt: QboRecord, payment: CrmPayment, action: SyncSummary['action'], customer?: SyncSummary['customer']): SyncSummary {
 	const qboTotal = Number(receipt.TotalAmt ?? 0);
 	return {
 		action,
@@ -56,6 +57,24 @@ function summary(receipt: QboRecord, payment: CrmPayment, action: SyncSummary['a
 	};
 }
 
+/** The SalesReceipt QuickBooks gets for a payment. */
+export function receiptBody(payment: CrmPayment, docNumber: string, customerId: string, plan: SalePlan, options: ReceiptOptions): QboRecord {
+	return {
+		DocNumber: docNumber,
+		CustomerRef: { value: customerId },
+		Line: plan.lines,
+		TxnTaxDetail: { TotalTax: plan.totalTax },
+		ApplyTaxAfterDiscount: true,
+		PrivateNote: `${crmMarker('payment', payment.transactionId)}${payment.source ? ` (${payment.source})` : ''}`,
+		...(payment.date ? { TxnDate: payment.date } : {}),
+		...(payment.currency ? { CurrencyRef: { value: payment.currency } } : {}),
+		...(normalizeEmail(payment.person.email) ? { BillEmail: { Address: normalizeEmail(payment.person.email) } } : {}),
+		...(options.paymentMethodId ? { PaymentMethodRef: { value: options.paymentMethodId } } : {}),
+		...(options.depositAccountId ? { DepositToAccountRef: { value: options.depositAccountId } } : {}),
+		PaymentRefNum: payment.transactionId.slice(-21),
+	};
+}
+
 export async function createReceiptFromPayment(
 	client: QboClient,
 	payment: CrmPayment,
@@ -63,37 +82,24 @@ export async function createReceiptFromPayment(
 ): Promise<ReceiptResult> {
 	const docNumber = docNumberFor(payment.transactionId, options.docNumberPrefix);
 	const existing = await findReceipt(client, docNumber, payment.transactionId);
-	if (existing) return { receipt: existing, alreadySynced: true, sync: summary(existing, payment, 'matched') };
+	if (existing) return { receipt: existing, alreadySynced: true, sync: receiptSummary(existing, payment, 'matched') };
 
 	const match = options.customerId
 		? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
 		: await findOrCreateCustomer(client, payment.person, options.match, 'email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(payment), options.items);
 	const plan = planSale(payment, itemRefFor);
-	const body: QboRecord = {
-		DocNumber: docNumber,
-		CustomerRef: { value: String(match.customer.Id) },
-		Line: plan.lines,
-		TxnTaxDetail: { TotalTax: plan.totalTax },
-		ApplyTaxAfterDiscount: true,
-		PrivateNote: `${crmMarker('payment', payment.transactionId)}${payment.source ? ` (${payment.source})` : ''}`,
-		...(payment.date ? { TxnDate: payment.date } : {}),
-		...(payment.currency ? { CurrencyRef: { value: payment.currency } } : {}),
-		...(payment.person.email ? { BillEmail: { Address: payment.person.email.trim() } } : {}),
-		...(options.paymentMethodId ? { PaymentMethodRef: { value: options.paymentMethodId } } : {}),
-		...(options.depositAccountId ? { DepositToAccountRef: { value: options.depositAccountId } } : {}),
-		...(payment.transactionId ? { PaymentRefNum: payment.transactionId.slice(-21) } : {}),
-	};
+	const body = receiptBody(payment, docNumber, String(match.customer.Id), plan, options);
 	const customer = { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string };
 	try {
 		const receipt = await client.create('SalesReceipt', body, `receipt:${payment.transactionId}`);
-		return { receipt, alreadySynced: false, sync: summary(receipt, payment, 'created', customer) };
+		return { receipt, alreadySynced: false, sync: receiptSummary(receipt, payment, 'created', customer) };
 	} catch (error) {
 		// A concurrent delivery of the same payment won the race for the DocNumber.
 		if (error instanceof QboError && error.hasCode(FaultCode.DuplicateDocNumber)) {
 			const raced = await findReceipt(client, docNumber, payment.transactionId);
 			if (raced && hasCrmMarker(raced, 'payment', payment.transactionId)) {
-				return { receipt: raced, alreadySynced: true, sync: summary(raced, payment, 'matched', customer) };
+				return { receipt: raced, alreadySynced: true, sync: receiptSummary(raced, payment, 'matched', customer) };
 			}
 		}
 		throw error;

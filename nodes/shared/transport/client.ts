@@ -86,6 +86,7 @@ export class QboClient {
 	private readonly minorVersion: number;
 	private readonly timeoutMs: number;
 	private readonly retry: RetryPolicy;
+	private readonly memos = new Map<string, Promise<unknown>>();
 
 	constructor(
 		config: QboClientConfig,
@@ -96,6 +97,20 @@ export class QboClient {
 		this.minorVersion = config.minorVersion ?? MINOR_VERSION;
 		this.timeoutMs = config.timeoutMs ?? 125_000;
 		this.retry = config.retry ?? DEFAULT_RETRY_POLICY;
+	}
+
+	/**
+	 * Remembers a look-up for the life of this client (one node execution), so a burst of items
+	 * asks QuickBooks once for the same product or account. Failed look-ups are not kept.
+	 */
+	async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+		let pending = this.memos.get(key) as Promise<T> | undefined;
+		if (!pending) {
+			pending = compute();
+			this.memos.set(key, pending);
+			pending.catch(() => this.memos.delete(key));
+		}
+		return await pending;
 	}
 
 	/** One API call with retries. `requestId` must stay the same across retries of a write. */

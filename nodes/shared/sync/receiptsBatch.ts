@@ -1,0 +1,188 @@
+/**
+ * Sales receipts for a burst of CRM payments through QuickBooks' batch endpoint: look-ups and
+ * writes go 30 to a call instead of 3-4 calls per payment. Every rule of the one-by-one path
+ * holds (one receipt per transaction id, one customer per e-mail); the rare conflicts a batch
+ * item meets (a name clash, a race) are settled by the one-by-one path for that item only.
+ */
+import type { BatchOperation, QboClient, QboRecord } from '../transport/client';
+import { FaultCode, QboError } from '../transport/errors';
+import { selectQuery } from '../transport/query';
+import type { CrmPayment } from '../domain/crm';
+import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/customerMatch';
+import { docNumberFor, hasCrmMarker } from '../domain/docNumber';
+import { describeEmailProblem, normalizeEmail } from '../domain/email';
+import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
+import { CrmInputError } from '../domain/crm';
+import { findOrCreateCustomer, type CustomerMatch } from './customers';
+import { findOrCreateItem, itemName } from './items';
+import { createReceiptFromPayment, receiptBody, receiptSummary, type ReceiptOptions, type ReceiptResult } from './receipts';
+
+const IN_CHUNK = 100;
+
+function chunks<T>(list: T[], size: number): T[][] {
+	const out: T[][] = [];
+	for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+	return out;
+}
+
+async function existingReceipts(client: QboClient, docNumbers: string[]): Promise<Map<string, QboRecord[]>> {
+	const byDoc = new Map<string, QboRecord[]>();
+	for (const part of chunks([...new Set(docNumbers)], IN_CHUNK)) {
+		const found = await client.queryAll({ entity: 'SalesReceipt', where: [{ field: 'DocNumber', op: 'IN', value: part }] });
+		for (const r of found) byDoc.set(String(r.DocNumber), [...(byDoc.get(String(r.DocNumber)) ?? []), r]);
+	}
+	return byDoc;
+}
+
+async function customersByEmail(client: QboClient, payments: CrmPayment[], options: ReceiptOptions): Promise<Map<string, CustomerMatch | Error>> {
+	const result = new Map<string, CustomerMatch | Error>();
+	const people = new Map<string, CrmPayment['person']>();
+	for (const p of payments) {
+		const email = normalizeEmail(p.person.email);
+		if (email && !people.has(email)) people.set(email, p.person);
+	}
+	const emails = [...people.keys()];
+	// 1. Look-ups, 30 queries per batch call.
+	const missing: string[] = [];
+	for (const part of chunks(emails, 30)) {
+		const ops: BatchOperation[] = part.map((email) => ({
+			entity: 'Customer',
+			operation: 'query',
+			payload: selectQuery({ entity: 'Customer', where: [{ field: 'PrimaryEmailAddr', op: '=', value: email }], includeInactive: options.match.inactive === 'reactivate', maxResults: 1000 }),
+		}));
+		const answers = await client.batch(ops);
+		for (const [i, answer] of answers.entries()) {
+			const email = part[i];
+			if (!answer.ok) {
+				result.set(email, answer.error);
+				continue;
+			}
+			const choice = chooseCustomer(email, answer.records ?? [], options.match.duplicates, options.match.inactive);
+			if (choice.kind === 'active') result.set(email, { customer: choice.customer, how: 'matched' });
+			else if (choice.kind === 'none') missing.push(email);
+			// Inactive or ambiguous: the one-by-one path reactivates or explains.
+			else result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
+		}
+	}
+	// 2. Creates, 30 per batch call; a name clash goes the one-by-one way.
+	for (const part of chunks(missing, 30)) {
+		const ops: BatchOperation[] = part.map((email) => ({
+			entity: 'Customer',
+			operation: 'create',
+			payload: newCustomerBody(people.get(email)!, email, displayNameFor(people.get(email)!, email)),
+		}));
+		const answers = await client.batch(ops, `customers:${part.join(',')}`);
+		for (const [i, answer] of answers.entries()) {
+			const email = part[i];
+			if (answer.ok && answer.record) result.set(email, { customer: answer.record, how: 'created' });
+			else result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
+		}
+	}
+	return result;
+}
+
+async function itemRefs(client: QboClient, payments: CrmPayment[], options: ReceiptOptions): Promise<Map<string, ItemRef | Error>> {
+	const refs = new Map<string, ItemRef | Error>();
+	const mode = options.items;
+	if (mode.mode === 'default') return refs;
+	const names = [...new Set(payments.flatMap((p) => itemNamesOf(p)))];
+	const byKey = new Map(names.map((n) => [itemName(n).toLowerCase(), n]));
+	for (const part of chunks([...byKey.keys()], IN_CHUNK)) {
+		const found = await client.queryAll({ entity: 'Item', where: [{ field: 'Name', op: 'IN', value: part.map((k) => itemName(byKey.get(k)!)) }] });
+		for (const item of found) refs.set(String(item.Name).toLowerCase(), { value: String(item.Id), name: String(item.Name) });
+	}
+	const missing = [...byKey.keys()].filter((k) => !refs.has(k));
+	for (const part of chunks(missing, 30)) {
+		const answers = await client.batch(part.map((k) => ({ entity: 'Item', operation: 'create', payload: { Name: itemName(byKey.get(k)!), Type: 'Service', IncomeAccountRef: { value: mode.incomeAccountId } } })), `items:${part.join(',')}`);
+		for (const [i, answer] of answers.entries()) {
+			const key = part[i];
+			if (answer.ok && answer.record) refs.set(key, { value: String(answer.record.Id), name: String(answer.record.Name) });
+			else {
+				const settled = await findOrCreateItem(client, byKey.get(key)!, mode.incomeAccountId).catch((e: Error) => e);
+				refs.set(key, settled instanceof Error ? settled : { value: String(settled.item.Id), name: String(settled.item.Name) });
+			}
+		}
+	}
+	return refs;
+}
+
+/** One result per input payment, in order: the receipt, or the error of that payment alone. */
+export async function createReceiptsInBatch(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+): Promise<Array<ReceiptResult | Error>> {
+	const results: Array<ReceiptResult | Error | undefined> = new Array(payments.length);
+	const docNumbers = payments.map((p) => docNumberFor(p.transactionId, options.docNumberPrefix));
+	const existing = await existingReceipts(client, docNumbers);
+
+	// Already in QuickBooks, or a repeat of an earlier payment in this same burst.
+	const firstIndexOf = new Map<string, number>();
+	const pending: number[] = [];
+	payments.forEach((payment, i) => {
+		const found = (existing.get(docNumbers[i]) ?? []).find((r) => hasCrmMarker(r, 'payment', payment.transactionId)) ?? existing.get(docNumbers[i])?.[0];
+		if (found) results[i] = { receipt: found, alreadySynced: true, sync: receiptSummary(found, payment, 'matched') };
+		else if (firstIndexOf.has(payment.transactionId)) return;
+		else {
+			firstIndexOf.set(payment.transactionId, i);
+			pending.push(i);
+		}
+	});
+
+	const toCreate = pending.map((i) => payments[i]);
+	const customers = options.customerId ? new Map() : await customersByEmail(client, toCreate, options);
+	const items = await itemRefs(client, toCreate, options);
+
+	const bodies: Array<{ index: number; body: QboRecord; customer: ReceiptResult['sync']['customer'] }> = [];
+	for (const i of pending) {
+		const payment = payments[i];
+		try {
+			let match: CustomerMatch | Error | undefined;
+			if (options.customerId) match = { customer: { Id: options.customerId }, how: 'given' };
+			else {
+				const email = normalizeEmail(payment.person.email);
+				if (!email && options.match.fallbackCustomerId) match = { customer: { Id: options.match.fallbackCustomerId }, how: 'fallback' };
+				else if (!email) throw new CrmInputError('email', describeEmailProblem(payment.person.email));
+				else match = customers.get(email);
+			}
+			if (!match) throw new QboError('No customer could be found or created for this payment', { kind: 'fault' });
+			if (match instanceof Error) throw match;
+			const plan = planSale(payment, (name) => {
+				if (options.items.mode === 'default') return { value: options.items.itemId };
+				const ref = items.get(itemName(name).toLowerCase());
+				if (!ref) throw new QboError(`No QuickBooks item for the line "${name}"`, { kind: 'fault' });
+				if (ref instanceof Error) throw ref;
+				return ref;
+			});
+			bodies.push({ index: i, body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options), customer: { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string | undefined } });
+		} catch (error) {
+			results[i] = error as Error;
+		}
+	}
+
+	for (const part of chunks(bodies, 30)) {
+		const answers = await client.batch(part.map((b) => ({ entity: 'SalesReceipt', operation: 'create', payload: b.body })), `receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`);
+		for (const [k, answer] of answers.entries()) {
+			const { index, customer } = part[k];
+			const payment = payments[index];
+			if (answer.ok && answer.record) {
+				results[index] = { receipt: answer.record, alreadySynced: false, sync: receiptSummary(answer.record, payment, 'created', customer) };
+			} else if (answer.ok === false && answer.error.hasCode(FaultCode.DuplicateDocNumber)) {
+				// Raced with another run: settle it the one-by-one way (finds the receipt).
+				results[index] = await createReceiptFromPayment(client, payment, { ...options, customerId: customer?.id }).catch((e: Error) => e);
+			} else {
+				results[index] = answer.ok ? new QboError('QuickBooks returned no receipt for this batch item', { kind: 'fault' }) : answer.error;
+			}
+		}
+	}
+
+	// Repeats inside the burst point at the receipt of their first occurrence.
+	return payments.map((payment, i) => {
+		const result = results[i];
+		if (result) return result;
+		const first = results[firstIndexOf.get(payment.transactionId)!];
+		if (!first || first instanceof Error) return first ?? new Error('unreachable');
+		return { receipt: first.receipt, alreadySynced: true, sync: receiptSummary(first.receipt, payment, 'matched') };
+	});
+}
+
