@@ -30,8 +30,8 @@ export interface StackOptions {
 	keep?: boolean;
 	persistFile?: string;
 	log?: (line: string) => void;
-	/** Extra workflows (already patched) to import and publish. */
-	extraWorkflows?: Array<Record<string, any>>;
+	/** Extra workflows to import (and publish unless `publish` is false). */
+	extraWorkflows?: Array<{ workflow: Record<string, any>; publish?: boolean }>;
 	/** Runs after the emulators are up and before n8n starts (seed QuickBooks, etc.). */
 	beforeN8n?: (stack: { qbo: QboEmulator; highLevel: HighLevelEmulator }) => Promise<void> | void;
 }
@@ -114,9 +114,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		const id = TEMPLATE_IDS[file] ?? file.replace(/\W/g, '').slice(0, 16);
 		return { file, id, workflow: { ...configure(workflow, values), id } };
 	});
-	for (const t of [...templates.map((t) => t.workflow), ...(options.extraWorkflows ?? []).map((w) => configure(w, values))]) {
-		n8n.importWorkflow(t);
-		n8n.publishWorkflow(String(t.id));
+	const extras = (options.extraWorkflows ?? []).map((e) => ({ workflow: e.workflow.nodes.some((n: any) => n.name === 'Config') ? configure(e.workflow, values) : e.workflow, publish: e.publish !== false }));
+	for (const { workflow, publish } of [...templates.map((t) => ({ workflow: t.workflow, publish: true })), ...extras]) {
+		n8n.importWorkflow(workflow);
+		if (publish) n8n.publishWorkflow(String(workflow.id));
 	}
 	await n8n.start();
 	await n8n.setupOwner();

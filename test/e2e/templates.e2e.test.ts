@@ -36,11 +36,24 @@ const EXISTING = [
 	{ DisplayName: 'No E-Mail Corp' },
 ];
 
+/** Proves the editor check can fail: an unknown node and a node missing a required value. */
+const BROKEN = {
+	id: 'qbsyncDetectorChk',
+	name: 'Detector check (must show problems)',
+	nodes: [
+		{ id: 'b1', name: 'Not Installed', type: 'n8n-nodes-not-installed.nothing', typeVersion: 1, position: [0, 0], parameters: {} },
+		{ id: 'b2', name: 'Missing E-Mail', type: 'n8n-nodes-quickbooks-sync.quickBooksSync', typeVersion: 1, position: [300, 0], parameters: { resource: 'customer', operation: 'findByEmail', email: '', options: {} }, credentials: { quickBooksSyncOAuth2Api: { id: 'qbsyncQboCred01', name: 'QuickBooks Sync account' } } },
+	],
+	connections: {},
+	settings: { executionOrder: 'v1' },
+	active: false,
+};
+
 beforeAll(async () => {
 	const review = loadTemplates().find((t) => t.file === 'first-invoice-paid-review-request.json')!.workflow;
 	const reviewOff = { ...configure(review, { sendReviewRequests: false, reviewTag: 'review-switched-off' }), id: 'qbsyncTplReviewOff', name: 'Review requests (switched off)' };
 	stack = await startStack({
-		extraWorkflows: [reviewOff],
+		extraWorkflows: [{ workflow: reviewOff }, { workflow: BROKEN, publish: false }],
 		beforeN8n: ({ qbo }) => {
 			qbo.seed(REALM_ID, 'Customer', EXISTING);
 		},
@@ -167,15 +180,18 @@ describe('templates in a real n8n', () => {
 				return { name, value: rest.join('='), domain: '127.0.0.1', path: '/' };
 			}));
 			const page = await context.newPage();
-			const problems: string[] = [];
-			for (const t of stack.templates) {
-				await page.goto(`${stack.n8n.url}/workflow/${t.id}`, { waitUntil: 'domcontentloaded' });
-				const nodeCount = t.workflow.nodes.filter((n: any) => n.type !== 'n8n-nodes-base.stickyNote').length;
+			const problemsIn = async (id: string, nodeCount: number, screenshot: string) => {
+				await page.goto(`${stack.n8n.url}/workflow/${id}`, { waitUntil: 'domcontentloaded' });
 				await page.waitForFunction((n) => (globalThis as any).document.querySelectorAll('[data-test-id="canvas-node"]').length >= n, nodeCount, { timeout: 60_000 });
 				await page.waitForTimeout(1500);
-				await page.screenshot({ path: join(dir, t.file.replace('.json', '.png')) });
-				const unknown = await page.locator('[data-test-id="node-not-installed"]').count();
-				const issues = await page.locator('[data-test-id="node-issues"]').count();
+				await page.screenshot({ path: join(dir, screenshot) });
+				return { unknown: await page.locator('[data-test-id="node-not-installed"]').count(), issues: await page.locator('[data-test-id="node-issues"]').count() };
+			};
+			expect(await problemsIn(BROKEN.id, 2, 'detector-check.png')).toEqual({ unknown: 1, issues: 1 });
+			const problems: string[] = [];
+			for (const t of stack.templates) {
+				const nodeCount = t.workflow.nodes.filter((n: any) => n.type !== 'n8n-nodes-base.stickyNote').length;
+				const { unknown, issues } = await problemsIn(t.id, nodeCount, t.file.replace('.json', '.png'));
 				if (unknown || issues) problems.push(`${t.file}: ${unknown} unknown node(s), ${issues} node(s) with issues`);
 			}
 			expect(problems).toEqual([]);
@@ -207,14 +223,18 @@ describe('templates in a real n8n', () => {
 			const tagged = [...stack.highLevel.contacts.values()].filter((c) => c.tags.includes('qbo-first-invoice-paid')).map((c) => c.email).sort();
 			return contactEmails().includes('nora@example.com') && contactEmails().includes('omar@example.com') && tagged.length >= 2;
 		}, 200_000);
+		// One more poll cycle: a second event would show up now if the trigger repeated itself.
 		await new Promise((r) => setTimeout(r, 65_000));
 
-		// Once each: the contacts template upserted every customer exactly one time.
+		// Once each: every QuickBooks customer with an e-mail (the seeded ones, those the payment
+		// and invoice templates created earlier, the new ones) was upserted exactly one time.
+		const qboEmails = company().all('Customer').map((c) => c.PrimaryEmailAddr?.Address?.toLowerCase()).filter(Boolean).sort();
+		expect(qboEmails).toEqual(expect.arrayContaining(['eve.stone@example.com', 'finn@example.com', 'gil@example.com', 'jamie@example.com', 'nora@example.com', 'omar@example.com', 'racer@example.com']));
 		const upserts = stack.highLevel.calls.filter((c) => c.path === '/contacts/upsert' && c.body.source === 'QuickBooks');
 		const perEmail: Record<string, number> = {};
 		for (const u of upserts) perEmail[u.body.email] = (perEmail[u.body.email] ?? 0) + 1;
-		expect(perEmail).toEqual({ 'eve.stone@example.com': 1, 'finn@example.com': 1, 'gil@example.com': 1, 'nora@example.com': 1, 'omar@example.com': 1 });
-		expect(contactEmails()).toEqual(['eve.stone@example.com', 'finn@example.com', 'gil@example.com', 'nora@example.com', 'omar@example.com']);
+		expect(perEmail).toEqual(Object.fromEntries(qboEmails.map((e) => [e, 1])));
+		expect(contactEmails()).toEqual(qboEmails);
 
 		const tagCalls = stack.highLevel.calls.filter((c) => /\/contacts\/[^/]+\/tags$/.test(c.path));
 		const taggedEmails = tagCalls.map((c) => stack.highLevel.contacts.get(c.path.split('/')[2])?.email).sort();
