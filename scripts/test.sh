@@ -13,4 +13,4 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export CHROMIUM_PATH="$(command -v chromium)"
 npm run build >/dev/null
-npx jest --ci "$@"
+npx jest --ci --forceExit "$@"

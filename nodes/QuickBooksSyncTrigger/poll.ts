@@ -123,20 +123,21 @@ export async function pollOnce(
 
 	const since = Math.max(state.cursor - settings.overlapMs, state.activatedAt ?? 0);
 	const { changes, serverTime } = await changesSince(client, entities, since);
-	let found = candidates(changes, settings.events, since);
+	const found = candidates(changes, settings.events, since);
 	const backfilled = await backfillPage(client, settings, state);
 
-	if (settings.firstInvoiceOnly && found.some((c) => c.event === 'invoicePaid')) {
-		const paid = found.filter((c) => c.event === 'invoicePaid');
+	// De-duplicate first, so that only newly paid invoices cost the "first invoice" look-up.
+	const nextCursor = Math.max(state.cursor, serverTime ?? now);
+	const deduped = dedupe(found, state.seen ?? {}, nextCursor - settings.overlapMs);
+	state.seen = deduped.seen;
+	state.cursor = nextCursor;
+	let fresh = deduped.fresh;
+	if (settings.firstInvoiceOnly && fresh.some((c) => c.event === 'invoicePaid')) {
+		const paid = fresh.filter((c) => c.event === 'invoicePaid');
 		const customerIds = paid.map((c) => String((c.record.CustomerRef as { value?: string }).value));
 		const kept = new Set(firstPaidOnly(paid, await paidInvoicesOf(client, customerIds)));
-		found = found.filter((c) => c.event !== 'invoicePaid' || kept.has(c));
+		fresh = fresh.filter((c) => c.event !== 'invoicePaid' || kept.has(c));
 	}
-
-	const nextCursor = Math.max(state.cursor, serverTime ?? now);
-	const { fresh, seen } = dedupe(found, state.seen ?? {}, nextCursor - settings.overlapMs);
-	state.seen = seen;
-	state.cursor = nextCursor;
 
 	const all = [...backfilled, ...fresh].sort((a, b) => time(a.record, 'LastUpdatedTime') - time(b.record, 'LastUpdatedTime'));
 	const needCustomers = all.filter((c) => !c.event.endsWith('Customer')).map((c) => String((c.record.CustomerRef as { value?: string } | undefined)?.value ?? ''));

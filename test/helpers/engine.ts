@@ -50,7 +50,10 @@ class ManualTrigger implements INodeType {
 }
 
 export class TestNodeTypes implements INodeTypes {
+	static extra: Record<string, INodeType> = {};
+
 	private readonly types: Record<string, INodeType> = {
+		...TestNodeTypes.extra,
 		'n8n-nodes-quickbooks-sync.quickBooksSync': new QuickBooksSync(),
 		'n8n-nodes-quickbooks-sync.quickBooksSyncTrigger': new QuickBooksSyncTrigger(),
 		'test.start': new ManualTrigger(),
@@ -80,7 +83,7 @@ export class MemoryCredentialsHelper extends ICredentialsHelper {
 	}
 
 	getParentTypes(name: string): string[] {
-		return name === 'quickBooksSyncOAuth2Api' ? ['oAuth2Api'] : [];
+		return ['quickBooksSyncOAuth2Api', 'quickBooksOAuth2Api'].includes(name) ? ['oAuth2Api'] : [];
 	}
 
 	isCredentialUsableByNode(): boolean {
@@ -186,7 +189,7 @@ export async function runNode(
 	credentials: MemoryCredentialsHelper,
 	parameters: Record<string, unknown>,
 	input: Array<Record<string, unknown>>,
-	options: { continueOnFail?: boolean; nodeType?: string } = {},
+	options: { continueOnFail?: boolean; nodeType?: string; credentialType?: string } = {},
 ): Promise<RunResult> {
 	const start: INode = { id: 'start', name: 'Start', type: 'test.start', typeVersion: 1, position: [0, 0], parameters: {} };
 	const node: INode = {
@@ -196,7 +199,7 @@ export async function runNode(
 		typeVersion: 1,
 		position: [200, 0],
 		parameters: parameters as INode['parameters'],
-		credentials: { quickBooksSyncOAuth2Api: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' } },
+		credentials: { [options.credentialType ?? 'quickBooksSyncOAuth2Api']: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' } },
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 	};
 	const connections: IConnections = { Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] } };

@@ -2,17 +2,21 @@
  * Posts HighLevel webhook bodies to a URL, signed the way HighLevel signs them: an Ed25519
  * signature of the raw body in X-GHL-Signature (base64), and a webhookId + timestamp in the body.
  */
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'crypto';
 
 export interface SignedSender {
 	publicKeyPem: string;
+	privateKeyPem: string;
 	post(url: string, body: Record<string, unknown>, options?: { webhookId?: string; timestamp?: string; badSignature?: boolean }): Promise<{ status: number; body: string }>;
 }
 
-export function createEventSender(): SignedSender {
-	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+/** A sender with a new key pair, or with the key of an earlier one (`privateKeyPem`). */
+export function createEventSender(privateKeyPem?: string): SignedSender {
+	const privateKey: KeyObject = privateKeyPem ? createPrivateKey(privateKeyPem) : generateKeyPairSync('ed25519').privateKey;
+	const publicKey = createPublicKey(privateKey);
 	return {
-		publicKeyPem: (publicKey as KeyObject).export({ type: 'spki', format: 'pem' }).toString(),
+		publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+		privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
 		async post(url, body, options = {}) {
 			const payload = { ...body, webhookId: options.webhookId ?? randomUUID(), timestamp: options.timestamp ?? new Date().toISOString() };
 			const raw = JSON.stringify(payload);

@@ -1,0 +1,50 @@
+/* Starts the demo stack and keeps it running; see scripts/start.sh. */
+import { mkdirSync, rmSync, writeFileSync } from 'fs';
+import { join } from 'path';
+
+import { REALM_ID, startStack } from '../test/e2e/stack';
+
+const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
+export const DEMO_FILE = join(cache, 'demo.json');
+
+void (async () => {
+	const userFolder = join(cache, 'demo-n8n');
+	rmSync(userFolder, { recursive: true, force: true });
+	mkdirSync(userFolder, { recursive: true });
+	console.log('Starting the QuickBooks and HighLevel emulators and n8n (about 40 s)…');
+	const stack = await startStack({
+		n8nPort: Number(process.env.N8N_PORT ?? 5678),
+		qboPort: Number(process.env.QBO_EMULATOR_PORT ?? 8790),
+		highLevelPort: Number(process.env.HIGHLEVEL_EMULATOR_PORT ?? 8791),
+		userFolder,
+		keep: true,
+		beforeN8n: ({ qbo }) => {
+			qbo.seed(REALM_ID, 'Customer', [
+				{ DisplayName: 'Ada Lovelace', GivenName: 'Ada', FamilyName: 'Lovelace', PrimaryEmailAddr: { Address: 'ada@example.com' } },
+				{ DisplayName: 'Grace Hopper', GivenName: 'Grace', FamilyName: 'Hopper', PrimaryEmailAddr: { Address: 'grace@example.com' } },
+			]);
+		},
+	});
+	writeFileSync(DEMO_FILE, JSON.stringify({ n8nUrl: stack.n8n.url, qboUrl: stack.qbo.url, highLevelUrl: stack.highLevel.url, realmId: REALM_ID, privateKeyPem: stack.sender.privateKeyPem }, null, 2));
+	console.log(`
+  n8n editor        ${stack.n8n.url}   (log in: owner@example.com / Owner-Passw0rd!)
+  QuickBooks (emu)  ${stack.qbo.url}/admin/state?entity=SalesReceipt
+  HighLevel (emu)   ${stack.highLevel.url}/admin/state
+
+  Four templates are imported, connected to the emulators and published.
+  Fire sample CRM events (payments and an invoice life cycle) from another terminal:
+
+    npm run demo:events
+
+  Ctrl-C stops n8n and the emulators.
+`);
+	const stop = async () => {
+		await stack.stop();
+		process.exit(0);
+	};
+	process.on('SIGINT', stop);
+	process.on('SIGTERM', stop);
+})().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

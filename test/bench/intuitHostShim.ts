@@ -1,0 +1,32 @@
+/**
+ * n8n's built-in QuickBooks node hard-codes Intuit's hosts. For the benchmark only, requests to
+ * those hosts are sent to the emulator at the socket layer, so the built-in node runs unmodified
+ * through n8n-core and its API calls can be counted against the same emulator.
+ */
+import http from 'http';
+import https from 'https';
+
+export function routeIntuitHostsTo(emulatorUrl: string): () => void {
+	const target = new URL(emulatorUrl);
+	const hosts = new Set(['quickbooks.api.intuit.com', 'sandbox-quickbooks.api.intuit.com']);
+	const original = https.request;
+	const patched = function (this: unknown, ...args: any[]) {
+		let [url, options, callback] = args;
+		if (typeof url === 'string' || url instanceof URL) {
+			const parsed = new URL(String(url));
+			if (typeof options === 'function') [options, callback] = [{}, options];
+			options = { ...options, protocol: parsed.protocol, hostname: parsed.hostname, path: `${parsed.pathname}${parsed.search}` };
+		} else {
+			[options, callback] = [url, options];
+		}
+		const host = String(options.hostname ?? options.host ?? '').replace(/:\d+$/, '');
+		if (!hosts.has(host)) return (original as any).apply(https, args);
+		const rerouted = { ...options, protocol: 'http:', hostname: target.hostname, host: target.hostname, port: target.port, agent: undefined };
+		delete rerouted.servername;
+		return http.request(rerouted, callback);
+	};
+	(https as any).request = patched;
+	return () => {
+		(https as any).request = original;
+	};
+}
