@@ -202,7 +202,7 @@ describe('templates in a real n8n', () => {
 
 	test('QuickBooks customers (existing and new) become CRM contacts once each; one review request per first paid invoice, none when switched off', async () => {
 		// First poll of every trigger: the contacts template back-fills the existing customers.
-		const contactEmails = () => [...stack.highLevel.contacts.values()].filter((c) => c.source === 'QuickBooks' && c.locationId === LOCATION_ID).map((c) => c.email).sort();
+		const contactEmails = () => [...stack.highLevel.contacts.values()].filter((c) => c.locationId === LOCATION_ID).map((c) => c.email).sort();
 		await until('back-filled contacts', () => ['eve.stone@example.com', 'finn@example.com', 'gil@example.com'].every((e) => contactEmails().includes(e)), 150_000);
 		// Wait a little so that the review triggers (same schedule) have started their clock too.
 		await new Promise((r) => setTimeout(r, 5000));
@@ -236,9 +236,26 @@ describe('templates in a real n8n', () => {
 		expect(perEmail).toEqual(Object.fromEntries(qboEmails.map((e) => [e, 1])));
 		expect(contactEmails()).toEqual(qboEmails);
 
+		// Expected review requests, from QuickBooks' own records: customers whose first invoice
+		// became paid in full after the review trigger started (invoices paid earlier in this
+		// suite may fall on either side of that moment, so it is read from the trigger's state).
+		const workflow = await stack.n8n.rest('GET', '/workflows/qbsyncTplReview');
+		const activatedAt = workflow.staticData?.['node:First Invoice Paid in Full']?.state?.activatedAt;
+		expect(typeof activatedAt).toBe('number');
+		const paidAt = (invoiceId: string) => Math.max(...company().paymentsFor(invoiceId).map((p) => company().changes.find((c) => c.entity === 'Payment' && c.id === p.paymentId)!.at));
+		const firstPaid = new Map<string, number>();
+		for (const inv of company().all('Invoice')) {
+			if (inv.status === 'Deleted' || !(inv.TotalAmt > 0) || inv.Balance !== 0) continue;
+			const at = paidAt(inv.Id);
+			const customer = inv.CustomerRef.value;
+			firstPaid.set(customer, Math.min(firstPaid.get(customer) ?? Infinity, at));
+		}
+		const expectedTagged = [...firstPaid].filter(([, at]) => at >= activatedAt).map(([id]) => company().get('Customer', id).PrimaryEmailAddr.Address.toLowerCase()).sort();
+		expect(expectedTagged).toEqual(expect.arrayContaining(['nora@example.com', 'omar@example.com']));
+
 		const tagCalls = stack.highLevel.calls.filter((c) => /\/contacts\/[^/]+\/tags$/.test(c.path));
 		const taggedEmails = tagCalls.map((c) => stack.highLevel.contacts.get(c.path.split('/')[2])?.email).sort();
-		expect(taggedEmails).toEqual(['nora@example.com', 'omar@example.com']);
+		expect(taggedEmails).toEqual(expectedTagged);
 		expect(tagCalls.every((c) => JSON.stringify(c.body.tags) === JSON.stringify(['qbo-first-invoice-paid']))).toBe(true);
 		expect([...stack.highLevel.contacts.values()].some((c) => c.tags.includes('review-switched-off'))).toBe(false);
 	});

@@ -27,7 +27,7 @@ import {
 import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2Api.credentials';
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
-import { DEFAULT_CLIENT, type QboEmulator } from '../emulator/qbo/server';
+import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
 
 export const CREDENTIAL_ID = 'cred-1';
 
@@ -259,4 +259,23 @@ export class TriggerHarness {
 	get state(): Record<string, any> {
 		return (this.workflow.staticData as Record<string, any>)['node:QuickBooks Sync Trigger'] ?? {};
 	}
+}
+
+/**
+ * A QuickBooks emulator for a test file, fresh for every test, with a credential that n8n would
+ * hold after connecting to it. Call at the top of a describe block or file.
+ */
+export function useEmulatedQuickBooks() {
+	const context = {} as { emulator: QboEmulator; creds: MemoryCredentialsHelper; realm: () => ReturnType<QboEmulator['company']> };
+	beforeAll(async () => {
+		context.emulator = await startQboEmulator();
+		context.realm = () => context.emulator.company(context.emulator.defaultRealm);
+	});
+	afterAll(async () => await context.emulator.stop());
+	beforeEach(() => {
+		context.emulator.reset();
+		context.emulator.setOptions({ clockOffsetMs: 0 });
+		context.creds = new MemoryCredentialsHelper(emulatorCredential(context.emulator));
+	});
+	return context;
 }

@@ -1,26 +1,17 @@
-import { startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
-import { MemoryCredentialsHelper, emulatorCredential, runNode } from '../helpers/engine';
+import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
 
-let emulator: QboEmulator;
-let creds: MemoryCredentialsHelper;
-const realm = () => emulator.company(emulator.defaultRealm);
+const qb = useEmulatedQuickBooks();
+const realm = () => qb.realm();
+
 const customers = () => realm().all('Customer');
 
-beforeAll(async () => {
-	emulator = await startQboEmulator();
-});
-afterAll(async () => await emulator.stop());
-beforeEach(() => {
-	emulator.reset();
-	creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
-});
 
 const findOrCreate = (email: string, person: Record<string, string> = {}, options: Record<string, unknown> = {}) =>
-	runNode(creds, { resource: 'customer', operation: 'findOrCreate', email, person, options }, [{}]);
+	runNode(qb.creds, { resource: 'customer', operation: 'findOrCreate', email, person, options }, [{}]);
 
 describe('Customer matching through the n8n engine', () => {
 	test('upper-case and padded e-mail matches the existing customer', async () => {
-		emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Pat Doe', PrimaryEmailAddr: { Address: 'pat@example.com' } }]);
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Pat Doe', PrimaryEmailAddr: { Address: 'pat@example.com' } }]);
 		const out = (await findOrCreate('  PAT@Example.COM ')).output('QuickBooks Sync');
 		expect(out[0].json.DisplayName).toBe('Pat Doe');
 		expect(out[0].json.sync).toMatchObject({ action: 'matched' });
@@ -37,7 +28,7 @@ describe('Customer matching through the n8n engine', () => {
 	});
 
 	test('name clash with a different e-mail creates "Name (e-mail)"', async () => {
-		emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Alex Kim', PrimaryEmailAddr: { Address: 'alex@one.example' } }]);
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Alex Kim', PrimaryEmailAddr: { Address: 'alex@one.example' } }]);
 		const out = (await findOrCreate('alex@two.example', { name: 'Alex Kim' })).output('QuickBooks Sync');
 		expect(out[0].json.DisplayName).toBe('Alex Kim (alex@two.example)');
 		expect(out[0].json.sync).toMatchObject({ action: 'created' });
@@ -45,18 +36,18 @@ describe('Customer matching through the n8n engine', () => {
 	});
 
 	test('an inactive customer is reactivated by default, ignored on request', async () => {
-		emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Old Client', Active: false, PrimaryEmailAddr: { Address: 'old@example.com' } }]);
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Old Client', Active: false, PrimaryEmailAddr: { Address: 'old@example.com' } }]);
 		const ignored = (await findOrCreate('old@example.com', { name: 'Old Client New' }, { inactive: 'ignore' })).output('QuickBooks Sync');
 		expect(ignored[0].json.sync).toMatchObject({ action: 'created' });
-		emulator.reset();
-		emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Old Client', Active: false, PrimaryEmailAddr: { Address: 'old@example.com' } }]);
+		qb.emulator.reset();
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Old Client', Active: false, PrimaryEmailAddr: { Address: 'old@example.com' } }]);
 		const out = (await findOrCreate('old@example.com')).output('QuickBooks Sync');
 		expect(out[0].json).toMatchObject({ DisplayName: 'Old Client', Active: true, sync: { action: 'matched', reactivated: true } });
 		expect(customers()).toHaveLength(1);
 	});
 
 	test('three customers share an e-mail: oldest by default, newest on request, or a clear failure', async () => {
-		const [a, b, c] = emulator.seed(emulator.defaultRealm, 'Customer', [
+		const [a, b, c] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
 			{ DisplayName: 'Shared A', PrimaryEmailAddr: { Address: 'shared@example.com' } },
 			{ DisplayName: 'Shared B', PrimaryEmailAddr: { Address: 'shared@example.com' } },
 			{ DisplayName: 'Shared C', PrimaryEmailAddr: { Address: 'shared@example.com' } },
@@ -72,35 +63,35 @@ describe('Customer matching through the n8n engine', () => {
 	});
 
 	test('a malformed e-mail fails the item naming the field, or uses the fallback customer', async () => {
-		const failed = await runNode(creds, { resource: 'customer', operation: 'findOrCreate', email: '={{ $json.email }}', options: {} }, [{ email: 'not-an-email' }, {}], { continueOnFail: true });
+		const failed = await runNode(qb.creds, { resource: 'customer', operation: 'findOrCreate', email: '={{ $json.email }}', options: {} }, [{ email: 'not-an-email' }, {}], { continueOnFail: true });
 		const out = failed.output('QuickBooks Sync');
 		expect(out).toHaveLength(2);
 		expect(out[0].json.error).toBe('Item 0: field "email" is not a valid e-mail address: "not-an-email"');
 		expect(out[1].json.error).toBe('Item 1: field "email" is missing');
 		expect(customers()).toHaveLength(0);
-		const [fallback] = emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Walk-in Customer' }]);
-		const used = await runNode(creds, { resource: 'customer', operation: 'findOrCreate', email: '={{ $json.email }}', options: { fallbackCustomerId: { __rl: true, mode: 'id', value: fallback.Id } } }, [{}]);
+		const [fallback] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Walk-in Customer' }]);
+		const used = await runNode(qb.creds, { resource: 'customer', operation: 'findOrCreate', email: '={{ $json.email }}', options: { fallbackCustomerId: { __rl: true, mode: 'id', value: fallback.Id } } }, [{}]);
 		expect(used.output('QuickBooks Sync')[0].json).toMatchObject({ Id: fallback.Id, sync: { action: 'fallback' } });
 	});
 
 	test('Find by Email outputs found:false without writing, Get Many pages through every customer', async () => {
-		const miss = (await runNode(creds, { resource: 'customer', operation: 'findByEmail', email: 'nobody@example.com', options: {} }, [{}])).output('QuickBooks Sync');
+		const miss = (await runNode(qb.creds, { resource: 'customer', operation: 'findByEmail', email: 'nobody@example.com', options: {} }, [{}])).output('QuickBooks Sync');
 		expect(miss[0].json).toEqual({ found: false, email: 'nobody@example.com' });
-		emulator.seed(emulator.defaultRealm, 'Customer', Array.from({ length: 2345 }, (_, i) => ({ DisplayName: `Bulk ${i}`, PrimaryEmailAddr: { Address: `bulk${i}@example.com` } })));
-		const all = (await runNode(creds, { resource: 'customer', operation: 'getMany', returnAll: true, filters: {} }, [{}])).output('QuickBooks Sync');
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', Array.from({ length: 2345 }, (_, i) => ({ DisplayName: `Bulk ${i}`, PrimaryEmailAddr: { Address: `bulk${i}@example.com` } })));
+		const all = (await runNode(qb.creds, { resource: 'customer', operation: 'getMany', returnAll: true, filters: {} }, [{}])).output('QuickBooks Sync');
 		expect(all).toHaveLength(2345);
 		expect(new Set(all.map((i) => i.json.Id)).size).toBe(2345);
-		const limited = (await runNode(creds, { resource: 'customer', operation: 'getMany', returnAll: false, limit: 7, filters: { nameStartsWith: 'Bulk 1' } }, [{}])).output('QuickBooks Sync');
+		const limited = (await runNode(qb.creds, { resource: 'customer', operation: 'getMany', returnAll: false, limit: 7, filters: { nameStartsWith: 'Bulk 1' } }, [{}])).output('QuickBooks Sync');
 		expect(limited).toHaveLength(7);
 		expect(limited.every((i) => String(i.json.DisplayName).startsWith('Bulk 1'))).toBe(true);
 	});
 
 	test('Update is a sparse read-modify-write; nothing is written when nothing changed', async () => {
-		const [c] = emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Up Date', PrimaryEmailAddr: { Address: 'up@example.com' } }]);
+		const [c] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Up Date', PrimaryEmailAddr: { Address: 'up@example.com' } }]);
 		const params = { resource: 'customer', operation: 'update', customerId: { __rl: true, mode: 'id', value: c.Id }, updateFields: { phone: '+1 555 0100' } };
-		const first = (await runNode(creds, params, [{}])).output('QuickBooks Sync')[0].json;
+		const first = (await runNode(qb.creds, params, [{}])).output('QuickBooks Sync')[0].json;
 		expect(first).toMatchObject({ PrimaryPhone: { FreeFormNumber: '+1 555 0100' }, DisplayName: 'Up Date', SyncToken: '1', sync: { action: 'updated' } });
-		const second = (await runNode(creds, params, [{}])).output('QuickBooks Sync')[0].json;
+		const second = (await runNode(qb.creds, params, [{}])).output('QuickBooks Sync')[0].json;
 		expect(second).toMatchObject({ SyncToken: '1', sync: { action: 'unchanged' } });
 	});
 });

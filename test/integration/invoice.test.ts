@@ -1,24 +1,15 @@
-import { startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
 import { invoiceEvent } from '../fixtures/highlevel';
-import { MemoryCredentialsHelper, emulatorCredential, runNode } from '../helpers/engine';
+import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
 
-let emulator: QboEmulator;
-let creds: MemoryCredentialsHelper;
-const realm = () => emulator.company(emulator.defaultRealm);
+const qb = useEmulatedQuickBooks();
+const realm = () => qb.realm();
+
 const invoices = () => realm().all('Invoice').filter((i) => i.status !== 'Deleted');
 const payments = () => realm().all('Payment').filter((p) => p.status !== 'Deleted');
 
-beforeAll(async () => {
-	emulator = await startQboEmulator();
-});
-afterAll(async () => await emulator.stop());
-beforeEach(() => {
-	emulator.reset();
-	creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
-});
 
 async function sync(body: unknown, options: Record<string, unknown> = {}) {
-	const result = await runNode(creds, { resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options }, [body as Record<string, unknown>], { continueOnFail: true });
+	const result = await runNode(qb.creds, { resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options }, [body as Record<string, unknown>], { continueOnFail: true });
 	const out = result.output('QuickBooks Sync')[0].json as Record<string, any>;
 	if (out.error) throw new Error(String(out.error));
 	return out;
@@ -79,7 +70,7 @@ describe('Invoice → Sync through the n8n engine', () => {
 
 	test('a stale SyncToken in the middle of an update is re-read and retried once', async () => {
 		const sent = await sync(invoiceEvent('InvoiceSent', base));
-		emulator.beforeNext('POST', 'invoice', () => {
+		qb.emulator.beforeNext('POST', 'invoice', () => {
 			const current = realm().get('Invoice', sent.Id);
 			realm().update('Invoice', { Id: current.Id, SyncToken: current.SyncToken, sparse: true, PrivateNote: `${current.PrivateNote} (edited in QuickBooks)` });
 		});
@@ -103,15 +94,15 @@ describe('Invoice → Sync through the n8n engine', () => {
 	test('Record Payment pays only what QuickBooks lacks; Get, Get Many, Send, Void by number', async () => {
 		const sent = await sync(invoiceEvent('InvoiceSent', base), { recordPayments: false });
 		const ref = { invoiceBy: 'docNumber', invoiceRef: 'INV-000101' };
-		const pay = (amountPaid: number) => runNode(creds, { resource: 'invoice', operation: 'recordPayment', ...ref, amountPaid }, [{}]);
+		const pay = (amountPaid: number) => runNode(qb.creds, { resource: 'invoice', operation: 'recordPayment', ...ref, amountPaid }, [{}]);
 		expect((await pay(400)).output('QuickBooks Sync')[0].json).toMatchObject({ Balance: sent.TotalAmt - 400, sync: { action: 'paid', qboAmountPaid: 400 } });
 		expect((await pay(400)).output('QuickBooks Sync')[0].json.sync).toMatchObject({ action: 'unchanged' });
 		expect(payments()).toHaveLength(1);
-		expect((await runNode(creds, { resource: 'invoice', operation: 'get', ...ref }, [{}])).output('QuickBooks Sync')[0].json.Id).toBe(sent.Id);
-		expect((await runNode(creds, { resource: 'invoice', operation: 'getMany', returnAll: true, filters: {} }, [{}])).output('QuickBooks Sync')).toHaveLength(1);
-		const mailed = (await runNode(creds, { resource: 'invoice', operation: 'send', ...ref, sendTo: '' }, [{}])).output('QuickBooks Sync')[0].json;
+		expect((await runNode(qb.creds, { resource: 'invoice', operation: 'get', ...ref }, [{}])).output('QuickBooks Sync')[0].json.Id).toBe(sent.Id);
+		expect((await runNode(qb.creds, { resource: 'invoice', operation: 'getMany', returnAll: true, filters: {} }, [{}])).output('QuickBooks Sync')).toHaveLength(1);
+		const mailed = (await runNode(qb.creds, { resource: 'invoice', operation: 'send', ...ref, sendTo: '' }, [{}])).output('QuickBooks Sync')[0].json;
 		expect(mailed).toMatchObject({ EmailStatus: 'EmailSent', BillEmail: { Address: 'riley.chen@example.com' } });
-		const missing = await runNode(creds, { resource: 'invoice', operation: 'void', invoiceBy: 'docNumber', invoiceRef: 'NOPE-1' }, [{}], { continueOnFail: true });
+		const missing = await runNode(qb.creds, { resource: 'invoice', operation: 'void', invoiceBy: 'docNumber', invoiceRef: 'NOPE-1' }, [{}], { continueOnFail: true });
 		expect(missing.output('QuickBooks Sync')[0].json.error).toBe('No QuickBooks invoice has the number NOPE-1');
 	});
 });

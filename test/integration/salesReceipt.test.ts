@@ -1,23 +1,14 @@
-import { startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
 import { orderCreate, paymentReceived } from '../fixtures/highlevel';
-import { MemoryCredentialsHelper, emulatorCredential, runNode } from '../helpers/engine';
+import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
 
-let emulator: QboEmulator;
-let creds: MemoryCredentialsHelper;
-const realm = () => emulator.company(emulator.defaultRealm);
+const qb = useEmulatedQuickBooks();
+const realm = () => qb.realm();
+
 const receipts = () => realm().all('SalesReceipt');
 
-beforeAll(async () => {
-	emulator = await startQboEmulator();
-});
-afterAll(async () => await emulator.stop());
-beforeEach(() => {
-	emulator.reset();
-	creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
-});
 
 const fromPayment = (bodies: unknown[], extra: Record<string, unknown> = {}) =>
-	runNode(creds, { resource: 'salesReceipt', operation: 'createFromPayment', source: 'highLevel', body: '={{ $json }}', options: {}, ...extra }, bodies as Array<Record<string, unknown>>, { continueOnFail: true });
+	runNode(qb.creds, { resource: 'salesReceipt', operation: 'createFromPayment', source: 'highLevel', body: '={{ $json }}', options: {}, ...extra }, bodies as Array<Record<string, unknown>>, { continueOnFail: true });
 
 describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 	test('a HighLevel "Payment Received" body becomes one receipt with the CRM total; a repeat is alreadySynced', async () => {
@@ -73,7 +64,7 @@ describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 		const method = realm().findBy('PaymentMethod', 'Name', 'Credit Card')!;
 		const bank = realm().findBy('Account', 'Name', 'Checking')!;
 		const out = (
-			await runNode(creds, {
+			await runNode(qb.creds, {
 				resource: 'salesReceipt',
 				operation: 'createFromPayment',
 				source: 'fields',
@@ -94,25 +85,25 @@ describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 
 	test('Get, Get Many and Void', async () => {
 		const created = (await fromPayment([paymentReceived({ transactionId: 'to-void' })])).output('QuickBooks Sync')[0].json;
-		const got = (await runNode(creds, { resource: 'salesReceipt', operation: 'get', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
+		const got = (await runNode(qb.creds, { resource: 'salesReceipt', operation: 'get', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
 		expect(got[0].json.Id).toBe(created.Id);
-		const many = (await runNode(creds, { resource: 'salesReceipt', operation: 'getMany', returnAll: true, filters: { docNumber: 'to-void' } }, [{}])).output('QuickBooks Sync');
+		const many = (await runNode(qb.creds, { resource: 'salesReceipt', operation: 'getMany', returnAll: true, filters: { docNumber: 'to-void' } }, [{}])).output('QuickBooks Sync');
 		expect(many).toHaveLength(1);
-		const voided = (await runNode(creds, { resource: 'salesReceipt', operation: 'void', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
+		const voided = (await runNode(qb.creds, { resource: 'salesReceipt', operation: 'void', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
 		expect(voided[0].json).toMatchObject({ TotalAmt: 0, sync: { action: 'voided' } });
-		const again = (await runNode(creds, { resource: 'salesReceipt', operation: 'void', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
+		const again = (await runNode(qb.creds, { resource: 'salesReceipt', operation: 'void', salesReceiptId: created.Id }, [{}])).output('QuickBooks Sync');
 		expect(again[0].json.sync).toMatchObject({ action: 'unchanged' });
 	});
 
 	test('batch requests: a burst of 45 payments (repeats, shared and existing e-mails, one bad body) in a handful of calls', async () => {
-		emulator.seed(emulator.defaultRealm, 'Customer', [{ DisplayName: 'Known Buyer', PrimaryEmailAddr: { Address: 'buyer0@example.com' } }]);
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Known Buyer', PrimaryEmailAddr: { Address: 'buyer0@example.com' } }]);
 		const bodies: Array<Record<string, unknown>> = Array.from({ length: 40 }, (_, i) =>
 			paymentReceived({ transactionId: `burst-${i}`, email: `Buyer${i % 10}@Example.com`, name: `Buyer ${i % 10}`, items: [{ name: `Plan ${i % 3}`, qty: 1, price: 10 + i }], tax: 1 }),
 		);
 		bodies.push(bodies[3], bodies[7], { nonsense: true }, paymentReceived({ transactionId: 'burst-0' }), bodies[12]);
-		const before = emulator.log.length;
+		const before = qb.emulator.log.length;
 		const out = (await fromPayment(bodies, { options: { batchRequests: true } })).output('QuickBooks Sync');
-		const calls = emulator.log.length - before;
+		const calls = qb.emulator.log.length - before;
 		expect(out).toHaveLength(45);
 		expect(out[42].json.error).toMatch(/^Item 42: field "body"/);
 		expect(out.filter((o) => o.json.alreadySynced === false)).toHaveLength(40);

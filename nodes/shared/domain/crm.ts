@@ -21,24 +21,27 @@ export interface CrmDiscount {
 	value: number;
 }
 
-export interface CrmPayment {
-	transactionId: string;
-	source?: string;
-	person: Person;
-	currency?: string;
-	date?: string;
+/** A sale as the CRM states it; amounts left undefined are the ones the CRM did not state. */
+export interface CrmSale {
 	lines: CrmLine[];
 	discount?: CrmDiscount;
-	/** Totals as the CRM states them; undefined when the CRM did not say. */
 	discountAmount?: number;
 	taxAmount?: number;
 	shipping?: number;
 	total: number;
 }
 
+export interface CrmPayment extends CrmSale {
+	transactionId: string;
+	source?: string;
+	person: Person;
+	currency?: string;
+	date?: string;
+}
+
 export type CrmInvoiceStatus = 'draft' | 'sent' | 'partially_paid' | 'paid' | 'void' | 'deleted';
 
-export interface CrmInvoice {
+export interface CrmInvoice extends CrmSale {
 	id: string;
 	number?: string;
 	status: CrmInvoiceStatus;
@@ -47,10 +50,6 @@ export interface CrmInvoice {
 	issueDate?: string;
 	dueDate?: string;
 	memo?: string;
-	lines: CrmLine[];
-	discount?: CrmDiscount;
-	discountAmount?: number;
-	total: number;
 	amountPaid: number;
 }
 
@@ -110,6 +109,25 @@ function personFrom(contact: Obj | undefined, fallback: Obj = {}): Person {
 	};
 }
 
+const SOURCE_LABELS: Record<string, string> = {
+	funnel: 'Order form',
+	website: 'Order form',
+	calendar: 'Calendar booking',
+	membership: 'Membership',
+	subscription: 'Subscription renewal',
+	invoice: 'Invoice payment',
+};
+
+/** A payment without line items (a renewal, a booking) still needs one line for its net amount. */
+function withFallbackLine(payment: CrmPayment, subtotal: unknown): CrmPayment {
+	if (payment.lines.length) return payment;
+	const net = subtotal !== undefined && Number(subtotal) > 0
+		? toAmount(subtotal, 'sub_total_amount')
+		: payment.total - (payment.taxAmount ?? 0) + (payment.discountAmount ?? 0) - (payment.shipping ?? 0);
+	const name = SOURCE_LABELS[String(payment.source ?? '').toLowerCase()] ?? 'Payment';
+	return { ...payment, lines: [{ name, qty: 1, unitPrice: round2(net), taxRate: 0, taxInclusive: false }] };
+}
+
 /** Recognises a HighLevel payment body: workflow "Payment Received" webhook or OrderCreate/OrderStatusUpdate. */
 export function paymentFromHighLevel(body: Obj): CrmPayment {
 	if (body && typeof body.payment === 'object' && body.payment) {
@@ -117,7 +135,7 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 		const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
 		if (!transactionId) throw new CrmInputError('payment.transaction_id', 'the payment has no transaction id');
 		const items: Obj[] = Array.isArray(p.line_items) ? p.line_items : [];
-		return {
+		return withFallbackLine({
 			transactionId,
 			source: text(p.source, p.source_type),
 			person: personFrom(p.customer, body),
@@ -127,14 +145,14 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 			discountAmount: p.discount_amount === undefined ? undefined : toAmount(p.discount_amount, 'payment.discount_amount'),
 			taxAmount: p.tax_amount === undefined ? undefined : toAmount(p.tax_amount, 'payment.tax_amount'),
 			total: toAmount(p.total_amount ?? p.amount, 'payment.total_amount'),
-		};
+		}, p.sub_total_amount);
 	}
 	if (body && (body.type === 'OrderCreate' || body.type === 'OrderStatusUpdate' || body.contactSnapshot || body.amountSummary)) {
 		const transactionId = text(body._id, body.id, body.orderId);
 		if (!transactionId) throw new CrmInputError('_id', 'the order has no id');
 		const summary: Obj = body.amountSummary ?? {};
 		const items: Obj[] = Array.isArray(body.items) ? body.items : [];
-		return {
+		return withFallbackLine({
 			transactionId,
 			source: text(body.source?.type, body.sourceType),
 			person: personFrom(body.contactSnapshot ?? body.contact),
@@ -145,7 +163,7 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 			taxAmount: summary.tax === undefined ? undefined : toAmount(summary.tax, 'amountSummary.tax'),
 			shipping: summary.shipping === undefined ? undefined : toAmount(summary.shipping, 'amountSummary.shipping'),
 			total: toAmount(body.amount ?? body.total, 'amount'),
-		};
+		}, summary.subtotal);
 	}
 	throw new CrmInputError('body', 'this is not a HighLevel payment ("payment" object) or order (OrderCreate) body');
 }

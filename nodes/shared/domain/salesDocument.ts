@@ -3,17 +3,10 @@
  * total to the cent: net line amounts, one discount line, and the tax given as TotalTax.
  */
 import type { QboRecord } from '../transport/client';
-import type { CrmDiscount, CrmLine } from './crm';
+import type { CrmSale } from './crm';
 import { round2, sameAmount } from './money';
 
-export interface SaleInput {
-	lines: CrmLine[];
-	discount?: CrmDiscount;
-	discountAmount?: number;
-	taxAmount?: number;
-	shipping?: number;
-	total: number;
-}
+export type SaleInput = CrmSale;
 
 export interface ItemRef {
 	value: string;

@@ -2,18 +2,11 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { findCustomerByEmail, requireEmail } from '../../../shared/sync/customers';
+import { emailProperty } from './person';
 import { matchOptionsFrom, matchingOptions, withDisplay, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'E-Mail',
-		name: 'email',
-		type: 'string',
-		placeholder: 'name@email.com',
-		default: '',
-		required: true,
-		description: 'Compared with the customer’s primary e-mail, ignoring case and surrounding spaces',
-	},
+	emailProperty,
 	{
 		displayName: 'Options',
 		name: 'options',

@@ -3,17 +3,10 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { QboClient } from '../../../shared/transport/client';
 import { findOrCreateCustomer } from '../../../shared/sync/customers';
 import { fallbackCustomerOption, matchOptionsFrom, matchingOptions, withDisplay, type OperationResult } from '../common';
-import { personFields, personFrom } from './person';
+import { emailProperty, personFields, personFrom } from './person';
 
 const properties: INodeProperties[] = [
-	{
-		displayName: 'E-Mail',
-		name: 'email',
-		type: 'string',
-		placeholder: 'name@email.com',
-		default: '',
-		required: true,
-	},
+	emailProperty,
 	{
 		displayName: 'New Customer Details',
 		name: 'person',

@@ -2,6 +2,17 @@ import type { INodeProperties, IExecuteFunctions } from 'n8n-workflow';
 
 import type { Person } from '../../../shared/domain/customerMatch';
 
+/** The e-mail a customer is matched by. */
+export const emailProperty: INodeProperties = {
+	displayName: 'E-Mail',
+	name: 'email',
+	type: 'string',
+	placeholder: 'name@email.com',
+	default: '',
+	required: true,
+	description: 'Compared with the customer’s primary e-mail, ignoring case and surrounding spaces',
+};
+
 /** Name and contact fields used when a customer has to be created. */
 export const personFields: INodeProperties[] = [
 	{ displayName: 'Name', name: 'name', type: 'string', default: '', description: 'Full name; becomes the display name' },
