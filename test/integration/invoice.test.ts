@@ -105,4 +105,12 @@ describe('Invoice → Sync through the n8n engine', () => {
 		const missing = await runNode(qb.creds, { resource: 'invoice', operation: 'void', invoiceBy: 'docNumber', invoiceRef: 'NOPE-1' }, [{}], { continueOnFail: true });
 		expect(missing.output('QuickBooks Sync')[0].json.error).toBe('No QuickBooks invoice has the number NOPE-1');
 	});
+
+	test('a company outside the US picks its own tax codes for taxed and untaxed lines', async () => {
+		const [gst, exempt] = qb.emulator.seed(qb.emulator.defaultRealm, 'TaxCode', [{ Name: 'GST', RateValue: 10 }, { Name: 'Exempt', RateValue: 0 }]);
+		const body = invoiceEvent('InvoiceSent', { ...base, items: [{ name: 'Consulting', qty: 2, amount: 100, taxes: [{ name: 'GST', rate: 10 }] }, { name: 'Books', qty: 1, amount: 30 }] });
+		const out = await sync(body, { taxedTaxCode: { __rl: true, mode: 'id', value: gst.Id }, untaxedTaxCode: { __rl: true, mode: 'id', value: exempt.Id } });
+		expect(out.Line.filter((l: any) => l.SalesItemLineDetail).map((l: any) => l.SalesItemLineDetail.TaxCodeRef.value)).toEqual([gst.Id, exempt.Id]);
+		expect(out).toMatchObject({ TotalAmt: 250, TxnTaxDetail: { TotalTax: 20 }, sync: { totalsMatch: true } });
+	});
 });

@@ -5,6 +5,7 @@ import type { QboClient } from '../../shared/transport/client';
 import { fieldError } from '../../shared/transport/n8n';
 import type { MatchOptions } from '../../shared/sync/customers';
 import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
+import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
 
 /** What an operation returns for one input item: one output item or several. */
 export type OperationResult = Record<string, unknown> | Array<Record<string, unknown>>;
@@ -85,6 +86,18 @@ export function matchOptionsFrom(context: IExecuteFunctions, itemIndex: number, 
 export const fallbackCustomerOption = locator('fallbackCustomerId', 'Fallback Customer', 'searchCustomers', {
 	description: 'Used when the e-mail is missing or malformed, instead of failing the item',
 });
+
+/** Tax codes for the lines (US companies use TAX / NON, which are the defaults). */
+export const taxCodeOptions: INodeProperties[] = [
+	locator('taxedTaxCode', 'Tax Code for Taxed Lines', 'searchTaxCodes', { description: 'Leave empty for TAX (QuickBooks US)' }),
+	locator('untaxedTaxCode', 'Tax Code for Untaxed Lines', 'searchTaxCodes', { description: 'Leave empty for NON (QuickBooks US)' }),
+];
+
+export function taxCodesFrom(context: IExecuteFunctions, itemIndex: number, collection = 'options'): TaxCodes {
+	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
+	const value = (v: unknown) => (typeof v === 'object' && v ? String((v as { value?: unknown }).value ?? '') : String(v ?? '')).trim();
+	return { taxed: value(options.taxedTaxCode) || US_TAX_CODES.taxed, untaxed: value(options.untaxedTaxCode) || US_TAX_CODES.untaxed };
+}
 
 export const itemModeOptions: INodeProperties[] = [
 	{

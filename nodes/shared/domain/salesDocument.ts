@@ -37,7 +37,15 @@ function unitPriceFor(amount: number, qty: number, fallback: number): number {
 	return Math.round((amount / qty) * 1e7) / 1e7;
 }
 
-export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef): SalePlan {
+/** QuickBooks US tax codes; companies elsewhere pick their own code for taxed lines. */
+export interface TaxCodes {
+	taxed: string;
+	untaxed: string;
+}
+
+export const US_TAX_CODES: TaxCodes = { taxed: 'TAX', untaxed: 'NON' };
+
+export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef, taxCodes: TaxCodes = US_TAX_CODES): SalePlan {
 	const lines: QboRecord[] = [];
 	let subtotal = 0;
 	let includedTax = 0;
@@ -62,7 +70,7 @@ export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef
 				ItemRef: itemRefFor(line.name),
 				Qty: line.qty,
 				UnitPrice: line.taxInclusive ? unitPriceFor(net, line.qty, line.unitPrice) : line.unitPrice,
-				TaxCodeRef: { value: taxable ? 'TAX' : 'NON' },
+				TaxCodeRef: { value: taxable ? taxCodes.taxed : taxCodes.untaxed },
 			},
 		});
 	}
@@ -76,7 +84,7 @@ export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef
 				ItemRef: itemRefFor(SHIPPING_LINE_NAME),
 				Qty: 1,
 				UnitPrice: shipping,
-				TaxCodeRef: { value: 'NON' },
+				TaxCodeRef: { value: taxCodes.untaxed },
 			},
 		});
 	}
@@ -108,7 +116,7 @@ export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef
 		// The CRM charged tax without saying on which lines: QuickBooks needs taxable lines.
 		for (const l of lines) {
 			const detail = l.SalesItemLineDetail as { TaxCodeRef?: { value: string } } | undefined;
-			if (detail?.TaxCodeRef) detail.TaxCodeRef = { value: 'TAX' };
+			if (detail?.TaxCodeRef) detail.TaxCodeRef = { value: taxCodes.taxed };
 		}
 	}
 	const qboTotal = round2(subtotal - discount + totalTax);

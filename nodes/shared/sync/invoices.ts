@@ -5,7 +5,7 @@ import type { CrmInvoice } from '../domain/crm';
 import { crmMarker, docNumberFor } from '../domain/docNumber';
 import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
 import { round2 } from '../domain/money';
-import { itemNamesOf, planSale } from '../domain/salesDocument';
+import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
 import { resolveItems, type ItemMode } from './items';
 import type { SyncSummary } from './receipts';
@@ -19,6 +19,7 @@ export interface InvoiceSyncOptions {
 	onlyIssuedSince?: string;
 	onDelete: 'void' | 'delete';
 	recordPayments: boolean;
+	taxCodes?: TaxCodes;
 }
 
 export interface InvoiceSyncResult {
@@ -147,7 +148,7 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 
 	const match = await findOrCreateCustomer(client, crm.person, options.match, 'contactDetails.email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(crm), options.items);
-	const plan = planSale(crm, itemRefFor);
+	const plan = planSale(crm, itemRefFor, options.taxCodes);
 	const desired: DesiredInvoice = {
 		customerId: String(match.customer.Id),
 		lines: plan.lines,

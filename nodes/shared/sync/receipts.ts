@@ -3,7 +3,7 @@ import type { QboClient, QboRecord } from '../transport/client';
 import { FaultCode, QboError } from '../transport/errors';
 import type { CrmPayment } from '../domain/crm';
 import { crmMarker, docNumberFor, hasCrmMarker } from '../domain/docNumber';
-import { itemNamesOf, planSale, type SalePlan } from '../domain/salesDocument';
+import { itemNamesOf, planSale, type SalePlan, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions, type MatchHow } from './customers';
 import { resolveItems, type ItemMode } from './items';
@@ -16,6 +16,7 @@ export interface ReceiptOptions {
 	depositAccountId?: string;
 	/** A customer chosen by earlier nodes (e.g. the template's visible e-mail matching). */
 	customerId?: string;
+	taxCodes?: TaxCodes;
 }
 
 export interface SyncSummary {
@@ -88,7 +89,7 @@ export async function createReceiptFromPayment(
 		? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
 		: await findOrCreateCustomer(client, payment.person, options.match, 'email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(payment), options.items);
-	const plan = planSale(payment, itemRefFor);
+	const plan = planSale(payment, itemRefFor, options.taxCodes);
 	const body = receiptBody(payment, docNumber, String(match.customer.Id), plan, options);
 	const customer = { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string };
 	try {

@@ -153,7 +153,7 @@ export async function createReceiptsInBatch(
 				if (!ref) throw new QboError(`No QuickBooks item for the line "${name}"`, { kind: 'fault' });
 				if (ref instanceof Error) throw ref;
 				return ref;
-			});
+			}, options.taxCodes);
 			bodies.push({ index: i, body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options), customer: { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string | undefined } });
 		} catch (error) {
 			results[i] = error as Error;

@@ -237,6 +237,8 @@ export class QboClient {
 	async sendInvoice(id: string, email?: string): Promise<QboRecord> {
 		const body = await this.call('POST', `invoice/${encodeURIComponent(id)}/send`, {
 			qs: email ? { sendTo: email } : {},
+			// A retried send must not e-mail the customer twice.
+			requestId: requestIdFor(`send:${id}`),
 		});
 		return unwrap(body, 'Invoice');
 	}

@@ -279,6 +279,10 @@ export class Company {
 				return this.computeSalesTxn(entity, record, current);
 			case 'Payment':
 				return this.computePayment(record, current);
+			case 'TaxCode':
+				record.RateValue = Number(record.RateValue ?? 0);
+				record.Taxable = record.Taxable ?? record.RateValue > 0;
+			// falls through: a name is required as for accounts
 			case 'Account':
 			case 'PaymentMethod':
 				if (!record.Name) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Name is missing in the request', 'Name');
@@ -390,7 +394,7 @@ export class Company {
 			discountLine.Amount = discount;
 		}
 		const taxableBase = salesLines
-			.filter((l) => l.SalesItemLineDetail.TaxCodeRef.value === 'TAX')
+			.filter((l) => this.entities.get('TaxCode')!.get(l.SalesItemLineDetail.TaxCodeRef.value)?.Taxable)
 			.reduce((s, l) => s + l.Amount, 0);
 		const applyAfterDiscount = record.ApplyTaxAfterDiscount !== false;
 		const discountedTaxable = applyAfterDiscount && subtotal > 0 ? taxableBase * (1 - discount / subtotal) : taxableBase;

@@ -15,6 +15,8 @@ import {
 	matchOptionsFrom,
 	matchingOptions,
 	jsonParameter,
+	taxCodeOptions,
+	taxCodesFrom,
 	withDisplay,
 	type OperationResult,
 } from '../common';
@@ -100,6 +102,7 @@ const properties: INodeProperties[] = [
 			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).' },
 			fallbackCustomerOption,
 			...matchingOptions,
+			...taxCodeOptions,
 		],
 	},
 ];
@@ -144,6 +147,7 @@ async function receiptOptions(context: IExecuteFunctions, itemIndex: number, cli
 		paymentMethodId: locatorValue(context, 'paymentMethodId', itemIndex),
 		depositAccountId: locatorValue(context, 'depositAccountId', itemIndex),
 		customerId: options.customerId ? String(options.customerId).trim() : undefined,
+		taxCodes: taxCodesFrom(context, itemIndex),
 	};
 }
 
