@@ -47,6 +47,7 @@ export class QuickBooksSyncTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description: 'Whether to fire only when no other invoice of the customer was paid in full before (for review requests)',
+				hint: 'Costs one extra QuickBooks query in polls where an invoice was paid',
 				displayOptions: { show: { events: ['invoicePaid'] } },
 			},
 			{

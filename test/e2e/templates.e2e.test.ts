@@ -7,6 +7,7 @@ import { join } from 'path';
 import { chromium } from 'playwright-core';
 
 import { invoiceEvent, orderCreate, paymentReceived } from '../fixtures/highlevel';
+import { DEFAULT_CLIENT } from '../emulator/qbo/server';
 import { REPO } from './n8n';
 import { LOCATION_ID, REALM_ID, configure, loadTemplates, startStack, type Stack } from './stack';
 
@@ -164,6 +165,37 @@ describe('templates in a real n8n', () => {
 		expect([r4.status, JSON.parse(r4.body).error]).toEqual([400, 'total is missing or not a number']);
 		await new Promise((r) => setTimeout(r, 2000));
 		expect({ receipts: receipts().length, customers: company().all('Customer').length, invoices: company().all('Invoice').length }).toEqual(before);
+	});
+
+	test("connecting QuickBooks through n8n's OAuth2 flow: the custom environment's login, the realmId from the callback, a working credential", async () => {
+		const n8n = stack.n8n;
+		const credential = await n8n.rest('POST', '/credentials', {
+			name: 'QuickBooks connected through OAuth',
+			type: 'quickBooksSyncOAuth2Api',
+			data: { environment: 'custom', customBaseUrl: stack.qbo.url, customAuthUrl: `${stack.qbo.url}/connect/oauth2`, customTokenUrl: `${stack.qbo.url}/oauth2/v1/tokens/bearer`, clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret },
+		});
+		const authorizeUrl: string = await n8n.rest('GET', `/oauth2-credential/auth?id=${credential.id}`);
+		expect(authorizeUrl.startsWith(`${stack.qbo.url}/connect/oauth2?`)).toBe(true);
+		expect(new URL(authorizeUrl).searchParams.get('scope')).toBe('com.intuit.quickbooks.accounting');
+		const login = await fetch(authorizeUrl, { redirect: 'manual' });
+		const callback = login.headers.get('location')!;
+		expect(callback).toContain(`realmId=${REALM_ID}`);
+		expect((await fetch(callback, { headers: { Cookie: n8n.cookie } })).status).toBe(200);
+
+		const workflow = await n8n.rest('POST', '/workflows', {
+			name: 'OAuth check',
+			settings: { executionOrder: 'v1' },
+			connections: { Webhook: { main: [[{ node: 'Find', type: 'main', index: 0 }]] }, Find: { main: [[{ node: 'Respond', type: 'main', index: 0 }]] } },
+			nodes: [
+				{ id: 'w1', name: 'Webhook', type: 'n8n-nodes-base.webhook', typeVersion: 2, position: [0, 0], webhookId: 'oauth-check-hook', parameters: { httpMethod: 'GET', path: 'oauth-check', responseMode: 'responseNode', options: {} } },
+				{ id: 'w2', name: 'Find', type: 'n8n-nodes-quickbooks-sync.quickBooksSync', typeVersion: 1, position: [200, 0], parameters: { resource: 'customer', operation: 'findByEmail', email: 'EVE.STONE@example.com', options: {} }, credentials: { quickBooksSyncOAuth2Api: { id: credential.id, name: credential.name } } },
+				{ id: 'w3', name: 'Respond', type: 'n8n-nodes-base.respondToWebhook', typeVersion: 1.1, position: [400, 0], parameters: { respondWith: 'firstIncomingItem', options: {} } },
+			],
+		});
+		await n8n.rest('POST', `/workflows/${workflow.id}/activate`, { versionId: workflow.versionId });
+		const answer = await fetch(stack.webhookUrl('oauth-check'));
+		expect(answer.status).toBe(200);
+		expect(await answer.json()).toMatchObject({ found: true, DisplayName: 'Existing Eve' });
 	});
 
 	test('each template opens in the n8n editor without unknown nodes or parameter issues (screenshots saved)', async () => {

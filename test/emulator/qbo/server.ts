@@ -220,7 +220,10 @@ export class QboEmulator {
 		if (path === '/oauth2/v1/tokens/bearer') return await this.token(req, res);
 		if (path === '/v2/oauth2/tokens/revoke') return await this.revoke(req, res);
 		const match = /^\/v3\/company\/([^/]+)\/(.+)$/.exec(path);
-		if (!match) return this.send(res, 404, { error: 'Not found' });
+		if (!match) {
+			this.log.push({ at: this.now(), method: req.method ?? 'GET', endpoint: path, operation: 'unknown', status: 404 });
+			return this.send(res, 404, { error: 'Not found' });
+		}
 		return await this.api(req, res, url, decodeURIComponent(match[1]), match[2]);
 	}
 

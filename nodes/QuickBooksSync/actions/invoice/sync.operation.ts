@@ -12,6 +12,7 @@ const properties: INodeProperties[] = [
 		type: 'json',
 		default: '={{ $json.body ?? $json }}',
 		description: 'A HighLevel invoice webhook body (InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete)',
+		hint: 'Every event may go here: the invoice is created when missing, updated when changed, paid up to what the CRM shows, voided when void',
 	},
 	{
 		displayName: 'Invoice Number From',

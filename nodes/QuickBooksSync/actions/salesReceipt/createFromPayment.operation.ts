@@ -40,6 +40,7 @@ const properties: INodeProperties[] = [
 		type: 'json',
 		default: '={{ $json.body ?? $json }}',
 		description: 'The HighLevel body; the default reads it from a Webhook node’s output',
+		hint: 'Connect the Webhook node that receives HighLevel’s “Payment Received” workflow webhook or OrderCreate; the same transaction never makes a second receipt',
 		displayOptions: { show: { source: ['highLevel'] } },
 	},
 	{ displayName: 'Transaction ID', name: 'transactionId', type: 'string', default: '', required: true, description: 'The CRM’s ID of the payment: the same ID never makes a second receipt', displayOptions: fields },
