@@ -104,6 +104,12 @@ export function eventKey(c: Candidate): string {
 	return `${c.event}:${id}`;
 }
 
+/**
+ * "Paid in full" is remembered past the overlap window (the most recent PAID_MEMORY of them), so
+ * a later edit of a paid invoice or of its payment never announces the same payment twice.
+ */
+export const PAID_MEMORY = 5000;
+
 /** Drops what was already emitted; returns the new `seen` map pruned to the overlap window. */
 export function dedupe(
 	list: Candidate[],
@@ -111,6 +117,8 @@ export function dedupe(
 	keepFrom: number,
 ): { fresh: Candidate[]; seen: Record<string, number> } {
 	const next: Record<string, number> = {};
+	const paid = Object.entries(seen).filter(([key]) => key.startsWith('invoicePaid:'));
+	for (const [key, at] of paid.sort((a, b) => b[1] - a[1]).slice(0, PAID_MEMORY)) next[key] = at;
 	for (const [key, at] of Object.entries(seen)) if (at >= keepFrom) next[key] = at;
 	const fresh: Candidate[] = [];
 	for (const c of list) {
