@@ -1,6 +1,6 @@
 /**
  * Which QuickBooks customer an e-mail belongs to. One policy for every operation that needs a
- * customer; the QuickBooks calls live in ../actions-support, this module only decides.
+ * customer; the QuickBooks calls live in ../sync/customers.ts, this module only decides.
  */
 import type { QboRecord } from '../transport/client';
 import { normalizeEmail } from './email';
