@@ -57,6 +57,14 @@ describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 		expect(out[1].json.error).toBe('Item 1: field "body" this is not a HighLevel payment ("payment" object) or order (OrderCreate) body');
 		expect(out[2].json.error).toBe('Item 2: field "email" is missing');
 		expect(receipts()).toHaveLength(1);
+		const notANumber = paymentReceived({ transactionId: 'bad-2' }) as any;
+		notANumber.payment.total_amount = 'twelve';
+		const bad = (await fromPayment([notANumber])).output('QuickBooks Sync');
+		expect(bad[0].json.error).toBe('Item 0: field "payment.total_amount" is not a number: "twelve"');
+		const noTotal = paymentReceived({ transactionId: 'bad-3' }) as any;
+		delete noTotal.payment.total_amount;
+		expect((await fromPayment([noTotal])).output('QuickBooks Sync')[0].json.error).toBe('Item 0: field "payment.total_amount" is missing');
+		expect(receipts()).toHaveLength(1);
 	});
 
 	test('mapped fields, a default item, payment method and deposit account', async () => {

@@ -2,7 +2,8 @@
  * CRM payments and invoices in one neutral shape, read from HighLevel webhook bodies or from
  * fields the user mapped. Amounts are currency units (HighLevel does not send cents).
  */
-import { round2, toAmount } from './money';
+import { CrmInputError } from './inputError';
+import { requiredAmount, round2, toAmount } from './money';
 import type { Person } from './customerMatch';
 
 export interface CrmLine {
@@ -55,14 +56,6 @@ export interface CrmInvoice extends CrmSale {
 
 type Obj = Record<string, any>;
 
-export class CrmInputError extends Error {
-	constructor(
-		readonly field: string,
-		message: string,
-	) {
-		super(message);
-	}
-}
 
 function text(...values: unknown[]): string | undefined {
 	for (const v of values) {
@@ -144,7 +137,7 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 			lines: items.map((item, i) => lineFrom(item, i, 'payment.line_items')),
 			discountAmount: p.discount_amount === undefined ? undefined : toAmount(p.discount_amount, 'payment.discount_amount'),
 			taxAmount: p.tax_amount === undefined ? undefined : toAmount(p.tax_amount, 'payment.tax_amount'),
-			total: toAmount(p.total_amount ?? p.amount, 'payment.total_amount'),
+			total: requiredAmount(p.total_amount ?? p.amount, 'payment.total_amount'),
 		}, p.sub_total_amount);
 	}
 	if (body && (body.type === 'OrderCreate' || body.type === 'OrderStatusUpdate' || body.contactSnapshot || body.amountSummary)) {
@@ -162,7 +155,7 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 			discountAmount: summary.discount === undefined ? undefined : toAmount(summary.discount, 'amountSummary.discount'),
 			taxAmount: summary.tax === undefined ? undefined : toAmount(summary.tax, 'amountSummary.tax'),
 			shipping: summary.shipping === undefined ? undefined : toAmount(summary.shipping, 'amountSummary.shipping'),
-			total: toAmount(body.amount ?? body.total, 'amount'),
+			total: requiredAmount(body.amount ?? body.total, 'amount'),
 		}, summary.subtotal);
 	}
 	throw new CrmInputError('body', 'this is not a HighLevel payment ("payment" object) or order (OrderCreate) body');
@@ -211,7 +204,7 @@ export function invoiceFromHighLevel(body: Obj): CrmInvoice {
 		lines: items.map((item, i) => lineFrom(item, i, 'invoiceItems')),
 		discount: discount && discount.value > 0 ? discount : undefined,
 		discountAmount: body.totalSummary?.discount === undefined ? undefined : toAmount(body.totalSummary.discount, 'totalSummary.discount'),
-		total: toAmount(body.total, 'total'),
+		total: status === 'void' || status === 'deleted' ? toAmount(body.total, 'total') : requiredAmount(body.total, 'total'),
 		amountPaid: round2(toAmount(body.amountPaid, 'amountPaid')),
 	};
 }

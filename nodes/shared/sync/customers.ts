@@ -10,7 +10,7 @@ import {
 	type InactivePolicy,
 	type Person,
 } from '../domain/customerMatch';
-import { CrmInputError } from '../domain/crm';
+import { CrmInputError } from '../domain/inputError';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 
 export interface MatchOptions {

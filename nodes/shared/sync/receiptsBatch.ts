@@ -12,7 +12,7 @@ import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/custo
 import { docNumberFor, hasCrmMarker } from '../domain/docNumber';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
-import { CrmInputError } from '../domain/crm';
+import { CrmInputError } from '../domain/inputError';
 import { findOrCreateCustomer, type CustomerMatch } from './customers';
 import { findOrCreateItem, itemName } from './items';
 import { createReceiptFromPayment, receiptBody, receiptSummary, type ReceiptOptions, type ReceiptResult } from './receipts';

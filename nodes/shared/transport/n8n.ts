@@ -12,7 +12,7 @@ import {
 
 import { QboClient, type HttpResponse, type Send } from './client';
 import { QboError, isReconnectError } from './errors';
-import { CrmInputError } from '../domain/crm';
+import { CrmInputError } from '../domain/inputError';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 
 type Context = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;

@@ -133,7 +133,6 @@ function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPa
 	};
 }
 
-
 function paymentOf(context: IExecuteFunctions, itemIndex: number): CrmPayment {
 	const source = context.getNodeParameter('source', itemIndex) as string;
 	return source === 'fields' ? paymentFromFields(context, itemIndex) : paymentFromHighLevel(jsonParameter(context, 'body', itemIndex));
