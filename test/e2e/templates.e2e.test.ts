@@ -53,8 +53,9 @@ const BROKEN = {
 beforeAll(async () => {
 	const review = loadTemplates().find((t) => t.file === 'first-invoice-paid-review-request.json')!.workflow;
 	const reviewOff = { ...configure(review, { sendReviewRequests: false, reviewTag: 'review-switched-off' }), id: 'qbsyncTplReviewOff', name: 'Review requests (switched off)' };
+	const reviewByMessage = { ...configure(review, { reviewRequestBy: 'message', reviewLink: 'https://reviews.example.com/acme' }), id: 'qbsyncTplReviewMsg', name: 'Review requests (by message)' };
 	stack = await startStack({
-		extraWorkflows: [{ workflow: reviewOff }, { workflow: BROKEN, publish: false }],
+		extraWorkflows: [{ workflow: reviewOff }, { workflow: reviewByMessage }, { workflow: BROKEN, publish: false }],
 		beforeN8n: ({ qbo }) => {
 			qbo.seed(REALM_ID, 'Customer', EXISTING);
 		},
@@ -289,6 +290,11 @@ describe('templates in a real n8n', () => {
 		const taggedEmails = tagCalls.map((c) => stack.highLevel.contacts.get(c.path.split('/')[2])?.email).sort();
 		expect(taggedEmails).toEqual(expectedTagged);
 		expect(tagCalls.every((c) => JSON.stringify(c.body.tags) === JSON.stringify(['qbo-first-invoice-paid']))).toBe(true);
+		// The copy set to "message" e-mailed the review link instead, to the same customers.
+		await until('review messages', () => stack.highLevel.messages.length >= expectedTagged.length, 90_000);
+		const messaged = stack.highLevel.messages.map((m: any) => stack.highLevel.contacts.get(m.contactId)?.email).sort();
+		expect(messaged).toEqual(expectedTagged);
+		expect(stack.highLevel.messages.every((m: any) => m.type === 'Email' && String(m.html).includes('https://reviews.example.com/acme'))).toBe(true);
 		expect([...stack.highLevel.contacts.values()].some((c) => c.tags.includes('review-switched-off'))).toBe(false);
 	});
 });
