@@ -172,5 +172,5 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 		}
 	}
 	const sync = summarize(invoice, crm, action);
-	return { invoice, payments, sync: { ...sync, customer: { id: desired.customerId, how: match.how } } as SyncSummary };
+	return { invoice, payments, sync: { ...sync, customer: { id: desired.customerId, how: match.how } } };
 }
