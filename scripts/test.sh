@@ -13,6 +13,4 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 export CHROMIUM_PATH="$(command -v chromium)"
 npm run build >/dev/null
-# --forceExit: after the end-to-end suite, keep-alive sockets to the stopped n8n linger for a
-# few seconds; nothing else is left running (the unit and engine suites exit on their own).
-npx jest --ci --forceExit "$@"
+npx jest --ci "$@"

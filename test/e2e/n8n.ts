@@ -182,7 +182,9 @@ export class N8n {
 			} catch {
 				this.child.kill('SIGTERM');
 			}
-			await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
+			let timer: NodeJS.Timeout | undefined;
+			await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 20_000)))]);
+			clearTimeout(timer);
 			if (this.child.exitCode === null) {
 				try {
 					process.kill(-this.child.pid!, 'SIGKILL');
