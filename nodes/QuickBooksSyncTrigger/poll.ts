@@ -27,7 +27,7 @@ const CDC_CAP = 1000;
 /** Changes since `since`: one CDC call, or paged LastUpdatedTime queries past CDC's limits. */
 async function changesSince(client: QboClient, entities: string[], since: number): Promise<{ changes: Record<string, QboRecord[]>; serverTime?: number }> {
 	if (Date.now() - since < CDC_WINDOW_MS) {
-		const cdc = await client.cdcWithTime(entities, new Date(since));
+		const cdc = await client.cdc(entities, new Date(since));
 		const count = Object.values(cdc.changes).reduce((n, list) => n + list.length, 0);
 		if (count < CDC_CAP) return cdc;
 	}
@@ -109,7 +109,7 @@ export async function pollOnce(
 	if (state.cursor === undefined) {
 		// Activation is stamped with QuickBooks' clock (to the second, as QuickBooks stamps
 		// records): changes at or after it are events, older records at most back-filled.
-		const { serverTime } = await client.cdcWithTime(entities, new Date(now));
+		const { serverTime } = await client.cdc(entities, new Date(now));
 		const activatedAt = Math.floor((serverTime ?? now) / 1000) * 1000;
 		state.cursor = activatedAt;
 		state.activatedAt = activatedAt;

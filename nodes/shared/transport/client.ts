@@ -165,10 +165,6 @@ export class QboClient {
 		return unwrap(body, entity);
 	}
 
-	async companyInfo(realmId: string): Promise<QboRecord> {
-		return unwrap(await this.call('GET', `companyinfo/${encodeURIComponent(realmId)}`), 'CompanyInfo');
-	}
-
 	async create(entity: string, record: QboRecord, idempotencyKey?: string): Promise<QboRecord> {
 		const body = await this.call('POST', entityPath(entity), {
 			body: record,
@@ -284,13 +280,11 @@ export class QboClient {
 		return Number((body.QueryResponse as { totalCount?: number } | undefined)?.totalCount ?? 0);
 	}
 
-	/** Change data capture: changes (deleted ones with status "Deleted") per entity since `since`. */
-	async cdc(entities: string[], since: Date): Promise<Record<string, CdcChange[]>> {
-		return (await this.cdcWithTime(entities, since)).changes;
-	}
-
-	/** CDC plus QuickBooks' own clock at answer time (a cursor immune to local clock skew). */
-	async cdcWithTime(entities: string[], since: Date): Promise<{ changes: Record<string, CdcChange[]>; serverTime?: number }> {
+	/**
+	 * Change data capture: changes per entity since `since` (deleted ones with status "Deleted"),
+	 * plus QuickBooks' own clock at answer time, a cursor immune to local clock skew.
+	 */
+	async cdc(entities: string[], since: Date): Promise<{ changes: Record<string, CdcChange[]>; serverTime?: number }> {
 		const body = await this.call('GET', 'cdc', {
 			qs: { entities: entities.join(','), changedSince: since.toISOString() },
 		});
