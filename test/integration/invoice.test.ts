@@ -27,7 +27,11 @@ describe('Invoice → Sync through the n8n engine', () => {
 		expect(sent.sync).toMatchObject({ action: 'created', docNumber: 'INV-000101', totalsMatch: true });
 		expect(sent.TotalAmt).toBe(sent.sync.crmTotal);
 
+		const before = qb.emulator.log.length;
 		const same = await sync(invoiceEvent('InvoiceUpdate', { ...base, items, discount: { type: 'percentage', value: 10 } }));
+		// Invoice by number 1, income account 1, the two items 2; the customer is the one already
+		// billed, so no customer look-up, and nothing is written.
+		expect(qb.emulator.log.slice(before).map((e) => `${e.method} ${e.operation}`)).toEqual(Array(4).fill('GET query'));
 		expect(same.sync.action).toBe('unchanged');
 		expect(same.SyncToken).toBe(sent.SyncToken);
 

@@ -6,7 +6,8 @@ import { crmMarker, docNumberFor } from '../domain/docNumber';
 import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
 import { round2 } from '../domain/money';
 import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
-import { findOrCreateCustomer, type MatchOptions } from './customers';
+import { findOrCreateCustomer, type CustomerMatch, type MatchOptions } from './customers';
+import { normalizeEmail } from '../domain/email';
 import { resolveItems, type ItemMode } from './items';
 import type { SyncSummary } from './receipts';
 
@@ -146,7 +147,11 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 		return { invoice: existing, payments: [], sync: summarize(existing, crm, 'unchanged', 'voided in QuickBooks') };
 	}
 
-	const match = await findOrCreateCustomer(client, crm.person, options.match, 'contactDetails.email');
+	// An invoice already billed to this e-mail keeps its customer: no look-up per later event.
+	const billedTo = normalizeEmail((existing?.BillEmail as { Address?: string } | undefined)?.Address);
+	const match: CustomerMatch = existing && billedTo && billedTo === normalizeEmail(crm.person.email)
+		? { customer: { Id: String((existing.CustomerRef as { value?: string }).value) }, how: 'matched' }
+		: await findOrCreateCustomer(client, crm.person, options.match, 'contactDetails.email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(crm), options.items);
 	const plan = planSale(crm, itemRefFor, options.taxCodes);
 	const desired: DesiredInvoice = {
