@@ -26,6 +26,8 @@ export interface QboEmulatorOptions {
 	latencyMs?: number | [number, number];
 	persistFile?: string;
 	webhook?: { url: string; verifierToken: string; format?: 'legacy' | 'cloudevents' };
+	/** Company preferences every new company starts with, e.g. `{ SalesFormsPrefs: { CustomTxnNumbers: false } }`. */
+	preferences?: Record<string, Record<string, unknown>>;
 	/** Shifts the emulator's clock (tests of clock skew). */
 	clockOffsetMs?: number;
 	quiet?: boolean;
@@ -101,6 +103,7 @@ export class QboEmulator {
 		let company = this.companies.get(realmId);
 		if (!company) {
 			company = new Company(realmId, () => this.now());
+			if (this.options.preferences) company.setPreferences(this.options.preferences);
 			this.companies.set(realmId, company);
 		}
 		return company;

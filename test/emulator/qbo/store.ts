@@ -425,6 +425,18 @@ export class Company {
 		}
 	}
 
+	customTxnNumbers(): boolean {
+		return Boolean(this.entities.get('Preferences')!.get('1')?.SalesFormsPrefs?.CustomTxnNumbers);
+	}
+
+	/** Sets company preferences (admin switch); keys are Preferences sections, merged shallowly. */
+	setPreferences(patch: Rec): Rec {
+		const prefs = this.entities.get('Preferences')!.get('1')!;
+		for (const [section, values] of Object.entries(patch)) prefs[section] = { ...(prefs[section] ?? {}), ...values };
+		prefs.SyncToken = String(Number(prefs.SyncToken) + 1);
+		return prefs;
+	}
+
 	private checkDocNumber(entity: string, record: Rec, current: Rec | undefined): void {
 		if (record.DocNumber === undefined || record.DocNumber === null || record.DocNumber === '') {
 			if (current?.DocNumber) {
@@ -440,6 +452,10 @@ export class Company {
 		if (record.DocNumber.length > 21) {
 			throw new Fault(400, '2050', 'String length is either shorter or longer than supported by specification', `DocNumber is longer than 21 characters: ${record.DocNumber}`, 'DocNumber');
 		}
+		// 6140 only when the company numbers its own documents (Preferences.SalesFormsPrefs.CustomTxnNumbers);
+		// with the preference off QuickBooks stores the duplicate. Source: Intuit API reference, Invoice
+		// and SalesReceipt "DocNumber" field notes (include=allowduplicatedocnum bypasses the check).
+		if (!this.customTxnNumbers()) return;
 		const clash = this.all(entity).find((r) => r.Id !== record.Id && r.status !== 'Deleted' && r.DocNumber === record.DocNumber);
 		if (clash) {
 			throw new Fault(400, '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${record.DocNumber} is assigned to TxnType=${entity} with TxnId=${clash.Id}`);
