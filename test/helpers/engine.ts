@@ -265,10 +265,15 @@ export class TriggerHarness {
  * A QuickBooks emulator for a test file, fresh for every test, with a credential that n8n would
  * hold after connecting to it. Call at the top of a describe block or file.
  */
-export function useEmulatedQuickBooks() {
+/** QuickBooks refuses duplicate document numbers only with this company preference on; suites run under both. */
+export const CUSTOM_TXN_NUMBERS = [true, false] as const;
+
+export function useEmulatedQuickBooks(company: { customTxnNumbers?: boolean } = {}) {
 	const context = {} as { emulator: QboEmulator; creds: MemoryCredentialsHelper; realm: () => ReturnType<QboEmulator['company']> };
 	beforeAll(async () => {
-		context.emulator = await startQboEmulator();
+		context.emulator = await startQboEmulator(
+			company.customTxnNumbers === undefined ? {} : { preferences: { SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers } } },
+		);
 		context.realm = () => context.emulator.company(context.emulator.defaultRealm);
 	});
 	afterAll(async () => await context.emulator.stop());

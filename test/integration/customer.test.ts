@@ -1,6 +1,8 @@
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
+import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
-const qb = useEmulatedQuickBooks();
+// Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
+describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
+const qb = useEmulatedQuickBooks({ customTxnNumbers });
 const realm = () => qb.realm();
 
 const customers = () => realm().all('Customer');
@@ -94,4 +96,5 @@ describe('Customer matching through the n8n engine', () => {
 		const second = (await runNode(qb.creds, params, [{}])).output('QuickBooks Sync')[0].json;
 		expect(second).toMatchObject({ SyncToken: '1', sync: { action: 'unchanged' } });
 	});
+});
 });

@@ -1,7 +1,9 @@
 import { invoiceEvent } from '../fixtures/highlevel';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
+import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
-const qb = useEmulatedQuickBooks();
+// Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
+describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
+const qb = useEmulatedQuickBooks({ customTxnNumbers });
 const realm = () => qb.realm();
 
 const invoices = () => realm().all('Invoice').filter((i) => i.status !== 'Deleted');
@@ -117,4 +119,5 @@ describe('Invoice → Sync through the n8n engine', () => {
 		expect(out.Line.filter((l: any) => l.SalesItemLineDetail).map((l: any) => l.SalesItemLineDetail.TaxCodeRef.value)).toEqual([gst.Id, exempt.Id]);
 		expect(out).toMatchObject({ TotalAmt: 250, TxnTaxDetail: { TotalTax: 20 }, sync: { totalsMatch: true } });
 	});
+});
 });

@@ -1,7 +1,10 @@
+import { docNumberFor } from '../../nodes/shared/domain/docNumber';
 import { orderCreate, paymentReceived } from '../fixtures/highlevel';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
+import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
-const qb = useEmulatedQuickBooks();
+// Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
+describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
+const qb = useEmulatedQuickBooks({ customTxnNumbers });
 const realm = () => qb.realm();
 
 const receipts = () => realm().all('SalesReceipt');
@@ -42,7 +45,9 @@ describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 	test('OrderCreate from a membership checkout with shipping and a percentage-free discount', async () => {
 		const body = orderCreate({ id: '6650f0c1d2e3f4a5b6c7d8e9', sourceType: 'membership', items: [{ name: 'Gold Plan', qty: 1, price: 99 }, { name: 'Starter Kit', qty: 2, price: 15.5 }], discount: 13, tax: 9.35, shipping: 7.5 });
 		const out = (await fromPayment([body])).output('QuickBooks Sync');
-		expect(out[0].json).toMatchObject({ DocNumber: '0f0c1d2e3f4a5b6c7d8e9', TotalAmt: 133.85, sync: { totalsMatch: true } });
+		// 24 characters do not fit QuickBooks' 21: the id's end plus a hash of the whole id.
+	expect(out[0].json).toMatchObject({ DocNumber: docNumberFor('6650f0c1d2e3f4a5b6c7d8e9'), TotalAmt: 133.85, sync: { totalsMatch: true } });
+	expect(out[0].json.DocNumber).toMatch(/^e3f4a5b6c7d8e9-[0-9a-z]{6}$/);
 		expect(String(out[0].json.PrivateNote)).toContain('CRM payment 6650f0c1d2e3f4a5b6c7d8e9 (membership)');
 		expect(receipts()[0].CustomerRef.name).toBe('Morgan Blake');
 	});
@@ -126,4 +131,5 @@ describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 		expect(again.every((o) => o.json.alreadySynced === true)).toBe(true);
 		expect(receipts()).toHaveLength(40);
 	});
+});
 });

@@ -1,6 +1,8 @@
-import { TriggerHarness, useEmulatedQuickBooks } from '../helpers/engine';
+import { TriggerHarness, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
-const qb = useEmulatedQuickBooks();
+// Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
+describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
+const qb = useEmulatedQuickBooks({ customTxnNumbers });
 const realm = () => qb.realm();
 
 const customer = (n: string, extra: Record<string, unknown> = {}) => ({ DisplayName: `Customer ${n}`, PrimaryEmailAddr: { Address: `c${n}@example.com` }, ...extra });
@@ -142,4 +144,5 @@ describe('QuickBooks Sync Trigger through n8n-core PollContext', () => {
 		expect(items[0].email).toMatch(/^cm[12]@example.com$/);
 		expect(trigger.state.state).toBeUndefined();
 	});
+});
 });

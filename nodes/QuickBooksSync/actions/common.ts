@@ -5,6 +5,7 @@ import type { QboClient } from '../../shared/transport/client';
 import { fieldError } from '../../shared/transport/n8n';
 import type { MatchOptions } from '../../shared/sync/customers';
 import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
+import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
 
 /** What an operation returns for one input item: one output item or several. */
@@ -86,6 +87,23 @@ export function matchOptionsFrom(context: IExecuteFunctions, itemIndex: number, 
 export const fallbackCustomerOption = locator('fallbackCustomerId', 'Fallback Customer', 'searchCustomers', {
 	description: 'Used when the e-mail is missing or malformed, instead of failing the item',
 });
+
+/** What to do when the document number is already used by a QuickBooks document this sync did not create. */
+export const numberClashOption: INodeProperties = {
+	displayName: 'If the Number Is Taken',
+	name: 'onNumberClash',
+	type: 'options',
+	default: 'error',
+	options: [
+		{ name: 'Stop With an Error', value: 'error', description: 'Nothing is written; the error names the QuickBooks document that has the number' },
+		{ name: 'Use a Distinct Number', value: 'alternate', description: 'The document gets a second number derived from the CRM ID; the other document is left alone' },
+	],
+	description: 'A document this sync did not create (e.g. a bookkeeper’s) may already use the number. It is never changed, paid or voided.',
+};
+
+export function numberClashFrom(options: IDataObject): NumberClash {
+	return options.onNumberClash === 'alternate' ? 'alternate' : 'error';
+}
 
 /** Tax codes for the lines (US companies use TAX / NON, which are the defaults). */
 export const taxCodeOptions: INodeProperties[] = [

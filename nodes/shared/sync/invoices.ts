@@ -1,14 +1,15 @@
 /** CRM invoice life cycle → QuickBooks invoice: upsert, payments, void, delete. */
 import type { QboClient, QboRecord } from '../transport/client';
-import { FaultCode, QboError } from '../transport/errors';
 import type { CrmInvoice } from '../domain/crm';
-import { crmMarker, docNumberFor } from '../domain/docNumber';
+import { crmMarker, describeDocument, hasCrmMarker } from '../domain/docNumber';
+import { BooksPolicyError } from '../domain/policyError';
 import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
 import { round2 } from '../domain/money';
 import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { findOrCreateCustomer, type CustomerMatch, type MatchOptions } from './customers';
 import { normalizeEmail } from '../domain/email';
 import { resolveItems, type ItemMode } from './items';
+import { createOwnDocument, findOwnDocument, numberToCreate, type NumberClash, type OwnDocumentKey } from './ownDocuments';
 import type { SyncSummary } from './receipts';
 
 export interface InvoiceSyncOptions {
@@ -21,6 +22,8 @@ export interface InvoiceSyncOptions {
 	onDelete: 'void' | 'delete';
 	recordPayments: boolean;
 	taxCodes?: TaxCodes;
+	/** An invoice number already used by an invoice this sync did not create: stop (default) or use a distinct number. */
+	onNumberClash?: NumberClash;
 }
 
 export interface InvoiceSyncResult {
@@ -29,17 +32,21 @@ export interface InvoiceSyncResult {
 	sync: SyncSummary;
 }
 
-export function invoiceDocNumber(crm: CrmInvoice, key: 'number' | 'id', prefix?: string): string {
-	return docNumberFor(key === 'number' && crm.number ? crm.number : crm.id, prefix);
+/** Where a CRM invoice's QuickBooks invoice lives: the marker carries the CRM id, the number is the CRM number or id. */
+export function invoiceKey(crm: CrmInvoice, options: Pick<InvoiceSyncOptions, 'key' | 'docNumberPrefix' | 'onNumberClash'>): OwnDocumentKey {
+	return {
+		entity: 'Invoice',
+		kind: 'invoice',
+		crmId: crm.id,
+		numberKey: options.key === 'number' && crm.number ? crm.number : crm.id,
+		prefix: options.docNumberPrefix,
+		onClash: options.onNumberClash ?? 'error',
+	};
 }
 
-export async function findInvoiceByDocNumber(client: QboClient, docNumber: string): Promise<QboRecord | undefined> {
-	const [invoice] = await client.query({
-		entity: 'Invoice',
-		where: [{ field: 'DocNumber', op: '=', value: docNumber }],
-		maxResults: 1,
-	});
-	return invoice;
+/** Every QuickBooks invoice with this number (a company with custom numbers off may have several). */
+export async function invoicesNumbered(client: QboClient, docNumber: string): Promise<QboRecord[]> {
+	return await client.query({ entity: 'Invoice', where: [{ field: 'DocNumber', op: '=', value: docNumber }], maxResults: 100 });
 }
 
 function summarize(invoice: QboRecord | undefined, crm: CrmInvoice, action: SyncSummary['action'], reason?: string): SyncSummary {
@@ -61,6 +68,8 @@ export async function recordCrmPayment(
 	invoice: QboRecord,
 	crmAmountPaid: number,
 	idempotencyScope: string,
+	/** The CRM invoice the payment is recorded for (its marker), or none for a payment the user records by hand. */
+	crmInvoiceId?: string,
 ): Promise<{ invoice: QboRecord; payment?: QboRecord }> {
 	const due = paymentDue(invoice, crmAmountPaid);
 	if (due <= 0 || isVoided(invoice)) return { invoice };
@@ -70,7 +79,7 @@ export async function recordCrmPayment(
 			CustomerRef: invoice.CustomerRef as QboRecord,
 			TotalAmt: due,
 			Line: [{ Amount: due, LinkedTxn: [{ TxnId: String(invoice.Id), TxnType: 'Invoice' }] }],
-			PrivateNote: `CRM payment towards ${String(invoice.DocNumber)}, CRM paid to date ${round2(crmAmountPaid)}`,
+			PrivateNote: `${crmInvoiceId ? `${crmMarker('invoice-payment', crmInvoiceId)} ` : ''}Payment towards invoice ${String(invoice.DocNumber)}, CRM paid to date ${round2(crmAmountPaid)}`,
 		},
 		// Same invoice, same cumulative amount → same request: a repeated event cannot pay twice.
 		`payment:${idempotencyScope}:${invoice.Id}:${round2(crmAmountPaid)}`,
@@ -78,15 +87,31 @@ export async function recordCrmPayment(
 	return { invoice: await client.read('Invoice', String(invoice.Id)), payment };
 }
 
-async function voidIfNeeded(client: QboClient, invoice: QboRecord): Promise<{ invoice: QboRecord; changed: boolean }> {
-	if (isVoided(invoice)) return { invoice, changed: false };
-	try {
-		return { invoice: await client.void('Invoice', invoice), changed: true };
-	} catch (error) {
-		const fresh = await client.read('Invoice', String(invoice.Id));
-		if (isVoided(fresh)) return { invoice: fresh, changed: false };
-		return { invoice: await client.void('Invoice', fresh), changed: true };
+/**
+ * Voids our invoice for a CRM void or delete. QuickBooks refuses to void an invoice with a payment
+ * applied, so the payments this sync recorded for it are voided first; a payment it did not record
+ * (a bookkeeper's) stops the item before anything is written.
+ */
+async function voidOwnInvoice(client: QboClient, invoice: QboRecord, crmId: string): Promise<{ invoice: QboRecord; changed: boolean; payments: QboRecord[] }> {
+	if (isVoided(invoice)) return { invoice, changed: false, payments: [] };
+	const linked = ((invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? [])
+		.filter((t) => t.TxnType === 'Payment' && t.TxnId)
+		.map((t) => String(t.TxnId));
+	const payments = linked.length
+		? await client.query({ entity: 'Payment', where: [{ field: 'Id', op: 'IN', value: linked }], maxResults: 1000 })
+		: [];
+	const applied = payments.filter((p) => Number(p.TotalAmt ?? 0) !== 0);
+	const foreign = applied.filter((p) => !hasCrmMarker(p, 'invoice-payment', crmId));
+	if (foreign.length) {
+		const list = foreign.map((p) => `payment ${String(p.Id)} of ${round2(Number(p.TotalAmt))} on ${String(p.TxnDate ?? '?')}`).join(', ');
+		throw new BooksPolicyError(
+			`${describeDocument('QuickBooks invoice', invoice)} has payments this sync did not record (${list}); nothing was voided`,
+			'Unapply or void those payments in QuickBooks if the CRM is right, then run the item again; or leave the invoice as it is.',
+		);
 	}
+	for (const payment of applied) await client.void('Payment', payment);
+	const fresh = applied.length ? await client.read('Invoice', String(invoice.Id)) : invoice;
+	return { invoice: await client.void('Invoice', fresh), changed: true, payments: applied };
 }
 
 async function updateInvoice(client: QboClient, existing: QboRecord, desired: DesiredInvoice): Promise<{ invoice: QboRecord; action: SyncSummary['action'] }> {
@@ -94,48 +119,40 @@ async function updateInvoice(client: QboClient, existing: QboRecord, desired: De
 	return { invoice: result.record, action: result.changed ? 'updated' : 'unchanged' };
 }
 
-async function createInvoice(client: QboClient, crm: CrmInvoice, docNumber: string, desired: DesiredInvoice): Promise<{ invoice: QboRecord; action: SyncSummary['action'] }> {
-	try {
-		const invoice = await client.create(
-			'Invoice',
-			{
-				DocNumber: docNumber,
-				CustomerRef: { value: desired.customerId },
-				Line: desired.lines,
-				TxnTaxDetail: { TotalTax: desired.totalTax },
-				ApplyTaxAfterDiscount: true,
-				PrivateNote: crmMarker('invoice', crm.id),
-				...(crm.issueDate ? { TxnDate: crm.issueDate } : {}),
-				...(crm.dueDate ? { DueDate: crm.dueDate } : {}),
-				...(crm.memo ? { CustomerMemo: { value: crm.memo } } : {}),
-				...(crm.currency ? { CurrencyRef: { value: crm.currency } } : {}),
-				...(crm.person.email ? { BillEmail: { Address: crm.person.email.trim() } } : {}),
-			},
-			`invoice:${crm.id}`,
-		);
-		return { invoice, action: 'created' };
-	} catch (error) {
-		// Two events of one new invoice processed at once: the other run created it; update it.
-		if (error instanceof QboError && error.hasCode(FaultCode.DuplicateDocNumber)) {
-			const raced = await findInvoiceByDocNumber(client, docNumber);
-			if (raced) return await updateInvoice(client, raced, desired);
-		}
-		throw error;
-	}
+function newInvoiceBody(crm: CrmInvoice, docNumber: string, desired: DesiredInvoice): QboRecord {
+	return {
+		DocNumber: docNumber,
+		CustomerRef: { value: desired.customerId },
+		Line: desired.lines,
+		TxnTaxDetail: { TotalTax: desired.totalTax },
+		ApplyTaxAfterDiscount: true,
+		PrivateNote: crmMarker('invoice', crm.id),
+		...(crm.issueDate ? { TxnDate: crm.issueDate } : {}),
+		...(crm.dueDate ? { DueDate: crm.dueDate } : {}),
+		...(crm.memo ? { CustomerMemo: { value: crm.memo } } : {}),
+		...(crm.currency ? { CurrencyRef: { value: crm.currency } } : {}),
+		...(normalizeEmail(crm.person.email) ? { BillEmail: { Address: String(crm.person.email).trim() } } : {}),
+	};
 }
 
 export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: InvoiceSyncOptions): Promise<InvoiceSyncResult> {
-	const docNumber = invoiceDocNumber(crm, options.key, options.docNumberPrefix);
-	const existing = await findInvoiceByDocNumber(client, docNumber);
+	const key = invoiceKey(crm, options);
+	const lookup = await findOwnDocument(client, key);
+	const existing = lookup.ours;
 
 	if (crm.status === 'void' || crm.status === 'deleted') {
-		if (!existing) return { payments: [], sync: summarize(undefined, crm, 'skipped', 'not in QuickBooks') };
-		if (crm.status === 'deleted' && options.onDelete === 'delete' && Number(existing.TotalAmt) === Number(existing.Balance)) {
+		if (!existing) {
+			const reason = lookup.others.length
+				? `not synced by this package (QuickBooks ${lookup.others.map((r) => `invoice ${String(r.Id)}`).join(', ')} under the same number ${lookup.numbers.base} ${lookup.others.length > 1 ? 'are' : 'is'} someone else's and stays untouched)`
+				: 'not in QuickBooks';
+			return { payments: [], sync: summarize(undefined, crm, 'skipped', reason) };
+		}
+		if (crm.status === 'deleted' && options.onDelete === 'delete' && Number(existing.TotalAmt) === Number(existing.Balance) && !isVoided(existing)) {
 			await client.delete('Invoice', existing);
 			return { invoice: existing, payments: [], sync: summarize(existing, crm, 'deleted') };
 		}
-		const voided = await voidIfNeeded(client, existing);
-		return { invoice: voided.invoice, payments: [], sync: summarize(voided.invoice, crm, voided.changed ? 'voided' : 'unchanged') };
+		const voided = await voidOwnInvoice(client, existing, crm.id);
+		return { invoice: voided.invoice, payments: voided.payments, sync: summarize(voided.invoice, crm, voided.changed ? 'voided' : 'unchanged') };
 	}
 	if (crm.status === 'draft' && !existing) {
 		return { payments: [], sync: summarize(undefined, crm, 'skipped', 'draft invoices are synced once sent') };
@@ -146,6 +163,7 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 	if (existing && isVoided(existing)) {
 		return { invoice: existing, payments: [], sync: summarize(existing, crm, 'unchanged', 'voided in QuickBooks') };
 	}
+	if (!existing) numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
 	// An invoice already billed to this e-mail keeps its customer: no look-up per later event.
 	const billedTo = normalizeEmail((existing?.BillEmail as { Address?: string } | undefined)?.Address);
@@ -163,13 +181,18 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 		memo: crm.memo,
 	};
 
-	let { invoice, action } = existing
-		? await updateInvoice(client, existing, desired)
-		: await createInvoice(client, crm, docNumber, desired);
+	let invoice: QboRecord;
+	let action: SyncSummary['action'];
+	if (existing) ({ invoice, action } = await updateInvoice(client, existing, desired));
+	else {
+		const written = await createOwnDocument(client, key, lookup, (docNumber) => newInvoiceBody(crm, docNumber, desired));
+		// Another run created it first: bring theirs to what this event says.
+		({ invoice, action } = written.created ? { invoice: written.record, action: 'created' as const } : await updateInvoice(client, written.record, desired));
+	}
 
 	const payments: QboRecord[] = [];
 	if (options.recordPayments && crm.amountPaid > 0) {
-		const paid = await recordCrmPayment(client, invoice, crm.amountPaid, `invoice:${crm.id}`);
+		const paid = await recordCrmPayment(client, invoice, crm.amountPaid, `invoice:${crm.id}`, crm.id);
 		invoice = paid.invoice;
 		if (paid.payment) {
 			payments.push(paid.payment);

@@ -1,11 +1,11 @@
 /** CRM payment → QuickBooks sales receipt, once per CRM transaction id. */
 import type { QboClient, QboRecord } from '../transport/client';
-import { FaultCode, QboError } from '../transport/errors';
 import type { CrmPayment } from '../domain/crm';
-import { crmMarker, docNumberFor, hasCrmMarker } from '../domain/docNumber';
+import { crmMarker } from '../domain/docNumber';
 import { itemNamesOf, planSale, type SalePlan, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions, type MatchHow } from './customers';
+import { createOwnDocument, findOwnDocument, numberToCreate, type Lookup, type NumberClash, type OwnDocumentKey } from './ownDocuments';
 import { resolveItems, type ItemMode } from './items';
 
 export interface ReceiptOptions {
@@ -17,6 +17,8 @@ export interface ReceiptOptions {
 	/** A customer chosen by earlier nodes (e.g. the template's visible e-mail matching). */
 	customerId?: string;
 	taxCodes?: TaxCodes;
+	/** A receipt number already used by a document this sync did not create: stop (default) or use a distinct number. */
+	onNumberClash?: NumberClash;
 }
 
 export interface SyncSummary {
@@ -36,13 +38,16 @@ export interface ReceiptResult {
 	sync: SyncSummary;
 }
 
-async function findReceipt(client: QboClient, docNumber: string, transactionId: string): Promise<QboRecord | undefined> {
-	const found = await client.query({
+/** Where a payment's receipt lives: its marker, its numbers, what to do when a number is taken. */
+export function receiptKey(payment: CrmPayment, options: Pick<ReceiptOptions, 'docNumberPrefix' | 'onNumberClash'>): OwnDocumentKey {
+	return {
 		entity: 'SalesReceipt',
-		where: [{ field: 'DocNumber', op: '=', value: docNumber }],
-		maxResults: 10,
-	});
-	return found.find((r) => hasCrmMarker(r, 'payment', transactionId)) ?? found[0];
+		kind: 'payment',
+		crmId: payment.transactionId,
+		numberKey: payment.transactionId,
+		prefix: options.docNumberPrefix,
+		onClash: options.onNumberClash ?? 'error',
+	};
 }
 
 export function receiptSummary(receipt: QboRecord, payment: CrmPayment, action: SyncSummary['action'], customer?: SyncSummary['customer']): SyncSummary {
@@ -69,7 +74,7 @@ export function receiptBody(payment: CrmPayment, docNumber: string, customerId: 
 		PrivateNote: `${crmMarker('payment', payment.transactionId)}${payment.source ? ` (${payment.source})` : ''}`,
 		...(payment.date ? { TxnDate: payment.date } : {}),
 		...(payment.currency ? { CurrencyRef: { value: payment.currency } } : {}),
-		...(normalizeEmail(payment.person.email) ? { BillEmail: { Address: normalizeEmail(payment.person.email) } } : {}),
+		...(normalizeEmail(payment.person.email) ? { BillEmail: { Address: String(payment.person.email).trim() } } : {}),
 		...(options.paymentMethodId ? { PaymentMethodRef: { value: options.paymentMethodId } } : {}),
 		...(options.depositAccountId ? { DepositToAccountRef: { value: options.depositAccountId } } : {}),
 		PaymentRefNum: payment.transactionId.slice(-21),
@@ -80,29 +85,21 @@ export async function createReceiptFromPayment(
 	client: QboClient,
 	payment: CrmPayment,
 	options: ReceiptOptions,
+	found?: Lookup,
 ): Promise<ReceiptResult> {
-	const docNumber = docNumberFor(payment.transactionId, options.docNumberPrefix);
-	const existing = await findReceipt(client, docNumber, payment.transactionId);
-	if (existing) return { receipt: existing, alreadySynced: true, sync: receiptSummary(existing, payment, 'matched') };
+	const key = receiptKey(payment, options);
+	const lookup = found ?? (await findOwnDocument(client, key));
+	if (lookup.ours) return { receipt: lookup.ours, alreadySynced: true, sync: receiptSummary(lookup.ours, payment, 'matched') };
+	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
 	const match = options.customerId
 		? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
 		: await findOrCreateCustomer(client, payment.person, options.match, 'email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(payment), options.items);
 	const plan = planSale(payment, itemRefFor, options.taxCodes);
-	const body = receiptBody(payment, docNumber, String(match.customer.Id), plan, options);
 	const customer = { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string };
-	try {
-		const receipt = await client.create('SalesReceipt', body, `receipt:${payment.transactionId}`);
-		return { receipt, alreadySynced: false, sync: receiptSummary(receipt, payment, 'created', customer) };
-	} catch (error) {
-		// A concurrent delivery of the same payment won the race for the DocNumber.
-		if (error instanceof QboError && error.hasCode(FaultCode.DuplicateDocNumber)) {
-			const raced = await findReceipt(client, docNumber, payment.transactionId);
-			if (raced && hasCrmMarker(raced, 'payment', payment.transactionId)) {
-				return { receipt: raced, alreadySynced: true, sync: receiptSummary(raced, payment, 'matched', customer) };
-			}
-		}
-		throw error;
-	}
+	const written = await createOwnDocument(client, key, lookup, (docNumber) => receiptBody(payment, docNumber, String(match.customer.Id), plan, options));
+	return written.created
+		? { receipt: written.record, alreadySynced: false, sync: receiptSummary(written.record, payment, 'created', customer) }
+		: { receipt: written.record, alreadySynced: true, sync: receiptSummary(written.record, payment, 'matched', customer) };
 }

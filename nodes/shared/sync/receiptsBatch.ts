@@ -9,13 +9,13 @@ import { FaultCode, QboError } from '../transport/errors';
 import { selectQuery } from '../transport/query';
 import type { CrmPayment } from '../domain/crm';
 import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/customerMatch';
-import { docNumberFor, hasCrmMarker } from '../domain/docNumber';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
 import { CrmInputError } from '../domain/inputError';
 import { findOrCreateCustomer, type CustomerMatch } from './customers';
 import { findOrCreateItem, itemName } from './items';
-import { createReceiptFromPayment, receiptBody, receiptSummary, type ReceiptOptions, type ReceiptResult } from './receipts';
+import { fromRecords, numbersFor, numberToCreate, type Lookup } from './ownDocuments';
+import { createReceiptFromPayment, receiptBody, receiptKey, receiptSummary, type ReceiptOptions, type ReceiptResult } from './receipts';
 
 const IN_CHUNK = 100;
 
@@ -23,15 +23,6 @@ function chunks<T>(list: T[], size: number): T[][] {
 	const out: T[][] = [];
 	for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
 	return out;
-}
-
-async function existingReceipts(client: QboClient, docNumbers: string[]): Promise<Map<string, QboRecord[]>> {
-	const byDoc = new Map<string, QboRecord[]>();
-	for (const part of chunks([...new Set(docNumbers)], IN_CHUNK)) {
-		const found = await client.queryAll({ entity: 'SalesReceipt', where: [{ field: 'DocNumber', op: 'IN', value: part }] });
-		for (const r of found) byDoc.set(String(r.DocNumber), [...(byDoc.get(String(r.DocNumber)) ?? []), r]);
-	}
-	return byDoc;
 }
 
 async function customersByEmail(client: QboClient, payments: CrmPayment[], options: ReceiptOptions): Promise<Map<string, CustomerMatch | Error>> {
@@ -106,6 +97,46 @@ async function itemRefs(client: QboClient, payments: CrmPayment[], options: Rece
 	return refs;
 }
 
+/** Receipts under any of these numbers, in as few queries as possible. */
+async function receiptsNumbered(client: QboClient, numbers: string[]): Promise<QboRecord[]> {
+	const found: QboRecord[] = [];
+	for (const part of chunks([...new Set(numbers)], IN_CHUNK)) {
+		found.push(...(await client.queryAll({ entity: 'SalesReceipt', where: [{ field: 'DocNumber', op: 'IN', value: part }] })));
+	}
+	return found;
+}
+
+/** Receipts grouped by the numbers a payment's receipt may carry. */
+function lookupFor(payment: CrmPayment, options: ReceiptOptions, all: Map<string, QboRecord[]>): Lookup {
+	const key = receiptKey(payment, options);
+	const numbers = numbersFor(key);
+	return fromRecords([...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])], key, numbers);
+}
+
+function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
+	const map = new Map<string, QboRecord[]>();
+	for (const r of records) map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
+	return map;
+}
+
+/**
+ * With custom numbers off, a concurrent run may have created the same payment's receipt: one
+ * query per 100 new receipts finds them; the oldest stays, ours is voided when it is the newer.
+ */
+async function settleRaces(client: QboClient, payments: CrmPayment[], options: ReceiptOptions, created: number[], results: Array<ReceiptResult | Error | undefined>): Promise<void> {
+	if (!created.length) return;
+	const after = byNumber(await receiptsNumbered(client, created.map((i) => String((results[i] as ReceiptResult).receipt.DocNumber))));
+	for (const i of created) {
+		const mine = (results[i] as ReceiptResult).receipt;
+		const kept = lookupFor(payments[i], options, after).ours;
+		if (!kept || String(kept.Id) === String(mine.Id)) continue;
+		results[i] = await client
+			.void('SalesReceipt', mine)
+			.then(() => ({ receipt: kept, alreadySynced: true, sync: receiptSummary(kept, payments[i], 'matched') }))
+			.catch((e: Error) => e);
+	}
+}
+
 /** One result per input payment, in order: the receipt, or the error of that payment alone. */
 export async function createReceiptsInBatch(
 	client: QboClient,
@@ -113,17 +144,24 @@ export async function createReceiptsInBatch(
 	options: ReceiptOptions,
 ): Promise<Array<ReceiptResult | Error>> {
 	const results: Array<ReceiptResult | Error | undefined> = new Array(payments.length);
-	const docNumbers = payments.map((p) => docNumberFor(p.transactionId, options.docNumberPrefix));
-	const existing = await existingReceipts(client, docNumbers);
+	const keys = payments.map((p) => receiptKey(p, options));
+	const existing = byNumber(await receiptsNumbered(client, keys.flatMap((k) => Object.values(numbersFor(k)))));
 
-	// Already in QuickBooks, or a repeat of an earlier payment in this same burst.
+	// Already in QuickBooks, a number taken by someone else's receipt, or a repeat in this burst.
 	const firstIndexOf = new Map<string, number>();
 	const pending: number[] = [];
+	const docNumbers: string[] = [];
 	payments.forEach((payment, i) => {
-		const found = (existing.get(docNumbers[i]) ?? []).find((r) => hasCrmMarker(r, 'payment', payment.transactionId)) ?? existing.get(docNumbers[i])?.[0];
-		if (found) results[i] = { receipt: found, alreadySynced: true, sync: receiptSummary(found, payment, 'matched') };
+		const lookup = lookupFor(payment, options, existing);
+		if (lookup.ours) results[i] = { receipt: lookup.ours, alreadySynced: true, sync: receiptSummary(lookup.ours, payment, 'matched') };
 		else if (firstIndexOf.has(payment.transactionId)) return;
 		else {
+			try {
+				docNumbers[i] = numberToCreate(keys[i], lookup);
+			} catch (error) {
+				results[i] = error as Error;
+				return;
+			}
 			firstIndexOf.set(payment.transactionId, i);
 			pending.push(i);
 		}
@@ -160,6 +198,7 @@ export async function createReceiptsInBatch(
 		}
 	}
 
+	const created: number[] = [];
 	for (const part of chunks(bodies, 30)) {
 		const answers = await client.batch(part.map((b) => ({ entity: 'SalesReceipt', operation: 'create', payload: b.body })), `receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`);
 		for (const [k, answer] of answers.entries()) {
@@ -167,14 +206,16 @@ export async function createReceiptsInBatch(
 			const payment = payments[index];
 			if (answer.ok && answer.record) {
 				results[index] = { receipt: answer.record, alreadySynced: false, sync: receiptSummary(answer.record, payment, 'created', customer) };
+				created.push(index);
 			} else if (answer.ok === false && answer.error.hasCode(FaultCode.DuplicateDocNumber)) {
-				// Raced with another run: settle it the one-by-one way (finds the receipt).
+				// Raced with another run (custom numbers on): settle it the one-by-one way.
 				results[index] = await createReceiptFromPayment(client, payment, { ...options, customerId: customer?.id }).catch((e: Error) => e);
 			} else {
 				results[index] = answer.ok ? new QboError('QuickBooks returned no receipt for this batch item', { kind: 'fault' }) : answer.error;
 			}
 		}
 	}
+	await settleRaces(client, payments, options, created, results);
 
 	// Repeats inside the burst point at the receipt of their first occurrence.
 	return payments.map((payment, i) => {

@@ -12,6 +12,7 @@ import {
 
 import { QboClient, type HttpResponse, type Send } from './client';
 import { QboError, isReconnectError } from './errors';
+import { BooksPolicyError } from '../domain/policyError';
 import { CrmInputError } from '../domain/inputError';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 
@@ -100,6 +101,10 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): Er
 	}
 	if (error instanceof CrmInputError) {
 		return fieldError(node, itemIndex, error.field, error.message);
+	}
+	if (error instanceof BooksPolicyError) {
+		const prefix = itemIndex === undefined ? '' : `Item ${itemIndex}: `;
+		return new NodeOperationError(node, `${prefix}${error.message}`, { itemIndex, description: error.hint });
 	}
 	if (error instanceof QboError) {
 		const parts = [

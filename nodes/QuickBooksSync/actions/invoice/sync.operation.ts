@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { QboClient } from '../../../shared/transport/client';
 import { invoiceFromHighLevel } from '../../../shared/domain/crm';
 import { syncInvoice } from '../../../shared/sync/invoices';
-import { fallbackCustomerOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, taxCodeOptions, taxCodesFrom, withDisplay, type OperationResult } from '../common';
+import { fallbackCustomerOption, numberClashFrom, numberClashOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, taxCodeOptions, taxCodesFrom, withDisplay, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -47,6 +47,7 @@ const properties: INodeProperties[] = [
 			},
 			{ displayName: 'Record Payments', name: 'recordPayments', type: 'boolean', default: true, description: 'Whether to record in QuickBooks what the CRM shows as paid' },
 			fallbackCustomerOption,
+			numberClashOption,
 			...matchingOptions,
 			...taxCodeOptions,
 		],
@@ -67,6 +68,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 		onDelete: (options.onDelete as 'void' | 'delete') ?? 'void',
 		recordPayments: options.recordPayments !== false,
 		taxCodes: taxCodesFrom(this, itemIndex),
+		onNumberClash: numberClashFrom(options),
 	});
 	return { ...(result.invoice ?? {}), payments: result.payments as IDataObject[], sync: result.sync as unknown as IDataObject };
 }

@@ -8,6 +8,8 @@ import { createReceiptFromPayment, type ReceiptOptions, type ReceiptResult } fro
 import { createReceiptsInBatch } from '../../../shared/sync/receiptsBatch';
 import {
 	fallbackCustomerOption,
+	numberClashFrom,
+	numberClashOption,
 	itemModeFrom,
 	itemModeOptions,
 	locator,
@@ -102,6 +104,7 @@ const properties: INodeProperties[] = [
 			{ displayName: 'Customer ID', name: 'customerId', type: 'string', default: '', description: 'Use this QuickBooks customer instead of matching by e-mail (e.g. from a Find Customer node before this one)' },
 			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).' },
 			fallbackCustomerOption,
+			numberClashOption,
 			...matchingOptions,
 			...taxCodeOptions,
 		],
@@ -148,6 +151,7 @@ async function receiptOptions(context: IExecuteFunctions, itemIndex: number, cli
 		depositAccountId: locatorValue(context, 'depositAccountId', itemIndex),
 		customerId: options.customerId ? String(options.customerId).trim() : undefined,
 		taxCodes: taxCodesFrom(context, itemIndex),
+		onNumberClash: numberClashFrom(options),
 	};
 }
 

@@ -1,0 +1,108 @@
+/**
+ * Finding and creating the one QuickBooks document that belongs to a CRM record. The marker
+ * decides what is ours, never the number: a bookkeeper's document under the same number is a
+ * clash that stops the item (or, by choice, moves ours to a distinct number). Duplicates from a
+ * race are settled after the write, because QuickBooks refuses a duplicate number (6140) only
+ * when the company's "Custom transaction numbers" preference is on.
+ */
+import type { QboClient, QboRecord } from '../transport/client';
+import { FaultCode, QboError } from '../transport/errors';
+import { alternateDocNumber, describeDocument, docNumberFor, ownership, type CrmKind } from '../domain/docNumber';
+import { BooksPolicyError } from '../domain/policyError';
+
+export type NumberClash = 'error' | 'alternate';
+
+export interface OwnDocumentKey {
+	entity: 'SalesReceipt' | 'Invoice';
+	kind: CrmKind;
+	/** The CRM id the marker carries. */
+	crmId: string;
+	/** What the number is made from (the CRM id, or the CRM invoice number). */
+	numberKey: string;
+	prefix?: string;
+	onClash: NumberClash;
+}
+
+export interface Lookup {
+	/** Our document (the oldest, if a race left several). */
+	ours?: QboRecord;
+	/** Someone else's documents under our numbers. */
+	others: QboRecord[];
+	numbers: { base: string; alternate: string };
+}
+
+export function numbersFor(key: OwnDocumentKey): Lookup['numbers'] {
+	return { base: docNumberFor(key.numberKey, key.prefix), alternate: alternateDocNumber(key.numberKey, key.prefix) };
+}
+
+/** One query for both numbers the document may have. */
+export async function findOwnDocument(client: QboClient, key: OwnDocumentKey): Promise<Lookup> {
+	const numbers = numbersFor(key);
+	const found = await client.query({
+		entity: key.entity,
+		where: [{ field: 'DocNumber', op: 'IN', value: [numbers.base, numbers.alternate] }],
+		maxResults: 100,
+	});
+	return fromRecords(found, key, numbers);
+}
+
+export function fromRecords(found: QboRecord[], key: OwnDocumentKey, numbers = numbersFor(key)): Lookup {
+	const { ours, others } = ownership(found, key.kind, key.crmId);
+	return { ours: ours[0], others, numbers };
+}
+
+function clashError(key: OwnDocumentKey, number: string, others: QboRecord[], alternateTaken: boolean): BooksPolicyError {
+	const names = others.map((r) => describeDocument(key.entity === 'Invoice' ? 'invoice' : 'sales receipt', r)).join('; ');
+	const what = key.entity === 'Invoice' ? 'invoice' : 'sales receipt';
+	return new BooksPolicyError(
+		`QuickBooks already has ${names} under number ${number}, not created by this sync for CRM ${key.kind} ${key.crmId}; nothing was written`,
+		alternateTaken
+			? `Both numbers this sync may use are taken by other documents. Renumber them in QuickBooks or set a number prefix, then run the item again.`
+			: `Leave that ${what} alone and set "If the Number Is Taken" to "Use a Distinct Number" (or a number prefix), or renumber it in QuickBooks; then run the item again.`,
+	);
+}
+
+/** The number a new document gets, or a clash error when policy forbids every free choice. */
+export function numberToCreate(key: OwnDocumentKey, lookup: Lookup): string {
+	const { base, alternate } = lookup.numbers;
+	const at = (n: string) => lookup.others.filter((r) => String(r.DocNumber) === n);
+	if (!at(base).length) return base;
+	if (key.onClash === 'error') throw clashError(key, base, at(base), false);
+	if (at(alternate).length) throw clashError(key, alternate, [...at(base), ...at(alternate)], true);
+	return alternate;
+}
+
+export interface Created {
+	record: QboRecord;
+	/** False when a concurrent run's document was kept and ours was voided. */
+	created: boolean;
+}
+
+/**
+ * Creates the document, then settles a race: if another run created this CRM record's document
+ * too, the oldest is kept and the newer one (ours) is voided. With custom numbers on, the race
+ * shows up as fault 6140 instead and the other run's document is returned.
+ */
+export async function createOwnDocument(
+	client: QboClient,
+	key: OwnDocumentKey,
+	lookup: Lookup,
+	body: (docNumber: string) => QboRecord,
+): Promise<Created> {
+	const docNumber = numberToCreate(key, lookup);
+	let record: QboRecord;
+	try {
+		record = await client.create(key.entity, body(docNumber), `${key.kind}:${key.crmId}:${docNumber}`);
+	} catch (error) {
+		if (!(error instanceof QboError) || !error.hasCode(FaultCode.DuplicateDocNumber)) throw error;
+		const again = await findOwnDocument(client, key);
+		if (again.ours) return { record: again.ours, created: false };
+		if (again.others.length) numberToCreate(key, again); // throws the clash error naming the new document
+		throw error;
+	}
+	const after = await findOwnDocument(client, key);
+	if (!after.ours || String(after.ours.Id) === String(record.Id)) return { record, created: true };
+	// A concurrent run's document is older: void ours (written moments ago) and use theirs.
+	await client.void(key.entity, record);
+	return { record: after.ours, created: false };
+}
