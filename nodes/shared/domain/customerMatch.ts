@@ -3,7 +3,7 @@
  * customer; the QuickBooks calls live in ../sync/customers.ts, this module only decides.
  */
 import type { QboRecord } from '../transport/client';
-import { normalizeEmail } from './email';
+import { emailAsWritten, emailsIn } from './email';
 
 export type DuplicatePolicy = 'oldest' | 'newest' | 'fail';
 export type InactivePolicy = 'reactivate' | 'ignore';
@@ -31,8 +31,9 @@ function updatedAt(c: QboRecord): number {
 	return Date.parse(String((c.MetaData as { LastUpdatedTime?: string } | undefined)?.LastUpdatedTime ?? '')) || 0;
 }
 
-export function customerEmail(c: QboRecord): string | undefined {
-	return normalizeEmail((c.PrimaryEmailAddr as { Address?: string } | undefined)?.Address);
+/** The customer's addresses, normalized; QuickBooks allows several in one field. */
+export function customerEmails(c: QboRecord): string[] {
+	return emailsIn((c.PrimaryEmailAddr as { Address?: string } | undefined)?.Address);
 }
 
 function pick(candidates: QboRecord[], policy: DuplicatePolicy): QboRecord | 'ambiguous' {
@@ -53,7 +54,7 @@ export function chooseCustomer(
 	duplicates: DuplicatePolicy,
 	inactive: InactivePolicy,
 ): Choice {
-	const same = candidates.filter((c) => customerEmail(c) === email);
+	const same = candidates.filter((c) => customerEmails(c).includes(email));
 	const active = same.filter((c) => c.Active !== false);
 	const pool = active.length ? active : inactive === 'reactivate' ? same : [];
 	if (pool.length === 0) return { kind: 'none' };
@@ -80,7 +81,8 @@ export function disambiguatedName(person: Person, email: string): string {
 }
 
 export function newCustomerBody(person: Person, email: string, displayName: string): QboRecord {
-	const body: QboRecord = { DisplayName: displayName, PrimaryEmailAddr: { Address: email } };
+	// The address keeps the case the CRM sent; matching ignores case anyway.
+	const body: QboRecord = { DisplayName: displayName, PrimaryEmailAddr: { Address: emailAsWritten(person.email) ?? email } };
 	const [given, ...rest] = (person.name ?? '').trim().split(/\s+/);
 	const givenName = person.givenName ?? (person.name ? given : undefined);
 	const familyName = person.familyName ?? (rest.length ? rest.join(' ') : undefined);

@@ -13,3 +13,17 @@ export function describeEmailProblem(raw: unknown): string {
 	}
 	return `is not a valid e-mail address: ${JSON.stringify(raw)}`;
 }
+
+/**
+ * Every valid address in a QuickBooks e-mail field, normalized. QuickBooks lets PrimaryEmailAddr
+ * hold several addresses separated by commas (100 characters in all); a customer matches any of them.
+ */
+export function emailsIn(raw: unknown): string[] {
+	if (typeof raw !== 'string') return [];
+	return [...new Set(raw.split(/[,;]/).map(normalizeEmail).filter((e): e is string => Boolean(e)))];
+}
+
+/** The address as the CRM wrote it (trimmed, case kept), when it is a valid one. */
+export function emailAsWritten(raw: unknown): string | undefined {
+	return normalizeEmail(raw) ? String(raw).trim() : undefined;
+}

@@ -1,5 +1,6 @@
 /** Customer look-up and creation by e-mail against QuickBooks, following the matching policy. */
 import type { QboClient, QboRecord } from '../transport/client';
+import type { QuerySpec } from '../transport/query';
 import { FaultCode, QboError } from '../transport/errors';
 import {
 	chooseCustomer,
@@ -36,18 +37,26 @@ export function requireEmail(raw: unknown, field = 'email'): string {
 	return email;
 }
 
+/**
+ * Candidates for an e-mail: LIKE because the field may hold several addresses ("a@x.com, b@y.com");
+ * chooseCustomer then keeps only exact matches of one of them.
+ */
+export function customersByEmailQuery(email: string, options: MatchOptions): QuerySpec {
+	return {
+		entity: 'Customer',
+		where: [{ field: 'PrimaryEmailAddr', op: 'LIKE', value: `%${email}%` }],
+		includeInactive: options.inactive === 'reactivate',
+		maxResults: 1000,
+	};
+}
+
 /** The customer with this e-mail, or undefined. Inactive matches are reactivated per policy. */
 export async function findCustomerByEmail(
 	client: QboClient,
 	email: string,
 	options: MatchOptions = DEFAULT_MATCH,
 ): Promise<CustomerMatch | undefined> {
-	const candidates = await client.query({
-		entity: 'Customer',
-		where: [{ field: 'PrimaryEmailAddr', op: '=', value: email }],
-		includeInactive: options.inactive === 'reactivate',
-		maxResults: 1000,
-	});
+	const candidates = await client.query(customersByEmailQuery(email, options));
 	const choice = chooseCustomer(email, candidates, options.duplicates, options.inactive);
 	if (choice.kind === 'none') return undefined;
 	if (choice.kind === 'ambiguous') {

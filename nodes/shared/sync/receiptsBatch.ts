@@ -12,7 +12,7 @@ import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/custo
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
 import { CrmInputError } from '../domain/inputError';
-import { findOrCreateCustomer, type CustomerMatch } from './customers';
+import { customersByEmailQuery, findOrCreateCustomer, type CustomerMatch } from './customers';
 import { findOrCreateItem, itemName } from './items';
 import { fromRecords, numbersFor, numberToCreate, type Lookup } from './ownDocuments';
 import { createReceiptFromPayment, receiptBody, receiptKey, receiptSummary, type ReceiptOptions, type ReceiptResult } from './receipts';
@@ -39,7 +39,7 @@ async function customersByEmail(client: QboClient, payments: CrmPayment[], optio
 		const ops: BatchOperation[] = part.map((email) => ({
 			entity: 'Customer',
 			operation: 'query',
-			payload: selectQuery({ entity: 'Customer', where: [{ field: 'PrimaryEmailAddr', op: '=', value: email }], includeInactive: options.match.inactive === 'reactivate', maxResults: 1000 }),
+			payload: selectQuery(customersByEmailQuery(email, options.match)),
 		}));
 		const answers = await client.batch(ops);
 		for (const [i, answer] of answers.entries()) {
