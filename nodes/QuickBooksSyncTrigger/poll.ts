@@ -5,6 +5,7 @@ import {
 	dedupe,
 	entitiesFor,
 	firstPaidOnly,
+	invoicesToFetch,
 	time,
 	toOutput,
 	type Candidate,
@@ -42,17 +43,18 @@ async function changesSince(client: QboClient, entities: string[], since: number
 	return { changes };
 }
 
-/** Customers of the given ids, in chunks (one query per 100 ids). */
-async function customersById(client: QboClient, ids: string[]): Promise<Map<string, QboRecord>> {
-	const map = new Map<string, QboRecord>();
+/** Records of the given ids, inactive ones too (one query per 100 ids). */
+async function recordsById(client: QboClient, entity: 'Customer' | 'Invoice', ids: string[]): Promise<QboRecord[]> {
 	const unique = [...new Set(ids.filter(Boolean))];
+	const out: QboRecord[] = [];
 	for (let i = 0; i < unique.length; i += 100) {
-		const chunk = unique.slice(i, i + 100);
-		for (const c of await client.query({ entity: 'Customer', where: [{ field: 'Id', op: 'IN', value: chunk }], includeInactive: true, maxResults: 1000 })) {
-			map.set(String(c.Id), c);
-		}
+		out.push(...(await client.query({ entity, where: [{ field: 'Id', op: 'IN', value: unique.slice(i, i + 100) }], includeInactive: entity === 'Customer', maxResults: 1000 })));
 	}
-	return map;
+	return out;
+}
+
+async function customersById(client: QboClient, ids: string[]): Promise<Map<string, QboRecord>> {
+	return new Map((await recordsById(client, 'Customer', ids)).map((c) => [String(c.Id), c]));
 }
 
 /** Paid-in-full invoices of these customers (one query per 100 customers). */
@@ -123,6 +125,10 @@ export async function pollOnce(
 
 	const since = Math.max(state.cursor - settings.overlapMs, state.activatedAt ?? 0);
 	const { changes, serverTime } = await changesSince(client, entities, since);
+	if (settings.events.includes('invoicePaid')) {
+		const missing = invoicesToFetch(changes);
+		if (missing.length) changes.Invoice = [...(changes.Invoice ?? []), ...(await recordsById(client, 'Invoice', missing))];
+	}
 	const found = candidates(changes, settings.events, since);
 	const backfilled = await backfillPage(client, settings, state);
 

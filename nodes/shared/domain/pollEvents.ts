@@ -65,6 +65,25 @@ export function paidInvoices(invoices: QboRecord[], payments: QboRecord[]): QboR
 	});
 }
 
+/**
+ * Invoices the window's payments were applied to that the window does not hold. Whether applying
+ * a payment changes the invoice's LastUpdatedTime is not documented, so "paid in full" must not
+ * depend on the invoice showing up in the changes by itself.
+ */
+export function invoicesToFetch(changes: Record<string, QboRecord[]>): string[] {
+	const known = new Set((changes.Invoice ?? []).map((i) => String(i.Id)));
+	const ids = new Set<string>();
+	for (const payment of changes.Payment ?? []) {
+		if (isDeleted(payment) || isVoidedTxn(payment)) continue;
+		for (const line of (payment.Line as Array<{ LinkedTxn?: Array<{ TxnId?: string; TxnType?: string }> }> | undefined) ?? []) {
+			for (const link of line.LinkedTxn ?? []) {
+				if (link.TxnType === 'Invoice' && link.TxnId && !known.has(String(link.TxnId))) ids.add(String(link.TxnId));
+			}
+		}
+	}
+	return [...ids];
+}
+
 /** The events a window of changes holds, before de-duplication. */
 export function candidates(changes: Record<string, QboRecord[]>, events: TriggerEvent[], since: number): Candidate[] {
 	const out: Candidate[] = [];
