@@ -124,3 +124,28 @@ describe('node-quickbooks against the emulator', () => {
 		expect(customers.map((c: any) => c.DisplayName)).toEqual(['Batch One']);
 	});
 });
+
+/**
+ * The contract test/live runs against a real Intuit sandbox, run here against the emulator under
+ * every combination of the two company preferences that change behaviour. Same checks, same
+ * expectations: where the sandbox disagrees, the emulator is wrong.
+ */
+import { defineContract } from '../live/contract';
+
+for (const custom of [true, false]) {
+	for (const tax of [true, false]) {
+		const realm = `91303500000${custom ? 1 : 0}${tax ? 1 : 0}99`;
+		let contractEmulator: QboEmulator;
+		beforeAll(async () => {
+			contractEmulator = await startQboEmulator({
+				realms: [realm],
+				preferences: { SalesFormsPrefs: { CustomTxnNumbers: custom }, TaxPrefs: { UsingSalesTax: tax } },
+			});
+		});
+		afterAll(async () => await contractEmulator.stop());
+		defineContract(`QuickBooks contract on the emulator (custom numbers ${custom ? 'on' : 'off'}, sales tax ${tax ? 'on' : 'off'})`, async () => {
+			const tokens = contractEmulator.issueTokens(realm);
+			return { label: 'emulator', baseUrl: contractEmulator.url, realmId: realm, token: async () => tokens.access_token };
+		});
+	}
+}

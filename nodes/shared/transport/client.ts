@@ -11,6 +11,8 @@ export interface HttpRequest {
 	url: string;
 	qs: Record<string, string | number>;
 	body?: unknown;
+	/** Extra request headers (e.g. the octet-stream content type of invoice send). */
+	headers?: Record<string, string>;
 	timeoutMs: number;
 }
 
@@ -55,11 +57,30 @@ export interface ClientStats {
 	retries: number;
 }
 
-/** A QuickBooks requestid (≤ 50 chars): stable for a caller key, so a replay cannot write twice. */
-export function requestIdFor(scope: string, idempotencyKey?: string): string {
+/**
+ * Intuit's requestid limits: at most 50 characters, at most 36 on `/batch` (where each bId may then
+ * have at most 10). Source: https://blogs.intuit.com/2015/04/06/15346/
+ */
+export const REQUEST_ID_MAX = 50;
+export const BATCH_REQUEST_ID_MAX = 36;
+export const BATCH_ID_MAX = 10;
+
+/**
+ * A QuickBooks requestid: stable for a caller key, so a replay cannot write twice. Always a hash of
+ * scope and key (never the key itself), so ids stay within `maxLength` however long the key, and two
+ * different keys do not share an id (128 bits or more of SHA-256). Without a key: a random UUID (36).
+ */
+export function requestIdFor(scope: string, idempotencyKey?: string, maxLength = REQUEST_ID_MAX): string {
 	if (!idempotencyKey) return randomUUID();
 	const digest = createHash('sha256').update(`${scope}\u0000${idempotencyKey}`).digest('hex');
-	return `qbs-${digest.slice(0, 40)}`;
+	// 44 characters where allowed (the ids earlier versions sent), 36 on /batch.
+	return `qbs-${digest.slice(0, Math.min(40, maxLength - 4))}`;
+}
+
+/** Any requestid a caller hands in, made to fit Intuit's limit without losing its identity. */
+export function fitRequestId(requestId: string, maxLength: number): string {
+	if (requestId.length <= maxLength) return requestId;
+	return `qbh-${createHash('sha256').update(requestId).digest('hex').slice(0, Math.min(40, maxLength - 4))}`;
 }
 
 function entityPath(entity: string): string {
@@ -117,10 +138,12 @@ export class QboClient {
 	async call(
 		method: 'GET' | 'POST',
 		path: string,
-		options: { qs?: Record<string, string | number>; body?: unknown; requestId?: string } = {},
+		options: { qs?: Record<string, string | number>; body?: unknown; requestId?: string; headers?: Record<string, string> } = {},
 	): Promise<Record<string, unknown>> {
 		const qs: Record<string, string | number> = { minorversion: this.minorVersion, ...options.qs };
-		if (options.requestId) qs.requestid = options.requestId;
+		if (options.requestId) {
+			qs.requestid = fitRequestId(options.requestId, path === 'batch' ? BATCH_REQUEST_ID_MAX : REQUEST_ID_MAX);
+		}
 		const request: HttpRequest = {
 			method,
 			url: `${this.companyUrl}/${path}`,
@@ -128,6 +151,7 @@ export class QboClient {
 			body: options.body,
 			timeoutMs: this.timeoutMs,
 		};
+		if (options.headers) request.headers = options.headers;
 		return await withRetry(
 			async (attempt) => {
 				if (attempt > 1) this.stats.retries++;
@@ -233,6 +257,9 @@ export class QboClient {
 	async sendInvoice(id: string, email?: string): Promise<QboRecord> {
 		const body = await this.call('POST', `invoice/${encodeURIComponent(id)}/send`, {
 			qs: email ? { sendTo: email } : {},
+			// QuickBooks wants an octet-stream body here, not JSON. Source: Intuit's PHP SDK
+			// DataService::SendEmail (CONTENTTYPE_OCTETSTREAM); https://github.com/ruckus/quickbooks-ruby/pull/412
+			headers: { 'Content-Type': 'application/octet-stream' },
 			// A retried send must not e-mail the customer twice.
 			requestId: requestIdFor(`send:${id}`),
 		});
@@ -310,12 +337,14 @@ export class QboClient {
 		const results: BatchResult[] = [];
 		for (let offset = 0; offset < operations.length; offset += BATCH_LIMIT) {
 			const chunk = operations.slice(offset, offset + BATCH_LIMIT);
+			// bIds are the item's index in the chunk: at most 2 characters, within Intuit's 10.
 			const items = chunk.map((op, index) => batchItem(op, String(index)));
 			const body = await this.call('POST', 'batch', {
 				body: { BatchItemRequest: items },
 				requestId: requestIdFor(
 					'batch',
 					idempotencyKey ? `${idempotencyKey}:${offset}` : undefined,
+					BATCH_REQUEST_ID_MAX,
 				),
 			});
 			const byId = new Map<string, Record<string, unknown>>();

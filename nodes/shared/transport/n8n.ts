@@ -62,7 +62,7 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 					qs: request.qs,
 					body: request.body as JsonObject | undefined,
 					json: true,
-					headers: { Accept: 'application/json' },
+					headers: { Accept: 'application/json', ...request.headers },
 					returnFullResponse: true,
 					// 401 must throw so that n8n refreshes the access token and retries once.
 					ignoreHttpStatusErrors: { ignore: true, except: [401] },

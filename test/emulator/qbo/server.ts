@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync, existsSync } from 'fs';
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo, Socket } from 'net';
 
-import { parseQuery, matches, QueryParseError } from './query';
-import { Company, Fault, entityByPath, type Rec, type EntityName } from './store';
+import { checkFilterable, parseQuery, matches, QueryParseError } from './query';
+import { Company, DEFAULT_BEHAVIOUR, Fault, entityByPath, type CompanyBehaviour, type Rec, type EntityName } from './store';
 
 export interface QboEmulatorOptions {
 	port?: number;
@@ -28,6 +28,13 @@ export interface QboEmulatorOptions {
 	webhook?: { url: string; verifierToken: string; format?: 'legacy' | 'cloudevents' };
 	/** Company preferences every new company starts with, e.g. `{ SalesFormsPrefs: { CustomTxnNumbers: false } }`. */
 	preferences?: Record<string, Record<string, unknown>>;
+	/**
+	 * Whether applying a Payment changes the linked Invoice's LastUpdatedTime (and lists it in CDC).
+	 * Undocumented by Intuit: default false, the pessimistic case. See CompanyBehaviour.
+	 */
+	paymentTouchesInvoice?: boolean;
+	/** How long a requestid is remembered (ms; default: for ever). Undocumented by Intuit. */
+	requestIdRetentionMs?: number;
 	/** Shifts the emulator's clock (tests of clock skew). */
 	clockOffsetMs?: number;
 	quiet?: boolean;
@@ -75,6 +82,8 @@ export class QboEmulator {
 	private inFlight = new Map<string, number>();
 	private hanging = new Set<ServerResponse>();
 	private saveQueued = false;
+	/** Shared by every company, so setOptions changes them all at once. */
+	private readonly behaviour: CompanyBehaviour = { ...DEFAULT_BEHAVIOUR };
 	url = '';
 
 	constructor(options: QboEmulatorOptions = {}) {
@@ -86,9 +95,14 @@ export class QboEmulator {
 			batchPerMinute: 40,
 			...options,
 		};
+		this.syncBehaviour();
 		if (options.persistFile && existsSync(options.persistFile)) {
 			const data = JSON.parse(readFileSync(options.persistFile, 'utf8'));
-			for (const c of data.companies) this.companies.set(c.realmId, Company.fromJSON(c, () => this.now()));
+			for (const c of data.companies) {
+				const company = Company.fromJSON(c, () => this.now());
+				company.behaviour = this.behaviour;
+				this.companies.set(c.realmId, company);
+			}
 			for (const [k, v] of data.refreshTokens ?? []) this.refreshTokens.set(k, v);
 			for (const [k, v] of data.accessTokens ?? []) this.accessTokens.set(k, v);
 		}
@@ -103,6 +117,7 @@ export class QboEmulator {
 		let company = this.companies.get(realmId);
 		if (!company) {
 			company = new Company(realmId, () => this.now());
+			company.behaviour = this.behaviour;
 			if (this.options.preferences) company.setPreferences(this.options.preferences);
 			this.companies.set(realmId, company);
 		}
@@ -139,6 +154,17 @@ export class QboEmulator {
 
 	setOptions(patch: Partial<QboEmulatorOptions>): void {
 		Object.assign(this.options, patch);
+		this.syncBehaviour();
+	}
+
+	private syncBehaviour(): void {
+		this.behaviour.paymentTouchesInvoice = this.options.paymentTouchesInvoice ?? false;
+		this.behaviour.requestIdRetentionMs = this.options.requestIdRetentionMs;
+	}
+
+	/** Company preferences (admin switch), e.g. `{ SalesFormsPrefs: { CustomTxnNumbers: false } }`. */
+	setPreferences(patch: Record<string, Record<string, unknown>>, realmId = this.defaultRealm): Rec {
+		return this.company(realmId).setPreferences(patch);
 	}
 
 	/** Issues a token pair directly, as if the user had completed the OAuth flow. */
@@ -416,28 +442,43 @@ export class QboEmulator {
 
 		if (this.options.limits) {
 			if (this.overLimit(`realm:${realmId}`, this.options.perMinute)) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
-			if (first === 'batch' && this.overLimit(`batch:${token.clientId}`, this.options.batchPerMinute)) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
+			// 40 batch requests per minute per realm: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/batch
+			// ("up to 40 requests per minute to an end-user's QuickBooks Online company (specified by the realmId)").
+			if (first === 'batch' && this.overLimit(`batch:${realmId}`, this.options.batchPerMinute)) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
 			if ((this.inFlight.get(realmId) ?? 0) >= this.options.concurrent) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
 		}
 		this.inFlight.set(realmId, (this.inFlight.get(realmId) ?? 0) + 1);
 		try {
 			await this.latency();
 			const raw = method === 'POST' ? await this.readBody(req) : '';
+			// requestid: a repeated write with the same id gets the first answer without a second write.
+			// At most 50 characters, 36 on /batch (and then bId at most 10). Source:
+			// https://blogs.intuit.com/2015/04/06/15346/ ("Request ID update for QuickBooks Online
+			// integration"). What QBO answers to a longer id is UNCERTAIN (a 400 ValidationFault here);
+			// so are the retention (option requestIdRetentionMs) and whether a fault is replayed (here:
+			// yes, "the same response as it did for the original request"). The live suite probes all three.
 			const requestId = url.searchParams.get('requestid');
+			if (requestId) {
+				const max = first === 'batch' ? 36 : 50;
+				if (requestId.length > max) {
+					return respond(400, this.faultBody(new Fault(400, '2010', 'Request has invalid or unsupported property', `requestid must be at most ${max} characters`, 'requestid')));
+				}
+			}
 			if (method === 'POST' && requestId) {
 				const previous = company.requestIds.get(requestId);
-				if (previous) return respond(previous.status, previous.body);
+				const retention = company.behaviour.requestIdRetentionMs;
+				if (previous && (retention === undefined || this.now() - previous.at <= retention)) return respond(previous.status, previous.body);
 			}
 			let status = 200;
 			let body: unknown;
 			try {
-				body = this.dispatch(company, method, url, first, second, third, entity, raw, entry);
+				body = this.dispatch(company, method, url, first, second, third, entity, raw, entry, String(req.headers['content-type'] ?? ''));
 			} catch (error) {
 				if (!(error instanceof Fault)) throw error;
 				status = error.status;
 				body = this.faultBody(error);
 			}
-			if (method === 'POST' && requestId && requestId.length <= 50) company.requestIds.set(requestId, { status, body });
+			if (method === 'POST' && requestId) company.requestIds.set(requestId, { status, body, at: this.now() });
 			if (status === 200 && method === 'POST') {
 				this.queueSave();
 				this.notify(company, entry);
@@ -448,7 +489,7 @@ export class QboEmulator {
 		}
 	}
 
-	private dispatch(company: Company, method: string, url: URL, first: string, second: string | undefined, third: string | undefined, entity: EntityName | undefined, raw: string, entry: LogEntry): unknown {
+	private dispatch(company: Company, method: string, url: URL, first: string, second: string | undefined, third: string | undefined, entity: EntityName | undefined, raw: string, entry: LogEntry, contentType = ''): unknown {
 		const time = new Date(this.now()).toISOString();
 		if (first === 'query') {
 			const text = method === 'GET' ? url.searchParams.get('query') ?? '' : raw;
@@ -461,15 +502,38 @@ export class QboEmulator {
 			if (!Array.isArray(items) || items.length === 0) throw new Fault(400, '2020', 'Required param missing', 'BatchItemRequest is missing', 'BatchItemRequest');
 			if (items.length > 30) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Batch size exceeds the maximum of 30 items', 'BatchItemRequest');
 			entry.batchItems = items.length;
+			if (url.searchParams.get('requestid')) {
+				const long = items.find((item: Rec) => String(item.bId ?? '').length > 10);
+				if (long) throw new Fault(400, '2010', 'Request has invalid or unsupported property', `bId must be at most 10 characters when a requestid is given: ${long.bId}`, 'bId');
+			}
+			// Items are independent and not atomic: each one succeeds or fails on its own (a Fault inside
+			// the HTTP 200), none sees another's result. Sources: https://blogs.intuit.com/2017/07/27/batch-operations-important
+			// ("requests do not have visibility of earlier requests included from the same payload"),
+			// https://blogs.intuit.com/2023/07/19/building-smarter-with-intuit-batch-without-a-scratch (30 payloads at most).
 			return { BatchItemResponse: items.map((item: Rec) => this.batchItem(company, item)), time };
 		}
 		if (!entity) throw new Fault(400, '4000', 'Unsupported entity', `Unknown endpoint ${first}`);
 		if (method === 'GET') {
+			// GET /preferences answers {"Preferences":{...},"time":...}: Intuit's Preferences reference,
+			// https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences ;
+			// node-quickbooks getPreferences reads `preferences` without an id.
+			if (entity === 'Preferences') return { Preferences: company.get('Preferences', '1'), time };
 			if (!second) throw new Fault(400, '2020', 'Required param missing', 'Id is required', 'Id');
-			const record = entity === 'Preferences' ? company.get('Preferences', '1') : company.get(entity, decodeURIComponent(second));
-			return { [entity]: record, time };
+			return { [entity]: company.get(entity, decodeURIComponent(second)), time };
 		}
-		if (third === 'send' && entity === 'Invoice') return { Invoice: company.sendInvoice(decodeURIComponent(second!), url.searchParams.get('sendTo') ?? undefined), time };
+		if (third === 'send' && entity === 'Invoice') {
+			// POST /invoice/{id}/send wants Content-Type application/octet-stream. Sources: Intuit's PHP SDK
+			// DataService::SendEmail (CoreConstants::CONTENTTYPE_OCTETSTREAM),
+			// https://github.com/intuit/QuickBooks-V3-PHP-SDK/blob/master/src/DataService/DataService.php ;
+			// https://github.com/ruckus/quickbooks-ruby/pull/412 ; https://github.com/ej2/python-quickbooks/issues/103.
+			// What QBO answers otherwise varies in reports (400 ValidationFault 2020 "DeliveryAddress.Address
+			// is missing": https://github.com/nextform-app/quickbooks-js/issues/2 ; a bare 500:
+			// https://github.com/mozilla-ai/clawbolt/issues/1063): UNCERTAIN, a 400 / 2020 here.
+			if (!/^application\/octet-stream\b/i.test(contentType)) {
+				throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DeliveryAddress.Address is missing in the request', 'DeliveryAddress.Address');
+			}
+			return { Invoice: company.sendInvoice(decodeURIComponent(second!), url.searchParams.get('sendTo') ?? undefined), time };
+		}
 		const body = this.parseJson(raw);
 		return { [entity]: this.write(company, entity, url.searchParams.get('operation'), url.searchParams.get('include'), body), time };
 	}
@@ -485,8 +549,9 @@ export class QboEmulator {
 	private write(company: Company, entity: EntityName, operation: string | null, include: string | null, body: Rec): Rec {
 		if (operation === 'void' || (operation === 'update' && include === 'void')) return company.voidTxn(entity, body);
 		if (operation === 'delete') return company.delete(entity, body);
-		if (body.Id) return company.update(entity, body);
-		return company.create(entity, body);
+		const flags = { allowDuplicateDocNum: (include ?? '').toLowerCase().split(',').includes('allowduplicatedocnum') };
+		if (body.Id) return company.update(entity, body, flags);
+		return company.create(entity, body, flags);
 	}
 
 	private batchItem(company: Company, item: Rec): Rec {
@@ -520,6 +585,8 @@ export class QboEmulator {
 		}
 		const entity = entityByPath(parsed.entity);
 		if (!entity) throw new Fault(400, '4000', 'Error parsing query', `QueryValidationError: Unknown entity ${parsed.entity}`);
+		const invalid = checkFilterable(entity, parsed.where);
+		if (invalid) throw new Fault(400, '4001', 'Invalid query', `QueryValidationError: ${invalid}`);
 		const activeFilter = parsed.where.some((c) => c.field === 'Active');
 		let rows = company.all(entity).filter((r) => r.status !== 'Deleted');
 		if (!activeFilter) rows = rows.filter((r) => r.Active !== false);
@@ -642,6 +709,9 @@ export class QboEmulator {
 			case '/admin/options':
 				this.setOptions(body);
 				return this.send(res, 200, { ok: true });
+			case '/admin/preferences':
+				if (req.method === 'POST') return this.send(res, 200, { Preferences: this.setPreferences(body.patch ?? {}, realmId) });
+				return this.send(res, 200, { Preferences: this.company(realmId).get('Preferences', '1') });
 			case '/admin/tokens':
 				return this.send(res, 200, this.issueTokens(realmId, body.clientId));
 			case '/admin/expire-tokens':

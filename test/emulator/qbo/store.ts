@@ -27,6 +27,8 @@ export const ENTITIES = [
 	'PaymentMethod',
 	'Item',
 	'Customer',
+	'Vendor',
+	'Employee',
 	'Invoice',
 	'SalesReceipt',
 	'Payment',
@@ -35,7 +37,42 @@ export type EntityName = (typeof ENTITIES)[number];
 
 const TXN_ENTITIES = new Set(['Invoice', 'SalesReceipt', 'Payment']);
 const DELETABLE = new Set(['Invoice', 'SalesReceipt', 'Payment']);
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL = /^[^\s@,]+@[^\s@,]+\.[^\s@,]+$/;
+/** Customer, Vendor and Employee share one DisplayName namespace (fault 6240). */
+const NAME_ENTITIES = ['Customer', 'Vendor', 'Employee'];
+
+/**
+ * An e-mail field as QuickBooks Online stores it: one address, or several separated by commas,
+ * at most 100 characters in all.
+ * Sources: EmailAddress.Address "Max. length: 100 characters" (QBO) in Intuit's schema,
+ * https://github.com/intuit/QuickBooks-V3-PHP-SDK/blob/master/src/XSD/IntuitBaseTypes.xsd ;
+ * several addresses in one field: https://github.com/intuit/QuickBooks-V3-DotNET-SDK/issues/111
+ * and https://github.com/intuit/QuickBooks-V3-PHP-SDK/issues/216 (invoices whose customer e-mail
+ * holds several addresses). Which separators besides the comma QBO accepts: UNCERTAIN.
+ */
+export function validEmailList(value: string): boolean {
+	if (value.length > 100) return false;
+	const parts = value.split(',').map((p) => p.trim());
+	return parts.length > 0 && parts.every((p) => EMAIL.test(p));
+}
+
+/** Behaviour the public record leaves open; tests choose it (see test/emulator/README.md). */
+export interface CompanyBehaviour {
+	/**
+	 * Whether applying (or voiding) a Payment gives the linked Invoice a new
+	 * MetaData.LastUpdatedTime and a CDC entry. UNCERTAIN: Intuit does not document it; the
+	 * pessimistic default (false) changes Balance and LinkedTxn without touching LastUpdatedTime.
+	 * Settled by the live probe in test/live/probes.test.ts.
+	 */
+	paymentTouchesInvoice: boolean;
+	/**
+	 * How long a requestid is remembered, in ms (undefined: for ever). UNCERTAIN: Intuit documents
+	 * replay (https://blogs.intuit.com/2015/04/06/15346/) but no retention.
+	 */
+	requestIdRetentionMs?: number;
+}
+
+export const DEFAULT_BEHAVIOUR: CompanyBehaviour = { paymentTouchesInvoice: false };
 
 export function entityByPath(path: string): EntityName | undefined {
 	return ENTITIES.find((e) => e.toLowerCase() === path.toLowerCase());
@@ -53,7 +90,8 @@ export interface ChangeEntry {
 export class Company {
 	readonly entities = new Map<string, Map<string, Rec>>();
 	readonly changes: ChangeEntry[] = [];
-	readonly requestIds = new Map<string, { status: number; body: unknown }>();
+	readonly requestIds = new Map<string, { status: number; body: unknown; at: number }>();
+	behaviour: CompanyBehaviour = { ...DEFAULT_BEHAVIOUR };
 	private nextId = 1;
 	private docCounters = new Map<string, number>();
 
@@ -180,17 +218,25 @@ export class Company {
 
 	// ---- writes -------------------------------------------------------------------------------
 
-	create(entity: EntityName, body: Rec): Rec {
+	/** Per-request flags from the query string (include=allowduplicatedocnum). */
+	private flags: { allowDuplicateDocNum?: boolean } = {};
+
+	create(entity: EntityName, body: Rec, flags: { allowDuplicateDocNum?: boolean } = {}): Rec {
 		if (body.Id) throw new Fault(400, '2020', 'Id must not be given on create', undefined, 'Id');
 		const record: Rec = structuredClone(body);
 		delete record.sparse;
 		record.Id = this.newId();
 		record.SyncToken = '0';
-		this.validateAndCompute(entity, record, undefined);
+		this.flags = flags;
+		try {
+			this.validateAndCompute(entity, record, undefined);
+		} finally {
+			this.flags = {};
+		}
 		return this.put(entity, record, true);
 	}
 
-	update(entity: EntityName, body: Rec): Rec {
+	update(entity: EntityName, body: Rec, flags: { allowDuplicateDocNum?: boolean } = {}): Rec {
 		if (!body.Id) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Id is missing in the request', 'Id');
 		const current = this.get(entity, body.Id);
 		if (body.SyncToken === undefined || String(body.SyncToken) !== String(current.SyncToken)) {
@@ -203,7 +249,12 @@ export class Company {
 		next.MetaData = current.MetaData;
 		if (!sparse && TXN_ENTITIES.has(entity) && !('Line' in body)) next.Line = current.Line;
 		next.SyncToken = String(Number(current.SyncToken) + 1);
-		this.validateAndCompute(entity, next, current);
+		this.flags = flags;
+		try {
+			this.validateAndCompute(entity, next, current);
+		} finally {
+			this.flags = {};
+		}
 		return this.put(entity, next, false);
 	}
 
@@ -212,6 +263,14 @@ export class Company {
 		const current = this.get(entity, body.Id);
 		if (String(body.SyncToken) !== String(current.SyncToken)) {
 			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : Current SyncToken ${current.SyncToken}`, 'SyncToken');
+		}
+		// QuickBooks refuses to void an invoice that a payment settles (fully or in part): the payment
+		// must be voided, deleted or unapplied first. Source: production incident
+		// https://github.com/LanternOps/breeze/issues/5180 (void refused while a Payment was applied;
+		// fix https://github.com/LanternOps/breeze/pull/5187). The fault code and wording are
+		// UNCERTAIN (6000 "business validation error" assumed); the live contract suite reports them.
+		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
+			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: This invoice has payments applied (${this.paymentsFor(current.Id).map((p) => `Payment ${p.paymentId}`).join(', ')}); void, delete or unapply them first`);
 		}
 		const next = structuredClone(current);
 		if (entity === 'Payment') this.unapplyPayment(current);
@@ -238,6 +297,8 @@ export class Company {
 		if (String(body.SyncToken) !== String(current.SyncToken)) {
 			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : Current SyncToken ${current.SyncToken}`, 'SyncToken');
 		}
+		// Same rule as void (see voidTxn); that QBO also refuses the delete is UNCERTAIN (in the
+		// QuickBooks UI deleting a paid invoice leaves the payment unapplied); the live suite reports it.
 		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
 			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'This invoice has payments applied; delete or void them first');
 		}
@@ -255,7 +316,7 @@ export class Company {
 	sendInvoice(id: string, sendTo?: string): Rec {
 		const current = this.get('Invoice', id);
 		const address = sendTo ?? current.BillEmail?.Address;
-		if (!address || !EMAIL.test(address)) {
+		if (!address || !validEmailList(address)) {
 			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: Please specify an email address to send the invoice to', 'BillEmail');
 		}
 		const next = structuredClone(current);
@@ -272,6 +333,9 @@ export class Company {
 		switch (entity) {
 			case 'Customer':
 				return this.computeCustomer(record);
+			case 'Vendor':
+			case 'Employee':
+				return this.computeNamed(entity, record);
 			case 'Item':
 				return this.computeItem(record);
 			case 'Invoice':
@@ -293,7 +357,20 @@ export class Company {
 		}
 	}
 
-	private computeCustomer(record: Rec): void {
+	/**
+	 * DisplayName rules shared by Customer, Vendor and Employee.
+	 * - Unique across the three (fault 6240 "Duplicate Name Exists Error"): Intuit's Customer API
+	 *   reference (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer,
+	 *   DisplayName "must be unique across all Customer, Employee, and Vendor objects") and
+	 *   https://developer.intuit.com/hub/blog/2017/06/08/top-quickbooks-online-api-errors-and-how-to-handle-them
+	 *   (6240: "Another customer is already using this name"). Compared without regard to case:
+	 *   UNCERTAIN (assumed, like query comparisons).
+	 * - Colon, tab and newline refused: same API reference ("cannot contain a colon (:), tab or
+	 *   newline"); Intuit's PHP SDK IPPCustomer business rules ("must not contain a colon");
+	 *   https://docs.workato.com/en/connectors/quickbooks/quickbooks-troubleshooting-runtime.html.
+	 *   The fault code for it (2050 here) is UNCERTAIN.
+	 */
+	private checkDisplayName(entity: string, record: Rec): void {
 		const fromNames = [record.Title, record.GivenName, record.MiddleName, record.FamilyName, record.Suffix]
 			.filter(Boolean)
 			.join(' ');
@@ -301,20 +378,33 @@ export class Company {
 		if (!record.DisplayName) {
 			throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DisplayName is missing in the request', 'DisplayName');
 		}
-		if (record.DisplayName.length > 500 || /:/.test(record.DisplayName)) {
-			throw new Fault(400, '2050', 'Invalid String', 'DisplayName is longer than 500 characters or contains a colon', 'DisplayName');
+		if (record.DisplayName.length > 500 || /[:\t\r\n]/.test(record.DisplayName)) {
+			throw new Fault(400, '2050', 'Invalid String', 'DisplayName is longer than 500 characters or contains a colon, tab or newline', 'DisplayName');
 		}
-		const clash = this.all('Customer').find(
-			(c) => c.Id !== record.Id && c.status !== 'Deleted' && String(c.DisplayName).toLowerCase() === record.DisplayName.toLowerCase(),
-		);
-		if (clash) {
-			throw new Fault(400, '6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name. Id=${clash.Id}`);
+		const name = record.DisplayName.toLowerCase();
+		for (const other of NAME_ENTITIES) {
+			const clash = this.all(other).find(
+				(c) => !(other === entity && c.Id === record.Id) && c.status !== 'Deleted' && String(c.DisplayName).toLowerCase() === name,
+			);
+			if (clash) {
+				throw new Fault(400, '6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name. Id=${clash.Id}`);
+			}
 		}
 		const email = record.PrimaryEmailAddr?.Address;
-		if (email !== undefined && email !== '' && !EMAIL.test(String(email))) {
+		if (email !== undefined && email !== '' && !validEmailList(String(email))) {
 			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: Invalid email address format: ${email}`, 'PrimaryEmailAddr');
 		}
 		record.Active = record.Active ?? true;
+	}
+
+	/** Minimal Vendor and Employee: enough to take part in the DisplayName namespace. */
+	private computeNamed(entity: string, record: Rec): void {
+		this.checkDisplayName(entity, record);
+		record.PrintOnCheckName = record.PrintOnCheckName ?? record.DisplayName;
+	}
+
+	private computeCustomer(record: Rec): void {
+		this.checkDisplayName('Customer', record);
 		record.FullyQualifiedName = record.DisplayName;
 		record.Balance = this.customerBalance(record.Id);
 		record.BalanceWithJobs = record.Balance;
@@ -344,7 +434,7 @@ export class Company {
 		if (entity === 'Invoice' && !record.DueDate) record.DueDate = record.TxnDate;
 		if (record.DepositToAccountRef) this.ref('Account', record.DepositToAccountRef, 'DepositToAccountRef', false);
 		if (record.PaymentMethodRef) this.ref('PaymentMethod', record.PaymentMethodRef, 'PaymentMethodRef', false);
-		if (record.BillEmail?.Address && !EMAIL.test(record.BillEmail.Address)) {
+		if (record.BillEmail?.Address && !validEmailList(record.BillEmail.Address)) {
 			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Invalid email address format', 'BillEmail');
 		}
 
@@ -398,10 +488,20 @@ export class Company {
 			.reduce((s, l) => s + l.Amount, 0);
 		const applyAfterDiscount = record.ApplyTaxAfterDiscount !== false;
 		const discountedTaxable = applyAfterDiscount && subtotal > 0 ? taxableBase * (1 - discount / subtotal) : taxableBase;
-		const supplied = record.TxnTaxDetail?.TotalTax;
-		const rate = Number(this.entities.get('TaxCode')!.get(record.TxnTaxDetail?.TxnTaxCodeRef?.value ?? 'TAX')?.RateValue ?? 0);
-		const tax = supplied !== undefined && supplied !== null ? round2(Number(supplied)) : round2((discountedTaxable * rate) / 100);
-		record.TxnTaxDetail = { ...(record.TxnTaxDetail ?? {}), TotalTax: tax };
+		let tax = 0;
+		if (this.usingSalesTax()) {
+			const supplied = record.TxnTaxDetail?.TotalTax;
+			const rate = Number(this.entities.get('TaxCode')!.get(record.TxnTaxDetail?.TxnTaxCodeRef?.value ?? 'TAX')?.RateValue ?? 0);
+			tax = supplied !== undefined && supplied !== null ? round2(Number(supplied)) : round2((discountedTaxable * rate) / 100);
+			record.TxnTaxDetail = { ...(record.TxnTaxDetail ?? {}), TotalTax: tax };
+		} else {
+			// Sales tax off (Preferences.TaxPrefs.UsingSalesTax false): TxnTaxDetail is ignored, no tax
+			// is computed or taken. Source: Intuit's Invoice API reference, TxnTaxDetail ("ignored if
+			// sales tax is disabled"), https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice ;
+			// TaxPrefs.UsingSalesTax in Intuit's schema (Finance.xsd, QuickBooks-V3-PHP-SDK).
+			// Whether QBO echoes an empty TxnTaxDetail or none: UNCERTAIN.
+			record.TxnTaxDetail = { TotalTax: 0 };
+		}
 		record.ApplyTaxAfterDiscount = applyAfterDiscount;
 		record.Line = [
 			...salesLines,
@@ -437,10 +537,35 @@ export class Company {
 		return prefs;
 	}
 
+	usingSalesTax(): boolean {
+		return this.entities.get('Preferences')!.get('1')?.TaxPrefs?.UsingSalesTax !== false;
+	}
+
+	/**
+	 * DocNumber as QuickBooks assigns and checks it.
+	 * - Max 21 characters; absent with Custom transaction numbers OFF: QBO numbers the document
+	 *   (next in sequence); absent with the preference ON: the number stays empty, unless the
+	 *   client sends "AUTO_GENERATE". Source: DocNumber documentation in Intuit's schema,
+	 *   https://github.com/intuit/QuickBooks-V3-PHP-SDK/blob/master/src/XSD/Finance.xsd (Transaction.DocNumber).
+	 * - Duplicate refused with 6140 only when Preferences.SalesFormsPrefs.CustomTxnNumbers is on;
+	 *   with it off the duplicate is stored; `include=allowduplicatedocnum` bypasses the check.
+	 *   Sources: Intuit API reference, Invoice and SalesReceipt "DocNumber" notes
+	 *   (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice);
+	 *   the flag as clients send it: node-quickbooks `allowDuplicateDocNum` → `include=allowduplicatedocnum`
+	 *   (https://github.com/mcohen01/node-quickbooks/blob/master/index.js, module.request).
+	 *   Applies to Invoice and SalesReceipt (both documented). Payment has no DocNumber check here
+	 *   (its number is PaymentRefNum, "Filter support not provided for Payment"): UNCERTAIN.
+	 *   Whether the check spans entity types (an invoice number reused on a receipt) is UNCERTAIN:
+	 *   modelled per type. Both are probed by the live suite.
+	 */
 	private checkDocNumber(entity: string, record: Rec, current: Rec | undefined): void {
-		if (record.DocNumber === undefined || record.DocNumber === null || record.DocNumber === '') {
-			if (current?.DocNumber) {
+		if (record.DocNumber === 'AUTO_GENERATE' || record.DocNumber === undefined || record.DocNumber === null || record.DocNumber === '') {
+			if (record.DocNumber !== 'AUTO_GENERATE' && current?.DocNumber) {
 				record.DocNumber = current.DocNumber;
+				return;
+			}
+			if (record.DocNumber !== 'AUTO_GENERATE' && this.customTxnNumbers()) {
+				delete record.DocNumber;
 				return;
 			}
 			const n = (this.docCounters.get(entity) ?? 1000) + 1;
@@ -452,10 +577,7 @@ export class Company {
 		if (record.DocNumber.length > 21) {
 			throw new Fault(400, '2050', 'String length is either shorter or longer than supported by specification', `DocNumber is longer than 21 characters: ${record.DocNumber}`, 'DocNumber');
 		}
-		// 6140 only when the company numbers its own documents (Preferences.SalesFormsPrefs.CustomTxnNumbers);
-		// with the preference off QuickBooks stores the duplicate. Source: Intuit API reference, Invoice
-		// and SalesReceipt "DocNumber" field notes (include=allowduplicatedocnum bypasses the check).
-		if (!this.customTxnNumbers()) return;
+		if (!this.customTxnNumbers() || this.flags.allowDuplicateDocNum) return;
 		const clash = this.all(entity).find((r) => r.Id !== record.Id && r.status !== 'Deleted' && r.DocNumber === record.DocNumber);
 		if (clash) {
 			throw new Fault(400, '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${record.DocNumber} is assigned to TxnType=${entity} with TxnId=${clash.Id}`);
@@ -531,7 +653,13 @@ export class Company {
 		const links = payments.map((p) => ({ TxnId: p.paymentId, TxnType: 'Payment' }));
 		if (balance === invoice.Balance && JSON.stringify(links) === JSON.stringify(invoice.LinkedTxn ?? [])) return;
 		const next = { ...invoice, Balance: balance, LinkedTxn: links, SyncToken: String(Number(invoice.SyncToken) + 1) };
-		this.put('Invoice', next, false);
+		if (this.behaviour.paymentTouchesInvoice) {
+			this.put('Invoice', next, false);
+			return;
+		}
+		// Pessimistic case (UNCERTAIN, see CompanyBehaviour): balance and links change, the invoice's
+		// LastUpdatedTime does not and CDC does not list it. The SyncToken still moves.
+		this.entities.get('Invoice')!.set(invoiceId, next);
 	}
 
 	customerBalance(customerId: string | undefined): number {
@@ -566,7 +694,11 @@ export class Company {
 				.map((id) => this.entities.get(entity)!.get(id)!)
 				.filter(Boolean)
 				.map((r) => (r.status === 'Deleted' ? { domain: 'QBO', status: 'Deleted', Id: r.Id, MetaData: r.MetaData } : r))
-				.sort((a, b) => Date.parse(a.MetaData.LastUpdatedTime) - Date.parse(b.MetaData.LastUpdatedTime) || Number(a.Id) - Number(b.Id));
+				// Grouped by type (one QueryResponse per entity) with deleted objects after the active ones.
+				// Source: Intuit's CDC reference, https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture
+				// (deleted entities are returned with status "Deleted" and only their Id). The order of
+				// objects within one group (oldest change first here) is UNCERTAIN.
+				.sort((a, b) => Number(a.status === 'Deleted') - Number(b.status === 'Deleted') || Date.parse(a.MetaData.LastUpdatedTime) - Date.parse(b.MetaData.LastUpdatedTime) || Number(a.Id) - Number(b.Id));
 		}
 		return out;
 	}

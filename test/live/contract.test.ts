@@ -1,0 +1,13 @@
+/**
+ * The QuickBooks contract (test/live/contract.ts) against a real Intuit sandbox company.
+ * Skips itself unless QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REFRESH_TOKEN and QBO_REALM_ID are set;
+ * run it with `npm run test:live`.
+ */
+import { defineContract } from './contract';
+import { liveConfigured, sandboxEnv } from './sandbox';
+
+if (liveConfigured()) {
+	defineContract('QuickBooks contract on the Intuit sandbox', sandboxEnv);
+} else {
+	test.skip('QuickBooks contract on the Intuit sandbox (set QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REFRESH_TOKEN, QBO_REALM_ID)', () => undefined);
+}
