@@ -268,18 +268,19 @@ export class TriggerHarness {
 /** QuickBooks refuses duplicate document numbers only with this company preference on; suites run under both. */
 export const CUSTOM_TXN_NUMBERS = [true, false] as const;
 
-export function useEmulatedQuickBooks(company: { customTxnNumbers?: boolean } = {}) {
+export function useEmulatedQuickBooks(company: { customTxnNumbers?: boolean; paymentTouchesInvoice?: boolean } = {}) {
 	const context = {} as { emulator: QboEmulator; creds: MemoryCredentialsHelper; realm: () => ReturnType<QboEmulator['company']> };
 	beforeAll(async () => {
-		context.emulator = await startQboEmulator(
-			company.customTxnNumbers === undefined ? {} : { preferences: { SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers } } },
-		);
+		context.emulator = await startQboEmulator({
+			...(company.customTxnNumbers === undefined ? {} : { preferences: { SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers } } }),
+			...(company.paymentTouchesInvoice === undefined ? {} : { paymentTouchesInvoice: company.paymentTouchesInvoice }),
+		});
 		context.realm = () => context.emulator.company(context.emulator.defaultRealm);
 	});
 	afterAll(async () => await context.emulator.stop());
 	beforeEach(() => {
 		context.emulator.reset();
-		context.emulator.setOptions({ clockOffsetMs: 0 });
+		context.emulator.setOptions({ clockOffsetMs: 0, requestIdRetentionMs: undefined });
 		context.creds = new MemoryCredentialsHelper(emulatorCredential(context.emulator));
 	});
 	return context;

@@ -1,8 +1,9 @@
 import { TriggerHarness, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
-// Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
-describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
-const qb = useEmulatedQuickBooks({ customTxnNumbers });
+// Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference),
+// and whether or not applying a payment changes the invoice's LastUpdatedTime (undocumented).
+describe.each(CUSTOM_TXN_NUMBERS.map((custom) => [custom, !custom]))('Custom transaction numbers %s, payment touches invoice %s', (customTxnNumbers, paymentTouchesInvoice) => {
+const qb = useEmulatedQuickBooks({ customTxnNumbers, paymentTouchesInvoice });
 const realm = () => qb.realm();
 
 const customer = (n: string, extra: Record<string, unknown> = {}) => ({ DisplayName: `Customer ${n}`, PrimaryEmailAddr: { Address: `c${n}@example.com` }, ...extra });
@@ -79,6 +80,20 @@ describe('QuickBooks Sync Trigger through n8n-core PollContext', () => {
 		pay(inv);
 		const payment = realm().all('Payment')[0];
 		realm().delete('Payment', { Id: payment.Id, SyncToken: payment.SyncToken });
+		expect(await trigger.poll()).toEqual([]);
+	});
+
+	test('an invoice sent in one poll and paid in a later one fires once, even if the payment leaves the invoice unchanged', async () => {
+		const trigger = new TriggerHarness(qb.creds, { events: ['invoicePaid'], firstInvoiceOnly: true, start: 'now', options: {} });
+		const [c] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [customer('late')]);
+		await trigger.poll();
+		const inv = invoiceFor(c.Id, 120);
+		expect(await trigger.poll()).toEqual([]);
+		// An hour later, far past the trigger's overlap window, the customer pays.
+		qb.emulator.setOptions({ clockOffsetMs: 3600_000 });
+		await trigger.poll();
+		pay(inv);
+		expect((await trigger.poll()).map((i) => [i.event, i.id, i.email])).toEqual([['invoicePaid', inv.Id, 'clate@example.com']]);
 		expect(await trigger.poll()).toEqual([]);
 	});
 
