@@ -20,6 +20,27 @@ describe('Customer matching through the n8n engine', () => {
 		expect(customers()).toHaveLength(1);
 	});
 
+	test('a customer whose e-mail field holds several addresses is found by any of them, and not by a longer one', async () => {
+		qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
+			{ DisplayName: 'Acme Books', PrimaryEmailAddr: { Address: 'owner@acme.example, Billing@Acme.example' } },
+			{ DisplayName: 'Bob Billing', PrimaryEmailAddr: { Address: 'bob.billing@acme.example' } },
+		]);
+		for (const email of ['billing@acme.example', 'OWNER@acme.example']) {
+			const out = (await findOrCreate(email)).output('QuickBooks Sync');
+			expect(out[0].json).toMatchObject({ DisplayName: 'Acme Books', sync: { action: 'matched' } });
+		}
+		const other = (await findOrCreate('ing@acme.example', { name: 'Ing' })).output('QuickBooks Sync');
+		expect(other[0].json.sync).toMatchObject({ action: 'created' });
+		expect(customers()).toHaveLength(3);
+	});
+
+	test('a new customer keeps the e-mail as the CRM wrote it; later look-ups ignore case', async () => {
+		const first = (await findOrCreate(' Jamie.Rivera@Example.com ', { name: 'Jamie Rivera' })).output('QuickBooks Sync');
+		expect(first[0].json.PrimaryEmailAddr).toEqual({ Address: 'Jamie.Rivera@Example.com' });
+		const again = (await findOrCreate('jamie.rivera@example.com')).output('QuickBooks Sync');
+		expect(again[0].json.Id).toBe(first[0].json.Id);
+	});
+
 	test("apostrophe e-mail (o'brien@) is found, and created only once", async () => {
 		const first = (await findOrCreate("o'brien@example.com", { name: "Sean O'Brien" })).output('QuickBooks Sync');
 		expect(first[0].json.sync).toMatchObject({ action: 'created' });
