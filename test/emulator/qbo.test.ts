@@ -301,6 +301,11 @@ describe('QuickBooks emulator: company preferences and sourced rules (test/emula
 				expect((await api('POST', `${path}?include=allowduplicatedocnum`, { Id: latest.Id, SyncToken: latest.SyncToken, sparse: true, DocNumber: `${path}-1`, PrivateNote: 'bypass' })).status).toBe(200);
 				expect(first.status).toBe(200);
 			}
+			const batch = (await api('POST', 'batch', { BatchItemRequest: [
+				{ bId: 'dup', operation: 'create', Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] } },
+				{ bId: 'allowed', operation: 'create', optionsData: ['allowduplicatedocnum'], Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] } },
+			] })).body.BatchItemResponse;
+			expect(batch.map((i: any) => (i.Fault ? i.Fault.Error[0].code : 'ok'))).toEqual([custom ? '6140' : 'ok', 'ok']);
 			const blank = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] })).body.Invoice;
 			expect(blank.DocNumber).toEqual(custom ? undefined : expect.stringMatching(/^\d+$/));
 			expect((await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'AUTO_GENERATE', Line: [line(5)] })).body.Invoice.DocNumber).toMatch(/^\d+$/);
