@@ -142,7 +142,7 @@ describe('QuickBooks emulator: query language', () => {
 	});
 
 	test('parse errors are fault 4000', async () => {
-		for (const q of ['SELECT * FROM Customer MAXRESULTS 1001', "SELECT * FROM Customer WHERE DisplayName = 'a' OR Id = '1'", "SELECT * FROM Customer WHERE DisplayName = 'open", 'SELEKT * FROM Customer', 'SELECT * FROM Nothing']) {
+		for (const q of ['SELECT * FROM Invoice WHERE Balance = 0', "SELECT * FROM Customer WHERE Id IN (1, 2)", 'SELECT * FROM Customer MAXRESULTS 1001', "SELECT * FROM Customer WHERE DisplayName = 'a' OR Id = '1'", "SELECT * FROM Customer WHERE DisplayName = 'open", 'SELEKT * FROM Customer', 'SELECT * FROM Nothing']) {
 			const r = await query(q);
 			expect([q, r.status, code(r)]).toEqual([q, 400, '4000']);
 		}
