@@ -142,7 +142,7 @@ describe('QuickBooks emulator: query language', () => {
 	});
 
 	test('parse errors are fault 4000', async () => {
-		for (const q of ['SELECT * FROM Customer MAXRESULTS 1001', "SELECT * FROM Customer WHERE DisplayName = 'a' OR Id = '1'", "SELECT * FROM Customer WHERE DisplayName = 'open", 'SELEKT * FROM Customer', 'SELECT * FROM Nothing']) {
+		for (const q of ['SELECT * FROM Invoice WHERE Balance = 0', "SELECT * FROM Customer WHERE Id IN (1, 2)", 'SELECT * FROM Customer MAXRESULTS 1001', "SELECT * FROM Customer WHERE DisplayName = 'a' OR Id = '1'", "SELECT * FROM Customer WHERE DisplayName = 'open", 'SELEKT * FROM Customer', 'SELECT * FROM Nothing']) {
 			const r = await query(q);
 			expect([q, r.status, code(r)]).toEqual([q, 400, '4000']);
 		}
@@ -263,4 +263,208 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		expect(b.company('1').all('Customer').map((c) => c.DisplayName)).toContain('Persisted');
 		await b.stop();
 	});
+});
+
+describe('QuickBooks emulator: company preferences and sourced rules (test/emulator/README.md)', () => {
+	const line = (amount: number, tax = 'NON') => ({ DetailType: 'SalesItemLineDetail', Amount: amount, SalesItemLineDetail: { TaxCodeRef: { value: tax } } });
+	const newCustomer = async (name = `C ${Math.random()}`) => (await api('POST', 'customer', { DisplayName: name })).body.Customer;
+	const admin = async (path: string, body?: unknown) => (await fetch(`${emulator.url}${path}`, { method: body ? 'POST' : 'GET', body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;
+	afterEach(() => emulator.setOptions({ paymentTouchesInvoice: undefined, requestIdRetentionMs: undefined, clockOffsetMs: 0 }));
+
+	test('GET /preferences like QuickBooks; switched over HTTP (/admin/preferences) and in-process', async () => {
+		const prefs = await api('GET', 'preferences');
+		expect(prefs.body).toMatchObject({ Preferences: { SalesFormsPrefs: { CustomTxnNumbers: true }, TaxPrefs: { UsingSalesTax: true } }, time: expect.any(String) });
+		expect((await query('select * from Preferences')).body.QueryResponse.Preferences).toHaveLength(1);
+		const switched = await admin('/admin/preferences', { realmId: realm, patch: { SalesFormsPrefs: { CustomTxnNumbers: false } } });
+		expect(switched.Preferences.SalesFormsPrefs).toMatchObject({ CustomTxnNumbers: false, AllowDiscount: true });
+		expect((await admin(`/admin/preferences?realmId=${realm}`)).Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+		expect((await api('GET', 'preferences')).body.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+		emulator.setPreferences({ TaxPrefs: { UsingSalesTax: false } });
+		expect((await api('GET', 'preferences')).body.Preferences.TaxPrefs.UsingSalesTax).toBe(false);
+	});
+
+	for (const custom of [true, false]) {
+		const label = `custom transaction numbers ${custom ? 'on' : 'off'}`;
+
+		test(`DocNumber (${label}): duplicates on create and update, include=allowduplicatedocnum, numbering when left out`, async () => {
+			emulator.setPreferences({ SalesFormsPrefs: { CustomTxnNumbers: custom } });
+			const c = await newCustomer();
+			for (const path of ['invoice', 'salesreceipt']) {
+				const entity = path === 'invoice' ? 'Invoice' : 'SalesReceipt';
+				const first = await api('POST', path, { CustomerRef: { value: c.Id }, DocNumber: `${path}-1`, Line: [line(5)] });
+				const dup = await api('POST', path, { CustomerRef: { value: c.Id }, DocNumber: `${path}-1`, Line: [line(5)] });
+				expect(custom ? [dup.status, code(dup)] : [dup.status, dup.body[entity].DocNumber]).toEqual(custom ? [400, '6140'] : [200, `${path}-1`]);
+				const other = (await api('POST', path, { CustomerRef: { value: c.Id }, DocNumber: `${path}-2`, Line: [line(5)] })).body[entity];
+				const renamed = await api('POST', path, { Id: other.Id, SyncToken: other.SyncToken, sparse: true, DocNumber: `${path}-1` });
+				expect(renamed.status).toBe(custom ? 400 : 200);
+				const latest = (await api('GET', `${path}/${other.Id}`)).body[entity];
+				expect((await api('POST', `${path}?include=allowduplicatedocnum`, { Id: latest.Id, SyncToken: latest.SyncToken, sparse: true, DocNumber: `${path}-1`, PrivateNote: 'bypass' })).status).toBe(200);
+				expect(first.status).toBe(200);
+			}
+			const batch = (await api('POST', 'batch', { BatchItemRequest: [
+				{ bId: 'dup', operation: 'create', Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] } },
+				{ bId: 'allowed', operation: 'create', optionsData: ['allowduplicatedocnum'], Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] } },
+			] })).body.BatchItemResponse;
+			expect(batch.map((i: any) => (i.Fault ? i.Fault.Error[0].code : 'ok'))).toEqual([custom ? '6140' : 'ok', 'ok']);
+			const blank = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] })).body.Invoice;
+			expect(blank.DocNumber).toEqual(custom ? undefined : expect.stringMatching(/^\d+$/));
+			expect((await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'AUTO_GENERATE', Line: [line(5)] })).body.Invoice.DocNumber).toMatch(/^\d+$/);
+			// Payments have no DocNumber check (their number is PaymentRefNum).
+			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(50)] })).body.Invoice;
+			const payment = { CustomerRef: { value: c.Id }, TotalAmt: 1, DocNumber: 'P-1', Line: [{ Amount: 1, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] };
+			expect([(await api('POST', 'payment', payment)).status, (await api('POST', 'payment', payment)).status]).toEqual([200, 200]);
+		});
+
+		test(`an invoice with a payment applied cannot be voided or deleted (${label})`, async () => {
+			emulator.setPreferences({ SalesFormsPrefs: { CustomTxnNumbers: custom } });
+			const c = await newCustomer();
+			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'PAID-1', Line: [line(10)] })).body.Invoice;
+			const pay = (await api('POST', 'payment', { CustomerRef: { value: c.Id }, TotalAmt: 10, Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] })).body.Payment;
+			const paid = (await api('GET', `invoice/${inv.Id}`)).body.Invoice;
+			const voided = await api('POST', 'invoice?operation=void', { Id: paid.Id, SyncToken: paid.SyncToken });
+			expect([voided.status, code(voided)]).toEqual([400, '6000']);
+			expect(voided.body.Fault.Error[0].Detail).toContain(`Payment ${pay.Id}`);
+			expect(code(await api('POST', 'invoice?operation=delete', { Id: paid.Id, SyncToken: paid.SyncToken }))).toBe('6000');
+			expect((await api('GET', `invoice/${inv.Id}`)).body.Invoice).toMatchObject({ TotalAmt: 10, Balance: 0 });
+			await api('POST', 'payment?operation=delete', { Id: pay.Id, SyncToken: pay.SyncToken });
+			const open = (await api('GET', `invoice/${inv.Id}`)).body.Invoice;
+			expect(open.Balance).toBe(10);
+			expect((await api('POST', 'invoice?operation=void', { Id: open.Id, SyncToken: open.SyncToken })).status).toBe(200);
+		});
+	}
+
+	test('PrimaryEmailAddr and BillEmail: several comma-separated addresses up to 100 characters; queries ignore case', async () => {
+		const several = 'ap@acme.example, Owner@Acme.example';
+		const c = (await api('POST', 'customer', { DisplayName: 'Multi', PrimaryEmailAddr: { Address: several } })).body.Customer;
+		expect(c.PrimaryEmailAddr.Address).toBe(several);
+		expect((await query("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'AP@ACME.EXAMPLE, owner@acme.example'")).body.QueryResponse.Customer[0].Id).toBe(c.Id);
+		expect(code(await api('POST', 'customer', { DisplayName: 'Too long', PrimaryEmailAddr: { Address: `${'x'.repeat(89)}@example.com` } }))).toBe('6000');
+		expect((await api('POST', 'customer', { DisplayName: 'Exactly 100', PrimaryEmailAddr: { Address: `${'x'.repeat(88)}@example.com` } })).status).toBe(200);
+		expect(code(await api('POST', 'customer', { DisplayName: 'One bad', PrimaryEmailAddr: { Address: 'ok@example.com, nope' } }))).toBe('6000');
+		const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, BillEmail: { Address: several }, Line: [line(5)] })).body.Invoice;
+		const sent = await fetch(`${emulator.url}/v3/company/${realm}/invoice/${inv.Id}/send`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' } });
+		expect(((await sent.json()) as any).Invoice.EmailStatus).toBe('EmailSent');
+	});
+
+	test('query: only documented-filterable fields (4001), Id only with = and IN, other entities unchecked', async () => {
+		await newCustomer('Filter');
+		const notes = await query("SELECT * FROM Customer WHERE Notes = 'x'");
+		expect([notes.status, code(notes), notes.body.Fault.Error[0].Detail]).toEqual([400, '4001', "QueryValidationError: property 'Notes' is not queryable"]);
+		expect(code(await query("SELECT * FROM Vendor WHERE PrimaryEmailAddr = 'a@b.example'"))).toBe('4001');
+		expect(code(await query("SELECT * FROM Invoice WHERE PrivateNote = 'x'"))).toBe('4001');
+		for (const op of ['>', '<', '>=', '<=']) expect(code(await query(`SELECT * FROM Customer WHERE Id ${op} '1'`))).toBe('4001');
+		expect(code(await query("SELECT * FROM Customer WHERE Id LIKE '1%'"))).toBe('4001');
+		for (const ok of ["SELECT * FROM Customer WHERE Id = '1'", "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2020-01-01'", "SELECT * FROM Invoice WHERE TotalAmt > '1' AND Balance = '0'", "SELECT * FROM Item WHERE Type = 'Service'", "SELECT * FROM Account WHERE AccountType = 'Income'"]) {
+			expect([ok, (await query(ok)).status]).toEqual([ok, 200]);
+		}
+		expect((await query("SELECT * FROM Customer WHERE DisplayName = 'FILTER'")).body.QueryResponse.Customer).toHaveLength(1);
+	});
+
+	test('DisplayName: one namespace for customers, vendors and employees (6240); colon, tab, newline refused', async () => {
+		const vendor = (await api('POST', 'vendor', { DisplayName: 'Shared Name' })).body.Vendor;
+		expect((await api('GET', `vendor/${vendor.Id}`)).body.Vendor.DisplayName).toBe('Shared Name');
+		expect((await query("SELECT * FROM Vendor WHERE DisplayName = 'shared name'")).body.QueryResponse.Vendor).toHaveLength(1);
+		expect(code(await api('POST', 'customer', { DisplayName: 'shared NAME' }))).toBe('6240');
+		const employee = (await api('POST', 'employee', { GivenName: 'Em', FamilyName: 'Ployee' })).body.Employee;
+		expect(employee.DisplayName).toBe('Em Ployee');
+		expect(code(await api('POST', 'customer', { DisplayName: 'Em Ployee' }))).toBe('6240');
+		const c = await newCustomer('Own Name');
+		expect(code(await api('POST', 'vendor', { DisplayName: 'Own Name' }))).toBe('6240');
+		expect(code(await api('POST', 'employee', { DisplayName: 'Own Name' }))).toBe('6240');
+		expect(code(await api('POST', 'customer', { Id: c.Id, SyncToken: c.SyncToken, sparse: true, DisplayName: 'Shared Name' }))).toBe('6240');
+		expect((await api('POST', 'customer', { Id: c.Id, SyncToken: c.SyncToken, sparse: true, DisplayName: 'Own Name', Notes: 'same name kept' })).status).toBe(200);
+		for (const bad of ['A: B', 'A\tB', 'A\nB', 'A\r\nB']) expect([bad, code(await api('POST', 'customer', { DisplayName: bad }))]).toEqual([bad, '2050']);
+		expect(code(await api('POST', 'vendor', { DisplayName: 'V: 1' }))).toBe('2050');
+	});
+
+	test('UsingSalesTax off: TxnTaxDetail ignored, no tax computed or taken; on: taken', async () => {
+		const c = await newCustomer();
+		const body = { CustomerRef: { value: c.Id }, TxnTaxDetail: { TotalTax: 5 }, Line: [line(100, 'TAX')] };
+		expect((await api('POST', 'invoice', body)).body.Invoice).toMatchObject({ TotalAmt: 105, TxnTaxDetail: { TotalTax: 5 } });
+		emulator.setPreferences({ TaxPrefs: { UsingSalesTax: false } });
+		expect((await api('POST', 'invoice', body)).body.Invoice).toMatchObject({ TotalAmt: 100, Balance: 100, TxnTaxDetail: { TotalTax: 0 } });
+		expect((await api('POST', 'salesreceipt', { ...body, TxnTaxDetail: undefined })).body.SalesReceipt).toMatchObject({ TotalAmt: 100, TxnTaxDetail: { TotalTax: 0 } });
+	});
+
+	test('requestid: ≤ 50 characters, ≤ 36 on /batch with bIds ≤ 10; faults replayed; retention configurable', async () => {
+		expect((await api('POST', `customer?requestid=${'r'.repeat(50)}`, { DisplayName: 'R50' })).status).toBe(200);
+		expect(code(await api('POST', `customer?requestid=${'r'.repeat(51)}`, { DisplayName: 'R51' }))).toBe('2010');
+		const query1 = { BatchItemRequest: [{ bId: '1234567890', Query: 'SELECT * FROM Item' }] };
+		expect((await api('POST', `batch?requestid=${'b'.repeat(36)}`, query1)).status).toBe(200);
+		expect(code(await api('POST', `batch?requestid=${'c'.repeat(37)}`, query1))).toBe('2010');
+		const longBid = { BatchItemRequest: [{ bId: '12345678901', Query: 'SELECT * FROM Item' }] };
+		expect(code(await api('POST', 'batch?requestid=short', longBid))).toBe('2010');
+		expect((await api('POST', 'batch', longBid)).status).toBe(200);
+		// A fault is replayed for its requestid, even once the cause is gone.
+		const taken = await newCustomer('Taken');
+		expect(code(await api('POST', 'customer?requestid=f-1', { DisplayName: 'Taken' }))).toBe('6240');
+		await api('POST', 'customer', { Id: taken.Id, SyncToken: taken.SyncToken, sparse: true, DisplayName: 'Moved' });
+		expect(code(await api('POST', 'customer?requestid=f-1', { DisplayName: 'Taken' }))).toBe('6240');
+		// Retention (undocumented): remembered for ever by default, for requestIdRetentionMs when set.
+		emulator.setOptions({ requestIdRetentionMs: 60_000 });
+		const first = (await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' })).body.Customer;
+		emulator.setOptions({ clockOffsetMs: 30_000 });
+		expect((await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' })).body.Customer.Id).toBe(first.Id);
+		emulator.setOptions({ clockOffsetMs: 61_000 });
+		expect(code(await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' }))).toBe('6240');
+	});
+
+	test('invoice send needs Content-Type application/octet-stream', async () => {
+		const c = (await api('POST', 'customer', { DisplayName: 'Mail', PrimaryEmailAddr: { Address: 'mail@example.com' } })).body.Customer;
+		const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, BillEmail: { Address: 'mail@example.com' }, Line: [line(5)] })).body.Invoice;
+		const send = async (headers: Record<string, string>) => {
+			const res = await fetch(`${emulator.url}/v3/company/${realm}/invoice/${inv.Id}/send`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, ...headers } });
+			return { status: res.status, body: (await res.json()) as any };
+		};
+		const asJson = await send({ 'Content-Type': 'application/json' });
+		expect([asJson.status, asJson.body.Fault.Error[0].code]).toEqual([400, '2020']);
+		expect((await send({})).status).toBe(400);
+		expect((await send({ 'Content-Type': 'application/octet-stream' })).body.Invoice.EmailStatus).toBe('EmailSent');
+	});
+
+	test('batch: 40 batch requests per minute per realm (not per app); items independent, not atomic', async () => {
+		emulator.setOptions({ limits: true, batchPerMinute: 2 });
+		const other = emulator.issueTokens('4620816365000000002').access_token;
+		const body = { BatchItemRequest: [{ bId: '1', operation: 'create', Customer: { DisplayName: 'Batch Ok' } }, { bId: '2', operation: 'create', Customer: { DisplayName: 'Batch Ok' } }, { bId: '3', Query: "SELECT * FROM Customer WHERE DisplayName = 'Batch Ok'" }] };
+		const r = await api('POST', 'batch', body);
+		expect(r.body.BatchItemResponse.map((i: any) => Object.keys(i).filter((k) => k !== 'bId')[0])).toEqual(['Customer', 'Fault', 'QueryResponse']);
+		// Intuit: items "do not have visibility of earlier requests" in the same payload; the emulator runs
+		// them in order against live state, so the query above sees the new customer (README: UNCERTAIN).
+		expect((await api('POST', 'batch', { BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] })).status).toBe(200);
+		expect((await api('POST', 'batch', { BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] })).status).toBe(429);
+		expect((await api('POST', 'batch', { BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] }, { token: other, realmId: '4620816365000000002' })).status).toBe(200);
+		emulator.setOptions({ limits: false, batchPerMinute: 40 });
+	});
+
+	test('CDC: one group per type, deleted objects after active ones', async () => {
+		const since = new Date(Date.now() - 1000).toISOString();
+		const c = await newCustomer();
+		const gone = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] })).body.Invoice;
+		const kept = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(6)] })).body.Invoice;
+		await api('POST', 'invoice?operation=delete', { Id: gone.Id, SyncToken: gone.SyncToken });
+		emulator.setOptions({ clockOffsetMs: 5000 });
+		await api('POST', 'invoice', { Id: kept.Id, SyncToken: kept.SyncToken, sparse: true, PrivateNote: 'later than the delete' });
+		const groups = (await api('GET', `cdc?entities=Invoice,Customer&changedSince=${encodeURIComponent(since)}`)).body.CDCResponse[0].QueryResponse;
+		expect(groups.map((g: any) => Object.keys(g).find((k) => Array.isArray(g[k])))).toEqual(['Invoice', 'Customer']);
+		expect(groups[0].Invoice.map((i: any) => [i.Id, i.status ?? 'active'])).toEqual([[kept.Id, 'active'], [gone.Id, 'Deleted']]);
+	});
+
+	for (const touches of [false, true]) {
+		test(`paymentTouchesInvoice ${touches}: a payment ${touches ? 'changes' : 'leaves'} the invoice's LastUpdatedTime and CDC entry`, async () => {
+			emulator.setOptions({ paymentTouchesInvoice: touches });
+			const c = await newCustomer();
+			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(10)] })).body.Invoice;
+			emulator.setOptions({ clockOffsetMs: 10_000 });
+			const since = new Date(Date.now() + 9_000).toISOString();
+			await api('POST', 'payment', { CustomerRef: { value: c.Id }, TotalAmt: 10, Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] });
+			const after = (await api('GET', `invoice/${inv.Id}`)).body.Invoice;
+			expect(after).toMatchObject({ Balance: 0, SyncToken: '1', LinkedTxn: [expect.objectContaining({ TxnType: 'Payment' })] });
+			expect(after.MetaData.LastUpdatedTime !== inv.MetaData.LastUpdatedTime).toBe(touches);
+			const cdc = (await api('GET', `cdc?entities=Invoice,Payment&changedSince=${encodeURIComponent(since)}`)).body.CDCResponse[0].QueryResponse;
+			expect(cdc[0].Invoice.map((i: any) => i.Id)).toEqual(touches ? [inv.Id] : []);
+			expect(cdc[1].Payment).toHaveLength(1);
+			const paidQuery = (await query(`SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '${since}'`)).body.QueryResponse.Invoice ?? [];
+			expect(paidQuery.length).toBe(touches ? 1 : 0);
+		});
+	}
 });

@@ -41,11 +41,19 @@ export class QboHttp {
 			...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
 			...options.headers,
 		};
-		const res = await fetch(url, {
-			method,
-			headers,
-			body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
-		});
+		// Intuit throttles sandbox companies harder than production (100 requests per minute per app,
+		// as Intuit staff quote it in https://github.com/ej2/python-quickbooks/issues/83): wait on 429.
+		let res: Response;
+		for (let attempt = 1; ; attempt++) {
+			res = await fetch(url, {
+				method,
+				headers,
+				body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
+			});
+			if (res.status !== 429 || attempt >= 4) break;
+			await res.text();
+			await sleep(Math.max(Number(res.headers.get('retry-after') ?? 0) * 1000, 15_000));
+		}
 		const text = await res.text();
 		let body: any = text;
 		try {

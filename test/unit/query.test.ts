@@ -66,7 +66,14 @@ describe('query builder', () => {
 		expect(selectQuery({ entity: 'Invoice', orderBy: 'MetaData.LastUpdatedTime desc', startPosition: 1001, maxResults: 5000 })).toBe(
 			'SELECT * FROM Invoice ORDERBY MetaData.LastUpdatedTime DESC STARTPOSITION 1001 MAXRESULTS 1000',
 		);
-		expect(countQuery({ entity: 'Customer', where: [{ field: 'Balance', op: '>', value: 0 }] })).toBe('SELECT count(*) FROM Customer WHERE Balance > 0');
+		expect(countQuery({ entity: 'Customer', where: [{ field: 'Balance', op: '>', value: 0 }] })).toBe("SELECT count(*) FROM Customer WHERE Balance > '0'");
 		expect(() => literal(Number.NaN)).toThrow();
+	});
+
+	test('numbers are quoted: QuickBooks parses no bare integer as a value (qbo_api#37)', () => {
+		const sql = selectQuery({ entity: 'Invoice', where: [{ field: 'Balance', op: '=', value: 0 }, { field: 'Id', op: 'IN', value: [1, 22] }, { field: 'TotalAmt', op: '>', value: 12.5 }] });
+		expect(sql).toBe("SELECT * FROM Invoice WHERE Balance = '0' AND Id IN ('1', '22') AND TotalAmt > '12.5'");
+		expect(() => parseQuery("SELECT * FROM Invoice WHERE Balance = 0")).toThrow(/INTEGER/);
+		expect(parseQuery(sql).where.map((c) => c.values)).toEqual([['0'], ['1', '22'], ['12.5']]);
 	});
 });

@@ -39,7 +39,9 @@ export function quote(value: string): string {
 export function literal(value: Scalar): string {
 	if (typeof value === 'number') {
 		if (!Number.isFinite(value)) throw new Error(`Invalid number in QuickBooks query: ${value}`);
-		return String(value);
+		// Quoted: QuickBooks' query parser takes no bare integer as a value
+		// (https://github.com/minimul/qbo_api/issues/37); Intuit's examples quote amounts (`Balance > '0.0'`).
+		return quote(String(value));
 	}
 	if (typeof value === 'boolean') return value ? 'true' : 'false';
 	if (value instanceof Date) return quote(value.toISOString());

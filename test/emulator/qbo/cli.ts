@@ -1,4 +1,12 @@
-/* Runs the QuickBooks emulator as a process: `npm run emulator -- --port 8790 --persist state.json` */
+/*
+ * Runs the QuickBooks emulator as a process: `npm run emulator -- --port 8790 --persist state.json`
+ * Company preferences and undocumented behaviour (test/emulator/README.md):
+ *   --custom-numbers on|off   Preferences.SalesFormsPrefs.CustomTxnNumbers (default on)
+ *   --sales-tax on|off        Preferences.TaxPrefs.UsingSalesTax (default on)
+ *   --payment-touches-invoice a payment gives the invoice a new LastUpdatedTime (default: it does not)
+ *   --requestid-retention-ms N  how long a requestid is remembered (default: for ever)
+ * At run time: POST /admin/preferences {"realmId"?, "patch": {...}} and POST /admin/options {...}.
+ */
 import { DEFAULT_CLIENT, startQboEmulator } from './server';
 
 const args = process.argv.slice(2);
@@ -14,6 +22,14 @@ void (async () => {
 		persistFile: option('persist'),
 		limits: args.includes('--limits'),
 		accessTokenTtlSec: option('token-ttl') ? Number(option('token-ttl')) : undefined,
+		preferences: option('custom-numbers') || option('sales-tax')
+			? {
+				...(option('custom-numbers') ? { SalesFormsPrefs: { CustomTxnNumbers: option('custom-numbers') !== 'off' } } : {}),
+				...(option('sales-tax') ? { TaxPrefs: { UsingSalesTax: option('sales-tax') !== 'off' } } : {}),
+			}
+			: undefined,
+		paymentTouchesInvoice: args.includes('--payment-touches-invoice'),
+		requestIdRetentionMs: option('requestid-retention-ms') ? Number(option('requestid-retention-ms')) : undefined,
 	});
 	console.log(`QuickBooks emulator on ${emulator.url} (realms: ${[...emulator.companies.keys()].join(', ')}; client ${DEFAULT_CLIENT.clientId} / ${DEFAULT_CLIENT.clientSecret})`);
 	const stop = async () => {

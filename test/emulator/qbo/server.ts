@@ -563,11 +563,15 @@ export class QboEmulator {
 			if (!entity) throw new Fault(400, '2020', 'Required param missing', 'Batch item has no entity', 'BatchItemRequest');
 			const op = String(item.operation ?? 'create');
 			const body = item[entityKey!];
+			// optionsData carries "void", and "allowduplicatedocnum" inside a batch:
+			// https://github.com/intuit/QuickBooks-V3-DotNET-SDK/issues/175
+			const options = ([] as unknown[]).concat(item.optionsData ?? []).map((o) => String(o).toLowerCase());
+			const flags = { allowDuplicateDocNum: options.includes('allowduplicatedocnum') };
 			let record: Rec;
 			if (op === 'delete') record = company.delete(entity, body);
-			else if (op === 'void' || item.optionsData === 'void') record = company.voidTxn(entity, body);
-			else if (op === 'update') record = company.update(entity, body);
-			else record = company.create(entity, body);
+			else if (op === 'void' || options.includes('void')) record = company.voidTxn(entity, body);
+			else if (op === 'update') record = company.update(entity, body, flags);
+			else record = company.create(entity, body, flags);
 			return { bId, [entity]: record };
 		} catch (error) {
 			if (!(error instanceof Fault)) throw error;

@@ -361,12 +361,12 @@ export class Company {
 	 * DisplayName rules shared by Customer, Vendor and Employee.
 	 * - Unique across the three (fault 6240 "Duplicate Name Exists Error"): Intuit's Customer API
 	 *   reference (https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer,
-	 *   DisplayName "must be unique across all Customer, Employee, and Vendor objects") and
+	 *   DisplayName: unique across Customer, Employee and Vendor objects) and
 	 *   https://developer.intuit.com/hub/blog/2017/06/08/top-quickbooks-online-api-errors-and-how-to-handle-them
 	 *   (6240: "Another customer is already using this name"). Compared without regard to case:
 	 *   UNCERTAIN (assumed, like query comparisons).
-	 * - Colon, tab and newline refused: same API reference ("cannot contain a colon (:), tab or
-	 *   newline"); Intuit's PHP SDK IPPCustomer business rules ("must not contain a colon");
+	 * - Colon, tab and newline refused: same API reference (DisplayName
+	 *   field notes, as DESIGN.md records them); Intuit's PHP SDK IPPCustomer business rules ("must not contain a colon");
 	 *   https://docs.workato.com/en/connectors/quickbooks/quickbooks-troubleshooting-runtime.html.
 	 *   The fault code for it (2050 here) is UNCERTAIN.
 	 */
@@ -496,8 +496,8 @@ export class Company {
 			record.TxnTaxDetail = { ...(record.TxnTaxDetail ?? {}), TotalTax: tax };
 		} else {
 			// Sales tax off (Preferences.TaxPrefs.UsingSalesTax false): TxnTaxDetail is ignored, no tax
-			// is computed or taken. Source: Intuit's Invoice API reference, TxnTaxDetail ("ignored if
-			// sales tax is disabled"), https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice ;
+			// is computed or taken. Source: Intuit's Invoice API reference, TxnTaxDetail field notes
+			// (as DESIGN.md records them), https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/invoice ;
 			// TaxPrefs.UsingSalesTax in Intuit's schema (Finance.xsd, QuickBooks-V3-PHP-SDK).
 			// Whether QBO echoes an empty TxnTaxDetail or none: UNCERTAIN.
 			record.TxnTaxDetail = { TotalTax: 0 };
