@@ -3,97 +3,37 @@
  * skipped and why, what is dropped as a repeat — and that the QuickBooks Sync node takes its
  * output unchanged.
  *
- * Bodies: the workflow "Payment Received" body follows HighLevel's documented fields (contact at
- * the top level, payment.* with created_on, no signature/webhookId/timestamp, no line items); the
- * marketplace bodies are the examples in GoHighLevel/highlevel-api-docs, "docs/webhook events/"
- * (InvoicePaid.md, InvoiceDelete.md, OrderCreate.md), trimmed of fields no rule reads.
+ * Bodies come from test/fixtures/highlevel (see its SOURCES.md): the documented marketplace examples
+ * byte for byte, and the workflow "Payment Received" body assembled from HighLevel's field list.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'crypto';
+import { existsSync, readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
 
+import * as fixtures from '../fixtures/highlevel/index';
+import { documented } from '../fixtures/highlevel/index';
 import { TypedCredentialsHelper, WebhookHarness, runNode, useEmulatedQuickBooks, type MemoryCredentialsHelper } from '../helpers/engine';
 
 const SECRET = 'f3c1b2a9d8e7f6a5b4c3d2e1';
 const bearer = { Authorization: `Bearer ${SECRET}` };
 
-function workflowPayment(overrides: { transactionId?: string; status?: string; source?: string; total?: number; invoice?: Record<string, unknown> } = {}) {
-	return {
-		contact_id: 'c7LbxqLb0Xc2RkOz2Ymx',
-		first_name: 'Jamie',
-		last_name: 'Rivera',
-		full_name: 'Jamie Rivera',
+function workflowPayment(overrides: { transactionId?: string; status?: string; source?: string; invoice?: Record<string, unknown> } = {}) {
+	return fixtures.workflowPayment({
+		contactId: 'c7LbxqLb0Xc2RkOz2Ymx',
 		email: 'jamie@example.com',
-		phone: '+15555550123',
-		location: { id: 'loc_123', name: 'Demo Agency' },
-		payment: {
-			transaction_id: overrides.transactionId ?? 'ch_3PqZ0001',
-			payment_status: overrides.status ?? 'succeeded',
-			source: overrides.source ?? 'funnel',
-			sub_total_amount: 150,
-			discount_amount: 15,
-			tax_amount: 11.48,
-			coupon_code: 'WELCOME10',
-			total_amount: overrides.total ?? 146.48,
-			currency_code: 'usd',
-			created_on: '2026-11-19T22:10:00.000Z',
-			customer: { email: 'jamie@example.com', name: 'Jamie Rivera' },
-			...(overrides.invoice ? { invoice: overrides.invoice } : {}),
-		},
-	};
+		transactionId: 'ch_3PqZ0001',
+		subTotal: 150,
+		discount: 15,
+		tax: 11.48,
+		couponCode: 'WELCOME10',
+		currency: 'usd',
+		createdOn: '2026-11-19T22:10:00.000Z',
+		...overrides,
+	});
 }
 
-/** docs/webhook events/InvoicePaid.md (no `type`). */
-const INVOICE_PAID = {
-	_id: '6578278e879ad2646715ba9c',
-	status: 'paid',
-	liveMode: false,
-	amountPaid: 999,
-	altId: '6578278e879ad2646715ba9c',
-	altType: 'location',
-	name: 'New Invoice',
-	invoiceNumber: '19',
-	currency: 'USD',
-	contactDetails: { id: '6578278e879ad2646715ba9c', phoneNo: '+1-214-559-6993', email: 'alex@example.com', name: 'Alex', companyName: 'ABC Corp.' },
-	issueDate: '2023-01-01',
-	dueDate: '2023-01-01',
-	discount: { type: 'percentage', value: 10 },
-	invoiceItems: [{ taxes: [], _id: 'c6tZZU0rJBf30ZXx9Gli', productId: 'c6tZZU0rJBf30ZXx9Gli', priceId: 'c6tZZU0rJBf30ZXx9Gli', currency: 'USD', name: 'Macbook Pro', qty: 1, amount: 999 }],
-	total: 999,
-	title: 'INVOICE',
-	amountDue: 0,
-	createdAt: '2023-12-12T09:27:42.355Z',
-	updatedAt: '2023-12-12T09:27:42.355Z',
-	totalSummary: { subTotal: 999, discount: 0 },
-};
-
-/** docs/webhook events/OrderCreate.md, product variants left out. */
-const ORDER_CREATE = {
-	type: 'OrderCreate',
-	locationId: 'Z4Bxl8J4SaPEPLq9IQ8g',
-	_id: '660ed43bfdf9fc05a0de7a40',
-	altId: 'Z4Bxl8J4SaPEPLq9IQ8g',
-	altType: 'location',
-	status: 'pending',
-	taxSummary: [{ _id: '63770f5cecf298787c752075', name: '10%', calculation: 'exclusive', rate: 10, amount: 12.1 }],
-	fulfillmentStatus: 'unfulfilled',
-	contactId: 'ff2JstbQJfRuofXzeT0M',
-	currency: 'USD',
-	amount: 150.1,
-	liveMode: false,
-	amountSummary: { subtotal: 138, discount: 0, tax: 12.1, shipping: 0 },
-	source: { type: 'website', subType: 'store', id: 'nohc1pPZJlpZTpxJfLCp', name: 'Ecom Store' },
-	createdAt: '2024-04-04T16:24:27.036Z',
-	updatedAt: '2024-04-04T16:24:31.297Z',
-	contactSnapshot: { id: 'ff2JstbQJfRuofXzeT0M', locationId: 'Z4Bxl8J4SaPEPLq9IQ8g', firstName: 'Maxwell', lastName: 'Schmidt', email: 'limof@mailinator.com', phone: '+2389372075506' },
-	items: [
-		{ name: "Men's classic tee - XL / Charcoal", qty: 1, product: { _id: '660ed1ff95e1dc88d5b0d346', name: "Men's classic tee", taxes: [] }, price: { _id: '660ed20095e1dcd37bb0d392', name: 'XL / Charcoal', type: 'one_time', currency: 'USD', amount: 17 } },
-		{
-			name: 'Tshirt - Green / S',
-			qty: 1,
-			product: { _id: '64f84dea1e2c5ae21f0714dd', name: 'Tshirt', taxes: [{ _id: '63770f5cecf298787c752075', calculation: 'exclusive', name: '10%', rate: 10 }] },
-			price: { _id: '64f84dec1e2c5ae21f0714e1', name: 'Green / S', type: 'one_time', currency: 'USD', amount: 121 },
-		},
-	],
-};
+const INVOICE_PAID = documented('InvoicePaid');
+const ORDER_CREATE = documented('OrderCreate');
 
 const marketplace = (body: object) => ({ ...body, webhookId: `wh-${Math.random().toString(36).slice(2)}`, timestamp: new Date().toISOString() });
 
@@ -113,7 +53,7 @@ function signed(body: object, options: { rsaOnly?: boolean } = {}): [string, Rec
 	return [raw, { 'X-GHL-Signature': sign(null, Buffer.from(raw), ed.privateKey).toString('base64') }];
 }
 
-function creds(auth: Record<string, unknown> = { authType: 'bearer', token: SECRET }) {
+function creds(auth: Record<string, string> = { authType: 'bearer', token: SECRET }) {
 	return new TypedCredentialsHelper({ highLevelWebhookApi: auth });
 }
 
@@ -188,7 +128,7 @@ describe('what comes out', () => {
 			delivery: 'workflow',
 			key: 'payment:ch_3PqZ0001',
 			skipped: false,
-			ids: { transactionId: 'ch_3PqZ0001', contactId: 'c7LbxqLb0Xc2RkOz2Ymx', locationId: 'loc_123' },
+			ids: { transactionId: 'ch_3PqZ0001', contactId: 'c7LbxqLb0Xc2RkOz2Ymx' },
 			contact: { email: 'jamie@example.com', name: 'Jamie Rivera', phone: '+15555550123' },
 			currency: 'USD',
 			date: '2026-11-19',
@@ -204,12 +144,13 @@ describe('what comes out', () => {
 		const t = trigger({ events: ['invoice'] });
 		const [paid] = received(await t.deliver(...signed(marketplace(INVOICE_PAID))));
 		expect(paid).toMatchObject({ kind: 'invoice', event: 'InvoicePaid', delivery: 'marketplace', ids: { invoiceId: '6578278e879ad2646715ba9c', invoiceNumber: '19' }, amounts: { total: 999, amountPaid: 999, amountDue: 0 }, linesKnown: true, date: '2023-01-01' });
-		const [deleted] = received(await t.deliver(...signed(marketplace({ ...INVOICE_PAID, status: 'delete' }))));
-		expect(deleted.event).toBe('InvoiceDelete');
+		const [deleted] = received(await t.deliver(...signed(marketplace(documented('InvoiceDelete')))));
+		expect(deleted).toMatchObject({ event: 'InvoiceDelete', status: 'delete', ids: { invoiceId: documented('InvoiceDelete')._id } });
+		expect(received(await t.deliver(...signed(marketplace(documented('InvoiceVoid'))))).map((e) => e.event)).toEqual(['InvoiceVoid']);
 	});
 
 	test('an order paid later (OrderStatusUpdate completed) carries its lines and the tax from the product taxes', async () => {
-		const [event] = received(await trigger().deliver(...signed(marketplace({ ...ORDER_CREATE, type: 'OrderStatusUpdate', status: 'completed' }))));
+		const [event] = received(await trigger().deliver(...signed(marketplace(documented('OrderStatusUpdate')))));
 		expect(event).toMatchObject({ kind: 'order', event: 'OrderStatusUpdate', ids: { orderId: '660ed43bfdf9fc05a0de7a40' }, amounts: { subtotal: 138, tax: 12.1, total: 150.1 }, linesKnown: true, contact: { email: 'limof@mailinator.com', name: 'Maxwell Schmidt' } });
 		expect(event.lines.map((l: any) => [l.name, l.unitPrice, l.taxRate])).toEqual([["Men's classic tee - XL / Charcoal", 17, 0], ['Tshirt - Green / S', 121, 10]]);
 	});
@@ -236,7 +177,7 @@ describe('money received only', () => {
 		const t = trigger();
 		const pending = await t.deliver(...signed(marketplace(ORDER_CREATE)));
 		expect([pending.status, skipped(pending)[0]?.reason]).toEqual([200, expect.stringMatching(/^order is "pending", not paid yet/)]);
-		const completed = await t.deliver(...signed(marketplace({ ...ORDER_CREATE, type: 'OrderStatusUpdate', status: 'completed' })));
+		const completed = await t.deliver(...signed(marketplace(documented('OrderStatusUpdate'))));
 		expect(received(completed)).toHaveLength(1);
 	});
 
@@ -311,3 +252,48 @@ describe('the QuickBooks Sync node takes the trigger output unchanged', () => {
 	});
 });
 
+
+describe('every documented marketplace example is taken, none refused', () => {
+	const expected: Record<string, [string, string, boolean]> = {
+		InvoiceCreate: ['invoice', 'InvoiceDraft', false],
+		InvoiceSent: ['invoice', 'InvoiceSent', false],
+		InvoiceUpdate: ['invoice', 'InvoiceDraft', false],
+		InvoicePaid: ['invoice', 'InvoicePaid', false],
+		InvoicePartiallyPaid: ['invoice', 'InvoicePartiallyPaid', false],
+		InvoiceVoid: ['invoice', 'InvoiceVoid', false],
+		InvoiceDelete: ['invoice', 'InvoiceDelete', false],
+		OrderCreate: ['order', 'OrderCreate', true],
+		OrderStatusUpdate: ['order', 'OrderStatusUpdate', false],
+		ContactCreate: ['contact', 'ContactCreate', false],
+	};
+	test.each(fixtures.MARKETPLACE_EVENTS.map((e) => [e]))('%s, signed over its published bytes', async (name) => {
+		const raw = fixtures.documentedRaw(name);
+		const answer = await trigger({ events: ['payment', 'order', 'invoice', 'contact'] }).deliver(raw, { 'X-GHL-Signature': sign(null, Buffer.from(raw), ed.privateKey).toString('base64') });
+		const [event] = [...received(answer), ...skipped(answer)];
+		expect([answer.status, event.kind, event.event, event.skipped, event.problem]).toEqual([200, ...expected[name], undefined]);
+	});
+});
+
+describe('captured deliveries (test/fixtures/captured) are replayed and processed', () => {
+	const dir = join(__dirname, '..', 'fixtures', 'captured');
+	const captures = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.headers.json')) : [];
+
+	test('the folder and its README (how to capture a body) exist', () => {
+		expect(existsSync(join(dir, 'README.md'))).toBe(true);
+	});
+
+	test.each(captures.length ? captures.map((f) => [f]) : [['(none yet)']])('%s', async (file) => {
+		if (file === '(none yet)') return;
+		const raw = readFileSync(join(dir, file));
+		const headersFile = join(dir, file.replace(/\.json$/, '.headers.json'));
+		const headers: Record<string, string> = existsSync(headersFile) ? JSON.parse(readFileSync(headersFile, 'utf8')) : {};
+		const signedByHighLevel = Object.keys(headers).some((h) => /^x-(ghl|wh)-signature$/i.test(h));
+		// A kept signature is HighLevel's: checked with the built-in keys. Otherwise it is a workflow delivery.
+		const t = signedByHighLevel
+			? trigger({ events: ['payment', 'order', 'invoice', 'contact'], options: {} })
+			: trigger({ events: ['payment', 'order', 'invoice', 'contact'] });
+		const answer = await t.deliver(raw, signedByHighLevel ? headers : { ...headers, Authorization: `Bearer ${SECRET}` });
+		const [event] = [...received(answer), ...skipped(answer)];
+		expect([answer.status, event?.kind === 'other' ? event.reason : 'recognised', event?.problem]).toEqual([200, 'recognised', undefined]);
+	});
+});

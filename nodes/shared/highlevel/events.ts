@@ -76,7 +76,8 @@ export const LINES_HINT =
 const PAID = new Set(['succeeded', 'success', 'successful', 'paid', 'completed', 'complete', 'captured', 'approved']);
 
 const INVOICE_EVENTS: Record<string, string> = {
-	draft: 'InvoiceCreate',
+	// InvoiceCreate's and InvoiceUpdate's examples both carry "draft": without `type` they cannot be told apart.
+	draft: 'InvoiceDraft',
 	sent: 'InvoiceSent',
 	paid: 'InvoicePaid',
 	partially_paid: 'InvoicePartiallyPaid',
@@ -144,11 +145,18 @@ function fromPayment(event: HighLevelEvent, payment: CrmPayment | undefined, lin
 	};
 }
 
+/** payment.invoice.* is documented as a group whose keys are not listed: any id- or number-like value counts. */
+function invoiceRef(invoice: unknown, key: RegExp): string | undefined {
+	if (!isObject(invoice)) return undefined;
+	for (const [k, v] of Object.entries(invoice)) if (key.test(k) && text(v)) return text(v);
+	return undefined;
+}
+
 function workflowPayment(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	const p: Obj = body.payment;
 	const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
 	let event = base(body, options, 'payment', 'PaymentReceived');
-	event.ids = { ...event.ids, transactionId, contactId: text(body.contact_id, body.contactId, p.customer?.id), invoiceId: text(p.invoice?.id, p.invoice?._id), invoiceNumber: text(p.invoice?.number, p.invoice?.invoice_number, p.invoiceNumber) };
+	event.ids = { ...event.ids, transactionId, contactId: text(body.contact_id, body.contactId, p.customer?.id), invoiceId: invoiceRef(p.invoice, /^(_?id|invoice_?id)$/i), invoiceNumber: invoiceRef(p.invoice, /number/i) };
 	event.contact = {
 		id: event.ids.contactId,
 		email: text(p.customer?.email, body.email),
