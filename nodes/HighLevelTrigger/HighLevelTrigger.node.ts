@@ -52,6 +52,9 @@ export class HighLevelTrigger implements INodeType {
 				name: 'default',
 				httpMethod: 'POST',
 				responseMode: 'onReceived',
+				// Empty, so that n8n answers with the node's webhookResponse (its default would be the
+				// literal text "firstEntryJson").
+				responseData: '',
 				path: 'highlevel',
 			},
 		],

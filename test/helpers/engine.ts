@@ -374,9 +374,13 @@ export class WebhookHarness {
 		const context = new WebhookContext(this.workflow, this.node, additionalData, 'webhook', webhookData, [], null);
 		const result = await nodeType.webhook!.call(context);
 		if (result.noWebhookResponse) return { status: sent.status, body: sent.body ?? {} };
+		// What n8n's webhook helper answers in responseMode onReceived (webhook-on-received-response-extractor):
+		// the description's responseData (default "firstEntryJson") wins over the node's webhookResponse.
+		const responseData = description.responseData === undefined ? 'firstEntryJson' : description.responseData;
+		const answer = responseData === 'noData' ? undefined : responseData || result.webhookResponse;
 		return {
 			status: 200,
-			body: (result.webhookResponse as Record<string, any>) ?? {},
+			body: (typeof answer === 'object' ? answer : { text: answer }) as Record<string, any>,
 			outputs: result.workflowData?.map((items) => items.map((i) => i.json as Record<string, any>)),
 		};
 	}
