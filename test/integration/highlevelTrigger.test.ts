@@ -199,8 +199,13 @@ describe('repeats and failures', () => {
 		expect(received(await t.deliver(JSON.stringify(workflowPayment({ transactionId: 'ch_other' })), bearer))).toHaveLength(1);
 	});
 
-	test('an invoice is a new event when its status or amount paid changes, a repeat when neither does', async () => {
+	test('an invoice is a new event when its status, amount paid or total changes, a repeat when none does', async () => {
 		const t = trigger({ events: ['invoice'] });
+		const sent = fixtures.marketplaceInvoice('InvoiceSent', { id: 'a1b2c3d4e5f6a1b2c3d4e5f6', items: [{ name: 'Design', qty: 1, amount: 500 }] });
+		expect(received(await t.deliver(...signed(marketplace(sent))))).toHaveLength(1);
+		// HighLevel's InvoiceUpdate of a sent invoice: same status and amount paid, new total.
+		const edited = fixtures.marketplaceInvoice('InvoiceUpdate', { id: sent._id, status: 'sent', items: [{ name: 'Design', qty: 1, amount: 650 }] });
+		expect(received(await t.deliver(...signed(marketplace(edited))))).toHaveLength(1);
 		const partly = { ...INVOICE_PAID, status: 'partially_paid', amountPaid: 300, amountDue: 699 };
 		expect(received(await t.deliver(...signed(marketplace(partly))))).toHaveLength(1);
 		expect((await t.deliver(...signed(marketplace(partly)))).body.duplicate).toBe(true);

@@ -236,7 +236,9 @@ function invoice(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	event.lines = crm?.lines ?? [];
 	event.linesKnown = Array.isArray(body.invoiceItems) && body.invoiceItems.length > 0;
 	event.problem = problem;
-	event.key = `invoice:${event.ids.invoiceId ?? ''}:${crm?.status ?? event.status ?? ''}:${event.amounts.amountPaid ?? 0}`;
+	// Id + status + amount paid, and what an edit changes (total, updatedAt): an InvoiceUpdate of a
+	// sent invoice keeps status and amount paid, and must not pass for a repeat of InvoiceSent.
+	event.key = `invoice:${event.ids.invoiceId ?? ''}:${crm?.status ?? event.status ?? ''}:${event.amounts.amountPaid ?? 0}:${event.amounts.total ?? ''}:${text(body.updatedAt) ?? ''}`;
 	return event;
 }
 
