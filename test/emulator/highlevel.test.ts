@@ -1,9 +1,12 @@
 import { createPublicKey, verify } from 'crypto';
+import { mkdtempSync, writeFileSync } from 'fs';
 import http from 'http';
 import type { AddressInfo } from 'net';
+import { tmpdir } from 'os';
+import { join } from 'path';
 
-import { documented, marketplaceInvoice, orderCreate, workflowPayment } from '../fixtures/highlevel/index';
-import { createEventSender, createMarketplaceSender, createWorkflowSender, highLevelBytes } from './highlevel/events';
+import { capturedDeliveries, documented, marketplaceInvoice, orderCreate, workflowPayment } from '../fixtures/highlevel/index';
+import { createEventSender, createMarketplaceSender, createWorkflowSender, highLevelBytes, replay } from './highlevel/events';
 import { HIGHLEVEL_VERSION, INVALID_TOKEN, SCOPE_REFUSAL, startHighLevelEmulator, type HighLevelEmulator } from './highlevel/server';
 
 let hl: HighLevelEmulator;
@@ -245,5 +248,31 @@ describe('legacy event sender (current e2e suite)', () => {
 		expect(Date.parse(JSON.parse(raw).timestamp)).toBeGreaterThan(Date.now() - 60_000);
 		expect(ed25519Valid(raw, String(headers['x-ghl-signature']), sender.publicKeyPem)).toBe(true);
 		expect(createEventSender(sender.privateKeyPem).publicKeyPem).toBe(sender.publicKeyPem);
+	});
+});
+
+describe('replay of captured bytes', () => {
+	test('posts the captured bytes and headers unchanged (hop-by-hop headers dropped), 429-only retries for signed ones', async () => {
+		const sink = await startSink([429, 200]);
+		const raw = '{"timestamp": "2026-01-01T00:00:00Z", "webhookId": "w1", "_id": "x", "name": "Zo\\u00eb"}';
+		const d = await replay(sink.url, { raw, headers: { 'x-ghl-signature': 'c2ln', host: 'example.com', 'content-length': '3' } }, { retry: { intervalMs: 5 } });
+		await sink.close();
+		expect([d.kind, d.outcome, d.attempts.length, d.webhookId]).toEqual(['marketplace', 'delivered', 2, 'w1']);
+		expect(sink.received.map((r) => r.raw)).toEqual([raw, raw]);
+		expect(sink.received[0].headers['x-ghl-signature']).toBe('c2ln');
+		expect(sink.received[0].headers.host).not.toBe('example.com');
+	});
+
+	test('capturedDeliveries reads <name>.json and <name>.headers.json', () => {
+		const dir = mkdtempSync(join(tmpdir(), 'captured-'));
+		writeFileSync(join(dir, 'wf.json'), '{"email":"a@example.com","payment":{}}');
+		writeFileSync(join(dir, 'mp.json'), '{"webhookId":"w","_id":"i"}');
+		writeFileSync(join(dir, 'mp.headers.json'), '{"X-GHL-Signature":"abc","Content-Type":"application/json"}');
+		writeFileSync(join(dir, 'README.md'), '#');
+		expect(capturedDeliveries(dir).map((c) => [c.name, c.kind, c.headers['x-ghl-signature']])).toEqual([
+			['mp', 'marketplace', 'abc'],
+			['wf', 'workflow', undefined],
+		]);
+		expect(Array.isArray(capturedDeliveries())).toBe(true);
 	});
 });

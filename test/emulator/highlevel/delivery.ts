@@ -335,6 +335,37 @@ export function createWorkflowSender(options: WorkflowSenderOptions = {}): Workf
 	return { ...deliveryLog(deliveries), prepare, start, send: (url, body, o) => start(url, body, o).done };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Replay of exact bytes (captured deliveries)
+// ---------------------------------------------------------------------------------------------
+
+const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'accept-encoding', 'keep-alive']);
+
+/**
+ * Posts `raw` byte for byte with the captured headers (hop-by-hop ones dropped; `headers` override them),
+ * with HighLevel's retry policy for the kind (marketplace: 429-only, compress `retry.intervalMs` in tests;
+ * workflow: one attempt). For test/fixtures/captured/ bodies: a signed capture verifies against HighLevel's
+ * published key (test/fixtures/highlevel/index HIGHLEVEL_ED25519_PUBLIC_KEY_PEM), not the emulator's.
+ */
+export function replay(
+	url: string,
+	captured: { raw: string; headers?: Record<string, string>; kind?: 'marketplace' | 'workflow' },
+	options: { headers?: Record<string, string>; retry?: Partial<RetryPolicy>; log?: Delivery[] } = {},
+): Promise<Delivery> {
+	const headers: Record<string, string> = { 'content-type': 'application/json' };
+	for (const [k, v] of Object.entries(captured.headers ?? {})) if (!HOP_BY_HOP.has(k.toLowerCase())) headers[k.toLowerCase()] = v;
+	for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
+	const kind = captured.kind ?? (headers['x-ghl-signature'] || headers['x-wh-signature'] ? 'marketplace' : 'workflow');
+	let body: any;
+	try {
+		body = JSON.parse(captured.raw);
+	} catch {
+		body = undefined;
+	}
+	const policy = { ...(kind === 'marketplace' ? HIGHLEVEL_RETRY_POLICY : WORKFLOW_RETRY_POLICY), ...options.retry };
+	return startDelivery({ kind, url, method: 'POST', raw: captured.raw, headers, body, webhookId: body?.webhookId }, policy, options.log ?? []).done;
+}
+
 /** sha256 of the bytes, handy to compare what was sent with what a receiver stored. */
 export function bytesDigest(raw: string | Buffer): string {
 	return createHash('sha256').update(raw).digest('hex');
