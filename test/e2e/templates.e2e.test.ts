@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 
 import { marketplaceInvoice, orderCreate, orderStatusUpdate, workflowPayment } from '../fixtures/highlevel/index';
 import { DEFAULT_CLIENT } from '../emulator/qbo/server';
+import { createMarketplaceSender, createWorkflowSender, type Delivery, type WorkflowAuth } from '../emulator/highlevel/delivery';
 import { REPO } from './n8n';
 import { LOCATION_ID, REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, configure, loadTemplates, startStack, type Stack } from './stack';
 
@@ -68,14 +69,21 @@ afterAll(async () => {
 });
 
 describe('templates in a real n8n', () => {
-	/** A HighLevel workflow's Custom Webhook action: unsigned, the secret as a Bearer token. */
-	async function workflowPost(url: string, body: unknown, authorization: string | undefined = `Bearer ${WEBHOOK_SECRET}`) {
-		const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) }, body: JSON.stringify(body) });
-		return { status: res.status, body: JSON.parse((await res.text()) || '{}') };
+	/**
+	 * HighLevel's two delivery kinds from the emulator's senders: a workflow Custom Webhook action
+	 * (unsigned, the secret as a Bearer token), and marketplace webhooks signed over bytes that are not
+	 * compact JSON.stringify output (a verifier that re-serializes the parsed body would refuse them).
+	 */
+	const answerOf = (delivery: Delivery) => {
+		const last = delivery.attempts[delivery.attempts.length - 1];
+		return { status: last.status, body: JSON.parse(last.responseBody || '{}'), attempts: delivery.attempts.length };
+	};
+	async function workflowPost(url: string, body: Record<string, unknown>, auth: WorkflowAuth = { type: 'bearer', token: WEBHOOK_SECRET }) {
+		return answerOf(await createWorkflowSender({ action: 'customWebhook', auth }).send(url, body));
 	}
 	async function marketplacePost(url: string, body: Record<string, unknown>, options: { badSignature?: boolean } = {}) {
-		const answer = await stack.sender.post(url, body, options);
-		return { status: answer.status, body: JSON.parse(answer.body || '{}') };
+		const sender = createMarketplaceSender({ privateKeyPem: stack.sender.privateKeyPem, retry: { intervalMs: 200 } });
+		return answerOf(await sender.send(url, body, options));
 	}
 	const paymentUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment);
 	const invoiceUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice);
@@ -102,9 +110,9 @@ describe('templates in a real n8n', () => {
 		expect(racing.map((r) => r.status)).toEqual([200, 200, 200]);
 
 		// Not money, or not HighLevel: answered, never a receipt.
-		const noSecret = await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_no_secret', email: 'thief@example.com' }), undefined);
+		const noSecret = await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_no_secret', email: 'thief@example.com' }), { type: 'none' });
 		expect([noSecret.status, noSecret.body.error]).toEqual([401, 'unsigned delivery without an Authorization header']);
-		expect((await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_wrong_secret' }), 'Bearer guessed')).status).toBe(401);
+		expect((await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_wrong_secret' }), { type: 'bearer', token: 'guessed' })).status).toBe(401);
 		const failed = await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_failed', email: 'failed@example.com', status: 'failed' }));
 		expect([failed.status, failed.body.skipped, failed.body.reason]).toEqual([200, true, 'payment status is "failed", not a success: no money was received']);
 		const pendingAnswer = await marketplacePost(url, pending);
