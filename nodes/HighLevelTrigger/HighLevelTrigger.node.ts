@@ -193,7 +193,8 @@ export class HighLevelTrigger implements INodeType {
 				kinds: this.getNodeParameter('events', []) as EventKind[],
 			});
 
-			if (!event.skipped && options.deduplicate !== false && hasId(event)) {
+			// Not while listening for a test event: the user re-sends the same body on purpose.
+			if (!event.skipped && options.deduplicate !== false && this.getMode() !== 'manual' && hasId(event)) {
 				const state = this.getWorkflowStaticData('node') as SeenState;
 				if (!rememberKey(state, event.key, Date.now())) {
 					this.logger.info(`HighLevel Trigger: ${event.event} ${event.key} was emitted before; answered 200 without a new execution`, where);
@@ -237,8 +238,10 @@ function parseBody(raw: Buffer, parsed: unknown): unknown {
 	return parsed && typeof parsed === 'object' && Object.keys(parsed).length ? parsed : text || undefined;
 }
 
+/** Only keys that name a record de-duplicate; a contact key also needs its webhookId or date. */
 function hasId(event: HighLevelEvent): boolean {
-	return !/:$|::/.test(event.key) && event.key.split(':')[1] !== '';
+	const id = event.key.split(':')[1];
+	return !!id && (event.kind !== 'contact' || !event.key.endsWith(':'));
 }
 
 async function secretOf(context: IWebhookFunctions): Promise<SecretAuth | undefined> {

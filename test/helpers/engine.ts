@@ -310,12 +310,15 @@ export interface WebhookAnswer {
 export class WebhookHarness {
 	readonly workflow: Workflow;
 	readonly node: INode;
+	/** 'manual' = the editor's "Listen for test event". */
+	readonly mode: 'webhook' | 'manual';
 
 	constructor(
 		readonly credentials: MemoryCredentialsHelper,
 		parameters: Record<string, unknown>,
-		options: { type?: string; name?: string; credentialTypes?: string[] } = {},
+		options: { type?: string; name?: string; credentialTypes?: string[]; mode?: 'webhook' | 'manual' } = {},
 	) {
+		this.mode = options.mode ?? 'webhook';
 		const name = options.name ?? 'HighLevel Trigger';
 		this.node = {
 			id: 'webhook-trigger',
@@ -371,7 +374,7 @@ export class WebhookHarness {
 		const nodeType = this.workflow.nodeTypes.getByNameAndVersion(this.node.type, 1);
 		const description = nodeType.description.webhooks![0];
 		const webhookData = { httpMethod: 'POST', node: this.node.name, path: String(description.path), webhookDescription: description, workflowId: this.workflow.id, workflowExecuteAdditionalData: additionalData } as never;
-		const context = new WebhookContext(this.workflow, this.node, additionalData, 'webhook', webhookData, [], null);
+		const context = new WebhookContext(this.workflow, this.node, additionalData, this.mode, webhookData, [], null);
 		const result = await nodeType.webhook!.call(context);
 		if (result.noWebhookResponse) return { status: sent.status, body: sent.body ?? {} };
 		// What n8n's webhook helper answers in responseMode onReceived (webhook-on-received-response-extractor):

@@ -212,6 +212,12 @@ describe('repeats and failures', () => {
 		expect(received(await t.deliver(...signed(marketplace(INVOICE_PAID))))).toHaveLength(1);
 	});
 
+	test('while the editor listens for a test event, sending the same payment again shows it again', async () => {
+		const t = new WebhookHarness(creds(), { events: ['payment'], workflowDeliveries: 'secret', options: {} }, { mode: 'manual' });
+		expect(received(await t.deliver(JSON.stringify(workflowPayment()), bearer))).toHaveLength(1);
+		expect(received(await t.deliver(JSON.stringify(workflowPayment()), bearer))).toHaveLength(1);
+	});
+
 	test('a failed payment is not remembered: the same transaction succeeding later is received', async () => {
 		const t = trigger();
 		expect(skipped(await t.deliver(JSON.stringify(workflowPayment({ status: 'failed' })), bearer))).toHaveLength(1);
