@@ -322,6 +322,14 @@ describe('templates in a real n8n', () => {
 		for (const u of upserts) perEmail[u.body.email] = (perEmail[u.body.email] ?? 0) + 1;
 		expect(perEmail).toEqual(Object.fromEntries(qboEmails.map((e) => [e, 1])));
 		expect(contactEmails()).toEqual(qboEmails);
+		// Upserts overwrite every field they carry: only the Config's contactFields are sent. The
+		// contacts template sends its default choice; the review templates (contactFields empty)
+		// find the contact by e-mail and change nothing on it.
+		const allowed = new Set(['locationId', 'email', 'firstName', 'lastName', 'name', 'phone', 'companyName', 'source']);
+		expect(upserts.flatMap((u) => Object.keys(u.body)).filter((k) => !allowed.has(k))).toEqual([]);
+		const reviewUpserts = stack.highLevel.calls.filter((c) => c.path === '/contacts/upsert' && c.body.source !== 'QuickBooks');
+		expect(reviewUpserts.length).toBeGreaterThan(0);
+		expect([...new Set(reviewUpserts.map((u) => Object.keys(u.body).sort().join(',')))]).toEqual(['email,locationId']);
 
 		// Expected review requests, from QuickBooks' own records: customers whose first invoice
 		// became paid in full after the review trigger started (invoices paid earlier in this
