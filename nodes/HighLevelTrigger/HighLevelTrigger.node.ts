@@ -245,12 +245,10 @@ function hasId(event: HighLevelEvent): boolean {
 }
 
 async function secretOf(context: IWebhookFunctions): Promise<SecretAuth | undefined> {
-	let credential: IDataObject;
-	try {
-		credential = (await context.getCredentials('highLevelWebhookApi')) as IDataObject;
-	} catch {
-		return undefined;
-	}
+	// No credential chosen is the user's setup (401 with the reason); a credential that is chosen but
+	// cannot be loaded right now is ours (the error reaches the 429 answer, HighLevel retries).
+	if (!context.getNode().credentials?.highLevelWebhookApi) return undefined;
+	const credential = (await context.getCredentials('highLevelWebhookApi')) as IDataObject;
 	const type = String(credential.authType ?? 'bearer');
 	if (type === 'header') return { type, name: String(credential.headerName ?? ''), value: String(credential.apiKey ?? '') };
 	if (type === 'basic') return { type, user: String(credential.user ?? ''), password: String(credential.password ?? '') };

@@ -229,6 +229,15 @@ describe('repeats and failures', () => {
 		expect([answer.status, answer.body]).toEqual([429, { received: false, retry: true, error: 'socket hang up' }]);
 	});
 
+	test('a secret credential that cannot be loaded right now is answered 429, a missing one 401 with the reason', async () => {
+		const broken = new WebhookHarness(new TypedCredentialsHelper({}), { events: ['payment'], workflowDeliveries: 'secret', options: {} });
+		const retry = await broken.deliver(JSON.stringify(workflowPayment()), bearer);
+		expect([retry.status, retry.body.retry]).toEqual([429, true]);
+		const none = new WebhookHarness(creds(), { events: ['payment'], workflowDeliveries: 'secret', options: {} }, { credentialTypes: [] });
+		const refused = await none.deliver(JSON.stringify(workflowPayment()), bearer);
+		expect([refused.status, refused.body.error]).toEqual([401, 'unsigned delivery, and no HighLevel Webhook Secret credential is chosen on the trigger']);
+	});
+
 	test('a payment without a total still reaches Received with the problem, so the QuickBooks node fails visibly', async () => {
 		const body = workflowPayment();
 		delete (body.payment as Record<string, unknown>).total_amount;

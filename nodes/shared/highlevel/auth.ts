@@ -112,7 +112,7 @@ export function sameSecret(given: string, expected: string): boolean {
 
 /** Checks an unsigned workflow delivery's secret header. */
 export function verifySecret(headers: Headers, auth: SecretAuth | undefined): AuthResult {
-	if (!auth) return { ok: false, reason: 'unsigned delivery, and no HighLevel Workflow Webhook Secret credential is set on the trigger' };
+	if (!auth) return { ok: false, reason: 'unsigned delivery, and no HighLevel Webhook Secret credential is chosen on the trigger' };
 	if (auth.type === 'header') {
 		const name = auth.name.trim() || 'X-API-Key';
 		const given = header(headers, name);
