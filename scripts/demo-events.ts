@@ -6,18 +6,20 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import { createEventSender } from '../test/emulator/highlevel/events';
+import { createMarketplaceSender, createWorkflowSender, type Delivery } from '../test/emulator/highlevel/delivery';
 import { marketplaceInvoice, orderStatusUpdate, workflowPayment } from '../test/fixtures/highlevel/index';
 
 const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 
 void (async () => {
 	const demo = JSON.parse(readFileSync(join(cache, 'demo.json'), 'utf8'));
-	const sender = createEventSender(demo.privateKeyPem);
-	const workflow = async (url: string, body: unknown) => {
-		const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${demo.webhookSecret}` }, body: JSON.stringify(body) });
-		return { status: res.status, body: await res.text() };
-	};
+	// Marketplace deliveries signed with the demo's emulator key (the trigger is given its public key);
+	// workflow deliveries as HighLevel's Custom Webhook action sends them, with the Bearer secret.
+	const signed = createMarketplaceSender({ privateKeyPem: demo.privateKeyPem, retry: { intervalMs: 1000 } });
+	const unsigned = createWorkflowSender({ action: 'customWebhook', auth: { type: 'bearer', token: demo.webhookSecret } });
+	const answer = (d: Delivery) => ({ status: d.attempts[d.attempts.length - 1].status ?? 0, body: d.attempts[d.attempts.length - 1].responseBody });
+	const workflow = async (url: string, body: Record<string, unknown>) => answer(await unsigned.send(url, body));
+	const sender = { post: async (url: string, body: Record<string, unknown>) => answer(await signed.send(url, body)) };
 	const stamp = Date.now().toString(36);
 	const invoiceId = `${stamp}`.padStart(24, '0').slice(-24);
 	const items = [{ name: 'Website', qty: 1, amount: 1200, taxes: [{ name: 'Tax', rate: 8 }] }];
