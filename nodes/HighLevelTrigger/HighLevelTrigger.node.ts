@@ -119,7 +119,7 @@ export class HighLevelTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether a delivery whose business key (payment transaction ID, order ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions.',
+							'Whether a delivery whose business key (payment transaction ID, order ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions. If an execution failed, retry it from n8n’s Executions list: sending the same payment again from HighLevel is dropped as a repeat while this is on.',
 					},
 					{
 						displayName: 'Ed25519 Public Key',
