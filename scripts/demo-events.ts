@@ -1,26 +1,37 @@
-/* Sends signed sample HighLevel events to the running demo (npm start) and shows the result. */
+/*
+ * Sends sample HighLevel deliveries to the running demo (npm start) and shows the result: workflow
+ * "Payment Received" bodies the way HighLevel's Custom Webhook action posts them (unsigned, Bearer
+ * secret), and signed marketplace bodies (orders, invoices without `type`, as HighLevel documents).
+ */
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import { createEventSender } from '../test/emulator/highlevel/events';
-import { invoiceEvent, orderCreate, paymentReceived } from '../test/fixtures/highlevel';
+import { createMarketplaceSender, createWorkflowSender, type Delivery } from '../test/emulator/highlevel/delivery';
+import { marketplaceInvoice, orderStatusUpdate, workflowPayment } from '../test/fixtures/highlevel/index';
 
 const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 
 void (async () => {
 	const demo = JSON.parse(readFileSync(join(cache, 'demo.json'), 'utf8'));
-	const sender = createEventSender(demo.privateKeyPem);
-	const payment = `${demo.n8nUrl}/webhook/highlevel-payment`;
-	const invoice = `${demo.n8nUrl}/webhook/highlevel-invoice`;
+	// Marketplace deliveries signed with the demo's emulator key (the trigger is given its public key);
+	// workflow deliveries as HighLevel's Custom Webhook action sends them, with the Bearer secret.
+	const signed = createMarketplaceSender({ privateKeyPem: demo.privateKeyPem, retry: { intervalMs: 1000 } });
+	const unsigned = createWorkflowSender({ action: 'customWebhook', auth: { type: 'bearer', token: demo.webhookSecret } });
+	const answer = (d: Delivery) => ({ status: d.attempts[d.attempts.length - 1].status ?? 0, body: d.attempts[d.attempts.length - 1].responseBody });
+	const workflow = async (url: string, body: Record<string, unknown>) => answer(await unsigned.send(url, body));
+	const sender = { post: async (url: string, body: Record<string, unknown>) => answer(await signed.send(url, body)) };
 	const stamp = Date.now().toString(36);
-	const steps: Array<[string, string, Record<string, unknown>]> = [
-		['payment (order form)', payment, paymentReceived({ transactionId: `demo_${stamp}_1`, email: 'ada@example.com', name: 'Ada Lovelace', items: [{ name: 'Consultation', qty: 1, price: 150 }], tax: 12.75 })],
-		['payment (calendar booking)', payment, orderCreate({ id: `demo${stamp}order2`, sourceType: 'calendar', email: 'new.client@example.com', items: [{ name: 'Strategy Session', qty: 1, price: 250 }] })],
-		['invoice sent', invoice, invoiceEvent('InvoiceSent', { id: `demo${stamp}inv`, number: `INV-${stamp}`, email: 'grace@example.com', items: [{ name: 'Website', qty: 1, amount: 1200, taxes: [{ name: 'Tax', rate: 8 }] }], discount: { type: 'percentage', value: 5 } })],
-		['invoice partially paid', invoice, invoiceEvent('InvoicePartiallyPaid', { id: `demo${stamp}inv`, number: `INV-${stamp}`, email: 'grace@example.com', items: [{ name: 'Website', qty: 1, amount: 1200, taxes: [{ name: 'Tax', rate: 8 }] }], discount: { type: 'percentage', value: 5 }, amountPaid: 500 })],
+	const invoiceId = `${stamp}`.padStart(24, '0').slice(-24);
+	const items = [{ name: 'Website', qty: 1, amount: 1200, taxes: [{ name: 'Tax', rate: 8 }] }];
+	const steps: Array<[string, () => Promise<{ status: number; body: string }>]> = [
+		['payment (order form)', () => workflow(demo.paymentUrl, workflowPayment({ transactionId: `demo_${stamp}_1`, email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace', subTotal: 150, tax: 12.75 }))],
+		['payment failed (skipped)', () => workflow(demo.paymentUrl, workflowPayment({ transactionId: `demo_${stamp}_2`, email: 'ada@example.com', status: 'failed' }))],
+		['order paid (calendar)', () => sender.post(demo.paymentUrl, orderStatusUpdate({ email: 'new.client@example.com', source: { type: 'calendar' }, items: [{ name: 'Strategy Session', qty: 1, amount: 250 }] }))],
+		['invoice sent', () => sender.post(demo.invoiceUrl, marketplaceInvoice('InvoiceSent', { id: invoiceId, invoiceNumber: `INV-${stamp}`, email: 'grace@example.com', issueDate: new Date().toISOString().slice(0, 10), items, discount: { type: 'percentage', value: 5 } }))],
+		['invoice partially paid', () => sender.post(demo.invoiceUrl, marketplaceInvoice('InvoicePartiallyPaid', { id: invoiceId, invoiceNumber: `INV-${stamp}`, email: 'grace@example.com', issueDate: new Date().toISOString().slice(0, 10), items, discount: { type: 'percentage', value: 5 }, amountPaid: 500 }))],
 	];
-	for (const [label, url, body] of steps) {
-		const answer = await sender.post(url, body);
+	for (const [label, send] of steps) {
+		const answer = await send();
 		console.log(`${label.padEnd(26)} → HTTP ${answer.status} ${answer.body}`);
 		await new Promise((r) => setTimeout(r, 1500));
 	}

@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-import { REALM_ID, startStack } from '../test/e2e/stack';
+import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from '../test/e2e/stack';
 
 const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 export const DEMO_FILE = join(cache, 'demo.json');
@@ -25,13 +25,16 @@ void (async () => {
 			]);
 		},
 	});
-	writeFileSync(DEMO_FILE, JSON.stringify({ n8nUrl: stack.n8n.url, qboUrl: stack.qbo.url, highLevelUrl: stack.highLevel.url, realmId: REALM_ID, privateKeyPem: stack.sender.privateKeyPem }, null, 2));
+	writeFileSync(DEMO_FILE, JSON.stringify({ n8nUrl: stack.n8n.url, qboUrl: stack.qbo.url, highLevelUrl: stack.highLevel.url, realmId: REALM_ID, privateKeyPem: stack.sender.privateKeyPem, webhookSecret: WEBHOOK_SECRET, paymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment), invoiceUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice) }, null, 2));
 	console.log(`
   n8n editor        ${stack.n8n.url}   (log in: owner@example.com / Owner-Passw0rd!)
   QuickBooks (emu)  ${stack.qbo.url}/admin/state?entity=SalesReceipt
   HighLevel (emu)   ${stack.highLevel.url}/admin/state
 
   Four templates are imported, connected to the emulators and published.
+  HighLevel Trigger URLs (Custom Webhook secret: Bearer ${WEBHOOK_SECRET}):
+    payments  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment)}
+    invoices  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice)}
   Fire sample CRM events (payments and an invoice life cycle) from another terminal:
 
     npm run demo:events

@@ -88,8 +88,6 @@ export class N8n {
 			N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
 			N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
 			N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
-			// The webhook templates verify HighLevel's Ed25519 signatures in a Code node.
-			NODE_FUNCTION_ALLOW_BUILTIN: 'crypto',
 			DB_SQLITE_POOL_SIZE: '2',
 			EXECUTIONS_DATA_PRUNE: 'false',
 		};

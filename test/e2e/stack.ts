@@ -14,6 +14,11 @@ export const REALM_ID = '9130350000000001';
 export const LOCATION_ID = 'loc_demo_123';
 export const QBO_CREDENTIAL_ID = 'qbsyncQboCred01';
 export const HIGHLEVEL_CREDENTIAL_ID = 'qbsyncGhlCred01';
+/** The HighLevel Trigger's credential: the secret HighLevel's Custom Webhook action sends as a Bearer token. */
+export const WEBHOOK_SECRET_CREDENTIAL_ID = 'qbsyncGhlHookCred';
+export const WEBHOOK_SECRET = 'e2e-5f0c7a1d9b2e4c68a3f1d0b7c9e2a4f6';
+/** webhookId of each template's HighLevel Trigger (its URL is /webhook/<webhookId>/highlevel). */
+export const TRIGGER_WEBHOOK_IDS = { payment: 'qbsync-highlevel-payment', invoice: 'qbsync-highlevel-invoice' } as const;
 
 export const TEMPLATE_IDS: Record<string, string> = {
 	'crm-payment-to-sales-receipt.json': 'qbsyncTplPayment',
@@ -43,6 +48,8 @@ export interface Stack {
 	n8n: N8n;
 	templates: Array<{ file: string; id: string; workflow: Record<string, any> }>;
 	webhookUrl(path: string): string;
+	/** Production URL of a HighLevel Trigger. */
+	triggerUrl(webhookId: string): string;
 	stop(): Promise<void>;
 }
 
@@ -52,6 +59,18 @@ export function loadTemplates(): Array<{ file: string; workflow: Record<string, 
 		.filter((f) => f.endsWith('.json'))
 		.sort()
 		.map((file) => ({ file, workflow: JSON.parse(readFileSync(join(dir, file), 'utf8')) }));
+}
+
+/**
+ * Sets options on every HighLevel Trigger of a workflow: the emulator signs with its own Ed25519
+ * key (HighLevel's private key is HighLevel's), so the trigger's key option gets the emulator's.
+ */
+export function withTriggerOptions(workflow: Record<string, any>, options: Record<string, unknown>): Record<string, any> {
+	const copy = structuredClone(workflow);
+	for (const node of copy.nodes) {
+		if (node.type === 'n8n-nodes-quickbooks-sync.highLevelTrigger') node.parameters.options = { ...node.parameters.options, ...options };
+	}
+	return copy;
 }
 
 /** Sets values in a template's Config node (what differs per install). */
@@ -102,6 +121,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			},
 		},
 		{
+			id: WEBHOOK_SECRET_CREDENTIAL_ID,
+			name: 'HighLevel Webhook Secret',
+			type: 'highLevelWebhookApi',
+			data: { authType: 'bearer', token: WEBHOOK_SECRET },
+		},
+		{
 			id: HIGHLEVEL_CREDENTIAL_ID,
 			name: 'HighLevel Private Integration',
 			type: 'httpHeaderAuth',
@@ -109,12 +134,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		},
 	]);
 
-	const values = { highLevelPublicKey: sender.publicKeyPem, highLevelApiUrl: highLevel.url, locationId: LOCATION_ID, onlyInvoicesIssuedFrom: '2026-01-01' };
+	const triggerOptions = { ed25519PublicKey: sender.publicKeyPem };
+	const values = { highLevelApiUrl: highLevel.url, locationId: LOCATION_ID, onlyInvoicesIssuedFrom: '2026-01-01' };
 	const templates = loadTemplates().map(({ file, workflow }) => {
 		const id = TEMPLATE_IDS[file] ?? file.replace(/\W/g, '').slice(0, 16);
-		return { file, id, workflow: { ...configure(workflow, values), id } };
+		return { file, id, workflow: { ...withTriggerOptions(configure(workflow, values), triggerOptions), id } };
 	});
-	const extras = (options.extraWorkflows ?? []).map((e) => ({ workflow: e.workflow.nodes.some((n: any) => n.name === 'Config') ? configure(e.workflow, values) : e.workflow, publish: e.publish !== false }));
+	const extras = (options.extraWorkflows ?? []).map((e) => ({
+		workflow: withTriggerOptions(e.workflow.nodes.some((n: any) => n.name === 'Config') ? configure(e.workflow, values) : e.workflow, triggerOptions),
+		publish: e.publish !== false,
+	}));
 	for (const { workflow, publish } of [...templates.map((t) => ({ workflow: t.workflow, publish: true })), ...extras]) {
 		n8n.importWorkflow(workflow);
 		if (publish) n8n.publishWorkflow(String(workflow.id));
@@ -129,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		n8n,
 		templates,
 		webhookUrl: (path) => `${n8n.url}/webhook/${path}`,
+		triggerUrl: (webhookId) => `${n8n.url}/webhook/${webhookId}/highlevel`,
 		async stop() {
 			await n8n.stop();
 			await highLevel.stop();

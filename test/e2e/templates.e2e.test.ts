@@ -1,15 +1,17 @@
 /**
  * The templates inside a real n8n (pinned 2.x, this package loaded as a community package),
- * against the QuickBooks and HighLevel emulators, driven by signed HighLevel webhooks.
+ * against the QuickBooks and HighLevel emulators, driven by HighLevel deliveries of both kinds:
+ * unsigned workflow Custom Webhook bodies with the secret, and signed marketplace bodies.
  */
 import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { chromium } from 'playwright-core';
 
-import { invoiceEvent, orderCreate, paymentReceived } from '../fixtures/highlevel';
+import { marketplaceInvoice, orderCreate, orderStatusUpdate, workflowPayment } from '../fixtures/highlevel/index';
 import { DEFAULT_CLIENT } from '../emulator/qbo/server';
+import { createMarketplaceSender, createWorkflowSender, type Delivery, type WorkflowAuth } from '../emulator/highlevel/delivery';
 import { REPO } from './n8n';
-import { LOCATION_ID, REALM_ID, configure, loadTemplates, startStack, type Stack } from './stack';
+import { LOCATION_ID, REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, configure, loadTemplates, startStack, type Stack } from './stack';
 
 jest.setTimeout(15 * 60_000);
 
@@ -67,104 +69,156 @@ afterAll(async () => {
 });
 
 describe('templates in a real n8n', () => {
-	test('every payment becomes exactly one sales receipt with the right customer and total, duplicates included', async () => {
-		const url = stack.webhookUrl('highlevel-payment');
-		const p1 = paymentReceived({ transactionId: 'ch_e2e_0001', email: 'jamie@example.com', name: 'Jamie Rivera', items: [{ name: 'Consultation', qty: 2, price: 75 }], discount: 15, tax: 11.48 });
-		const p2 = paymentReceived({ transactionId: 'ch_e2e_0002', email: '  JAMIE@Example.com ', name: 'Jamie Rivera', source: 'subscription', items: [{ name: 'Monthly Retainer', qty: 1, price: 499 }] });
-		const p3 = orderCreate({ id: '6650e2e0000000000000c003', sourceType: 'calendar', email: 'booker@example.com', items: [{ name: 'Strategy Session', qty: 1, price: 250 }], tax: 21.25 });
-		const p4 = orderCreate({ id: '6650e2e0000000000000c004', sourceType: 'membership', email: 'eve.stone@example.com', items: [{ name: 'Gold Membership', qty: 1, price: 99 }], discount: 9.9, shipping: 5 });
-		const racers = ['ch_e2e_race_a', 'ch_e2e_race_b', 'ch_e2e_race_c'].map((id) => paymentReceived({ transactionId: id, email: 'racer@example.com', name: 'Rae Cer' }));
+	/**
+	 * HighLevel's two delivery kinds from the emulator's senders: a workflow Custom Webhook action
+	 * (unsigned, the secret as a Bearer token), and marketplace webhooks signed over bytes that are not
+	 * compact JSON.stringify output (a verifier that re-serializes the parsed body would refuse them).
+	 */
+	const answerOf = (delivery: Delivery) => {
+		const last = delivery.attempts[delivery.attempts.length - 1];
+		return { status: last.status, body: JSON.parse(last.responseBody || '{}'), attempts: delivery.attempts.length };
+	};
+	async function workflowPost(url: string, body: Record<string, unknown>, auth: WorkflowAuth = { type: 'bearer', token: WEBHOOK_SECRET }) {
+		return answerOf(await createWorkflowSender({ action: 'customWebhook', auth }).send(url, body));
+	}
+	async function marketplacePost(url: string, body: Record<string, unknown>, options: { badSignature?: boolean } = {}) {
+		const sender = createMarketplaceSender({ privateKeyPem: stack.sender.privateKeyPem, retry: { intervalMs: 200 } });
+		return answerOf(await sender.send(url, body, options));
+	}
+	const paymentUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment);
+	const invoiceUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice);
+	const failedExecutions = async (workflowId: string) => {
+		const page = await stack.n8n.rest('GET', `/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId, status: ['error'] }))}&limit=50`);
+		return (page.results ?? page) as Array<{ id: string }>;
+	};
 
-		const first = await stack.sender.post(url, p1, { webhookId: 'wh-e2e-p1' });
-		expect(first.status).toBe(200);
-		expect(JSON.parse(first.body)).toMatchObject({ received: true });
+	test('workflow Payment Received deliveries with the secret become one receipt each; refused without it; failed payments, pending orders and repeats make none', async () => {
+		const url = paymentUrl();
+		const p1 = workflowPayment({ transactionId: 'ch_e2e_0001', email: 'jamie@example.com', firstName: 'Jamie', lastName: 'Rivera', subTotal: 150, discount: 15, tax: 11.48, createdOn: '2026-11-19T22:10:00.000Z' });
+		const p2 = workflowPayment({ transactionId: 'ch_e2e_0002', email: '  JAMIE@Example.com ', firstName: 'Jamie', lastName: 'Rivera', source: 'subscription', subTotal: 499 });
+		const o3 = orderStatusUpdate({ id: '6650e2e0000000000000c003', email: 'booker@example.com', source: { type: 'calendar' }, items: [{ name: 'Strategy Session', qty: 1, amount: 250, taxes: [{ name: '8.5%', rate: 8.5 }] }] });
+		const o4 = orderStatusUpdate({ id: '6650e2e0000000000000c004', email: 'eve.stone@example.com', source: { type: 'membership' }, items: [{ name: 'Gold Membership', qty: 1, amount: 99 }], discount: 9.9, shipping: 5 });
+		const pending = orderCreate({ id: '6650e2e0000000000000c005', email: 'pending@example.com' });
+		const racers = ['ch_e2e_race_a', 'ch_e2e_race_b', 'ch_e2e_race_c'].map((id) => workflowPayment({ transactionId: id, email: 'racer@example.com', firstName: 'Rae', lastName: 'Cer', subTotal: 40 }));
+
+		const first = await workflowPost(url, p1);
+		expect([first.status, first.body]).toEqual([200, { received: true, event: 'PaymentReceived', kind: 'payment', skipped: false }]);
 		await until('receipt 1', () => receipts().length === 1);
-		for (const body of [p2, p3, p4]) expect((await stack.sender.post(url, body)).status).toBe(200);
-		const racing = await Promise.all(racers.map((body) => stack.sender.post(url, body)));
+		expect((await workflowPost(url, p2)).status).toBe(200);
+		for (const body of [o3, o4]) expect((await marketplacePost(url, body)).status).toBe(200);
+		const racing = await Promise.all(racers.map((body) => workflowPost(url, body)));
 		expect(racing.map((r) => r.status)).toEqual([200, 200, 200]);
 
-		// The same delivery again (same webhookId) is dropped at the door; the same payment
-		// delivered again under a new webhookId is found by its transaction id.
-		const repeat = await stack.sender.post(url, p1, { webhookId: 'wh-e2e-p1' });
-		expect(JSON.parse(repeat.body)).toMatchObject({ received: false, duplicate: true });
-		expect((await stack.sender.post(url, p2)).status).toBe(200);
+		// Not money, or not HighLevel: answered, never a receipt.
+		const noSecret = await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_no_secret', email: 'thief@example.com' }), { type: 'none' });
+		expect([noSecret.status, noSecret.body.error]).toEqual([401, 'unsigned delivery without an Authorization header']);
+		expect((await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_wrong_secret' }), { type: 'bearer', token: 'guessed' })).status).toBe(401);
+		const failed = await workflowPost(url, workflowPayment({ transactionId: 'ch_e2e_failed', email: 'failed@example.com', status: 'failed' }));
+		expect([failed.status, failed.body.skipped, failed.body.reason]).toEqual([200, true, 'payment status is "failed", not a success: no money was received']);
+		const pendingAnswer = await marketplacePost(url, pending);
+		expect([pendingAnswer.status, pendingAnswer.body.skipped]).toEqual([200, true]);
+		const repeat = await workflowPost(url, p1);
+		expect([repeat.status, repeat.body.duplicate]).toEqual([200, true]);
 
 		await until('7 receipts', () => receipts().length === 7);
 		await new Promise((r) => setTimeout(r, 3000));
 		expect(receipts()).toHaveLength(7);
 
-		const expected: Array<[string, any, string, number]> = [
-			['ch_e2e_0001', p1, 'jamie@example.com', p1.payment.total_amount],
-			['ch_e2e_0002', p2, 'jamie@example.com', p2.payment.total_amount],
-			['0e2e0000000000000c003', p3, 'booker@example.com', p3.amount],
-			['0e2e0000000000000c004', p4, 'eve.stone@example.com', p4.amount],
-			['ch_e2e_race_a', racers[0], 'racer@example.com', racers[0].payment.total_amount],
+		const expected: Array<[string, string, number]> = [
+			['ch_e2e_0001', 'jamie@example.com', p1.payment.total_amount],
+			['ch_e2e_0002', 'jamie@example.com', p2.payment.total_amount],
+			['0e2e0000000000000c003', 'booker@example.com', o3.amount],
+			['0e2e0000000000000c004', 'eve.stone@example.com', o4.amount],
+			['ch_e2e_race_a', 'racer@example.com', racers[0].payment.total_amount],
 		];
-		for (const [docNumber, , email, total] of expected) {
+		for (const [docNumber, email, total] of expected) {
 			const receipt = receipts().find((r) => r.DocNumber === docNumber);
 			expect([docNumber, receipt?.TotalAmt, receipt && customerOf(receipt).PrimaryEmailAddr.Address]).toEqual([docNumber, round2(total), email]);
 		}
+		expect(receipts().find((r) => r.DocNumber === 'ch_e2e_0001')!.TxnDate).toBe('2026-11-19');
 		const customers = company().all('Customer');
 		expect(customers.filter((c) => c.PrimaryEmailAddr?.Address?.toLowerCase() === 'jamie@example.com')).toHaveLength(1);
 		expect(customers.filter((c) => c.PrimaryEmailAddr?.Address === 'racer@example.com')).toHaveLength(1);
 		expect(customers.filter((c) => c.PrimaryEmailAddr?.Address === 'eve.stone@example.com')).toHaveLength(1);
+		expect(customers.some((c) => ['thief@example.com', 'failed@example.com', 'pending@example.com'].includes(c.PrimaryEmailAddr?.Address))).toBe(false);
 	});
 
-	test('invoice life cycles end in the right QuickBooks state with matching totals', async () => {
-		const url = stack.webhookUrl('highlevel-invoice');
-		const send = async (body: any) => expect((await stack.sender.post(url, body)).status).toBe(200);
-		const a = { id: '6650e2e0000000000000a001', number: 'INV-E2E-001', email: 'riley.chen@example.com' };
+	test('invoice life cycles from HighLevel-shaped bodies (no type) end in the right QuickBooks state; an invoice payment is booked on the invoice once, never as a receipt', async () => {
+		const url = invoiceUrl();
+		const send = async (body: any) => expect((await marketplacePost(url, body)).status).toBe(200);
+		const a = { id: '6650e2e0000000000000a001', invoiceNumber: 'INV-E2E-001', email: 'riley.chen@example.com', issueDate: '2026-11-20' };
 		const itemsA = [{ name: 'Website Design', qty: 1, amount: 1200, taxes: [{ name: 'Sales Tax', rate: 7.25 }] }, { name: 'Hosting', qty: 12, amount: 15 }];
 		const itemsA2 = [...itemsA, { name: 'Logo', qty: 1, amount: 300 }];
 
-		await send(invoiceEvent('InvoiceSent', { ...a, items: itemsA, discount: { type: 'percentage', value: 10 } }));
-		const sentA = invoiceEvent('InvoiceSent', { ...a, items: itemsA, discount: { type: 'percentage', value: 10 } });
+		const sentA = marketplaceInvoice('InvoiceSent', { ...a, items: itemsA, discount: { type: 'percentage', value: 10 } });
+		expect(sentA.type).toBeUndefined();
+		await send(sentA);
 		await until('invoice A', () => invoiceByNumber('INV-E2E-001')?.TotalAmt === sentA.total);
-		const updatedA = invoiceEvent('InvoiceUpdate', { ...a, items: itemsA2, discount: { type: 'fixed', value: 100 } });
+		const updatedA = marketplaceInvoice('InvoiceUpdate', { ...a, status: 'sent', items: itemsA2, discount: { type: 'fixed', value: 100 } });
 		await send(updatedA);
 		await until('invoice A updated', () => invoiceByNumber('INV-E2E-001')?.TotalAmt === updatedA.total);
-		await send(invoiceEvent('InvoicePartiallyPaid', { ...a, items: itemsA2, discount: { type: 'fixed', value: 100 }, amountPaid: 300 }));
+		await send(marketplaceInvoice('InvoicePartiallyPaid', { ...a, items: itemsA2, discount: { type: 'fixed', value: 100 }, amountPaid: 300 }));
 		await until('invoice A partially paid', () => invoiceByNumber('INV-E2E-001')?.Balance === round2(updatedA.total - 300));
-		await send(invoiceEvent('InvoicePaid', { ...a, items: itemsA2, discount: { type: 'fixed', value: 100 } }));
+
+		// The same payment reaches the payment template through "Payment Received" (source invoice):
+		// with "Invoices Are Synced Too" on it is skipped there, and booked once on the invoice here.
+		const receiptsBefore = receipts().length;
+		const invoicePayment = await workflowPost(paymentUrl(), workflowPayment({ transactionId: 'ch_e2e_inv_a', email: a.email, source: 'invoice', subTotal: round2(updatedA.total - 300) }));
+		expect([invoicePayment.status, invoicePayment.body.skipped]).toEqual([200, true]);
+		await send(marketplaceInvoice('InvoicePaid', { ...a, items: itemsA2, discount: { type: 'fixed', value: 100 } }));
 		await until('invoice A paid', () => invoiceByNumber('INV-E2E-001')?.Balance === 0);
 
-		const b = { id: '6650e2e0000000000000b002', number: 'INV-E2E-002', email: 'out.of.order@example.com' };
-		await send(invoiceEvent('InvoicePaid', b));
-		await send(invoiceEvent('InvoiceSent', { ...b, status: 'paid', amountPaid: invoiceEvent('InvoicePaid', b).total }));
+		const b = { id: '6650e2e0000000000000b002', invoiceNumber: 'INV-E2E-002', email: 'out.of.order@example.com', issueDate: '2026-11-20' };
+		const paidB = marketplaceInvoice('InvoicePaid', b);
+		await send(paidB);
+		await send(marketplaceInvoice('InvoiceSent', { ...b, status: 'paid', amountPaid: paidB.total }));
 		await until('invoice B paid', () => invoiceByNumber('INV-E2E-002')?.Balance === 0);
 
-		const c = { id: '6650e2e0000000000000c003', number: 'INV-E2E-003' };
-		await send(invoiceEvent('InvoiceSent', c));
+		const c = { id: '6650e2e0000000000000c003', invoiceNumber: 'INV-E2E-003', issueDate: '2026-11-20' };
+		await send(marketplaceInvoice('InvoiceSent', c));
 		await until('invoice C', () => invoiceByNumber('INV-E2E-003'));
-		await send(invoiceEvent('InvoiceVoid', c));
+		await send(marketplaceInvoice('InvoiceVoid', c));
 		await until('invoice C void', () => invoiceByNumber('INV-E2E-003')?.TotalAmt === 0);
 
-		await send(invoiceEvent('InvoiceSent', { id: '6650e2e0000000000000d004', number: 'INV-OLD-004', issueDate: '2025-12-01' }));
+		// HighLevel's documented InvoicePaid example as published (ids, number, e-mail and date varied only).
+		const documentedPaid = marketplaceInvoice('InvoicePaid', { id: '6650e2e0000000000000e005', invoiceNumber: 'INV-E2E-DOC', email: 'alex.doc@example.com', issueDate: '2026-11-21' });
+		await send(documentedPaid);
+		await until('documented InvoicePaid', () => invoiceByNumber('INV-E2E-DOC')?.Balance === 0);
+
+		await send(marketplaceInvoice('InvoiceSent', { id: '6650e2e0000000000000d004', invoiceNumber: 'INV-OLD-004', issueDate: '2025-12-01' }));
 		await new Promise((r) => setTimeout(r, 3000));
 
 		const numbers = company().all('Invoice').map((i) => i.DocNumber).sort();
-		expect(numbers).toEqual(['INV-E2E-001', 'INV-E2E-002', 'INV-E2E-003']);
+		expect(numbers).toEqual(['INV-E2E-001', 'INV-E2E-002', 'INV-E2E-003', 'INV-E2E-DOC']);
 		const paymentsFor = (n: string) => company().paymentsFor(invoiceByNumber(n)!.Id);
 		expect(paymentsFor('INV-E2E-001').map((p) => p.amount)).toEqual([300, round2(updatedA.total - 300)]);
 		expect(paymentsFor('INV-E2E-002')).toHaveLength(1);
+		expect(paymentsFor('INV-E2E-DOC').map((p) => p.amount)).toEqual([documentedPaid.total]);
 		expect(invoiceByNumber('INV-E2E-001')!.TotalAmt).toBe(updatedA.total);
+		expect(receipts()).toHaveLength(receiptsBefore);
 	});
 
-	test('a malformed or forged CRM body is answered with a clear error and writes nothing', async () => {
+	test('a forged delivery is refused with 401; an unusable body is answered 200 and fails its execution visibly; nothing is written', async () => {
 		const before = { receipts: receipts().length, customers: company().all('Customer').length, invoices: company().all('Invoice').length };
-		const noEmail: any = paymentReceived({ transactionId: 'ch_e2e_bad_1' });
-		noEmail.payment.customer.email = '';
-		noEmail.email = 'not-an-email';
-		const r1 = await stack.sender.post(stack.webhookUrl('highlevel-payment'), noEmail);
-		expect([r1.status, JSON.parse(r1.body).error]).toEqual([400, 'payment.customer.email is missing or not an e-mail address']);
-		const r2 = await stack.sender.post(stack.webhookUrl('highlevel-payment'), paymentReceived({ transactionId: 'ch_e2e_forged' }), { badSignature: true });
-		expect([r2.status, JSON.parse(r2.body).error]).toEqual([401, 'invalid or missing X-GHL-Signature']);
-		const r3 = await stack.sender.post(stack.webhookUrl('highlevel-payment'), paymentReceived({ transactionId: 'ch_e2e_stale' }), { timestamp: '2026-01-01T00:00:00Z' });
-		expect(r3.status).toBe(400);
-		expect(JSON.parse(r3.body).error).toMatch(/timestamp is missing or older than 300 s/);
-		const r4 = await stack.sender.post(stack.webhookUrl('highlevel-invoice'), { type: 'InvoiceSent', _id: 'x1', contactDetails: { email: 'a@example.com' }, total: 'abc', invoiceItems: [{}] });
-		expect([r4.status, JSON.parse(r4.body).error]).toEqual([400, 'total is missing or not a number']);
-		await new Promise((r) => setTimeout(r, 2000));
+		const failedBefore = { payment: (await failedExecutions('qbsyncTplPayment')).length, invoice: (await failedExecutions('qbsyncTplInvoice')).length };
+		const forged = await marketplacePost(paymentUrl(), orderStatusUpdate({ id: '6650e2e0000000000000f001' }), { badSignature: true });
+		expect([forged.status, forged.body.error]).toEqual([401, 'X-GHL-Signature does not match the body (Ed25519, HighLevel public key)']);
+
+		const noEmail: any = workflowPayment({ transactionId: 'ch_e2e_bad_1', email: '' });
+		const accepted = await workflowPost(paymentUrl(), noEmail);
+		expect([accepted.status, accepted.body.skipped]).toEqual([200, false]);
+		const badTotal: any = marketplaceInvoice('InvoiceSent', { id: '6650e2e0000000000000f002', invoiceNumber: 'INV-E2E-BAD', issueDate: '2026-11-20' });
+		badTotal.total = 'abc';
+		expect((await marketplacePost(invoiceUrl(), badTotal)).status).toBe(200);
+
+		const deadline = Date.now() + 60_000;
+		let failedNow = failedBefore;
+		while (Date.now() < deadline) {
+			failedNow = { payment: (await failedExecutions('qbsyncTplPayment')).length, invoice: (await failedExecutions('qbsyncTplInvoice')).length };
+			if (failedNow.payment > failedBefore.payment && failedNow.invoice > failedBefore.invoice) break;
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		expect([failedNow.payment - failedBefore.payment, failedNow.invoice - failedBefore.invoice]).toEqual([1, 1]);
 		expect({ receipts: receipts().length, customers: company().all('Customer').length, invoices: company().all('Invoice').length }).toEqual(before);
 	});
 
@@ -268,6 +322,14 @@ describe('templates in a real n8n', () => {
 		for (const u of upserts) perEmail[u.body.email] = (perEmail[u.body.email] ?? 0) + 1;
 		expect(perEmail).toEqual(Object.fromEntries(qboEmails.map((e) => [e, 1])));
 		expect(contactEmails()).toEqual(qboEmails);
+		// Upserts overwrite every field they carry: only the Config's contactFields are sent. The
+		// contacts template sends its default choice; the review templates (contactFields empty)
+		// find the contact by e-mail and change nothing on it.
+		const allowed = new Set(['locationId', 'email', 'firstName', 'lastName', 'name', 'phone', 'companyName', 'source']);
+		expect(upserts.flatMap((u) => Object.keys(u.body)).filter((k) => !allowed.has(k))).toEqual([]);
+		const reviewUpserts = stack.highLevel.calls.filter((c) => c.path === '/contacts/upsert' && c.body.source !== 'QuickBooks');
+		expect(reviewUpserts.length).toBeGreaterThan(0);
+		expect([...new Set(reviewUpserts.map((u) => Object.keys(u.body).sort().join(',')))]).toEqual(['email,locationId']);
 
 		// Expected review requests, from QuickBooks' own records: customers whose first invoice
 		// became paid in full after the review trigger started (invoices paid earlier in this

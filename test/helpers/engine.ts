@@ -3,7 +3,7 @@
  * nodes and credential. The only stand-in is the credential store: an in-memory helper that
  * keeps the decrypted credential and receives n8n's token updates after an OAuth2 refresh.
  */
-import { ExecutionLifecycleHooks, PollContext, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, PollContext, WebhookContext, WorkflowExecute } from 'n8n-core';
 import { TriggersAndPollers } from 'n8n-core/dist/execution-engine/triggers-and-pollers';
 import {
 	ICredentialsHelper,
@@ -27,6 +27,7 @@ import {
 import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2Api.credentials';
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
+import { HighLevelTrigger } from '../../nodes/HighLevelTrigger/HighLevelTrigger.node';
 import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
 
 export const CREDENTIAL_ID = 'cred-1';
@@ -56,6 +57,7 @@ export class TestNodeTypes implements INodeTypes {
 		...TestNodeTypes.extra,
 		'n8n-nodes-quickbooks-sync.quickBooksSync': new QuickBooksSync(),
 		'n8n-nodes-quickbooks-sync.quickBooksSyncTrigger': new QuickBooksSyncTrigger(),
+		'n8n-nodes-quickbooks-sync.highLevelTrigger': new HighLevelTrigger(),
 		'test.start': new ManualTrigger(),
 	};
 
@@ -284,4 +286,115 @@ export function useEmulatedQuickBooks(company: { customTxnNumbers?: boolean; pay
 		context.creds = new MemoryCredentialsHelper(emulatorCredential(context.emulator));
 	});
 	return context;
+}
+
+/** A credential store holding one decrypted credential per type (for webhook nodes' secrets). */
+export class TypedCredentialsHelper extends MemoryCredentialsHelper {
+	constructor(readonly byType: Record<string, ICredentialDataDecryptedObject>) {
+		super({});
+	}
+
+	async getDecrypted(...args: any[]) {
+		const type = String(args[2]);
+		if (!this.byType[type]) throw new Error(`no ${type} credential in this test`);
+		return structuredClone(this.byType[type]);
+	}
+}
+
+export interface WebhookAnswer {
+	status: number;
+	/** What the HTTP client receives (the node's own answer or its webhookResponse). */
+	body: Record<string, any>;
+	/** Items per output when the delivery starts an execution; undefined when it does not. */
+	outputs?: Array<Array<Record<string, any>>>;
+}
+
+/**
+ * A webhook trigger node in an active workflow: each deliver() runs the node's webhook() through
+ * n8n-core's WebhookContext, with a request carrying the raw bytes the way n8n's server keeps them.
+ */
+export class WebhookHarness {
+	readonly workflow: Workflow;
+	readonly node: INode;
+	/** 'manual' = the editor's "Listen for test event". */
+	readonly mode: 'webhook' | 'manual';
+
+	constructor(
+		readonly credentials: MemoryCredentialsHelper,
+		parameters: Record<string, unknown>,
+		options: { type?: string; name?: string; credentialTypes?: string[]; mode?: 'webhook' | 'manual' } = {},
+	) {
+		this.mode = options.mode ?? 'webhook';
+		const name = options.name ?? 'HighLevel Trigger';
+		this.node = {
+			id: 'webhook-trigger',
+			name,
+			type: options.type ?? 'n8n-nodes-quickbooks-sync.highLevelTrigger',
+			typeVersion: 1,
+			position: [0, 0],
+			webhookId: 'wh-test',
+			parameters: parameters as INode['parameters'],
+			credentials: Object.fromEntries((options.credentialTypes ?? ['highLevelWebhookApi']).map((t) => [t, { id: `cred-${t}`, name: t }])),
+		};
+		this.workflow = new Workflow({ id: 'wf-webhook', nodes: [this.node], connections: {}, active: true, nodeTypes: new TestNodeTypes(), staticData: {} });
+	}
+
+	async deliver(raw: string | Buffer | undefined, headers: Record<string, string> = {}, request: { readRawBody?: () => Promise<void>; body?: unknown } = {}): Promise<WebhookAnswer> {
+		const rawBody = raw === undefined ? undefined : Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
+		let parsed: unknown = request.body;
+		if (parsed === undefined && rawBody) {
+			try {
+				parsed = JSON.parse(rawBody.toString('utf8'));
+			} catch {
+				parsed = {};
+			}
+		}
+		const req = {
+			method: 'POST',
+			headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => [k.toLowerCase(), v])),
+			body: parsed ?? {},
+			rawBody,
+			readRawBody: request.readRawBody,
+			params: {},
+			query: {},
+		};
+		const sent: { status: number; body?: Record<string, any> } = { status: 200 };
+		const res = {
+			status(code: number) {
+				sent.status = code;
+				return res;
+			},
+			json(body: Record<string, any>) {
+				sent.body = body;
+				return res;
+			},
+			send(body: Record<string, any>) {
+				sent.body = body;
+				return res;
+			},
+			end() {
+				return res;
+			},
+		};
+		const additionalData = { ...additionalDataFor(this.credentials), httpRequest: req, httpResponse: res } as unknown as IWorkflowExecuteAdditionalData;
+		const nodeType = this.workflow.nodeTypes.getByNameAndVersion(this.node.type, 1);
+		const description = nodeType.description.webhooks![0];
+		const webhookData = { httpMethod: 'POST', node: this.node.name, path: String(description.path), webhookDescription: description, workflowId: this.workflow.id, workflowExecuteAdditionalData: additionalData } as never;
+		const context = new WebhookContext(this.workflow, this.node, additionalData, this.mode, webhookData, [], null);
+		const result = await nodeType.webhook!.call(context);
+		if (result.noWebhookResponse) return { status: sent.status, body: sent.body ?? {} };
+		// What n8n's webhook helper answers in responseMode onReceived (webhook-on-received-response-extractor):
+		// the description's responseData (default "firstEntryJson") wins over the node's webhookResponse.
+		const responseData = description.responseData === undefined ? 'firstEntryJson' : description.responseData;
+		const answer = responseData === 'noData' ? undefined : responseData || result.webhookResponse;
+		return {
+			status: 200,
+			body: (typeof answer === 'object' ? answer : { text: answer }) as Record<string, any>,
+			outputs: result.workflowData?.map((items) => items.map((i) => i.json as Record<string, any>)),
+		};
+	}
+
+	get state(): Record<string, any> {
+		return (this.workflow.staticData as Record<string, any>)[`node:${this.node.name}`] ?? {};
+	}
 }

@@ -73,7 +73,9 @@ function isoDate(value: unknown): string | undefined {
 }
 
 function taxesOf(item: Obj): { rate: number; inclusive: boolean } {
-	const taxes: Obj[] = Array.isArray(item.taxes) ? item.taxes : [];
+	// Invoice items carry `taxes`; order items carry them on the product (OrderCreate example,
+	// highlevel-api-docs "docs/webhook events/OrderCreate.md": items[].product.taxes).
+	const taxes: Obj[] = Array.isArray(item.taxes) ? item.taxes : Array.isArray(item.product?.taxes) ? item.product.taxes : [];
 	const rate = taxes.reduce((sum, t) => sum + toAmount(t.rate, 'taxes.rate'), 0);
 	const inclusive = taxes.some((t) => /inclusive/i.test(String(t.calculation ?? '')));
 	return { rate, inclusive };
@@ -121,8 +123,37 @@ function withFallbackLine(payment: CrmPayment, subtotal: unknown): CrmPayment {
 	return { ...payment, lines: [{ name, qty: 1, unitPrice: round2(net), taxRate: 0, taxInclusive: false }] };
 }
 
-/** Recognises a HighLevel payment body: workflow "Payment Received" webhook or OrderCreate/OrderStatusUpdate. */
-export function paymentFromHighLevel(body: Obj): CrmPayment {
+/**
+ * The HighLevel Trigger's normalized event (nodes/shared/highlevel/events.ts) keeps HighLevel's
+ * raw body under `body`; recognised by shape here so that this module does not import the trigger's.
+ */
+function triggerEvent(value: Obj): Obj | undefined {
+	return value && typeof value === 'object' && typeof value.kind === 'string' && typeof value.event === 'string' && 'linesKnown' in value && value.body && typeof value.body === 'object'
+		? value
+		: undefined;
+}
+
+/** Order tax: amountSummary.tax, else the sum of taxSummary[].amount (both in the OrderCreate example). */
+function orderTax(body: Obj): number | undefined {
+	const summary: Obj = body.amountSummary ?? {};
+	if (summary.tax !== undefined) return toAmount(summary.tax, 'amountSummary.tax');
+	if (!Array.isArray(body.taxSummary) || !body.taxSummary.length) return undefined;
+	return round2(body.taxSummary.reduce((sum: number, t: Obj, i: number) => sum + toAmount(t.amount, `taxSummary[${i}].amount`), 0));
+}
+
+/**
+ * Reads a HighLevel payment: the HighLevel Trigger's normalized event, a workflow "Payment Received"
+ * webhook body, or an OrderCreate/OrderStatusUpdate body.
+ */
+export function paymentFromHighLevel(input: Obj): CrmPayment {
+	const event = triggerEvent(input);
+	if (event && event.kind !== 'payment' && event.kind !== 'order') {
+		throw new CrmInputError('kind', `this is a HighLevel ${event.event} (${event.kind}) event, not a payment`);
+	}
+	return paymentFromBody(event ? event.body : input);
+}
+
+function paymentFromBody(body: Obj): CrmPayment {
 	if (body && typeof body.payment === 'object' && body.payment) {
 		const p = body.payment as Obj;
 		const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
@@ -133,7 +164,8 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 			source: text(p.source, p.source_type),
 			person: personFrom(p.customer, body),
 			currency: text(p.currency_code, p.currency)?.toUpperCase(),
-			date: isoDate(p.created_at ?? p.createdAt),
+			// `created_on` is the documented field (workflow webhook payment.*); the others are kept for older captures.
+			date: isoDate(p.created_on ?? p.created_at ?? p.createdAt),
 			lines: items.map((item, i) => lineFrom(item, i, 'payment.line_items')),
 			discountAmount: p.discount_amount === undefined ? undefined : toAmount(p.discount_amount, 'payment.discount_amount'),
 			taxAmount: p.tax_amount === undefined ? undefined : toAmount(p.tax_amount, 'payment.tax_amount'),
@@ -153,7 +185,7 @@ export function paymentFromHighLevel(body: Obj): CrmPayment {
 			date: isoDate(body.createdAt),
 			lines: items.map((item, i) => lineFrom(item, i, 'items')),
 			discountAmount: summary.discount === undefined ? undefined : toAmount(summary.discount, 'amountSummary.discount'),
-			taxAmount: summary.tax === undefined ? undefined : toAmount(summary.tax, 'amountSummary.tax'),
+			taxAmount: orderTax(body),
 			shipping: summary.shipping === undefined ? undefined : toAmount(summary.shipping, 'amountSummary.shipping'),
 			total: requiredAmount(body.amount ?? body.total, 'amount'),
 		}, summary.subtotal);
@@ -175,12 +207,26 @@ export function normalizeInvoiceStatus(raw: unknown): CrmInvoiceStatus | undefin
 	if (s === 'partially_paid' || s === 'partiallypaid' || s === 'partial') return 'partially_paid';
 	if (['draft', 'sent', 'paid', 'void', 'deleted'].includes(s)) return s as CrmInvoiceStatus;
 	if (s === 'voided') return 'void';
+	// InvoiceDelete's documented example carries status "delete" and no type.
+	if (s === 'delete') return 'deleted';
 	if (s === 'updated' || s === 'viewed' || s === 'overdue' || s === 'due' || s === 'payment_processing') return 'sent';
 	return undefined;
 }
 
-/** Reads a HighLevel invoice webhook body (InvoiceSent … InvoiceDelete all share it). */
-export function invoiceFromHighLevel(body: Obj): CrmInvoice {
+/**
+ * Reads a HighLevel invoice: the HighLevel Trigger's normalized event or an invoice webhook body
+ * (InvoiceSent … InvoiceDelete all share it; the documented examples have no `type`, so the status
+ * decides).
+ */
+export function invoiceFromHighLevel(input: Obj): CrmInvoice {
+	const event = triggerEvent(input);
+	if (event && event.kind !== 'invoice') {
+		throw new CrmInputError('kind', `this is a HighLevel ${event.event} (${event.kind}) event, not an invoice`);
+	}
+	return invoiceFromBody(event ? event.body : input);
+}
+
+function invoiceFromBody(body: Obj): CrmInvoice {
 	const id = text(body?._id, body?.id, body?.invoiceId);
 	if (!id) throw new CrmInputError('_id', 'the invoice has no id');
 	// The body's own status wins over the event name, except for void and delete events.

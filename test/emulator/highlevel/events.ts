@@ -1,6 +1,8 @@
 /**
- * Posts HighLevel webhook bodies to a URL, signed the way HighLevel signs them: an Ed25519
- * signature of the raw body in X-GHL-Signature (base64), and a webhookId + timestamp in the body.
+ * LEGACY sender kept for the current e2e suite: signs compact `JSON.stringify` output with Ed25519
+ * (X-GHL-Signature) and adds webhookId + timestamp to EVERY body, workflow bodies included, which
+ * HighLevel does not do. New tests use `createMarketplaceSender` (signed, non-compact bytes, 429-only
+ * retries) and `createWorkflowSender` (unsigned) from ./delivery, re-exported here.
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'crypto';
 
@@ -26,3 +28,5 @@ export function createEventSender(privateKeyPem?: string): SignedSender {
 		},
 	};
 }
+
+export * from './delivery';

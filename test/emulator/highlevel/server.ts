@@ -1,13 +1,27 @@
 /**
  * A local HighLevel (LeadConnector) API v2 for the calls the templates make: contacts upsert and
- * search, tags, conversation messages. Checks the Version header and the bearer token, applies
- * HighLevel's 100 requests / 10 s per location limit, and records every call.
+ * search, tags, conversation messages. Checks the Version header, the bearer token and its scopes,
+ * applies HighLevel's 100 requests / 10 s per location limit, and records every call.
+ *
+ * Sources (test/fixtures/highlevel/SOURCES.md; docs@0af86a4 = GoHighLevel/highlevel-api-docs):
+ * - POST /contacts/upsert answers 200 only (new or not), body {new, contact, traceId}, scope contacts.write;
+ *   `tags` "will overwrite all current tags"; every other field sent overwrites the stored one
+ *   (apps/contacts.json; the overwrite of other fields per issue 11 — details UNCERTAIN).
+ * - POST /contacts/{id}/tags → 201 {tags}, scope contacts.write; POST /contacts/search → 200, contacts.readonly.
+ * - POST /conversations/messages → 200 {conversationId, messageId, msg, status}, scope
+ *   conversations/message.write (apps/conversations.json, docs/oauth/Scopes.md).
+ * - 401 {statusCode, message:"Invalid token: access token is invalid", error:"Unauthorized"} (common-schemas.json);
+ *   a token without the scope → 401 "The token is not authorized for this scope." (UNCERTAIN: seen in
+ *   third-party logs, not documented).
+ * - 100 requests / 10 s per location, headers X-RateLimit-Max / -Remaining / -Interval-Milliseconds
+ *   (docs/oauth/Authorization.md); the 429 body is UNCERTAIN.
  */
-import { randomBytes } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo } from 'net';
 
 export interface Contact {
+	[field: string]: unknown;
 	id: string;
 	locationId: string;
 	email?: string;
@@ -32,23 +46,56 @@ export interface RecordedCall {
 
 export interface HighLevelEmulatorOptions {
 	port?: number;
+	/** The private-integration token the emulator accepts (default 'pit-emulator-token'). */
 	token?: string;
+	/** Scopes of `token` (default ALL_SCOPES). */
+	scopes?: string[];
+	/** More tokens with their scopes, e.g. { 'pit-contacts-only': ['contacts.write'] }. */
+	tokens?: Record<string, string[]>;
 	perTenSeconds?: number;
+	/**
+	 * Which fields the upsert's duplicate check uses, in priority order. HighLevel follows the location's
+	 * "Allow Duplicate Contact" setting (apps/contacts.json); its default is UNCERTAIN. Default ['email'].
+	 */
+	matchBy?: Array<'email' | 'phone'>;
 }
 
 export const HIGHLEVEL_VERSION = '2021-07-28';
+
+/** The scope each emulated route needs (apps/contacts.json, apps/conversations.json security). */
+export const ROUTE_SCOPES = {
+	'POST /contacts/upsert': 'contacts.write',
+	'POST /contacts/search': 'contacts.readonly',
+	'POST /contacts/{contactId}/tags': 'contacts.write',
+	'POST /conversations/messages': 'conversations/message.write',
+} as const;
+export const ALL_SCOPES: string[] = [...new Set(Object.values(ROUTE_SCOPES))];
+export const SCOPE_REFUSAL = { statusCode: 401, message: 'The token is not authorized for this scope.' };
+export const INVALID_TOKEN = { statusCode: 401, message: 'Invalid token: access token is invalid', error: 'Unauthorized' };
 
 export class HighLevelEmulator {
 	readonly contacts = new Map<string, Contact>();
 	readonly messages: Array<Record<string, unknown>> = [];
 	readonly calls: RecordedCall[] = [];
 	readonly token: string;
+	/** token → scopes. */
+	readonly tokens = new Map<string, Set<string>>();
+	/** Upsert duplicate check, in priority order (see HighLevelEmulatorOptions.matchBy). */
+	matchBy: Array<'email' | 'phone'>;
 	private server?: http.Server;
 	private windows = new Map<string, number[]>();
 	url = '';
 
 	constructor(private readonly options: HighLevelEmulatorOptions = {}) {
 		this.token = options.token ?? 'pit-emulator-token';
+		this.matchBy = options.matchBy ?? ['email'];
+		this.tokens.set(this.token, new Set(options.scopes ?? ALL_SCOPES));
+		for (const [token, scopes] of Object.entries(options.tokens ?? {})) this.tokens.set(token, new Set(scopes));
+	}
+
+	/** Accept another token with these scopes (a private integration created with fewer scopes, say). */
+	addToken(token: string, scopes: string[]): void {
+		this.tokens.set(token, new Set(scopes));
 	}
 
 	reset(): void {
@@ -72,14 +119,19 @@ export class HighLevelEmulator {
 		if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
 	}
 
-	private send(res: ServerResponse, status: number, body: unknown): void {
-		res.writeHead(status, { 'Content-Type': 'application/json' });
+	private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+		res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
 		res.end(JSON.stringify(body));
 	}
 
 	private findByEmail(locationId: string, email: string): Contact | undefined {
 		const wanted = email.trim().toLowerCase();
 		return [...this.contacts.values()].find((c) => c.locationId === locationId && c.email?.toLowerCase() === wanted);
+	}
+
+	private findByPhone(locationId: string, phone: string): Contact | undefined {
+		const digits = (p: unknown) => String(p ?? '').replace(/\D/g, '');
+		return [...this.contacts.values()].find((c) => c.locationId === locationId && c.phone && digits(c.phone) === digits(phone));
 	}
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -98,66 +150,87 @@ export class HighLevelEmulator {
 		} catch {
 			return this.record(req, url, res, 400, { statusCode: 400, message: 'Invalid JSON body' }, raw);
 		}
-		if (req.headers.authorization !== `Bearer ${this.token}`) {
-			return this.record(req, url, res, 401, { statusCode: 401, message: 'Invalid JWT' }, body);
-		}
+		const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''));
+		const scopes = auth ? this.tokens.get(auth[1]) : undefined;
+		if (!scopes) return this.record(req, url, res, 401, INVALID_TOKEN, body);
 		if (req.headers.version !== HIGHLEVEL_VERSION) {
 			return this.record(req, url, res, 400, { statusCode: 400, message: `Version header must be ${HIGHLEVEL_VERSION}` }, body);
 		}
-		const locationId = String(body.locationId ?? this.contacts.get(url.pathname.split('/')[2] ?? '')?.locationId ?? 'unknown');
-		if (this.limited(locationId)) {
-			return this.record(req, url, res, 429, { statusCode: 429, message: 'Too many requests' }, body);
-		}
+		const tags = /^\/contacts\/([^/]+)\/tags$/.exec(url.pathname);
+		const route =
+			req.method === 'POST' && url.pathname === '/contacts/upsert'
+				? 'POST /contacts/upsert'
+				: req.method === 'POST' && url.pathname === '/contacts/search'
+					? 'POST /contacts/search'
+					: req.method === 'POST' && tags
+						? 'POST /contacts/{contactId}/tags'
+						: req.method === 'POST' && url.pathname === '/conversations/messages'
+							? 'POST /conversations/messages'
+							: undefined;
+		if (!route) return this.record(req, url, res, 404, { statusCode: 404, message: 'Not found' }, body);
+		if (!scopes.has(ROUTE_SCOPES[route])) return this.record(req, url, res, 401, SCOPE_REFUSAL, body);
+		const contactIdInPath = tags?.[1] ?? (route === 'POST /conversations/messages' ? body.contactId : undefined);
+		const locationId = String(body.locationId ?? this.contacts.get(contactIdInPath ?? '')?.locationId ?? 'unknown');
+		const limit = this.limit(locationId);
+		if (limit.over) return this.record(req, url, res, 429, { statusCode: 429, message: 'Too Many Requests' }, body, limit.headers);
 		const now = new Date().toISOString();
-		if (req.method === 'POST' && url.pathname === '/contacts/upsert') {
-			if (!body.locationId) return this.record(req, url, res, 422, { statusCode: 422, message: ['locationId should not be empty'] }, body);
-			if (!body.email && !body.phone) return this.record(req, url, res, 422, { statusCode: 422, message: ['email or phone is required'] }, body);
-			const existing = body.email ? this.findByEmail(body.locationId, body.email) : undefined;
-			const fields = ['firstName', 'lastName', 'name', 'phone', 'companyName', 'source'] as const;
-			if (existing) {
-				for (const f of fields) if (body[f] !== undefined) (existing as any)[f] = body[f];
-				existing.tags = [...new Set([...existing.tags, ...(body.tags ?? [])])];
-				existing.dateUpdated = now;
-				return this.record(req, url, res, 200, { new: false, contact: existing }, body);
+		if (route === 'POST /contacts/upsert') {
+			if (!body.locationId) return this.record(req, url, res, 422, { statusCode: 422, message: ['locationId should not be empty'], error: 'Unprocessable Entity' }, body, limit.headers);
+			if (!body.email && !body.phone) return this.record(req, url, res, 422, { statusCode: 422, message: ['email or phone is required'], error: 'Unprocessable Entity' }, body, limit.headers);
+			// Duplicate check in the location's configured order (the first field that matches wins).
+			let existing: Contact | undefined;
+			for (const field of this.matchBy) {
+				existing ??= field === 'email' ? (body.email ? this.findByEmail(body.locationId, body.email) : undefined) : body.phone ? this.findByPhone(body.locationId, body.phone) : undefined;
 			}
-			const contact: Contact = { id: randomBytes(10).toString('hex'), locationId: body.locationId, email: body.email?.trim().toLowerCase(), tags: body.tags ?? [], dateAdded: now, dateUpdated: now };
-			for (const f of fields) if (body[f] !== undefined) (contact as any)[f] = body[f];
-			this.contacts.set(contact.id, contact);
-			return this.record(req, url, res, 201, { new: true, contact }, body);
+			const contact: Contact = existing ?? { id: randomBytes(10).toString('hex'), locationId: body.locationId, tags: [], dateAdded: now, dateUpdated: now };
+			// Every field sent overwrites the stored one; `tags` replaces all tags (documented).
+			for (const [field, value] of Object.entries(body)) {
+				if (field === 'locationId' || value === undefined) continue;
+				contact[field] = field === 'email' && typeof value === 'string' ? value.trim().toLowerCase() : field === 'tags' ? [...new Set(value as string[])] : value;
+			}
+			contact.dateUpdated = now;
+			if (!existing) this.contacts.set(contact.id, contact);
+			return this.record(req, url, res, 200, { new: !existing, contact, traceId: randomUUID() }, body, limit.headers);
 		}
-		if (req.method === 'POST' && url.pathname === '/contacts/search') {
+		if (route === 'POST /contacts/search') {
 			const email = String(body.query ?? body.filters?.find?.((f: any) => f.field === 'email')?.value ?? '');
 			const found = [...this.contacts.values()].filter((c) => c.locationId === body.locationId && (!email || c.email === email.toLowerCase()));
-			return this.record(req, url, res, 200, { contacts: found, total: found.length }, body);
+			return this.record(req, url, res, 200, { contacts: found, total: found.length }, body, limit.headers);
 		}
-		const tags = /^\/contacts\/([^/]+)\/tags$/.exec(url.pathname);
-		if (req.method === 'POST' && tags) {
-			const contact = this.contacts.get(tags[1]);
-			if (!contact) return this.record(req, url, res, 400, { statusCode: 400, message: 'Contact not found' }, body);
+		if (route === 'POST /contacts/{contactId}/tags') {
+			const contact = this.contacts.get(tags![1]);
+			if (!contact) return this.record(req, url, res, 400, { statusCode: 400, message: 'Contact not found' }, body, limit.headers);
 			contact.tags = [...new Set([...contact.tags, ...(body.tags ?? [])])];
-			return this.record(req, url, res, 201, { tags: contact.tags }, body);
+			return this.record(req, url, res, 201, { tags: contact.tags }, body, limit.headers);
 		}
-		if (req.method === 'POST' && url.pathname === '/conversations/messages') {
-			if (!this.contacts.get(body.contactId)) return this.record(req, url, res, 400, { statusCode: 400, message: 'Contact not found' }, body);
-			const message = { ...body, messageId: randomBytes(8).toString('hex'), conversationId: randomBytes(8).toString('hex') };
-			this.messages.push(message);
-			return this.record(req, url, res, 201, { messageId: message.messageId, conversationId: message.conversationId, msg: 'Message queued' }, body);
-		}
-		return this.record(req, url, res, 404, { statusCode: 404, message: 'Not found' }, body);
+		// POST /conversations/messages
+		if (!this.contacts.get(body.contactId)) return this.record(req, url, res, 400, { statusCode: 400, message: 'Contact not found' }, body, limit.headers);
+		const message = { ...body, messageId: randomBytes(10).toString('hex'), conversationId: randomBytes(10).toString('hex') };
+		this.messages.push(message);
+		return this.record(
+			req,
+			url,
+			res,
+			200,
+			{ conversationId: message.conversationId, messageId: message.messageId, ...(body.type === 'Email' ? { emailMessageId: randomBytes(10).toString('hex') } : {}), msg: 'Message queued successfully.', status: 'pending' },
+			body,
+			limit.headers,
+		);
 	}
 
-	private limited(locationId: string): boolean {
+	private limit(locationId: string): { over: boolean; headers: Record<string, string> } {
 		const now = Date.now();
+		const max = this.options.perTenSeconds ?? 100;
 		const window = (this.windows.get(locationId) ?? []).filter((t) => t > now - 10_000);
-		const over = window.length >= (this.options.perTenSeconds ?? 100);
+		const over = window.length >= max;
 		if (!over) window.push(now);
 		this.windows.set(locationId, window);
-		return over;
+		return { over, headers: { 'X-RateLimit-Max': String(max), 'X-RateLimit-Remaining': String(Math.max(0, max - window.length)), 'X-RateLimit-Interval-Milliseconds': '10000' } };
 	}
 
-	private record(req: IncomingMessage, url: URL, res: ServerResponse, status: number, response: unknown, body: unknown): void {
+	private record(req: IncomingMessage, url: URL, res: ServerResponse, status: number, response: unknown, body: unknown, headers: Record<string, string> = {}): void {
 		this.calls.push({ at: Date.now(), method: req.method ?? 'GET', path: url.pathname, status, body });
-		this.send(res, status, response);
+		this.send(res, status, response, headers);
 	}
 }
 

@@ -1,0 +1,256 @@
+import {
+	NodeConnectionTypes,
+	type ICredentialsDecrypted,
+	type ICredentialTestFunctions,
+	type IDataObject,
+	type INodeCredentialTestResult,
+	type INodeType,
+	type INodeTypeDescription,
+	type IWebhookFunctions,
+	type IWebhookResponseData,
+} from 'n8n-workflow';
+
+import { isSigned, verifySecret, verifySignature, type AuthResult, type SecretAuth } from '../shared/highlevel/auth';
+import { normalizeHighLevelBody, receipt, type EventKind, type HighLevelEvent } from '../shared/highlevel/events';
+import { rememberKey, type SeenState } from '../shared/highlevel/seen';
+
+/**
+ * One URL for both kinds of HighLevel delivery:
+ * - marketplace-app webhooks, signed: verified over the raw request bytes (Ed25519 X-GHL-Signature,
+ *   legacy RSA X-WH-Signature behind an option);
+ * - workflow "Custom Webhook" actions, unsigned: a secret header from the credential.
+ * Unauthenticated → 401, no execution. Authenticated → 200 and one normalized event, on "Received"
+ * when it is money received (or an invoice/contact event the user asked for), on "Skipped" with the
+ * reason otherwise. HighLevel retries only on 429, so anything that went wrong on our side → 429.
+ */
+// HighLevel has no API that registers these URLs (the user pastes the URL into a workflow action or
+// the Marketplace app settings), so there is no webhook lifecycle to implement.
+// eslint-disable-next-line @n8n/community-nodes/webhook-lifecycle-complete
+export class HighLevelTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'HighLevel Trigger',
+		name: 'highLevelTrigger',
+		icon: { light: 'file:highlevel.svg', dark: 'file:highlevel.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{ $parameter["events"].join(", ") }}',
+		description: 'Starts a workflow on HighLevel payments, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
+		defaults: { name: 'HighLevel Trigger' },
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
+		outputNames: ['Received', 'Skipped'],
+		credentials: [
+			{
+				name: 'highLevelWebhookApi',
+				required: true,
+				testedBy: 'secretIsStrong',
+				displayOptions: { show: { workflowDeliveries: ['secret'] } },
+			},
+		],
+		webhooks: [
+			{
+				name: 'default',
+				httpMethod: 'POST',
+				responseMode: 'onReceived',
+				// Empty, so that n8n answers with the node's webhookResponse (its default would be the
+				// literal text "firstEntryJson").
+				responseData: '',
+				path: 'highlevel',
+			},
+		],
+		properties: [
+			{
+				displayName:
+					'Paste the Production URL above into HighLevel: a workflow’s <b>Custom Webhook</b> action (POST, Authorization = your secret) or your Marketplace app’s webhook URL. Deliveries that are not money received come out of <b>Skipped</b> with the reason.',
+				name: 'notice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Events',
+				name: 'events',
+				type: 'multiOptions',
+				required: true,
+				default: ['payment', 'order'],
+				options: [
+					{ name: 'Contact Events', value: 'contact', description: 'ContactCreate, ContactUpdate, … and workflow webhooks without a payment' },
+					{ name: 'Invoice Events', value: 'invoice', description: 'InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete' },
+					{ name: 'Order Paid', value: 'order', description: 'OrderCreate / OrderStatusUpdate once the order is paid (a pending order is skipped)' },
+					{ name: 'Payment Received', value: 'payment', description: 'The workflow trigger “Payment Received” (failed payments are skipped)' },
+				],
+				description: 'Deliveries of other kinds are answered 200 and come out of Skipped',
+			},
+			{
+				displayName: 'Invoices Are Synced Too',
+				name: 'invoicesSynced',
+				type: 'boolean',
+				default: true,
+				description:
+					'Whether a workflow syncs HighLevel invoices to QuickBooks as well: then a payment of an invoice is skipped here (the invoice workflow records it on the QuickBooks invoice), so it is never booked twice',
+				displayOptions: { show: { events: ['payment', 'order'] } },
+			},
+			{
+				displayName: 'Workflow Deliveries (Unsigned)',
+				name: 'workflowDeliveries',
+				type: 'options',
+				default: 'secret',
+				options: [
+					{ name: 'Accept With the Secret Header', value: 'secret', description: 'From a HighLevel workflow’s Custom Webhook action carrying the credential’s secret' },
+					{ name: 'Refuse', value: 'refuse', description: 'Only signed marketplace-app deliveries' },
+				],
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add Option',
+				default: {},
+				options: [
+					{
+						displayName: 'Accept Legacy RSA Signature',
+						name: 'acceptRsa',
+						type: 'boolean',
+						default: true,
+						description: 'Whether a marketplace delivery signed only with the older X-WH-Signature (RSA-SHA256) is accepted; HighLevel is retiring it during 2026',
+					},
+					{
+						displayName: 'Drop Repeated Deliveries',
+						name: 'deduplicate',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether a delivery whose business key (payment transaction ID, order ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions. If an execution failed, retry it from n8n’s Executions list: sending the same payment again from HighLevel is dropped as a repeat while this is on.',
+					},
+					{
+						displayName: 'Ed25519 Public Key',
+						name: 'ed25519PublicKey',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: '-----BEGIN PUBLIC KEY-----',
+						description: 'Leave empty for HighLevel’s published key (built in); set it when HighLevel announces a new one',
+					},
+					{
+						displayName: 'RSA Public Key',
+						name: 'rsaPublicKey',
+						type: 'string',
+						typeOptions: { rows: 3 },
+						default: '',
+						placeholder: '-----BEGIN PUBLIC KEY-----',
+						description: 'Leave empty for HighLevel’s published key for X-WH-Signature (built in)',
+					},
+				],
+			},
+		],
+	};
+
+	methods = {
+		credentialTest: {
+			/** Nothing to call: the secret is only compared with incoming deliveries. Checks it is guessable by no one. */
+			async secretIsStrong(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+				const data = (credential.data ?? {}) as IDataObject;
+				const type = String(data.authType ?? 'bearer');
+				const secret = String((type === 'header' ? data.apiKey : type === 'basic' ? data.password : data.token) ?? '');
+				if (secret.length < 16) return { status: 'Error', message: 'Use a random secret of at least 16 characters' };
+				return { status: 'OK', message: 'Secret set: paste the same value into HighLevel’s Custom Webhook action' };
+			},
+		},
+	};
+
+	async webhook(this: IWebhookFunctions): Promise<IWebhookResponseData> {
+		const req = this.getRequestObject();
+		const res = this.getResponseObject();
+		const answer = (status: number, body: IDataObject): IWebhookResponseData => {
+			res.status(status).json(body);
+			return { noWebhookResponse: true };
+		};
+		const where = { workflowId: this.getWorkflow().id, node: this.getNode().name };
+		try {
+			const options = this.getNodeParameter('options', {}) as IDataObject;
+			const raw = await rawBody(req);
+			const headers = req.headers as Record<string, string | string[] | undefined>;
+			let auth: AuthResult;
+			if (isSigned(headers)) {
+				auth = verifySignature(raw, headers, {
+					ed25519Key: String(options.ed25519PublicKey ?? ''),
+					rsaKey: String(options.rsaPublicKey ?? ''),
+					acceptRsa: options.acceptRsa !== false,
+				});
+			} else if (this.getNodeParameter('workflowDeliveries', 'secret') === 'refuse') {
+				auth = { ok: false, reason: 'unsigned delivery, and the trigger accepts only signed marketplace deliveries' };
+			} else {
+				auth = verifySecret(headers, await secretOf(this));
+			}
+			if (!auth.ok) {
+				this.logger.warn(`HighLevel Trigger refused a delivery (401): ${auth.reason}`, where);
+				return answer(401, { received: false, error: auth.reason ?? 'unauthenticated' });
+			}
+
+			const body = parseBody(raw, req.body);
+			const event = normalizeHighLevelBody(body, {
+				delivery: auth.via === 'secret' ? 'workflow' : 'marketplace',
+				invoicesSynced: this.getNodeParameter('invoicesSynced', true) !== false,
+				kinds: this.getNodeParameter('events', []) as EventKind[],
+			});
+
+			// Not while listening for a test event: the user re-sends the same body on purpose.
+			if (!event.skipped && options.deduplicate !== false && this.getMode() !== 'manual' && hasId(event)) {
+				const state = this.getWorkflowStaticData('node') as SeenState;
+				if (!rememberKey(state, event.key, Date.now())) {
+					this.logger.info(`HighLevel Trigger: ${event.event} ${event.key} was emitted before; answered 200 without a new execution`, where);
+					return answer(200, { received: true, duplicate: true, event: event.event, key: event.key });
+				}
+			}
+			if (event.skipped) this.logger.info(`HighLevel Trigger skipped ${event.event}: ${event.reason}`, where);
+			const item = [{ json: event as unknown as IDataObject }];
+			return {
+				webhookResponse: receipt(event),
+				workflowData: event.skipped ? [[], item] : [item, []],
+			};
+		} catch (error) {
+			// Nothing the sender did wrong: HighLevel retries only on 429, so ask for a retry.
+			this.logger.error(`HighLevel Trigger could not take a delivery, answered 429 so HighLevel retries: ${(error as Error).message}`, where);
+			return answer(429, { received: false, retry: true, error: (error as Error).message });
+		}
+	}
+}
+
+type RequestLike = { rawBody?: Buffer | string; readRawBody?: () => Promise<void>; body?: unknown };
+
+/** The exact bytes HighLevel signed: n8n keeps them on the request as `rawBody`. */
+async function rawBody(req: RequestLike): Promise<Buffer> {
+	if (req.rawBody === undefined && typeof req.readRawBody === 'function') await req.readRawBody();
+	if (Buffer.isBuffer(req.rawBody)) return req.rawBody;
+	if (typeof req.rawBody === 'string') return Buffer.from(req.rawBody, 'utf8');
+	// No raw bytes available (not seen in n8n 2.x): the parsed body is all there is.
+	return Buffer.from(req.body === undefined ? '' : JSON.stringify(req.body), 'utf8');
+}
+
+function parseBody(raw: Buffer, parsed: unknown): unknown {
+	const text = raw.toString('utf8').trim();
+	if (text) {
+		try {
+			return JSON.parse(text);
+		} catch {
+			// n8n may have parsed a form-encoded body already
+		}
+	}
+	return parsed && typeof parsed === 'object' && Object.keys(parsed).length ? parsed : text || undefined;
+}
+
+/** Only keys that name a record de-duplicate; a contact key also needs its webhookId or date. */
+function hasId(event: HighLevelEvent): boolean {
+	const id = event.key.split(':')[1];
+	return !!id && (event.kind !== 'contact' || !event.key.endsWith(':'));
+}
+
+async function secretOf(context: IWebhookFunctions): Promise<SecretAuth | undefined> {
+	// No credential chosen is the user's setup (401 with the reason); a credential that is chosen but
+	// cannot be loaded right now is ours (the error reaches the 429 answer, HighLevel retries).
+	if (!context.getNode().credentials?.highLevelWebhookApi) return undefined;
+	const credential = (await context.getCredentials('highLevelWebhookApi')) as IDataObject;
+	const type = String(credential.authType ?? 'bearer');
+	if (type === 'header') return { type, name: String(credential.headerName ?? ''), value: String(credential.apiKey ?? '') };
+	if (type === 'basic') return { type, user: String(credential.user ?? ''), password: String(credential.password ?? '') };
+	return { type: 'bearer', token: String(credential.token ?? '') };
+}

@@ -1,0 +1,285 @@
+/**
+ * One normalized event from any HighLevel delivery, so that later nodes never parse HighLevel
+ * shapes. Pure: no n8n, no I/O.
+ *
+ * Sources for the body shapes (each re-checked, see test/fixtures/highlevel/SOURCES.md):
+ * - workflow "Webhook" / "Custom Webhook" actions: contact fields at the top level, `payment.*`
+ *   (transaction_id, payment_status, source, sub_total_amount, discount_amount, tax_amount,
+ *   total_amount, currency_code, created_on, customer.*, invoice.*), custom data under `customData`;
+ *   no signature, no webhookId, no timestamp; line items undocumented.
+ * - marketplace webhooks (GoHighLevel/highlevel-api-docs, "docs/webhook events/*.md"): invoice
+ *   examples without `type` (the status names the event; InvoiceDelete has status "delete"),
+ *   OrderCreate with status "pending", taxes under items[].product.taxes and taxSummary.
+ */
+import { CrmInputError } from '../domain/inputError';
+import { invoiceFromHighLevel, paymentFromHighLevel, type CrmInvoice, type CrmLine, type CrmPayment } from '../domain/crm';
+import { round2, toAmount } from '../domain/money';
+
+type Obj = Record<string, any>;
+
+export type EventKind = 'payment' | 'order' | 'invoice' | 'contact' | 'other';
+export type Delivery = 'workflow' | 'marketplace';
+
+export interface HighLevelEvent {
+	kind: EventKind;
+	/** HighLevel's event name: PaymentReceived (workflow), OrderCreate, InvoicePaid, ContactCreate, … */
+	event: string;
+	delivery: Delivery;
+	/** Business key the trigger de-duplicates on (payment transaction id, order id, invoice id + status + amount paid). */
+	key: string;
+	/** Not money received (or not one of the trigger's events): answered 200, not a receipt. */
+	skipped: boolean;
+	reason?: string;
+	ids: {
+		transactionId?: string;
+		orderId?: string;
+		invoiceId?: string;
+		invoiceNumber?: string;
+		contactId?: string;
+		locationId?: string;
+		webhookId?: string;
+	};
+	contact: { id?: string; email?: string; name?: string; firstName?: string; lastName?: string; phone?: string; companyName?: string };
+	/** HighLevel's own status word (payment_status, order status, invoice status). */
+	status?: string;
+	/** Where the payment came from (funnel, subscription, calendar, invoice, …). */
+	source?: string;
+	currency?: string;
+	/** YYYY-MM-DD: payment.created_on, order createdAt, invoice issueDate. */
+	date?: string;
+	amounts: { subtotal?: number; discount?: number; tax?: number; shipping?: number; total?: number; amountPaid?: number; amountDue?: number };
+	lines: CrmLine[];
+	/** Whether HighLevel stated the line items (workflow payment bodies carry none). */
+	linesKnown: boolean;
+	linesHint?: string;
+	/** The body could not be read as a payment/invoice: the QuickBooks node will fail with this. */
+	problem?: string;
+	/** HighLevel's body, exactly as parsed from the request. */
+	body: Obj;
+}
+
+export interface NormalizeOptions {
+	delivery: Delivery;
+	/** "Invoices Are Synced Too": payments of an invoice are recorded on the QuickBooks invoice, not as receipts. */
+	invoicesSynced: boolean;
+	/** Kinds the trigger emits; others are skipped with a reason. */
+	kinds?: EventKind[];
+}
+
+export const LINES_HINT =
+	'HighLevel sent no line items. To itemize the receipt, look the payment up before the QuickBooks node with an HTTP Request to ' +
+	'GET https://services.leadconnectorhq.com/payments/transactions/{transactionId} (or /payments/orders/{orderId}) with your ' +
+	'private-integration token (scopes payments/transactions.readonly, payments/orders.readonly) and map its items; otherwise one line ' +
+	'carries the net amount.';
+
+/** Words HighLevel uses for money that arrived. Anything else (failed, pending, refunded, …) is skipped. */
+const PAID = new Set(['succeeded', 'success', 'successful', 'paid', 'completed', 'complete', 'captured', 'approved']);
+
+const INVOICE_EVENTS: Record<string, string> = {
+	// InvoiceCreate's and InvoiceUpdate's examples both carry "draft": without `type` they cannot be told apart.
+	draft: 'InvoiceDraft',
+	sent: 'InvoiceSent',
+	paid: 'InvoicePaid',
+	partially_paid: 'InvoicePartiallyPaid',
+	void: 'InvoiceVoid',
+	deleted: 'InvoiceDelete',
+};
+
+function text(...values: unknown[]): string | undefined {
+	for (const v of values) {
+		if (typeof v === 'string' && v.trim()) return v.trim();
+		if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+	}
+	return undefined;
+}
+
+function amount(value: unknown, field: string): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	try {
+		return round2(toAmount(value, field));
+	} catch {
+		return undefined;
+	}
+}
+
+function isObject(value: unknown): value is Obj {
+	return !!value && typeof value === 'object' && !Array.isArray(value);
+}
+
+function problemOf(error: unknown): string {
+	return error instanceof CrmInputError ? `${error.field}: ${error.message}` : (error as Error).message;
+}
+
+function base(body: Obj, options: NormalizeOptions, kind: EventKind, event: string): HighLevelEvent {
+	return {
+		kind,
+		event,
+		delivery: options.delivery,
+		key: '',
+		skipped: false,
+		ids: { locationId: text(body.locationId, body.location?.id, body.altType === 'location' ? body.altId : undefined), webhookId: text(body.webhookId) },
+		contact: {},
+		amounts: {},
+		lines: [],
+		linesKnown: false,
+		body,
+	};
+}
+
+function skip(event: HighLevelEvent, reason: string): HighLevelEvent {
+	return { ...event, skipped: true, reason };
+}
+
+function fromPayment(event: HighLevelEvent, payment: CrmPayment | undefined, linesKnown: boolean): HighLevelEvent {
+	if (!payment) return event;
+	return {
+		...event,
+		source: event.source ?? payment.source,
+		currency: payment.currency,
+		date: payment.date,
+		lines: payment.lines,
+		linesKnown,
+		linesHint: linesKnown ? undefined : LINES_HINT,
+		contact: { ...event.contact, email: event.contact.email ?? payment.person.email, name: event.contact.name ?? payment.person.name, phone: event.contact.phone ?? payment.person.phone, companyName: event.contact.companyName ?? payment.person.companyName },
+		amounts: { ...event.amounts, discount: payment.discountAmount, tax: payment.taxAmount, shipping: payment.shipping, total: payment.total },
+	};
+}
+
+/** payment.invoice.* is documented as a group whose keys are not listed: any id- or number-like value counts. */
+function invoiceRef(invoice: unknown, key: RegExp): string | undefined {
+	if (!isObject(invoice)) return undefined;
+	for (const [k, v] of Object.entries(invoice)) if (key.test(k) && text(v)) return text(v);
+	return undefined;
+}
+
+function workflowPayment(body: Obj, options: NormalizeOptions): HighLevelEvent {
+	const p: Obj = body.payment;
+	const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
+	let event = base(body, options, 'payment', 'PaymentReceived');
+	event.ids = { ...event.ids, transactionId, contactId: text(body.contact_id, body.contactId, p.customer?.id), invoiceId: invoiceRef(p.invoice, /^(_?id|invoice_?id)$/i), invoiceNumber: invoiceRef(p.invoice, /number/i) };
+	event.contact = {
+		id: event.ids.contactId,
+		email: text(p.customer?.email, body.email),
+		name: text(p.customer?.name, body.full_name, body.name),
+		firstName: text(p.customer?.first_name, body.first_name),
+		lastName: text(p.customer?.last_name, body.last_name),
+		phone: text(p.customer?.phone, body.phone),
+		companyName: text(p.customer?.company_name, body.company_name),
+	};
+	event.status = text(p.payment_status, p.status);
+	event.source = text(p.source, p.source_type);
+	event.amounts = { subtotal: amount(p.sub_total_amount, 'payment.sub_total_amount') };
+	event.key = `payment:${transactionId ?? ''}`;
+	const items = Array.isArray(p.line_items) ? p.line_items : [];
+	try {
+		event = fromPayment(event, paymentFromHighLevel(body), items.length > 0);
+	} catch (error) {
+		event.problem = problemOf(error);
+		event.linesHint = LINES_HINT;
+	}
+	if (event.status && !PAID.has(event.status.toLowerCase())) return skip(event, `payment status is "${event.status}", not a success: no money was received`);
+	if (options.invoicesSynced && (/invoice/i.test(event.source ?? '') || event.ids.invoiceId)) {
+		return skip(event, 'payment of a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it on the QuickBooks invoice (no sales receipt)');
+	}
+	return event;
+}
+
+function order(body: Obj, options: NormalizeOptions): HighLevelEvent {
+	const orderId = text(body._id, body.id, body.orderId);
+	let event = base(body, options, 'order', text(body.type) ?? 'OrderCreate');
+	const c: Obj = body.contactSnapshot ?? body.contact ?? {};
+	event.ids = { ...event.ids, orderId, transactionId: orderId, contactId: text(body.contactId, c.id) };
+	event.contact = { id: event.ids.contactId, email: text(c.email), name: text(c.name, [c.firstName, c.lastName].filter(Boolean).join(' ')), firstName: text(c.firstName), lastName: text(c.lastName), phone: text(c.phone), companyName: text(c.companyName) };
+	event.status = text(body.paymentStatus, body.status);
+	event.source = text(body.source?.type, body.sourceType);
+	event.amounts = { subtotal: amount(body.amountSummary?.subtotal, 'amountSummary.subtotal') };
+	event.key = `order:${orderId ?? ''}`;
+	const items = Array.isArray(body.items) ? body.items : [];
+	try {
+		event = fromPayment(event, paymentFromHighLevel(body), items.length > 0);
+	} catch (error) {
+		event.problem = problemOf(error);
+	}
+	const status = text(body.status)?.toLowerCase();
+	const paymentStatus = text(body.paymentStatus)?.toLowerCase();
+	const paid = paymentStatus ? PAID.has(paymentStatus) : !!status && PAID.has(status);
+	if (!paid) return skip(event, `order is "${paymentStatus ?? status ?? 'without status'}", not paid yet: a receipt follows when HighLevel reports it completed (OrderStatusUpdate)`);
+	if (options.invoicesSynced && /invoice/i.test(event.source ?? '')) {
+		return skip(event, 'order paid through a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it');
+	}
+	return event;
+}
+
+function invoice(body: Obj, options: NormalizeOptions): HighLevelEvent {
+	let crm: CrmInvoice | undefined;
+	let problem: string | undefined;
+	try {
+		crm = invoiceFromHighLevel(body);
+	} catch (error) {
+		problem = problemOf(error);
+	}
+	const name = text(body.type) ?? (crm ? INVOICE_EVENTS[crm.status] : undefined) ?? 'InvoiceUpdate';
+	const event = base(body, options, 'invoice', name);
+	const c: Obj = body.contactDetails ?? {};
+	event.ids = { ...event.ids, invoiceId: text(body._id, body.id, body.invoiceId), invoiceNumber: text(body.invoiceNumber, body.number), contactId: text(c.id, body.contactId) };
+	event.contact = { id: event.ids.contactId, email: text(c.email), name: text(c.name), phone: text(c.phoneNo, c.phone), companyName: text(c.companyName) };
+	event.status = text(body.status);
+	event.currency = crm?.currency;
+	event.date = crm?.issueDate;
+	event.amounts = {
+		subtotal: amount(body.totalSummary?.subTotal, 'totalSummary.subTotal'),
+		discount: amount(body.totalSummary?.discount, 'totalSummary.discount'),
+		total: amount(body.total, 'total'),
+		amountPaid: amount(body.amountPaid, 'amountPaid'),
+		amountDue: amount(body.amountDue, 'amountDue'),
+	};
+	event.lines = crm?.lines ?? [];
+	event.linesKnown = Array.isArray(body.invoiceItems) && body.invoiceItems.length > 0;
+	event.problem = problem;
+	// Id + status + amount paid, and what an edit changes (total, updatedAt): an InvoiceUpdate of a
+	// sent invoice keeps status and amount paid, and must not pass for a repeat of InvoiceSent.
+	event.key = `invoice:${event.ids.invoiceId ?? ''}:${crm?.status ?? event.status ?? ''}:${event.amounts.amountPaid ?? 0}:${event.amounts.total ?? ''}:${text(body.updatedAt) ?? ''}`;
+	return event;
+}
+
+function contact(body: Obj, options: NormalizeOptions, name: string): HighLevelEvent {
+	const event = base(body, options, 'contact', name);
+	const id = text(body.id, body.contact_id, body.contactId);
+	event.ids = { ...event.ids, contactId: id };
+	event.contact = { id, email: text(body.email), name: text(body.name, body.full_name), firstName: text(body.firstName, body.first_name), lastName: text(body.lastName, body.last_name), phone: text(body.phone), companyName: text(body.companyName, body.company_name) };
+	event.key = `contact:${id ?? ''}:${name}:${text(body.webhookId, body.dateUpdated, body.date_updated) ?? ''}`;
+	return event;
+}
+
+function kindOf(body: Obj): { kind: EventKind; event: string } {
+	const type = text(body.type) ?? '';
+	if (isObject(body.payment)) return { kind: 'payment', event: 'PaymentReceived' };
+	if (/^Order/.test(type) || (!type && (isObject(body.contactSnapshot) || isObject(body.amountSummary)))) return { kind: 'order', event: type || 'OrderCreate' };
+	if (/^Invoice/.test(type) || (!type && (Array.isArray(body.invoiceItems) || isObject(body.contactDetails)) && text(body.status))) return { kind: 'invoice', event: type };
+	if (/^Contact/.test(type)) return { kind: 'contact', event: type };
+	if (!type && text(body.contact_id) && (text(body.email) || text(body.phone))) return { kind: 'contact', event: 'WorkflowWebhook' };
+	return { kind: 'other', event: type || 'Unknown' };
+}
+
+/** Reads any HighLevel body into one event; never throws for a body HighLevel could send. */
+export function normalizeHighLevelBody(body: unknown, options: NormalizeOptions): HighLevelEvent {
+	if (!isObject(body)) {
+		return skip({ ...base({}, options, 'other', 'Unknown'), key: '', body: { value: body as never } }, 'the body is not a JSON object');
+	}
+	const { kind, event: name } = kindOf(body);
+	let event: HighLevelEvent;
+	if (kind === 'payment') event = workflowPayment(body, options);
+	else if (kind === 'order') event = order(body, options);
+	else if (kind === 'invoice') event = invoice(body, options);
+	else if (kind === 'contact') event = contact(body, options, name);
+	else event = skip({ ...base(body, options, 'other', name), key: `other:${text(body.webhookId) ?? ''}` }, `not a HighLevel payment, order, invoice or contact body (type ${JSON.stringify(body.type ?? null)})`);
+	if (!event.skipped && options.kinds && !options.kinds.includes(event.kind)) {
+		event = skip(event, `${event.event} is a ${event.kind} event, which this trigger is not set to emit (Events)`);
+	}
+	return event;
+}
+
+/** The trigger's response body for HighLevel (and anyone reading the delivery log). */
+export function receipt(event: HighLevelEvent): Obj {
+	return { received: true, event: event.event, kind: event.kind, skipped: event.skipped, ...(event.reason ? { reason: event.reason } : {}) };
+}
