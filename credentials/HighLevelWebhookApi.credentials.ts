@@ -15,7 +15,7 @@ export class HighLevelWebhookApi implements ICredentialType {
 		dark: 'file:../nodes/HighLevelTrigger/highlevel.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-quickbooks-sync/n8n-nodes-quickbooks-sync/blob/main/docs/highlevel-trigger.md';
+	documentationUrl = 'https://github.com/n8n-nodes-quickbooks-sync/n8n-nodes-quickbooks-sync/blob/main/README.md#highlevel-trigger';
 
 	properties: INodeProperties[] = [
 		{
