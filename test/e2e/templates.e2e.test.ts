@@ -8,6 +8,7 @@ import { join } from 'path';
 import { chromium } from 'playwright-core';
 
 import { marketplaceInvoice, orderCreate, orderStatusUpdate, workflowPayment } from '../fixtures/highlevel/index';
+import { docNumberFor } from '../../nodes/shared/domain/docNumber';
 import { DEFAULT_CLIENT } from '../emulator/qbo/server';
 import { createMarketplaceSender, createWorkflowSender, type Delivery, type WorkflowAuth } from '../emulator/highlevel/delivery';
 import { REPO } from './n8n';
@@ -127,8 +128,8 @@ describe('templates in a real n8n', () => {
 		const expected: Array<[string, string, number]> = [
 			['ch_e2e_0001', 'jamie@example.com', p1.payment.total_amount],
 			['ch_e2e_0002', 'jamie@example.com', p2.payment.total_amount],
-			['0e2e0000000000000c003', 'booker@example.com', o3.amount],
-			['0e2e0000000000000c004', 'eve.stone@example.com', o4.amount],
+			[docNumberFor('6650e2e0000000000000c003'), 'booker@example.com', o3.amount],
+			[docNumberFor('6650e2e0000000000000c004'), 'eve.stone@example.com', o4.amount],
 			['ch_e2e_race_a', 'racer@example.com', racers[0].payment.total_amount],
 		];
 		for (const [docNumber, email, total] of expected) {
