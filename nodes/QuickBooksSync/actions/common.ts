@@ -1,5 +1,5 @@
 /** Parameters and helpers several operations share. */
-import type { IDataObject, IExecuteFunctions, INodeProperties, INodePropertyOptions } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeProperties, INodePropertyMode, INodePropertyOptions } from 'n8n-workflow';
 
 import type { QboClient } from '../../shared/transport/client';
 import { fieldError } from '../../shared/transport/n8n';
@@ -7,6 +7,8 @@ import type { MatchOptions } from '../../shared/sync/customers';
 import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
 import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
+import { exampleUrl, idFromUrl, isQboId, looksLikeUrl, recordUrl, urlPattern, type QboLinkEntity } from '../../shared/domain/qboLinks';
+import { CREDENTIAL_TYPE, appBaseUrl } from '../../shared/transport/environment';
 
 /** What an operation returns for one input item: one output item or several. */
 export type OperationResult = Record<string, unknown> | Array<Record<string, unknown>>;
@@ -19,34 +21,129 @@ export type Operation = {
 	executeBatch?: (this: IExecuteFunctions, itemIndexes: number[], client: QboClient) => Promise<Array<OperationResult | Error>>;
 };
 
+/** How a record picker names the kind of record, for its modes and its messages. */
+const KIND_LABELS: Record<QboLinkEntity, string> = {
+	customer: 'customer',
+	invoice: 'invoice',
+	salesReceipt: 'sales receipt',
+	payment: 'payment',
+	item: 'product or service',
+	account: 'account',
+	paymentMethod: 'payment method',
+	taxCode: 'tax code',
+};
+
+/** Every record picker, by parameter name: what it picks and how the user sees it. */
+const LOCATORS = new Map<string, { kind: QboLinkEntity; displayName: string }>();
+
+/**
+ * A record picker (resource locator): From List (searchable, each entry links to QuickBooks),
+ * By ID, and By URL where QuickBooks has a page for the record (the id is read from the link).
+ */
 export function locator(
 	name: string,
 	displayName: string,
+	kind: QboLinkEntity,
 	searchListMethod: string,
 	options: Partial<INodeProperties> = {},
 ): INodeProperties {
+	LOCATORS.set(name, { kind, displayName });
+	const label = KIND_LABELS[kind];
+	const modes: INodePropertyMode[] = [
+		{ displayName: 'From List', name: 'list', type: 'list', placeholder: `Select a ${label}...`, typeOptions: { searchListMethod, searchable: true } },
+		{
+			displayName: 'By ID',
+			name: 'id',
+			type: 'string',
+			placeholder: 'e.g. 58',
+			validation: [{ type: 'regex', properties: { regex: '^\\s*[0-9A-Za-z]+\\s*$', errorMessage: 'Not a valid QuickBooks ID' } }],
+		},
+	];
+	const pattern = urlPattern(kind);
+	if (pattern) {
+		modes.push({
+			displayName: 'By URL',
+			name: 'url',
+			type: 'string',
+			placeholder: exampleUrl(kind),
+			validation: [{ type: 'regex', properties: { regex: pattern, errorMessage: `Not a link to a QuickBooks ${label}` } }],
+		});
+	}
 	return {
 		displayName,
 		name,
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
-		modes: [
-			{ displayName: 'From List', name: 'list', type: 'list', typeOptions: { searchListMethod, searchable: true } },
-			{
-				displayName: 'By ID',
-				name: 'id',
-				type: 'string',
-				placeholder: 'e.g. 58',
-				validation: [{ type: 'regex', properties: { regex: '^[0-9A-Za-z]+$', errorMessage: 'Not a valid QuickBooks ID' } }],
-			},
-		],
+		modes,
 		...options,
 	} as INodeProperties;
 }
 
+/**
+ * The QuickBooks id a picker's value names. Accepts the picker's value ({mode, value}) and, from
+ * workflows saved before the parameter was a picker, a plain id or a pasted link. A link that is
+ * not a link to the right kind of record fails the item and names the field.
+ */
+export function recordIdFrom(context: IExecuteFunctions, itemIndex: number, name: string, raw: unknown): string | undefined {
+	const picker = LOCATORS.get(name);
+	let mode: unknown;
+	let value: unknown = raw;
+	if (raw && typeof raw === 'object') {
+		mode = (raw as { mode?: unknown }).mode;
+		value = (raw as { value?: unknown }).value;
+	}
+	if (value === undefined || value === null) return undefined;
+	const text = String(value).trim();
+	if (!text) return undefined;
+	const field = picker?.displayName ?? name;
+	if (picker && (mode === 'url' || (mode !== 'id' && mode !== 'list' && looksLikeUrl(text)))) {
+		const id = idFromUrl(picker.kind, text);
+		if (id) return id;
+		const example = exampleUrl(picker.kind);
+		throw fieldError(context.getNode(), itemIndex, field, `is not a link to a QuickBooks ${KIND_LABELS[picker.kind]}${example ? ` (expected e.g. ${example})` : ''}: ${text}`);
+	}
+	if (mode === 'id' && !isQboId(text)) throw fieldError(context.getNode(), itemIndex, field, `is not a QuickBooks ID (letters and digits only): ${text}`);
+	return text;
+}
+
+/** The id chosen in a top-level picker, or undefined when it is empty. */
 export function locatorValue(context: IExecuteFunctions, name: string, itemIndex: number): string | undefined {
-	const value = context.getNodeParameter(name, itemIndex, '', { extractValue: true }) as string;
-	return value ? String(value) : undefined;
+	return recordIdFrom(context, itemIndex, name, context.getNodeParameter(name, itemIndex, ''));
+}
+
+/** The id chosen in a required top-level picker; an empty picker fails the item and names the field. */
+export function requiredLocatorValue(context: IExecuteFunctions, name: string, itemIndex: number): string {
+	const id = locatorValue(context, name, itemIndex);
+	if (!id) throw fieldError(context.getNode(), itemIndex, LOCATORS.get(name)?.displayName ?? name, 'is missing');
+	return id;
+}
+
+/** The id chosen in a picker inside a collection (Options, Filters). */
+export function optionLocatorValue(context: IExecuteFunctions, itemIndex: number, collection: IDataObject, name: string): string | undefined {
+	return recordIdFrom(context, itemIndex, name, collection[name]);
+}
+
+const appBases = new WeakMap<object, Promise<string | undefined>>();
+
+/** The web-app address for links, from the credential's environment (once per run). */
+export async function appBaseOf(context: IExecuteFunctions | ILoadOptionsFunctions): Promise<string | undefined> {
+	let base = appBases.get(context);
+	if (!base) {
+		base = context.getCredentials(CREDENTIAL_TYPE).then((credentials) => appBaseUrl(credentials));
+		appBases.set(context, base);
+	}
+	return await base;
+}
+
+/** A record with `qboUrl`, the link that opens it in QuickBooks (left out when there is none). */
+export function linked<T extends object>(appBase: string | undefined, kind: QboLinkEntity, record: T): T & { qboUrl?: string } {
+	const url = recordUrl(appBase, kind, (record as { Id?: unknown }).Id);
+	return url ? { ...record, qboUrl: url } : record;
+}
+
+/** Adds `qboUrl` to one record, using the credential's environment. */
+export async function withLink<T extends object>(context: IExecuteFunctions, kind: QboLinkEntity, record: T): Promise<T & { qboUrl?: string }> {
+	return linked(await appBaseOf(context), kind, record);
 }
 
 export const matchingOptions: INodeProperties[] = [
@@ -75,8 +172,7 @@ export const matchingOptions: INodeProperties[] = [
 
 export function matchOptionsFrom(context: IExecuteFunctions, itemIndex: number, collection = 'options'): MatchOptions {
 	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
-	const fallback = options.fallbackCustomerId as { value?: string } | string | undefined;
-	const fallbackCustomerId = typeof fallback === 'object' ? fallback?.value : fallback;
+	const fallbackCustomerId = optionLocatorValue(context, itemIndex, options, 'fallbackCustomerId');
 	return {
 		duplicates: (options.duplicates as MatchOptions['duplicates']) ?? 'oldest',
 		inactive: (options.inactive as MatchOptions['inactive']) ?? 'reactivate',
@@ -84,7 +180,7 @@ export function matchOptionsFrom(context: IExecuteFunctions, itemIndex: number, 
 	};
 }
 
-export const fallbackCustomerOption = locator('fallbackCustomerId', 'Fallback Customer', 'searchCustomers', {
+export const fallbackCustomerOption = locator('fallbackCustomerId', 'Fallback Customer', 'customer', 'searchCustomers', {
 	description: 'Used when the e-mail is missing or malformed, instead of failing the item',
 });
 
@@ -107,14 +203,16 @@ export function numberClashFrom(options: IDataObject): NumberClash {
 
 /** Tax codes for the lines (US companies use TAX / NON, which are the defaults). */
 export const taxCodeOptions: INodeProperties[] = [
-	locator('taxedTaxCode', 'Tax Code for Taxed Lines', 'searchTaxCodes', { description: 'Leave empty for TAX (QuickBooks US)' }),
-	locator('untaxedTaxCode', 'Tax Code for Untaxed Lines', 'searchTaxCodes', { description: 'Leave empty for NON (QuickBooks US)' }),
+	locator('taxedTaxCode', 'Tax Code for Taxed Lines', 'taxCode', 'searchTaxCodes', { description: 'Leave empty for TAX (QuickBooks US)' }),
+	locator('untaxedTaxCode', 'Tax Code for Untaxed Lines', 'taxCode', 'searchTaxCodes', { description: 'Leave empty for NON (QuickBooks US)' }),
 ];
 
 export function taxCodesFrom(context: IExecuteFunctions, itemIndex: number, collection = 'options'): TaxCodes {
 	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
-	const value = (v: unknown) => (typeof v === 'object' && v ? String((v as { value?: unknown }).value ?? '') : String(v ?? '')).trim();
-	return { taxed: value(options.taxedTaxCode) || US_TAX_CODES.taxed, untaxed: value(options.untaxedTaxCode) || US_TAX_CODES.untaxed };
+	return {
+		taxed: optionLocatorValue(context, itemIndex, options, 'taxedTaxCode') || US_TAX_CODES.taxed,
+		untaxed: optionLocatorValue(context, itemIndex, options, 'untaxedTaxCode') || US_TAX_CODES.untaxed,
+	};
 }
 
 export const itemModeOptions: INodeProperties[] = [
@@ -128,8 +226,8 @@ export const itemModeOptions: INodeProperties[] = [
 			{ name: 'One Default Item for All Lines', value: 'default' },
 		],
 	},
-	locator('defaultItemId', 'Default Item', 'searchItems', { displayOptions: { show: { itemMode: ['default'] } } }),
-	locator('incomeAccountId', 'Income Account for New Items', 'searchIncomeAccounts', {
+	locator('defaultItemId', 'Default Item', 'item', 'searchItems', { displayOptions: { show: { itemMode: ['default'] } } }),
+	locator('incomeAccountId', 'Income Account for New Items', 'account', 'searchIncomeAccounts', {
 		description: 'Leave empty to use the first income account named like "Services"',
 		displayOptions: { show: { itemMode: ['perLine'] } },
 	}),

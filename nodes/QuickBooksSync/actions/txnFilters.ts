@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Condition } from '../../shared/transport/query';
+import { locator, optionLocatorValue } from './common';
 
 export const txnFilterProperties: INodeProperties[] = [
 	{
@@ -10,7 +11,7 @@ export const txnFilterProperties: INodeProperties[] = [
 		placeholder: 'Add Filter',
 		default: {},
 		options: [
-			{ displayName: 'Customer ID', name: 'customerId', type: 'string', default: '' },
+			locator('customerId', 'Customer', 'customer', 'searchCustomers'),
 			{ displayName: 'Number', name: 'docNumber', type: 'string', default: '' },
 			{ displayName: 'Date From', name: 'dateFrom', type: 'dateTime', default: '' },
 			{ displayName: 'Date To', name: 'dateTo', type: 'dateTime', default: '' },
@@ -23,7 +24,8 @@ const day = (value: unknown) => new Date(String(value)).toISOString().slice(0, 1
 export function txnWhere(context: IExecuteFunctions, itemIndex: number): Condition[] {
 	const filters = context.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const where: Condition[] = [];
-	if (filters.customerId) where.push({ field: 'CustomerRef', op: '=', value: String(filters.customerId) });
+	const customerId = optionLocatorValue(context, itemIndex, filters, 'customerId');
+	if (customerId) where.push({ field: 'CustomerRef', op: '=', value: customerId });
 	if (filters.docNumber) where.push({ field: 'DocNumber', op: '=', value: String(filters.docNumber) });
 	if (filters.dateFrom) where.push({ field: 'TxnDate', op: '>=', value: day(filters.dateFrom) });
 	if (filters.dateTo) where.push({ field: 'TxnDate', op: '<=', value: day(filters.dateTo) });

@@ -2,50 +2,75 @@ import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult
 
 import { getQboClient } from '../../shared/transport/n8n';
 import { likePattern, type Condition } from '../../shared/transport/query';
+import { recordUrl, type QboLinkEntity } from '../../shared/domain/qboLinks';
+import { appBaseOf } from '../actions/common';
 
 const PAGE = 100;
 
-async function search(
-	context: ILoadOptionsFunctions,
-	entity: string,
-	nameField: string,
-	filter: string | undefined,
-	paginationToken: string | undefined,
-	extra: Condition[] = [],
-	describe: (r: Record<string, unknown>) => string | undefined = () => undefined,
-): Promise<INodeListSearchResult> {
+type Search = {
+	entity: string;
+	kind: QboLinkEntity;
+	/** The field the typed text is matched against (contains), and the list is sorted by. */
+	nameField: string;
+	orderBy?: string;
+	extra?: Condition[];
+	name?: (r: Record<string, unknown>) => string;
+};
+
+/** One page of records for a picker's list; each entry links to the record in QuickBooks. */
+async function search(context: ILoadOptionsFunctions, spec: Search, filter: string | undefined, paginationToken: string | undefined): Promise<INodeListSearchResult> {
 	const client = await getQboClient(context);
-	const start = Number(paginationToken ?? 1);
-	const where = [...extra];
-	if (filter) where.push({ field: nameField, op: 'LIKE', value: likePattern(filter, 'contains') });
-	const records = await client.query({ entity, where, orderBy: `${nameField} ASC`, startPosition: start, maxResults: PAGE });
-	const results: INodeListSearchItems[] = records.map((r) => ({
-		name: describe(r) ? `${String(r[nameField])} (${describe(r)})` : String(r[nameField]),
-		value: String(r.Id),
-	}));
+	const appBase = await appBaseOf(context);
+	const start = Number(paginationToken ?? 1) || 1;
+	const where = [...(spec.extra ?? [])];
+	if (filter?.trim()) where.push({ field: spec.nameField, op: 'LIKE', value: likePattern(filter.trim(), 'contains') });
+	const records = await client.query({ entity: spec.entity, where, orderBy: spec.orderBy ?? `${spec.nameField} ASC`, startPosition: start, maxResults: PAGE });
+	const results: INodeListSearchItems[] = records.map((r) => {
+		const url = recordUrl(appBase, spec.kind, r.Id);
+		return { name: spec.name ? spec.name(r) : String(r[spec.nameField]), value: String(r.Id), ...(url ? { url } : {}) };
+	});
 	return { results, paginationToken: records.length === PAGE ? String(start + PAGE) : undefined };
 }
 
+const withDetail = (main: unknown, detail: unknown) => (detail ? `${String(main)} (${String(detail)})` : String(main));
+const refName = (ref: unknown) => (ref as { name?: string } | undefined)?.name;
+
+/** A transaction as a list shows it: number, customer, total, date. */
+const txnName = (r: Record<string, unknown>) =>
+	[r.DocNumber ? `#${String(r.DocNumber)}` : `ID ${String(r.Id)}`, refName(r.CustomerRef), r.TotalAmt !== undefined ? String(r.TotalAmt) : undefined, r.TxnDate]
+		.filter(Boolean)
+		.join(' · ');
+
 export async function searchCustomers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, 'Customer', 'DisplayName', filter, paginationToken, [], (r) => (r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address);
+	return await search(this, { entity: 'Customer', kind: 'customer', nameField: 'DisplayName', name: (r) => withDetail(r.DisplayName, (r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address) }, filter, paginationToken);
+}
+
+/** Invoices, newest first; the typed text is matched against the invoice number. */
+export async function searchInvoices(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
+	return await search(this, { entity: 'Invoice', kind: 'invoice', nameField: 'DocNumber', orderBy: 'TxnDate DESC', name: txnName }, filter, paginationToken);
+}
+
+/** Sales receipts, newest first; the typed text is matched against the receipt number. */
+export async function searchSalesReceipts(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
+	return await search(this, { entity: 'SalesReceipt', kind: 'salesReceipt', nameField: 'DocNumber', orderBy: 'TxnDate DESC', name: txnName }, filter, paginationToken);
 }
 
 export async function searchItems(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, 'Item', 'Name', filter, paginationToken);
+	return await search(this, { entity: 'Item', kind: 'item', nameField: 'Name' }, filter, paginationToken);
 }
 
 export async function searchIncomeAccounts(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, 'Account', 'Name', filter, paginationToken, [{ field: 'AccountType', op: '=', value: 'Income' }]);
+	return await search(this, { entity: 'Account', kind: 'account', nameField: 'Name', extra: [{ field: 'AccountType', op: '=', value: 'Income' }] }, filter, paginationToken);
 }
 
 export async function searchDepositAccounts(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, 'Account', 'Name', filter, paginationToken, [{ field: 'AccountType', op: 'IN', value: ['Bank', 'Other Current Asset'] }]);
+	return await search(this, { entity: 'Account', kind: 'account', nameField: 'Name', extra: [{ field: 'AccountType', op: 'IN', value: ['Bank', 'Other Current Asset'] }] }, filter, paginationToken);
 }
 
 export async function searchPaymentMethods(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, 'PaymentMethod', 'Name', filter, paginationToken);
+	return await search(this, { entity: 'PaymentMethod', kind: 'paymentMethod', nameField: 'Name' }, filter, paginationToken);
 }
 
 export async function searchTaxCodes(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, 'TaxCode', 'Name', filter, paginationToken);
+	return await search(this, { entity: 'TaxCode', kind: 'taxCode', nameField: 'Name' }, filter, paginationToken);
 }

@@ -1,5 +1,7 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
+import { QBO_APP_HOSTS } from '../domain/qboLinks';
+
 export const CREDENTIAL_TYPE = 'quickBooksSyncOAuth2Api';
 
 export const API_BASE_URLS = {
@@ -24,4 +26,20 @@ export function realmIdOf(credentials: ICredentialDataDecryptedObject): string |
 		| undefined;
 	const realmId = tokenData?.callbackQueryString?.realmId;
 	return typeof realmId === 'string' && realmId.trim() ? realmId.trim() : undefined;
+}
+
+/** The QuickBooks web app per environment, for links that open a record (see domain/qboLinks). */
+export const APP_BASE_URLS = QBO_APP_HOSTS;
+
+/**
+ * Where links to records point. A custom environment (an emulator or a proxy) has no web app of
+ * its own: links are left out unless the credential carries `customAppUrl`.
+ */
+export function appBaseUrl(credentials: ICredentialDataDecryptedObject): string | undefined {
+	const environment = (credentials.environment as string) ?? 'production';
+	if (environment === 'custom') {
+		const custom = String(credentials.customAppUrl ?? '').trim();
+		return custom ? custom.replace(/\/+$/, '') : undefined;
+	}
+	return environment === 'sandbox' ? APP_BASE_URLS.sandbox : APP_BASE_URLS.production;
 }

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { QboClient } from '../../../shared/transport/client';
 import { newCustomerBody } from '../../../shared/domain/customerMatch';
 import { requireEmail } from '../../../shared/sync/customers';
-import { withDisplay, type OperationResult } from '../common';
+import { withDisplay, withLink, type OperationResult } from '../common';
 import { personFields, personFrom } from './person';
 
 const properties: INodeProperties[] = [
@@ -19,5 +19,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	const displayName = String(this.getNodeParameter('displayName', itemIndex)).trim() || email;
 	const person = personFrom(this, itemIndex, email);
 	const customer = await client.create('Customer', newCustomerBody(person, email, displayName));
-	return { ...customer, sync: { action: 'created', qboId: customer.Id } };
+	return await withLink(this, 'customer', { ...customer, sync: { action: 'created', qboId: customer.Id } });
 }

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { QboClient } from '../../../shared/transport/client';
 import { findCustomerByEmail, requireEmail } from '../../../shared/sync/customers';
 import { emailProperty } from './person';
-import { matchOptionsFrom, matchingOptions, withDisplay, type OperationResult } from '../common';
+import { matchOptionsFrom, matchingOptions, withDisplay, withLink, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	emailProperty,
@@ -24,5 +24,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	const email = requireEmail(this.getNodeParameter('email', itemIndex), 'email');
 	const match = await findCustomerByEmail(client, email, matchOptionsFrom(this, itemIndex));
 	if (!match) return { found: false, email };
-	return { found: true, email, ...match.customer, sync: { action: 'matched', qboId: match.customer.Id, reactivated: match.reactivated ?? false } };
+	return await withLink(this, 'customer', { found: true, email, ...match.customer, sync: { action: 'matched', qboId: match.customer.Id, reactivated: match.reactivated ?? false } });
 }

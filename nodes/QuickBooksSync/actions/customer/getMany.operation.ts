@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient } from '../../../shared/transport/client';
 import { likePattern, type Condition } from '../../../shared/transport/query';
-import { limitFrom, returnAllAndLimit, withDisplay, type OperationResult } from '../common';
+import { limitFrom, returnAllAndLimit, withDisplay, appBaseOf, linked, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('customers'),
@@ -29,8 +29,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	if (filters.email) where.push({ field: 'PrimaryEmailAddr', op: '=', value: String(filters.email).trim() });
 	if (filters.nameStartsWith) where.push({ field: 'DisplayName', op: 'LIKE', value: likePattern(String(filters.nameStartsWith), 'startsWith') });
 	if (filters.updatedSince) where.push({ field: 'MetaData.LastUpdatedTime', op: '>=', value: new Date(String(filters.updatedSince)) });
-	return await client.queryAll(
+	const appBase = await appBaseOf(this);
+	const records = await client.queryAll(
 		{ entity: 'Customer', where, includeInactive: Boolean(filters.includeInactive), orderBy: 'Id ASC' },
 		{ limit: limitFrom(this, itemIndex) },
 	);
+	return records.map((r) => linked(appBase, 'customer', r));
 }

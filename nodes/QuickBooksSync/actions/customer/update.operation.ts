@@ -2,10 +2,10 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient, QboRecord } from '../../../shared/transport/client';
 import { requireEmail } from '../../../shared/sync/customers';
-import { locator, locatorValue, withDisplay, type OperationResult } from '../common';
+import { locator, requiredLocatorValue, withDisplay, withLink, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
-	locator('customerId', 'Customer', 'searchCustomers', { required: true }),
+	locator('customerId', 'Customer', 'customer', 'searchCustomers', { required: true }),
 	{
 		displayName: 'Update Fields',
 		name: 'updateFields',
@@ -29,7 +29,7 @@ export const description = withDisplay(properties, 'customer', 'update');
 
 /** Sparse update through read-modify-write, so a concurrent edit in QuickBooks is not lost. */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
-	const id = locatorValue(this, 'customerId', itemIndex)!;
+	const id = requiredLocatorValue(this, 'customerId', itemIndex);
 	const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const changes: QboRecord = {};
 	if (fields.displayName) changes.DisplayName = String(fields.displayName);
@@ -44,5 +44,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 		const diff = Object.fromEntries(Object.entries(changes).filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v)));
 		return Object.keys(diff).length ? diff : null;
 	});
-	return { ...record, sync: { action: changed ? 'updated' : 'unchanged', qboId: record.Id } };
+	return await withLink(this, 'customer', { ...record, sync: { action: changed ? 'updated' : 'unchanged', qboId: record.Id } });
 }

@@ -2,9 +2,14 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient, QboRecord } from '../../../shared/transport/client';
 import { QboError } from '../../../shared/transport/errors';
+import { fieldError } from '../../../shared/transport/n8n';
 import { invoicesNumbered } from '../../../shared/sync/invoices';
+import { locator, locatorValue } from '../common';
 
-/** How an operation names the QuickBooks invoice: its number (the CRM key) or its QuickBooks id. */
+/**
+ * How an operation names the QuickBooks invoice: its number (the CRM key), or the invoice itself
+ * (picked from a list, by QuickBooks ID or by pasting its QuickBooks link).
+ */
 export const invoiceRefProperties: INodeProperties[] = [
 	{
 		displayName: 'Find Invoice By',
@@ -13,16 +18,22 @@ export const invoiceRefProperties: INodeProperties[] = [
 		default: 'docNumber',
 		options: [
 			{ name: 'Invoice Number', value: 'docNumber', description: 'The DocNumber, which Invoice Sync takes from the CRM' },
-			{ name: 'QuickBooks ID', value: 'id' },
+			{ name: 'QuickBooks Invoice', value: 'id', description: 'Pick it from a list, by ID or by its QuickBooks link' },
 		],
 	},
-	{ displayName: 'Invoice Number or ID', name: 'invoiceRef', type: 'string', default: '', required: true },
+	{ displayName: 'Invoice Number', name: 'invoiceRef', type: 'string', default: '', required: true, displayOptions: { show: { invoiceBy: ['docNumber'] } } },
+	locator('invoiceId', 'Invoice', 'invoice', 'searchInvoices', { required: true, displayOptions: { show: { invoiceBy: ['id'] } } }),
 ];
 
 export async function invoiceFrom(context: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<QboRecord> {
 	const by = context.getNodeParameter('invoiceBy', itemIndex) as string;
+	if (by === 'id') {
+		// Workflows saved before the picker kept the id in "invoiceRef".
+		const id = locatorValue(context, 'invoiceId', itemIndex) ?? (String(context.getNodeParameter('invoiceRef', itemIndex, '')).trim() || undefined);
+		if (!id) throw fieldError(context.getNode(), itemIndex, 'Invoice', 'is missing');
+		return await client.read('Invoice', id);
+	}
 	const ref = String(context.getNodeParameter('invoiceRef', itemIndex)).trim();
-	if (by === 'id') return await client.read('Invoice', ref);
 	const invoices = await invoicesNumbered(client, ref);
 	if (!invoices.length) throw new QboError(`No QuickBooks invoice has the number ${ref}`, { kind: 'fault' });
 	// A company with custom transaction numbers off may hold several: never guess which one.

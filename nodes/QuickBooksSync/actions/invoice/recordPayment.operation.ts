@@ -4,7 +4,7 @@ import type { QboClient } from '../../../shared/transport/client';
 import { toAmount } from '../../../shared/domain/money';
 import { qboPaid } from '../../../shared/domain/invoiceState';
 import { recordCrmPayment } from '../../../shared/sync/invoices';
-import { withDisplay, type OperationResult } from '../common';
+import { appBaseOf, linked, withDisplay, type OperationResult } from '../common';
 import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
 
 const properties: INodeProperties[] = [
@@ -26,9 +26,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	const invoice = await invoiceFrom(this, itemIndex, client);
 	const amountPaid = toAmount(this.getNodeParameter('amountPaid', itemIndex), 'amountPaid');
 	const result = await recordCrmPayment(client, invoice, amountPaid, `manual:${invoice.Id}`);
-	return {
+	const appBase = await appBaseOf(this);
+	return linked(appBase, 'invoice', {
 		...result.invoice,
-		payments: result.payment ? [result.payment as IDataObject] : [],
+		payments: result.payment ? [linked(appBase, 'payment', result.payment as IDataObject)] : [],
 		sync: {
 			action: result.payment ? 'paid' : 'unchanged',
 			qboId: result.invoice.Id,
@@ -36,5 +37,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 			crmAmountPaid: amountPaid,
 			qboAmountPaid: qboPaid(result.invoice),
 		},
-	};
+	});
 }

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { requireEmail } from '../../../shared/sync/customers';
-import { withDisplay, type OperationResult } from '../common';
+import { withDisplay, withLink, type OperationResult } from '../common';
 import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
 
 const properties: INodeProperties[] = [
@@ -16,5 +16,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	const invoice = await invoiceFrom(this, itemIndex, client);
 	const raw = String(this.getNodeParameter('sendTo', itemIndex, '')).trim();
 	const sent = await client.sendInvoice(String(invoice.Id), raw ? requireEmail(raw, 'sendTo') : undefined);
-	return { ...sent, sync: { action: 'updated', qboId: sent.Id, docNumber: sent.DocNumber } };
+	return await withLink(this, 'invoice', { ...sent, sync: { action: 'updated', qboId: sent.Id, docNumber: sent.DocNumber } });
 }

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { QboClient } from '../../../shared/transport/client';
 import { invoiceFromHighLevel } from '../../../shared/domain/crm';
 import { syncInvoice } from '../../../shared/sync/invoices';
-import { fallbackCustomerOption, numberClashFrom, numberClashOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, taxCodeOptions, taxCodesFrom, withDisplay, type OperationResult } from '../common';
+import { appBaseOf, linked, fallbackCustomerOption, numberClashFrom, numberClashOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, taxCodeOptions, taxCodesFrom, withDisplay, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -70,5 +70,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 		taxCodes: taxCodesFrom(this, itemIndex),
 		onNumberClash: numberClashFrom(options),
 	});
-	return { ...(result.invoice ?? {}), payments: result.payments as IDataObject[], sync: result.sync as unknown as IDataObject };
+	const appBase = await appBaseOf(this);
+	const payments = (result.payments as IDataObject[]).map((p) => linked(appBase, 'payment', p));
+	return linked(appBase, 'invoice', { ...(result.invoice ?? {}), payments, sync: result.sync as unknown as IDataObject });
 }

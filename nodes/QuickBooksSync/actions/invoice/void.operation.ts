@@ -2,14 +2,14 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { isVoided } from '../../../shared/domain/invoiceState';
-import { withDisplay, type OperationResult } from '../common';
+import { withDisplay, withLink, type OperationResult } from '../common';
 import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
 
 export const description = withDisplay(invoiceRefProperties, 'invoice', 'void');
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
 	const invoice = await invoiceFrom(this, itemIndex, client);
-	if (isVoided(invoice)) return { ...invoice, sync: { action: 'unchanged', qboId: invoice.Id } };
+	if (isVoided(invoice)) return await withLink(this, 'invoice', { ...invoice, sync: { action: 'unchanged', qboId: invoice.Id } });
 	const voided = await client.void('Invoice', invoice);
-	return { ...voided, sync: { action: 'voided', qboId: voided.Id, docNumber: voided.DocNumber } };
+	return await withLink(this, 'invoice', { ...voided, sync: { action: 'voided', qboId: voided.Id, docNumber: voided.DocNumber } });
 }

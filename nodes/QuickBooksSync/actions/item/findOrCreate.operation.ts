@@ -3,11 +3,11 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { QboClient } from '../../../shared/transport/client';
 import { fieldError } from '../../../shared/transport/n8n';
 import { defaultIncomeAccount, findOrCreateItem } from '../../../shared/sync/items';
-import { locator, locatorValue, withDisplay, type OperationResult } from '../common';
+import { locator, locatorValue, withDisplay, withLink, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	{ displayName: 'Name', name: 'name', type: 'string', default: '', required: true },
-	locator('incomeAccountId', 'Income Account', 'searchIncomeAccounts', { description: 'For a new item; leave empty for the first "Services" income account' }),
+	locator('incomeAccountId', 'Income Account', 'account', 'searchIncomeAccounts', { description: 'For a new item; leave empty for the first "Services" income account' }),
 ];
 
 export const description = withDisplay(properties, 'item', 'findOrCreate');
@@ -17,5 +17,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	if (!name) throw fieldError(this.getNode(), itemIndex, 'name', 'is missing');
 	const account = locatorValue(this, 'incomeAccountId', itemIndex) ?? (await defaultIncomeAccount(client));
 	const { item, created } = await findOrCreateItem(client, name, account);
-	return { ...item, sync: { action: created ? 'created' : 'matched', qboId: item.Id } };
+	return await withLink(this, 'item', { ...item, sync: { action: created ? 'created' : 'matched', qboId: item.Id } });
 }

@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient } from '../../../shared/transport/client';
 import { likePattern, type Condition } from '../../../shared/transport/query';
-import { limitFrom, returnAllAndLimit, withDisplay, type OperationResult } from '../common';
+import { limitFrom, returnAllAndLimit, withDisplay, appBaseOf, linked, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('items'),
@@ -30,5 +30,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	const where: Condition[] = [];
 	if (filters.nameStartsWith) where.push({ field: 'Name', op: 'LIKE', value: likePattern(String(filters.nameStartsWith), 'startsWith') });
 	if (filters.type) where.push({ field: 'Type', op: '=', value: String(filters.type) });
-	return await client.queryAll({ entity: 'Item', where, orderBy: 'Id ASC' }, { limit: limitFrom(this, itemIndex) });
+	const appBase = await appBaseOf(this);
+	const records = await client.queryAll({ entity: 'Item', where, orderBy: 'Id ASC' }, { limit: limitFrom(this, itemIndex) });
+	return records.map((r) => linked(appBase, 'item', r));
 }

@@ -14,6 +14,9 @@ import {
 	itemModeOptions,
 	locator,
 	locatorValue,
+	appBaseOf,
+	linked,
+	optionLocatorValue,
 	matchOptionsFrom,
 	matchingOptions,
 	jsonParameter,
@@ -85,8 +88,8 @@ const properties: INodeProperties[] = [
 		],
 	},
 	...itemModeOptions,
-	locator('paymentMethodId', 'Payment Method', 'searchPaymentMethods'),
-	locator('depositAccountId', 'Deposit To Account', 'searchDepositAccounts', { description: 'Leave empty for Undeposited Funds' }),
+	locator('paymentMethodId', 'Payment Method', 'paymentMethod', 'searchPaymentMethods'),
+	locator('depositAccountId', 'Deposit To Account', 'account', 'searchDepositAccounts', { description: 'Leave empty for Undeposited Funds' }),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -101,7 +104,9 @@ const properties: INodeProperties[] = [
 				default: false,
 				description: 'Whether to send the look-ups and writes of all items through the QuickBooks batch endpoint, 30 per call: a burst of N payments costs about N/10 calls instead of 3-4 per payment. Settings are read from the first item.',
 			},
-			{ displayName: 'Customer ID', name: 'customerId', type: 'string', default: '', description: 'Use this QuickBooks customer instead of matching by e-mail (e.g. from a Find Customer node before this one)' },
+			locator('customerId', 'Customer', 'customer', 'searchCustomers', {
+				description: 'Use this QuickBooks customer instead of matching by e-mail (e.g. an expression with the ID from a Find Customer node before this one)',
+			}),
 			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).' },
 			fallbackCustomerOption,
 			numberClashOption,
@@ -149,24 +154,29 @@ async function receiptOptions(context: IExecuteFunctions, itemIndex: number, cli
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
 		paymentMethodId: locatorValue(context, 'paymentMethodId', itemIndex),
 		depositAccountId: locatorValue(context, 'depositAccountId', itemIndex),
-		customerId: options.customerId ? String(options.customerId).trim() : undefined,
+		customerId: optionLocatorValue(context, itemIndex, options, 'customerId'),
 		taxCodes: taxCodesFrom(context, itemIndex),
 		onNumberClash: numberClashFrom(options),
 	};
 }
 
-function output(result: ReceiptResult): OperationResult {
-	return { ...result.receipt, alreadySynced: result.alreadySynced, sync: result.sync as unknown as IDataObject };
+function output(result: ReceiptResult, appBase: string | undefined): OperationResult {
+	return linked(appBase, 'salesReceipt', { ...result.receipt, alreadySynced: result.alreadySynced, sync: result.sync as unknown as IDataObject });
 }
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
 	const payment = paymentOf(this, itemIndex);
-	return output(await createReceiptFromPayment(client, payment, await receiptOptions(this, itemIndex, client)));
+	return output(await createReceiptFromPayment(client, payment, await receiptOptions(this, itemIndex, client)), await appBaseOf(this));
 }
 
 export function usesBatch(this: IExecuteFunctions): boolean {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	return options.batchRequests === true && !options.customerId;
+	if (options.batchRequests !== true) return false;
+	try {
+		return !optionLocatorValue(this, 0, options, 'customerId');
+	} catch {
+		return false; // a bad Customer value fails each item on the one-by-one path
+	}
 }
 
 export async function executeBatch(this: IExecuteFunctions, itemIndexes: number[], client: QboClient): Promise<Array<OperationResult | Error>> {
@@ -179,6 +189,7 @@ export async function executeBatch(this: IExecuteFunctions, itemIndexes: number[
 	});
 	const valid = parsed.filter((p): p is CrmPayment => !(p instanceof Error));
 	const results = await createReceiptsInBatch(client, valid, await receiptOptions(this, itemIndexes[0], client));
+	const appBase = await appBaseOf(this);
 	let next = 0;
-	return parsed.map((p) => (p instanceof Error ? p : ((r) => (r instanceof Error ? r : output(r)))(results[next++])));
+	return parsed.map((p) => (p instanceof Error ? p : ((r) => (r instanceof Error ? r : output(r, appBase)))(results[next++])));
 }

@@ -1,14 +1,11 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { withDisplay, type OperationResult } from '../common';
+import { requiredLocatorValue, withDisplay, withLink, type OperationResult } from '../common';
+import { salesReceiptProperty } from './receiptRef';
 
-export const description = withDisplay(
-	[{ displayName: 'Sales Receipt ID', name: 'salesReceiptId', type: 'string', default: '', required: true }],
-	'salesReceipt',
-	'get',
-);
+export const description = withDisplay([salesReceiptProperty], 'salesReceipt', 'get');
 
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
-	return await client.read('SalesReceipt', String(this.getNodeParameter('salesReceiptId', itemIndex)).trim());
+	return await withLink(this, 'salesReceipt', await client.read('SalesReceipt', requiredLocatorValue(this, 'salesReceiptId', itemIndex)));
 }

@@ -1,21 +1,18 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { withDisplay, type OperationResult } from '../common';
+import { requiredLocatorValue, withDisplay, withLink, type OperationResult } from '../common';
+import { salesReceiptProperty } from './receiptRef';
 
-export const description = withDisplay(
-	[{ displayName: 'Sales Receipt ID', name: 'salesReceiptId', type: 'string', default: '', required: true }],
-	'salesReceipt',
-	'void',
-);
+export const description = withDisplay([salesReceiptProperty], 'salesReceipt', 'void');
 
 /** Voiding keeps the receipt (amounts become zero), as QuickBooks does. Already void: no write. */
 export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
-	const id = String(this.getNodeParameter('salesReceiptId', itemIndex)).trim();
+	const id = requiredLocatorValue(this, 'salesReceiptId', itemIndex);
 	const current = await client.read('SalesReceipt', id);
 	if (String(current.PrivateNote ?? '').startsWith('Voided') && Number(current.TotalAmt) === 0) {
-		return { ...current, sync: { action: 'unchanged', qboId: id } };
+		return await withLink(this, 'salesReceipt', { ...current, sync: { action: 'unchanged', qboId: id } });
 	}
 	const voided = await client.void('SalesReceipt', current);
-	return { ...voided, sync: { action: 'voided', qboId: id } };
+	return await withLink(this, 'salesReceipt', { ...voided, sync: { action: 'voided', qboId: id } });
 }
