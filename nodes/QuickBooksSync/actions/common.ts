@@ -49,32 +49,35 @@ export function locator(
 ): INodeProperties {
 	LOCATORS.set(name, { kind, displayName });
 	const label = KIND_LABELS[kind];
-	const modes: INodePropertyMode[] = [
-		{ displayName: 'From List', name: 'list', type: 'list', placeholder: `Select a ${label}...`, typeOptions: { searchListMethod, searchable: true } },
-		{
-			displayName: 'By ID',
-			name: 'id',
-			type: 'string',
-			placeholder: 'e.g. 58',
-			validation: [{ type: 'regex', properties: { regex: '^\\s*[0-9A-Za-z]+\\s*$', errorMessage: 'Not a valid QuickBooks ID' } }],
-		},
-	];
 	const pattern = urlPattern(kind);
-	if (pattern) {
-		modes.push({
-			displayName: 'By URL',
-			name: 'url',
-			type: 'string',
-			placeholder: exampleUrl(kind),
-			validation: [{ type: 'regex', properties: { regex: pattern, errorMessage: `Not a link to a QuickBooks ${label}` } }],
-		});
-	}
 	return {
 		displayName,
 		name,
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
-		modes,
+		modes: [
+			{ displayName: 'From List', name: 'list', type: 'list', placeholder: `Select a ${label}...`, typeOptions: { searchListMethod, searchable: true } },
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 58',
+				validation: [{ type: 'regex', properties: { regex: '^\\s*[0-9A-Za-z]+\\s*$', errorMessage: 'Not a valid QuickBooks ID' } }],
+			},
+			...(pattern
+				? [
+						// A resource locator mode, not a parameter: modes have no default (the rule misreads it here).
+						// eslint-disable-next-line n8n-nodes-base/node-param-default-missing
+						{
+							displayName: 'By URL',
+							name: 'url',
+							type: 'string',
+							placeholder: exampleUrl(kind),
+							validation: [{ type: 'regex', properties: { regex: pattern, errorMessage: `Not a link to a QuickBooks ${label}` } }],
+						} as INodePropertyMode,
+					]
+				: []),
+		],
 		...options,
 	} as INodeProperties;
 }
