@@ -63,7 +63,7 @@ describe('idFromUrl: the id in a pasted QuickBooks link', () => {
 		['customer', '58', 'a bare id'],
 		['taxCode', 'https://app.qbo.intuit.com/app/salestax', 'tax codes have no page'],
 		['paymentMethod', 'https://app.qbo.intuit.com/app/paymentmethods', 'payment methods have no page'],
-	] as const)('%s ✗ %s (%s)', (entity, url) => {
+	] as const)('%s ✗ %s (%s)', (entity, url, _why) => {
 		expect(idFromUrl(entity, url)).toBeUndefined();
 	});
 

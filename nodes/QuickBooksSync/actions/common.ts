@@ -62,7 +62,7 @@ export function locator(
 				name: 'id',
 				type: 'string',
 				placeholder: 'e.g. 58',
-				validation: [{ type: 'regex', properties: { regex: '^\\s*[0-9A-Za-z]+\\s*$', errorMessage: 'Not a valid QuickBooks ID' } }],
+				validation: [{ type: 'regex', properties: { regex: '^\\s*[0-9A-Za-z]+\\s*$', errorMessage: `${displayName}: not a valid QuickBooks ID` } }],
 			},
 			...(pattern
 				? [
@@ -73,7 +73,7 @@ export function locator(
 							name: 'url',
 							type: 'string',
 							placeholder: exampleUrl(kind),
-							validation: [{ type: 'regex', properties: { regex: pattern, errorMessage: `Not a link to a QuickBooks ${label}` } }],
+							validation: [{ type: 'regex', properties: { regex: pattern, errorMessage: `${displayName}: not a link to a QuickBooks ${label} (e.g. ${exampleUrl(kind)})` } }],
 						} as INodePropertyMode,
 					]
 				: []),

@@ -22,14 +22,16 @@ export const invoiceRefProperties: INodeProperties[] = [
 		],
 	},
 	{ displayName: 'Invoice Number', name: 'invoiceRef', type: 'string', default: '', required: true, displayOptions: { show: { invoiceBy: ['docNumber'] } } },
-	locator('invoiceId', 'Invoice', 'invoice', 'searchInvoices', { required: true, displayOptions: { show: { invoiceBy: ['id'] } } }),
+	// The picker keeps the name "invoiceRef": workflows saved before it hold the id there as text,
+	// which the picker still reads. Not marked required (n8n would refuse to start an empty one
+	// before the item can say which field is missing).
+	locator('invoiceRef', 'Invoice', 'invoice', 'searchInvoices', { displayOptions: { show: { invoiceBy: ['id'] } } }),
 ];
 
 export async function invoiceFrom(context: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<QboRecord> {
 	const by = context.getNodeParameter('invoiceBy', itemIndex) as string;
 	if (by === 'id') {
-		// Workflows saved before the picker kept the id in "invoiceRef".
-		const id = locatorValue(context, 'invoiceId', itemIndex) ?? (String(context.getNodeParameter('invoiceRef', itemIndex, '')).trim() || undefined);
+		const id = locatorValue(context, 'invoiceRef', itemIndex);
 		if (!id) throw fieldError(context.getNode(), itemIndex, 'Invoice', 'is missing');
 		return await client.read('Invoice', id);
 	}
