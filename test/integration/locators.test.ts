@@ -2,8 +2,11 @@
  * Record pickers (From List / By ID / By URL) and the links to QuickBooks on list entries and
  * outputs, through n8n-core: list searches run in a LoadOptionsContext, operations in WorkflowExecute.
  */
+import { readFileSync, readdirSync } from 'fs';
+import { join } from 'path';
+
 import { LoadOptionsContext } from 'n8n-core';
-import { Workflow, type INode, type INodeListSearchResult, type ILoadOptionsFunctions } from 'n8n-workflow';
+import { NodeHelpers, Workflow, type INode, type INodeListSearchResult, type ILoadOptionsFunctions } from 'n8n-workflow';
 
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { invoiceEvent, paymentReceived } from '../fixtures/highlevel';
@@ -244,5 +247,20 @@ describe('Outputs link to the document they wrote', () => {
 		const [out] = await run({ resource: 'customer', operation: 'get', customerId: rl('id', c.Id) });
 		expect(out.Id).toBe(c.Id);
 		expect(out).not.toHaveProperty('qboUrl');
+	});
+});
+
+describe('The templates still load', () => {
+	const dir = join(__dirname, '../../workflows');
+	const nodes = readdirSync(dir)
+		.filter((f) => f.endsWith('.json'))
+		.flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { nodes: INode[] }).nodes.map((node) => ({ file: f, node })))
+		.filter(({ node }) => node.type === 'n8n-nodes-quickbooks-sync.quickBooksSync');
+
+	test.each(nodes.map(({ file, node }) => [file, node.name, node] as const))('%s › %s: n8n finds no issues and keeps every value', (_file, _name, node) => {
+		const description = new QuickBooksSync().description;
+		const resolved = NodeHelpers.getNodeParameters(description.properties, node.parameters, true, false, node, description);
+		expect(NodeHelpers.getNodeParametersIssues(description.properties, { ...node, parameters: resolved! }, description)).toBeNull();
+		expect(resolved).toEqual(expect.objectContaining(node.parameters));
 	});
 });
