@@ -240,6 +240,15 @@ describe('Outputs link to the document they wrote', () => {
 		for (const p of synced.payments) expect(p.qboUrl).toBe(`${SANDBOX_APP}/app/recvpayment?txnId=${p.Id}`);
 	});
 
+	test('an invoice deleted in QuickBooks (CRM delete, "Delete in QuickBooks") has no link', async () => {
+		const params = { resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options: { onDelete: 'delete' } };
+		const [sent] = await run(params, [invoiceEvent('InvoiceSent', { id: '6650aa00bb11cc22dd33ee99', number: 'INV-LNK-DEL', email: 'del@example.com' })]);
+		expect(sent.qboUrl).toBe(`${SANDBOX_APP}/app/invoice?txnId=${sent.Id}`);
+		const [deleted] = await run(params, [invoiceEvent('InvoiceDelete', { id: '6650aa00bb11cc22dd33ee99', number: 'INV-LNK-DEL', email: 'del@example.com' })]);
+		expect(deleted.sync.action).toBe('deleted');
+		expect(deleted).not.toHaveProperty('qboUrl');
+	});
+
 	test('production and sandbox credentials link to their own web app; a custom one without an app address has no link', async () => {
 		const { customAppUrl: _unused, ...rest } = qb.creds.data;
 		qb.creds.data = rest;

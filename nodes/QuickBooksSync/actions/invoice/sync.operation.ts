@@ -72,5 +72,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	});
 	const appBase = await appBaseOf(this);
 	const payments = (result.payments as IDataObject[]).map((p) => linked(appBase, 'payment', p));
-	return linked(appBase, 'invoice', { ...(result.invoice ?? {}), payments, sync: result.sync as unknown as IDataObject });
+	const output = { ...(result.invoice ?? {}), payments, sync: result.sync as unknown as IDataObject };
+	// A deleted invoice has no page left to open.
+	return (result.sync as { action?: string }).action === 'deleted' ? output : linked(appBase, 'invoice', output);
 }
