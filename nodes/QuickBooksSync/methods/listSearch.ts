@@ -45,7 +45,11 @@ export async function searchCustomers(this: ILoadOptionsFunctions, filter?: stri
 	return await search(this, { entity: 'Customer', kind: 'customer', nameField: 'DisplayName', name: (r) => withDetail(r.DisplayName, (r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address) }, filter, paginationToken);
 }
 
-/** Invoices, newest first; the typed text is matched against the invoice number. */
+/**
+ * Invoices, newest first; the typed text is matched against the invoice number. DocNumber is a
+ * documented filter field; that it takes LIKE is UNCERTAIN (not documented either way) and left
+ * to the live contract suite.
+ */
 export async function searchInvoices(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
 	return await search(this, { entity: 'Invoice', kind: 'invoice', nameField: 'DocNumber', orderBy: 'TxnDate DESC', name: txnName }, filter, paginationToken);
 }
