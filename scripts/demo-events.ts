@@ -6,8 +6,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 
-import { createMarketplaceSender, createWorkflowSender, type Delivery } from '../test/emulator/highlevel/delivery';
-import { marketplaceInvoice, orderStatusUpdate, workflowPayment } from '../test/fixtures/highlevel/index';
+import { createMarketplaceSender, createWorkflowSender, type Delivery } from './dev/emulator/highlevel/delivery';
+import { marketplaceInvoice, orderStatusUpdate, workflowPayment } from './dev/fixtures/highlevel';
 
 const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 

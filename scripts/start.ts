@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from '../test/e2e/stack';
+import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from './dev/stack';
 
 const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 export const DEMO_FILE = join(cache, 'demo.json');

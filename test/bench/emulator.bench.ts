@@ -4,7 +4,7 @@
  */
 import http from 'http';
 
-import { startQboEmulator } from '../emulator/qbo/server';
+import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 20_000);
 const CONNECTIONS = 16;

@@ -9,7 +9,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 
-import { startQboEmulator } from '../emulator/qbo/server';
+import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import { paymentReceived } from '../fixtures/highlevel';
 import { MemoryCredentialsHelper, TestNodeTypes, emulatorCredential, runNode } from '../helpers/engine';
 import { routeIntuitHostsTo } from './intuitHostShim';

@@ -8,7 +8,7 @@
 import { existsSync } from 'fs';
 import { join } from 'path';
 
-import { startQboEmulator } from '../emulator/qbo/server';
+import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import { MemoryCredentialsHelper, TestNodeTypes, TriggerHarness, emulatorCredential, runNode } from '../helpers/engine';
 import { routeIntuitHostsTo } from './intuitHostShim';
 

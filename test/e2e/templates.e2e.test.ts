@@ -7,12 +7,12 @@ import { mkdirSync } from 'fs';
 import { join } from 'path';
 import { chromium } from 'playwright-core';
 
-import { marketplaceInvoice, orderCreate, orderStatusUpdate, workflowPayment } from '../fixtures/highlevel/index';
+import { marketplaceInvoice, orderCreate, orderStatusUpdate, workflowPayment } from '../../scripts/dev/fixtures/highlevel';
 import { docNumberFor } from '../../nodes/shared/domain/docNumber';
-import { DEFAULT_CLIENT } from '../emulator/qbo/server';
-import { createMarketplaceSender, createWorkflowSender, type Delivery, type WorkflowAuth } from '../emulator/highlevel/delivery';
-import { REPO } from './n8n';
-import { LOCATION_ID, REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, configure, loadTemplates, startStack, type Stack } from './stack';
+import { DEFAULT_CLIENT } from '../../scripts/dev/emulator/qbo/server';
+import { createMarketplaceSender, createWorkflowSender, type Delivery, type WorkflowAuth } from '../../scripts/dev/emulator/highlevel/delivery';
+import { REPO } from '../../scripts/dev/n8n';
+import { LOCATION_ID, REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, configure, loadTemplates, startStack, type Stack } from '../../scripts/dev/stack';
 
 jest.setTimeout(15 * 60_000);
 

@@ -6,7 +6,7 @@ import OAuthClient from 'intuit-oauth';
 import QuickBooks from 'node-quickbooks';
 import { promisify } from 'util';
 
-import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from './qbo/server';
+import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
 
 let emulator: QboEmulator;
 beforeAll(async () => {

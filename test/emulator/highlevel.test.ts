@@ -5,9 +5,9 @@ import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
-import { capturedDeliveries, documented, marketplaceInvoice, orderCreate, workflowPayment } from '../fixtures/highlevel/index';
-import { createEventSender, createMarketplaceSender, createWorkflowSender, highLevelBytes, replay } from './highlevel/events';
-import { HIGHLEVEL_VERSION, INVALID_TOKEN, SCOPE_REFUSAL, startHighLevelEmulator, type HighLevelEmulator } from './highlevel/server';
+import { capturedDeliveries, documented, marketplaceInvoice, orderCreate, workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { createEventSender, createMarketplaceSender, createWorkflowSender, highLevelBytes, replay } from '../../scripts/dev/emulator/highlevel/events';
+import { HIGHLEVEL_VERSION, INVALID_TOKEN, SCOPE_REFUSAL, startHighLevelEmulator, type HighLevelEmulator } from '../../scripts/dev/emulator/highlevel/server';
 
 let hl: HighLevelEmulator;
 beforeAll(async () => {

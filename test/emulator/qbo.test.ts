@@ -4,7 +4,7 @@ import http from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
 
-import { startQboEmulator, type QboEmulator } from './qbo/server';
+import { startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
 
 let emulator: QboEmulator;
 let token: string;
@@ -265,7 +265,7 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 	});
 });
 
-describe('QuickBooks emulator: company preferences and sourced rules (test/emulator/README.md)', () => {
+describe('QuickBooks emulator: company preferences and sourced rules (scripts/dev/emulator/README.md)', () => {
 	const line = (amount: number, tax = 'NON') => ({ DetailType: 'SalesItemLineDetail', Amount: amount, SalesItemLineDetail: { TaxCodeRef: { value: tax } } });
 	const newCustomer = async (name = `C ${Math.random()}`) => (await api('POST', 'customer', { DisplayName: name })).body.Customer;
 	const admin = async (path: string, body?: unknown) => (await fetch(`${emulator.url}${path}`, { method: body ? 'POST' : 'GET', body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;

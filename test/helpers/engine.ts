@@ -28,7 +28,7 @@ import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2A
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
 import { HighLevelTrigger } from '../../nodes/HighLevelTrigger/HighLevelTrigger.node';
-import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
+import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
 
 export const CREDENTIAL_ID = 'cred-1';
 

@@ -1,4 +1,4 @@
-import { startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
+import { startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import { MemoryCredentialsHelper, emulatorCredential, runNode } from '../helpers/engine';
 
 let emulator: QboEmulator;

@@ -3,15 +3,15 @@
  * skipped and why, what is dropped as a repeat — and that the QuickBooks Sync node takes its
  * output unchanged.
  *
- * Bodies come from test/fixtures/highlevel (see its SOURCES.md): the documented marketplace examples
+ * Bodies come from scripts/dev/fixtures/highlevel (see its SOURCES.md): the documented marketplace examples
  * byte for byte, and the workflow "Payment Received" body assembled from HighLevel's field list.
  */
 import { generateKeyPairSync, sign, type KeyObject } from 'crypto';
 import { existsSync } from 'fs';
 import { join } from 'path';
 
-import * as fixtures from '../fixtures/highlevel/index';
-import { documented } from '../fixtures/highlevel/index';
+import * as fixtures from '../../scripts/dev/fixtures/highlevel';
+import { documented } from '../../scripts/dev/fixtures/highlevel';
 import { TypedCredentialsHelper, WebhookHarness, runNode, useEmulatedQuickBooks, type MemoryCredentialsHelper } from '../helpers/engine';
 
 const SECRET = 'f3c1b2a9d8e7f6a5b4c3d2e1';

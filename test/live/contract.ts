@@ -2,7 +2,7 @@
  * The QuickBooks contract: one set of checks, run by test/emulator/conformance.test.ts against the
  * emulator (under each company preference) and by test/live/contract.test.ts against a real Intuit
  * sandbox company. A check that passes on the emulator and fails on the sandbox is a place where the
- * emulator does not follow QuickBooks. Each check names its source in test/emulator/README.md.
+ * emulator does not follow QuickBooks. Each check names its source in scripts/dev/emulator/README.md.
  *
  * Checks read the company's preferences first and expect what that preference implies, so they hold
  * for any sandbox company. They only create records (unique names), apart from the invoices they void

@@ -1,7 +1,7 @@
 /**
  * Probes that settle what Intuit does not document, against a real sandbox company. Each probe
  * prints one FINDING line and adds it to `.live-findings.json` (git-ignored); the emulator's
- * options and the fidelity table (test/emulator/README.md) follow from them. Probes assert only
+ * options and the fidelity table (scripts/dev/emulator/README.md) follow from them. Probes assert only
  * that QuickBooks answered; what it answered is the finding.
  *
  * Skips itself unless QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REFRESH_TOKEN and QBO_REALM_ID are set.

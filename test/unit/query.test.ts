@@ -1,5 +1,5 @@
 import { countQuery, likePattern, literal, selectQuery } from '../../nodes/shared/transport/query';
-import { parseQuery } from '../emulator/qbo/query';
+import { parseQuery } from '../../scripts/dev/emulator/qbo/query';
 
 /** Deterministic pseudo-random generator so a failure can be replayed. */
 function rng(seed: number) {

@@ -1,6 +1,6 @@
 import { invoiceFromHighLevel, paymentFromHighLevel, type CrmSale } from '../../nodes/shared/domain/crm';
 import { planSale } from '../../nodes/shared/domain/salesDocument';
-import { Company } from '../emulator/qbo/store';
+import { Company } from '../../scripts/dev/emulator/qbo/store';
 import { invoiceEvent, orderCreate, paymentReceived } from '../fixtures/highlevel';
 
 /** What QuickBooks (the emulator's independent arithmetic) computes for the planned lines. */

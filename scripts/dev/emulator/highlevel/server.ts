@@ -3,7 +3,7 @@
  * search, tags, conversation messages. Checks the Version header, the bearer token and its scopes,
  * applies HighLevel's 100 requests / 10 s per location limit, and records every call.
  *
- * Sources (test/fixtures/highlevel/SOURCES.md; docs@0af86a4 = GoHighLevel/highlevel-api-docs):
+ * Sources (scripts/dev/fixtures/highlevel/SOURCES.md; docs@0af86a4 = GoHighLevel/highlevel-api-docs):
  * - POST /contacts/upsert answers 200 only (new or not), body {new, contact, traceId}, scope contacts.write;
  *   `tags` "will overwrite all current tags"; every other field sent overwrites the stored one
  *   (apps/contacts.json; the overwrite of other fields per issue 11 — details UNCERTAIN).

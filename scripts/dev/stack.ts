@@ -5,9 +5,9 @@
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 
-import { startHighLevelEmulator, type HighLevelEmulator } from '../emulator/highlevel/server';
-import { createEventSender, type SignedSender } from '../emulator/highlevel/events';
-import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../emulator/qbo/server';
+import { startHighLevelEmulator, type HighLevelEmulator } from './emulator/highlevel/server';
+import { createEventSender, type SignedSender } from './emulator/highlevel/events';
+import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from './emulator/qbo/server';
 import { REPO, createN8n, type N8n } from './n8n';
 
 export const REALM_ID = '9130350000000001';

@@ -1,5 +1,5 @@
 /**
- * HighLevel's two delivery kinds, as its documentation describes them (sources: test/fixtures/highlevel/SOURCES.md).
+ * HighLevel's two delivery kinds, as its documentation describes them (sources: scripts/dev/fixtures/highlevel/SOURCES.md).
  *
  * Marketplace-app webhooks (`createMarketplaceSender`):
  * - body carries `timestamp` and `webhookId` (Webhook Authentication Guide, docs/oauth/WebhookAuthentication.md);
@@ -345,7 +345,7 @@ const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'transfer-en
  * Posts `raw` byte for byte with the captured headers (hop-by-hop ones dropped; `headers` override them),
  * with HighLevel's retry policy for the kind (marketplace: 429-only, compress `retry.intervalMs` in tests;
  * workflow: one attempt). For test/fixtures/captured/ bodies: a signed capture verifies against HighLevel's
- * published key (test/fixtures/highlevel/index HIGHLEVEL_ED25519_PUBLIC_KEY_PEM), not the emulator's.
+ * published key (scripts/dev/fixtures/highlevel.ts HIGHLEVEL_ED25519_PUBLIC_KEY_PEM), not the emulator's.
  */
 export function replay(
 	url: string,

@@ -56,7 +56,7 @@ export function validEmailList(value: string): boolean {
 	return parts.length > 0 && parts.every((p) => EMAIL.test(p));
 }
 
-/** Behaviour the public record leaves open; tests choose it (see test/emulator/README.md). */
+/** Behaviour the public record leaves open; tests choose it (see scripts/dev/emulator/README.md). */
 export interface CompanyBehaviour {
 	/**
 	 * Whether applying (or voiding) a Payment gives the linked Invoice a new

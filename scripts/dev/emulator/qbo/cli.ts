@@ -1,6 +1,6 @@
 /*
  * Runs the QuickBooks emulator as a process: `npm run emulator -- --port 8790 --persist state.json`
- * Company preferences and undocumented behaviour (test/emulator/README.md):
+ * Company preferences and undocumented behaviour (scripts/dev/emulator/README.md):
  *   --custom-numbers on|off   Preferences.SalesFormsPrefs.CustomTxnNumbers (default on)
  *   --sales-tax on|off        Preferences.TaxPrefs.UsingSalesTax (default on)
  *   --payment-touches-invoice a payment gives the invoice a new LastUpdatedTime (default: it does not)
