@@ -77,7 +77,10 @@ export function displayNameFor(person: Person, email: string): string {
 /** Second choice after a name clash with someone else: "Name (e-mail)". */
 export function disambiguatedName(person: Person, email: string): string {
 	const base = displayNameFor(person, email);
-	return base === email ? email : cleanName(`${base} (${email})`).slice(0, 100);
+	if (base === email) return email;
+	// The name gives way so that the whole " (e-mail)" fits in QuickBooks' 100 characters.
+	const suffix = ` (${email})`;
+	return cleanName(`${base.slice(0, Math.max(0, 100 - suffix.length)).trim()}${suffix}`).slice(0, 100);
 }
 
 export function newCustomerBody(person: Person, email: string, displayName: string): QboRecord {

@@ -61,9 +61,12 @@ export function alternateDocNumber(key: string, prefix = ''): string {
 	return prefix + shortened(clean, room(prefix), 'alt:');
 }
 
-/** Marker ids never contain whitespace, so the id ends where the marker ends. */
+/**
+ * Marker ids never contain whitespace or the characters that end a marker in a note, so the id
+ * ends where the marker ends; those characters are percent-encoded, which keeps ids distinct.
+ */
 function markerId(id: string): string {
-	return id.trim().replace(/\s+/g, '-');
+	return id.trim().replace(/[\s(),;%]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
 }
 
 /** The marker written to PrivateNote that ties a QuickBooks record to its CRM source. */

@@ -1,4 +1,5 @@
-const EMAIL = /^[^\s@'"<>(),;:]+(?:'[^\s@'"<>(),;:]+)*@[^\s@'"<>(),;:]+\.[A-Za-z]{2,}$/;
+// The top-level domain is letters, or an internationalized one in its ASCII form (".xn--p1ai" is ".рф").
+const EMAIL = /^[^\s@'"<>(),;:]+(?:'[^\s@'"<>(),;:]+)*@[^\s@'"<>(),;:]+\.(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/;
 
 /** Trimmed, lower-cased e-mail, or undefined if it is missing or malformed. */
 export function normalizeEmail(raw: unknown): string | undefined {

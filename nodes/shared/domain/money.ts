@@ -8,9 +8,12 @@ export function round2(value: number): number {
 
 export function toAmount(value: unknown, field: string): number {
 	if (value === undefined || value === null || value === '') return 0;
-	// "1,234.50" and "$12" are amounts; "twelve" or "12 apples" are not (never read as 0).
-	const text = String(value).trim().replace(/[\s,$€£¥]/g, '');
-	const n = typeof value === 'number' ? value : /^-?\d*\.?\d+$/.test(text) ? Number(text) : Number.NaN;
+	// "1,234.50" and "$12" are amounts; "twelve", "12 apples" and a comma that could be a decimal
+	// comma ("12,50", "1.234,50") are not: an error beats a misread amount (never read as 0).
+	const text = typeof value === 'string' ? value.trim().replace(/[\s$€£¥]/g, '') : '';
+	const thousands = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text);
+	const plain = text.replace(thousands ? /,/g : /$^/, '');
+	const n = typeof value === 'number' ? value : /^-?\d*\.?\d+$/.test(plain) ? Number(plain) : Number.NaN;
 	if (!Number.isFinite(n)) throw new CrmInputError(field, `is not a number: ${JSON.stringify(value)}`);
 	return n;
 }
