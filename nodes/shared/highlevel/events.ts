@@ -11,9 +11,10 @@
  *   examples without `type` (the status names the event; InvoiceDelete has status "delete"),
  *   OrderCreate with status "pending", taxes under items[].product.taxes and taxSummary.
  */
-import { CrmInputError } from '../domain/inputError';
-import { invoiceFromHighLevel, paymentFromHighLevel, type CrmInvoice, type CrmLine, type CrmPayment } from '../domain/crm';
+import { CrmInputError } from '../errors';
+import type { CrmInvoice, CrmLine, CrmPayment } from '../domain/crm';
 import { round2, toAmount } from '../domain/money';
+import { invoiceFromHighLevel, paymentFromHighLevel } from './toCrm';
 
 type Obj = Record<string, any>;
 
