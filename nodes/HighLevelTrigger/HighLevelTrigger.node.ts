@@ -10,8 +10,9 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { isSigned, verifySecret, verifySignature, type AuthResult, type SecretAuth } from '../shared/highlevel/auth';
-import { normalizeHighLevelBody, receipt, type EventKind, type HighLevelEvent } from '../shared/highlevel/events';
+import { isSigned, verifySecret, verifySignature, type SecretAuth } from '../shared/highlevel/auth';
+import { normalizeHighLevelBody, receipt } from '../shared/highlevel/events';
+import type { AuthResult, EventKind, HighLevelEvent } from '../shared/highlevel/types';
 import { rememberKey, type SeenState } from '../shared/highlevel/seen';
 import { HIGHLEVEL_REDELIVER_STATUS } from '../shared/recovery';
 
