@@ -101,6 +101,16 @@ function forItem(message: string, itemIndex: number | undefined): string {
 }
 
 /**
+ * A NodeOperationError that keeps its message as written: n8n would swap a message naming a socket
+ * code (ECONNRESET, …) for a generic sentence that says neither QuickBooks nor the item.
+ */
+function operationError(node: INode, message: string, options: { itemIndex?: number; description?: string }): NodeOperationError {
+	const error = new NodeOperationError(node, message, options);
+	error.message = message;
+	return error;
+}
+
+/**
  * Any failure as n8n shows it, by whose fault it is (see ../errors.ts):
  * - QuickBooks answered with a fault or an HTTP error → NodeApiError: the sentence first, then code,
  *   detail, element, HTTP status and intuit_tid;
@@ -122,10 +132,10 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 		return fieldError(node, itemIndex, error.field, error.message);
 	}
 	if (error instanceof OutcomeError) {
-		return new NodeOperationError(node, forItem(error.message, itemIndex), { itemIndex, description: error.hint });
+		return operationError(node, forItem(error.message, itemIndex), { itemIndex, description: error.hint });
 	}
 	if (error instanceof QboError && error.kind === 'network') {
-		return new NodeOperationError(node, forItem(error.message, itemIndex), {
+		return operationError(node, forItem(error.message, itemIndex), {
 			itemIndex,
 			description: 'QuickBooks did not answer, also when asked again; nothing it said is known. Check that n8n can reach QuickBooks (network, proxy), then run the item again.',
 		});
@@ -163,7 +173,7 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 
 /** A bad input value: names the item and the field, so the user knows what to fix. */
 export function fieldError(node: INode, itemIndex: number | undefined, field: string, problem: string): NodeOperationError {
-	return new NodeOperationError(node, forItem(`field "${field}" ${problem}`, itemIndex), {
+	return operationError(node, forItem(`field "${field}" ${problem}`, itemIndex), {
 		itemIndex,
 		description: `Fix "${field}" in the incoming data or in the node's parameters. Nothing was written to QuickBooks for this item.`,
 	});
