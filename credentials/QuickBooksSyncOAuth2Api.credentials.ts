@@ -69,6 +69,15 @@ export class QuickBooksSyncOAuth2Api implements ICredentialType {
 			displayOptions: { show: { environment: ['custom'] } },
 		},
 		{
+			displayName: 'QuickBooks App URL',
+			name: 'customAppUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://app.sandbox.qbo.intuit.com',
+			description: 'Where links to records open; leave empty for no links',
+			displayOptions: { show: { environment: ['custom'] } },
+		},
+		{
 			displayName: 'Grant Type',
 			name: 'grantType',
 			type: 'hidden',

@@ -10,9 +10,11 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { isSigned, verifySecret, verifySignature, type AuthResult, type SecretAuth } from '../shared/highlevel/auth';
-import { normalizeHighLevelBody, receipt, type EventKind, type HighLevelEvent } from '../shared/highlevel/events';
+import { isSigned, verifySecret, verifySignature, type SecretAuth } from '../shared/highlevel/auth';
+import { normalizeHighLevelBody, receipt } from '../shared/highlevel/events';
+import type { AuthResult, EventKind, HighLevelEvent } from '../shared/highlevel/types';
 import { rememberKey, type SeenState } from '../shared/highlevel/seen';
+import { HIGHLEVEL_REDELIVER_STATUS } from '../shared/recovery';
 
 /**
  * One URL for both kinds of HighLevel delivery:
@@ -21,7 +23,8 @@ import { rememberKey, type SeenState } from '../shared/highlevel/seen';
  * - workflow "Custom Webhook" actions, unsigned: a secret header from the credential.
  * Unauthenticated → 401, no execution. Authenticated → 200 and one normalized event, on "Received"
  * when it is money received (or an invoice/contact event the user asked for), on "Skipped" with the
- * reason otherwise. HighLevel retries only on 429, so anything that went wrong on our side → 429.
+ * reason otherwise. HighLevel retries only on 429, so anything that went wrong on our side → 429
+ * (recovery R12); a repeat of an emitted delivery → 200 without an execution (R13).
  */
 // HighLevel has no API that registers these URLs (the user pastes the URL into a workflow action or
 // the Marketplace app settings), so there is no webhook lifecycle to implement.
@@ -208,9 +211,9 @@ export class HighLevelTrigger implements INodeType {
 				workflowData: event.skipped ? [[], item] : [item, []],
 			};
 		} catch (error) {
-			// Nothing the sender did wrong: HighLevel retries only on 429, so ask for a retry.
-			this.logger.error(`HighLevel Trigger could not take a delivery, answered 429 so HighLevel retries: ${(error as Error).message}`, where);
-			return answer(429, { received: false, retry: true, error: (error as Error).message });
+			// Nothing the sender did wrong: HighLevel retries only on 429, so ask for a retry (recovery R12).
+			this.logger.error(`HighLevel Trigger could not take a delivery, answered ${HIGHLEVEL_REDELIVER_STATUS} so HighLevel retries: ${(error as Error).message}`, where);
+			return answer(HIGHLEVEL_REDELIVER_STATUS, { received: false, retry: true, error: (error as Error).message });
 		}
 	}
 }

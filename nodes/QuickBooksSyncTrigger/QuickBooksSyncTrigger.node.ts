@@ -8,7 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { getQboClient, toNodeError } from '../shared/transport/n8n';
-import type { TriggerEvent } from '../shared/domain/pollEvents';
+import type { TriggerEvent } from '../shared/domain/types';
 import { pollOnce, sampleEvent, type TriggerSettings } from './poll';
 
 export class QuickBooksSyncTrigger implements INodeType {
@@ -94,7 +94,7 @@ export class QuickBooksSyncTrigger implements INodeType {
 			}
 			const staticData = this.getWorkflowStaticData('node');
 			// The state is replaced only after every call of the poll succeeded: a failed poll
-			// (429, 500, network) leaves the cursor where it was, so the next poll catches up.
+			// (429, 500, network) leaves the cursor where it was, so the next poll catches up (recovery R14).
 			const { items, state } = await pollOnce(client, settings, staticData.state as never, Date.now());
 			staticData.state = state as unknown as IDataObject;
 			return items.length ? [items.map((json) => ({ json: json as IDataObject }))] : null;

@@ -1,17 +1,8 @@
 /** One poll of the trigger: CDC while it can, paged queries when it must, then events out. */
-import type { QboClient, QboRecord } from '../shared/transport/client';
-import {
-	candidates,
-	dedupe,
-	entitiesFor,
-	firstPaidOnly,
-	invoicesToFetch,
-	time,
-	toOutput,
-	type Candidate,
-	type PollState,
-	type TriggerEvent,
-} from '../shared/domain/pollEvents';
+import type { QboRecord } from '../shared/types';
+import type { QboClient } from '../shared/transport/client';
+import { candidates, dedupe, entitiesFor, firstPaidOnly, invoicesToFetch, time, toOutput } from '../shared/domain/pollEvents';
+import type { Candidate, PollState, TriggerEvent } from '../shared/domain/types';
 
 export interface TriggerSettings {
 	events: TriggerEvent[];

@@ -109,7 +109,7 @@ describe('Invoice → Sync through the n8n engine', () => {
 		const mailed = (await runNode(qb.creds, { resource: 'invoice', operation: 'send', ...ref, sendTo: '' }, [{}])).output('QuickBooks Sync')[0].json;
 		expect(mailed).toMatchObject({ EmailStatus: 'EmailSent', BillEmail: { Address: 'riley.chen@example.com' } });
 		const missing = await runNode(qb.creds, { resource: 'invoice', operation: 'void', invoiceBy: 'docNumber', invoiceRef: 'NOPE-1' }, [{}], { continueOnFail: true });
-		expect(missing.output('QuickBooks Sync')[0].json.error).toBe('No QuickBooks invoice has the number NOPE-1');
+		expect(missing.output('QuickBooks Sync')[0].json.error).toBe('Item 0: No QuickBooks invoice has the number NOPE-1');
 	});
 
 	test('a company outside the US picks its own tax codes for taxed and untaxed lines', async () => {

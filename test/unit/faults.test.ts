@@ -1,6 +1,7 @@
 import { NodeApiError } from 'n8n-workflow';
 
-import { extractFaults, faultFromResponse, isReconnectError, networkErrorCode, QboError } from '../../nodes/shared/transport/errors';
+import { extractFaults, faultFromResponse, networkErrorCode, QboError } from '../../nodes/shared/transport/errors';
+import { isReconnectError } from '../../nodes/shared/recovery';
 import { toNodeError } from '../../nodes/shared/transport/n8n';
 
 const node = { id: '1', name: 'QuickBooks Sync', type: 'n8n-nodes-quickbooks-sync.quickBooksSync', typeVersion: 1, position: [0, 0] as [number, number], parameters: {} };
@@ -54,7 +55,7 @@ describe('QuickBooks faults', () => {
 	test('NodeApiError carries the sentence first, then code, detail, element, status, intuit_tid', () => {
 		const error = toNodeError(node, faultFromResponse(400, { intuit_tid: 'tid-9' }, stale, 0), 3) as NodeApiError;
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error.message).toMatch(/^The QuickBooks record was changed by someone else/);
+		expect(error.message).toMatch(/^Item 3: The QuickBooks record was changed by someone else/);
 		expect(error.description).toContain('QuickBooks code 5010');
 		expect(error.description).toContain('field: SyncToken');
 		expect(error.description).toContain('HTTP 400');

@@ -2,7 +2,7 @@
 import { sameSecret, verifySecret } from '../../nodes/shared/highlevel/auth';
 import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
 import { MAX_KEYS, rememberKey, type SeenState } from '../../nodes/shared/highlevel/seen';
-import { invoiceFromHighLevel, paymentFromHighLevel } from '../../nodes/shared/domain/crm';
+import { invoiceFromHighLevel, paymentFromHighLevel } from '../../nodes/shared/highlevel/toCrm';
 import { documented, workflowPayment } from '../../scripts/dev/fixtures/highlevel';
 
 const options = { delivery: 'workflow' as const, invoicesSynced: true };

@@ -1,4 +1,5 @@
-import { PAID_MEMORY, candidates, dedupe, firstPaidOnly, paidInvoices, type Candidate } from '../../nodes/shared/domain/pollEvents';
+import { PAID_MEMORY, candidates, dedupe, firstPaidOnly, paidInvoices } from '../../nodes/shared/domain/pollEvents';
+import type { Candidate } from '../../nodes/shared/domain/types';
 
 const at = (iso: string) => ({ CreateTime: iso, LastUpdatedTime: iso });
 const invoice = (id: string, customer: string, paymentId: string, time: string, extra: Record<string, unknown> = {}) => ({

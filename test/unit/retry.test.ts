@@ -1,6 +1,8 @@
 import { QboClient, type HttpRequest, type HttpResponse } from '../../nodes/shared/transport/client';
 import { QboError } from '../../nodes/shared/transport/errors';
-import { DEFAULT_RETRY_POLICY, backoffDelay, isRetryable, withRetry, type Clock } from '../../nodes/shared/transport/retry';
+import { backoffDelay, withRetry } from '../../nodes/shared/transport/retry';
+import type { Clock } from '../../nodes/shared/transport/types';
+import { HTTP_RETRY, isTransient } from '../../nodes/shared/recovery';
 
 class FakeClock implements Clock {
 	t = 0;
@@ -49,7 +51,7 @@ describe('retry policy', () => {
 		const { client, clock, requests } = clientWith([fault(500), fault(503, '3003'), reset, ok]);
 		await client.read('Customer', '1');
 		expect(requests).toHaveLength(4);
-		expect(clock.sleeps).toEqual([backoffDelay(1, DEFAULT_RETRY_POLICY, 0.5), backoffDelay(2, DEFAULT_RETRY_POLICY, 0.5), backoffDelay(3, DEFAULT_RETRY_POLICY, 0.5)]);
+		expect(clock.sleeps).toEqual([backoffDelay(1, HTTP_RETRY, 0.5), backoffDelay(2, HTTP_RETRY, 0.5), backoffDelay(3, HTTP_RETRY, 0.5)]);
 		expect(clock.sleeps[1]).toBeGreaterThan(clock.sleeps[0]);
 		expect(client.stats).toEqual({ requests: 4, retries: 3 });
 	});
@@ -63,7 +65,7 @@ describe('retry policy', () => {
 	test('attempts are bounded', async () => {
 		const { client, requests } = clientWith(Array.from({ length: 20 }, () => fault(503)));
 		await expect(client.read('Customer', '1')).rejects.toBeInstanceOf(QboError);
-		expect(requests).toHaveLength(DEFAULT_RETRY_POLICY.maxAttempts);
+		expect(requests).toHaveLength(HTTP_RETRY.maxAttempts);
 	});
 
 	test('total time is bounded: a Retry-After beyond the budget ends the retries', async () => {
@@ -73,7 +75,7 @@ describe('retry policy', () => {
 			withRetry(async () => {
 				calls.push(clock.now());
 				throw new QboError('slow down', { kind: 'throttled', retryAfterMs: 90_000 });
-			}, clock, { ...DEFAULT_RETRY_POLICY, maxTotalMs: 120_000 }),
+			}, clock, { ...HTTP_RETRY, maxTotalMs: 120_000 }),
 		).rejects.toThrow('slow down');
 		expect(calls).toEqual([0, 90_000]);
 	});
@@ -90,9 +92,8 @@ describe('retry policy', () => {
 	});
 
 	test('classification', () => {
-		expect(isRetryable(new QboError('x', { kind: 'network' }))).toBe(true);
-		expect(isRetryable(new QboError('x', { kind: 'fault', httpStatus: 400 }))).toBe(false);
-		expect(isRetryable(new QboError('x', { kind: 'reconnect' }))).toBe(false);
-		expect(isRetryable(new Error('plain'))).toBe(false);
+		expect(isTransient(new QboError('x', { kind: 'network' }))).toBe(true);
+		expect(isTransient(new QboError('x', { kind: 'fault', httpStatus: 400 }))).toBe(false);
+		expect(isTransient(new Error('plain'))).toBe(false);
 	});
 });

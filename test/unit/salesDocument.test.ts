@@ -1,4 +1,5 @@
-import { invoiceFromHighLevel, paymentFromHighLevel, type CrmSale } from '../../nodes/shared/domain/crm';
+import type { CrmSale } from '../../nodes/shared/domain/crm';
+import { invoiceFromHighLevel, paymentFromHighLevel } from '../../nodes/shared/highlevel/toCrm';
 import { planSale } from '../../nodes/shared/domain/salesDocument';
 import { Company } from '../../scripts/dev/emulator/qbo/store';
 import { invoiceEvent, orderCreate, paymentReceived } from '../fixtures/highlevel';

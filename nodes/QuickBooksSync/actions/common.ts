@@ -240,7 +240,7 @@ export async function itemModeFrom(context: IExecuteFunctions, itemIndex: number
 	const mode = context.getNodeParameter('itemMode', itemIndex, 'perLine') as string;
 	if (mode === 'default') {
 		const itemId = locatorValue(context, 'defaultItemId', itemIndex);
-		if (!itemId) throw new Error('Choose a Default Item or switch "Products" to one item per line');
+		if (!itemId) throw fieldError(context.getNode(), itemIndex, 'defaultItemId', 'is empty: choose a Default Item or switch "Products" to one item per line');
 		return { mode: 'default', itemId };
 	}
 	const chosen = locatorValue(context, 'incomeAccountId', itemIndex);

@@ -2,8 +2,9 @@
  * Which QuickBooks customer an e-mail belongs to. One policy for every operation that needs a
  * customer; the QuickBooks calls live in ../sync/customers.ts, this module only decides.
  */
-import type { QboRecord } from '../transport/client';
+import type { QboRecord } from '../types';
 import { emailAsWritten, emailsIn } from './email';
+import type { Choice } from './types';
 
 export type DuplicatePolicy = 'oldest' | 'newest' | 'fail';
 export type InactivePolicy = 'reactivate' | 'ignore';
@@ -16,12 +17,6 @@ export interface Person {
 	companyName?: string;
 	phone?: string;
 }
-
-export type Choice =
-	| { kind: 'none' }
-	| { kind: 'active'; customer: QboRecord }
-	| { kind: 'inactive'; customer: QboRecord }
-	| { kind: 'ambiguous'; ids: string[] };
 
 function createdAt(c: QboRecord): number {
 	return Date.parse(String((c.MetaData as { CreateTime?: string } | undefined)?.CreateTime ?? '')) || 0;

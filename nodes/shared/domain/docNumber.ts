@@ -4,7 +4,8 @@
  * with the company's "Custom transaction numbers" preference off QuickBooks stores duplicates,
  * and a bookkeeper's own documents may carry any number.
  */
-import type { QboRecord } from '../transport/client';
+import type { QboRecord } from '../types';
+import type { Ownership } from './types';
 
 /** QuickBooks DocNumber holds at most 21 characters. */
 export const DOC_NUMBER_MAX = 21;
@@ -94,13 +95,6 @@ function createdAt(record: QboRecord): number {
 /** Oldest first: the document a race keeps. */
 export function oldestFirst(records: QboRecord[]): QboRecord[] {
 	return [...records].sort((a, b) => createdAt(a) - createdAt(b) || Number(a.Id) - Number(b.Id));
-}
-
-export interface Ownership {
-	/** Documents carrying this CRM record's marker, oldest first. */
-	ours: QboRecord[];
-	/** Documents under the same numbers that this package did not create for this CRM record. */
-	others: QboRecord[];
 }
 
 /** Splits the documents QuickBooks returned for a set of numbers into ours and someone else's. */

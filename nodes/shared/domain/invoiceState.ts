@@ -2,7 +2,7 @@
  * What an invoice sync must write: the sparse changes between the invoice QuickBooks has and the
  * one the CRM describes, and how much payment is still to be recorded.
  */
-import type { QboRecord } from '../transport/client';
+import type { QboRecord } from '../types';
 import { round2 } from './money';
 
 export interface DesiredInvoice {

@@ -1,4 +1,4 @@
-import { CrmInputError } from './inputError';
+import { CrmInputError } from '../errors';
 
 /** Money in currency units, rounded as QuickBooks rounds: half away from zero, to the cent. */
 export function round2(value: number): number {

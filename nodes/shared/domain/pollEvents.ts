@@ -3,15 +3,8 @@
  * are remembered by Id + LastUpdatedTime and forgotten once the window has moved past them, so
  * the state stays bounded however long the trigger runs.
  */
-import type { QboRecord } from '../transport/client';
-
-export type TriggerEvent =
-	| 'newCustomer'
-	| 'updatedCustomer'
-	| 'newInvoice'
-	| 'invoicePaid'
-	| 'newPayment'
-	| 'newSalesReceipt';
+import type { QboRecord } from '../types';
+import type { Candidate, TriggerEvent } from './types';
 
 export const ENTITIES_FOR_EVENT: Record<TriggerEvent, string[]> = {
 	newCustomer: ['Customer'],
@@ -24,21 +17,6 @@ export const ENTITIES_FOR_EVENT: Record<TriggerEvent, string[]> = {
 
 export function entitiesFor(events: TriggerEvent[]): string[] {
 	return [...new Set(events.flatMap((e) => ENTITIES_FOR_EVENT[e]))].sort();
-}
-
-export interface PollState {
-	/** QuickBooks time (ms) up to which changes have been read. */
-	cursor?: number;
-	/** Event keys emitted inside the overlap window → LastUpdatedTime (ms). */
-	seen?: Record<string, number>;
-	/** When the trigger was first activated (QuickBooks time, ms). */
-	activatedAt?: number;
-	backfill?: { nextStart: number; emitted: number; done: boolean };
-}
-
-export interface Candidate {
-	event: TriggerEvent;
-	record: QboRecord;
 }
 
 export function time(record: QboRecord, field: 'CreateTime' | 'LastUpdatedTime'): number {

@@ -2,31 +2,20 @@
  * Lays out a CRM sale as QuickBooks lines so that QuickBooks' computed TotalAmt equals the CRM
  * total to the cent: net line amounts, one discount line, and the tax given as TotalTax.
  */
-import type { QboRecord } from '../transport/client';
+import type { QboRecord } from '../types';
 import type { CrmSale } from './crm';
 import { round2, sameAmount } from './money';
-
-export type SaleInput = CrmSale;
+import type { SalePlan } from './types';
 
 export interface ItemRef {
 	value: string;
 	name?: string;
 }
 
-export interface SalePlan {
-	lines: QboRecord[];
-	totalTax: number;
-	subtotal: number;
-	discount: number;
-	crmTotal: number;
-	qboTotal: number;
-	totalsMatch: boolean;
-}
-
 export const SHIPPING_LINE_NAME = 'Shipping';
 
 /** Names of the items a sale needs (used to find or create them before planning). */
-export function itemNamesOf(input: SaleInput): string[] {
+export function itemNamesOf(input: CrmSale): string[] {
 	const names = input.lines.map((l) => l.name);
 	if ((input.shipping ?? 0) > 0) names.push(SHIPPING_LINE_NAME);
 	return [...new Set(names)];
@@ -45,7 +34,7 @@ export interface TaxCodes {
 
 export const US_TAX_CODES: TaxCodes = { taxed: 'TAX', untaxed: 'NON' };
 
-export function planSale(input: SaleInput, itemRefFor: (name: string) => ItemRef, taxCodes: TaxCodes = US_TAX_CODES): SalePlan {
+export function planSale(input: CrmSale, itemRefFor: (name: string) => ItemRef, taxCodes: TaxCodes = US_TAX_CODES): SalePlan {
 	const lines: QboRecord[] = [];
 	let subtotal = 0;
 	let includedTax = 0;

@@ -10,6 +10,8 @@
  */
 import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } from 'crypto';
 
+import type { AuthResult } from './types';
+
 /**
  * HighLevel's Ed25519 webhook key, as published in its Webhook Integration Guide
  * (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide). Overridable in the
@@ -39,13 +41,6 @@ T1hhTiaCeIY/OwwwNUY2yvcCAwEAAQ==
 -----END PUBLIC KEY-----`;
 
 export type Headers = Record<string, string | string[] | undefined>;
-
-export interface AuthResult {
-	ok: boolean;
-	/** How the delivery proved itself, or why it did not. */
-	via?: 'X-GHL-Signature' | 'X-WH-Signature' | 'secret';
-	reason?: string;
-}
 
 export interface SignatureOptions {
 	ed25519Key?: string;

@@ -11,52 +11,13 @@
  *   examples without `type` (the status names the event; InvoiceDelete has status "delete"),
  *   OrderCreate with status "pending", taxes under items[].product.taxes and taxSummary.
  */
-import { CrmInputError } from '../domain/inputError';
-import { invoiceFromHighLevel, paymentFromHighLevel, type CrmInvoice, type CrmLine, type CrmPayment } from '../domain/crm';
+import { CrmInputError } from '../errors';
+import type { CrmInvoice, CrmPayment } from '../domain/crm';
 import { round2, toAmount } from '../domain/money';
+import { invoiceFromHighLevel, paymentFromHighLevel } from './toCrm';
+import type { Delivery, EventKind, HighLevelEvent } from './types';
 
 type Obj = Record<string, any>;
-
-export type EventKind = 'payment' | 'order' | 'invoice' | 'contact' | 'other';
-export type Delivery = 'workflow' | 'marketplace';
-
-export interface HighLevelEvent {
-	kind: EventKind;
-	/** HighLevel's event name: PaymentReceived (workflow), OrderCreate, InvoicePaid, ContactCreate, … */
-	event: string;
-	delivery: Delivery;
-	/** Business key the trigger de-duplicates on (payment transaction id, order id, invoice id + status + amount paid). */
-	key: string;
-	/** Not money received (or not one of the trigger's events): answered 200, not a receipt. */
-	skipped: boolean;
-	reason?: string;
-	ids: {
-		transactionId?: string;
-		orderId?: string;
-		invoiceId?: string;
-		invoiceNumber?: string;
-		contactId?: string;
-		locationId?: string;
-		webhookId?: string;
-	};
-	contact: { id?: string; email?: string; name?: string; firstName?: string; lastName?: string; phone?: string; companyName?: string };
-	/** HighLevel's own status word (payment_status, order status, invoice status). */
-	status?: string;
-	/** Where the payment came from (funnel, subscription, calendar, invoice, …). */
-	source?: string;
-	currency?: string;
-	/** YYYY-MM-DD: payment.created_on, order createdAt, invoice issueDate. */
-	date?: string;
-	amounts: { subtotal?: number; discount?: number; tax?: number; shipping?: number; total?: number; amountPaid?: number; amountDue?: number };
-	lines: CrmLine[];
-	/** Whether HighLevel stated the line items (workflow payment bodies carry none). */
-	linesKnown: boolean;
-	linesHint?: string;
-	/** The body could not be read as a payment/invoice: the QuickBooks node will fail with this. */
-	problem?: string;
-	/** HighLevel's body, exactly as parsed from the request. */
-	body: Obj;
-}
 
 export interface NormalizeOptions {
 	delivery: Delivery;

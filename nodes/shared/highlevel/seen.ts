@@ -3,7 +3,7 @@
  * A convenience that saves executions for repeated deliveries, not a guarantee: two deliveries
  * arriving together may both pass, and n8n saves static data only after the request. Correctness
  * rests on the QuickBooks writes, which are idempotent on their own keys (receipt and invoice
- * numbers carrying our marker).
+ * numbers carrying our marker). Recovery R13 in ../recovery.ts.
  */
 export interface SeenState {
 	seen?: Record<string, number>;

@@ -1,7 +1,8 @@
 /** Customer look-up and creation by e-mail against QuickBooks, following the matching policy. */
-import type { QboClient, QboRecord } from '../transport/client';
+import type { QboClient } from '../transport/client';
 import type { QuerySpec } from '../transport/query';
-import { FaultCode, QboError } from '../transport/errors';
+import { CrmInputError, OutcomeError } from '../errors';
+import { isNameTaken } from '../recovery';
 import {
 	chooseCustomer,
 	disambiguatedName,
@@ -11,8 +12,8 @@ import {
 	type InactivePolicy,
 	type Person,
 } from '../domain/customerMatch';
-import { CrmInputError } from '../domain/inputError';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
+import type { CustomerMatch } from './types';
 
 export interface MatchOptions {
 	duplicates: DuplicatePolicy;
@@ -22,14 +23,6 @@ export interface MatchOptions {
 }
 
 export const DEFAULT_MATCH: MatchOptions = { duplicates: 'oldest', inactive: 'reactivate' };
-
-export type MatchHow = 'matched' | 'created' | 'fallback' | 'given';
-
-export interface CustomerMatch {
-	customer: QboRecord;
-	how: MatchHow;
-	reactivated?: boolean;
-}
 
 export function requireEmail(raw: unknown, field = 'email'): string {
 	const email = normalizeEmail(raw);
@@ -60,9 +53,10 @@ export async function findCustomerByEmail(
 	const choice = chooseCustomer(email, candidates, options.duplicates, options.inactive);
 	if (choice.kind === 'none') return undefined;
 	if (choice.kind === 'ambiguous') {
-		throw new QboError(
+		throw new OutcomeError(
+			'ambiguous',
 			`Several QuickBooks customers have the e-mail ${email} (ids ${choice.ids.join(', ')}); choose "Oldest" or "Most Recently Updated" under "Several Customers With the E-Mail" or merge them in QuickBooks`,
-			{ kind: 'fault' },
+			'Set "Several Customers With the E-Mail" to "Use Oldest" or "Use Most Recently Updated", or merge the customers in QuickBooks; then run the item again.',
 		);
 	}
 	if (choice.kind === 'inactive') {
@@ -75,7 +69,7 @@ export async function findCustomerByEmail(
 /**
  * Finds the customer by e-mail or creates one. A name clash (6240) is either a concurrent run
  * that just created this very customer (found by re-checking the e-mail) or someone else with
- * the same name (retried once as "Name (e-mail)").
+ * the same name (retried once as "Name (e-mail)"): recovery R5.
  */
 export async function findOrCreateCustomer(
 	client: QboClient,
@@ -99,7 +93,7 @@ export async function findOrCreateCustomer(
 			const customer = await client.create('Customer', newCustomerBody(person, email, names[i]), `customer:${email}:${names[i]}`);
 			return { customer, how: 'created' };
 		} catch (error) {
-			if (!(error instanceof QboError) || !error.hasCode(FaultCode.DuplicateName)) throw error;
+			if (!isNameTaken(error)) throw error;
 			const raced = await findCustomerByEmail(client, email, options);
 			if (raced) return raced;
 			if (i === names.length - 1 || names[i] === names[i + 1]) throw error;

@@ -1,16 +1,17 @@
 /** CRM invoice life cycle → QuickBooks invoice: upsert, payments, void, delete. */
-import type { QboClient, QboRecord } from '../transport/client';
+import type { QboRecord } from '../types';
+import type { QboClient } from '../transport/client';
+import { OutcomeError } from '../errors';
 import type { CrmInvoice } from '../domain/crm';
 import { crmMarker, describeDocument, hasCrmMarker } from '../domain/docNumber';
-import { BooksPolicyError } from '../domain/policyError';
 import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
 import { round2 } from '../domain/money';
 import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
-import { findOrCreateCustomer, type CustomerMatch, type MatchOptions } from './customers';
 import { normalizeEmail } from '../domain/email';
+import { findOrCreateCustomer, type MatchOptions } from './customers';
 import { resolveItems, type ItemMode } from './items';
 import { createOwnDocument, findOwnDocument, numberToCreate, type NumberClash, type OwnDocumentKey } from './ownDocuments';
-import type { SyncSummary } from './receipts';
+import type { CustomerMatch, InvoiceSyncResult, SyncSummary } from './types';
 
 export interface InvoiceSyncOptions {
 	match: MatchOptions;
@@ -24,12 +25,6 @@ export interface InvoiceSyncOptions {
 	taxCodes?: TaxCodes;
 	/** An invoice number already used by an invoice this sync did not create: stop (default) or use a distinct number. */
 	onNumberClash?: NumberClash;
-}
-
-export interface InvoiceSyncResult {
-	invoice?: QboRecord;
-	payments: QboRecord[];
-	sync: SyncSummary;
 }
 
 /** Where a CRM invoice's QuickBooks invoice lives: the marker carries the CRM id, the number is the CRM number or id. */
@@ -104,7 +99,8 @@ async function voidOwnInvoice(client: QboClient, invoice: QboRecord, crmId: stri
 	const foreign = applied.filter((p) => !hasCrmMarker(p, 'invoice-payment', crmId));
 	if (foreign.length) {
 		const list = foreign.map((p) => `payment ${String(p.Id)} of ${round2(Number(p.TotalAmt))} on ${String(p.TxnDate ?? '?')}`).join(', ');
-		throw new BooksPolicyError(
+		throw new OutcomeError(
+			'refused',
 			`${describeDocument('QuickBooks invoice', invoice)} has payments this sync did not record (${list}); nothing was voided`,
 			'Unapply or void those payments in QuickBooks if the CRM is right, then run the item again; or leave the invoice as it is.',
 		);
@@ -186,7 +182,7 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 	if (existing) ({ invoice, action } = await updateInvoice(client, existing, desired));
 	else {
 		const written = await createOwnDocument(client, key, lookup, (docNumber) => newInvoiceBody(crm, docNumber, desired));
-		// Another run created it first: bring theirs to what this event says.
+		// Another run created it first: bring theirs to what this event says (recovery R9).
 		({ invoice, action } = written.created ? { invoice: written.record, action: 'created' as const } : await updateInvoice(client, written.record, desired));
 	}
 

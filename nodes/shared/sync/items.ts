@@ -1,6 +1,8 @@
 /** Service items found or created by name, so CRM line names show up as QuickBooks products. */
-import type { QboClient, QboRecord } from '../transport/client';
-import { FaultCode, QboError } from '../transport/errors';
+import type { QboRecord } from '../types';
+import type { QboClient } from '../transport/client';
+import { OutcomeError } from '../errors';
+import { isNameTaken } from '../recovery';
 import type { ItemRef } from '../domain/salesDocument';
 
 /** QuickBooks item names: no colon, at most 100 characters. */
@@ -32,8 +34,8 @@ export async function findOrCreateItem(
 		);
 		return { item, created: true };
 	} catch (error) {
-		// Another run created it first, or an inactive item has the name.
-		if (error instanceof QboError && error.hasCode(FaultCode.DuplicateName)) {
+		// Another run created it first, or an inactive item has the name (recovery R6).
+		if (isNameTaken(error)) {
 			const raced = await findItemByName(client, name);
 			if (raced) return { item: raced, created: false };
 		}
@@ -70,6 +72,12 @@ async function findDefaultIncomeAccount(client: QboClient): Promise<string> {
 		maxResults: 100,
 	});
 	const chosen = accounts.find((a) => /service/i.test(String(a.Name))) ?? accounts[0];
-	if (!chosen) throw new QboError('QuickBooks has no income account to attach new items to; choose one under "Income Account"', { kind: 'fault' });
+	if (!chosen) {
+		throw new OutcomeError(
+			'notFound',
+			'QuickBooks has no income account to attach new items to; choose one under "Income Account"',
+			'Choose an income account under "Income Account for New Items", or create an income account in QuickBooks; then run the item again.',
+		);
+	}
 	return String(chosen.Id);
 }

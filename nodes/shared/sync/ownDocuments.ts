@@ -5,10 +5,12 @@
  * race are settled after the write, because QuickBooks refuses a duplicate number (6140) only
  * when the company's "Custom transaction numbers" preference is on.
  */
-import type { QboClient, QboRecord } from '../transport/client';
-import { FaultCode, QboError } from '../transport/errors';
+import type { QboRecord } from '../types';
+import type { QboClient } from '../transport/client';
+import { OutcomeError } from '../errors';
+import { isNumberTaken, lostRace } from '../recovery';
 import { alternateDocNumber, describeDocument, docNumberFor, ownership, type CrmKind } from '../domain/docNumber';
-import { BooksPolicyError } from '../domain/policyError';
+import type { Created, Lookup } from './types';
 
 export type NumberClash = 'error' | 'alternate';
 
@@ -21,14 +23,6 @@ export interface OwnDocumentKey {
 	numberKey: string;
 	prefix?: string;
 	onClash: NumberClash;
-}
-
-export interface Lookup {
-	/** Our document (the oldest, if a race left several). */
-	ours?: QboRecord;
-	/** Someone else's documents under our numbers. */
-	others: QboRecord[];
-	numbers: { base: string; alternate: string };
 }
 
 export function numbersFor(key: OwnDocumentKey): Lookup['numbers'] {
@@ -51,10 +45,11 @@ export function fromRecords(found: QboRecord[], key: OwnDocumentKey, numbers = n
 	return { ours: ours[0], others, numbers };
 }
 
-function clashError(key: OwnDocumentKey, number: string, others: QboRecord[], alternateTaken: boolean): BooksPolicyError {
+function clashError(key: OwnDocumentKey, number: string, others: QboRecord[], alternateTaken: boolean): OutcomeError {
 	const names = others.map((r) => describeDocument(key.entity === 'Invoice' ? 'invoice' : 'sales receipt', r)).join('; ');
 	const what = key.entity === 'Invoice' ? 'invoice' : 'sales receipt';
-	return new BooksPolicyError(
+	return new OutcomeError(
+		'clash',
 		`QuickBooks already has ${names} under number ${number}, not created by this sync for CRM ${key.kind} ${key.crmId}; nothing was written`,
 		alternateTaken
 			? `Both numbers this sync may use are taken by other documents. Renumber them in QuickBooks or set a number prefix, then run the item again.`
@@ -72,16 +67,10 @@ export function numberToCreate(key: OwnDocumentKey, lookup: Lookup): string {
 	return alternate;
 }
 
-export interface Created {
-	record: QboRecord;
-	/** False when a concurrent run's document was kept and ours was voided. */
-	created: boolean;
-}
-
 /**
  * Creates the document, then settles a race: if another run created this CRM record's document
- * too, the oldest is kept and the newer one (ours) is voided. With custom numbers on, the race
- * shows up as fault 6140 instead and the other run's document is returned.
+ * too, the oldest is kept and the newer one (ours) is voided (recovery R8). With custom numbers
+ * on, the race shows up as fault 6140 instead and the other run's document is returned (R7).
  */
 export async function createOwnDocument(
 	client: QboClient,
@@ -94,14 +83,14 @@ export async function createOwnDocument(
 	try {
 		record = await client.create(key.entity, body(docNumber), `${key.kind}:${key.crmId}:${docNumber}`);
 	} catch (error) {
-		if (!(error instanceof QboError) || !error.hasCode(FaultCode.DuplicateDocNumber)) throw error;
+		if (!isNumberTaken(error)) throw error;
 		const again = await findOwnDocument(client, key);
 		if (again.ours) return { record: again.ours, created: false };
 		if (again.others.length) numberToCreate(key, again); // throws the clash error naming the new document
 		throw error;
 	}
 	const after = await findOwnDocument(client, key);
-	if (!after.ours || String(after.ours.Id) === String(record.Id)) return { record, created: true };
+	if (!lostRace(record, after.ours)) return { record, created: true };
 	// A concurrent run's document is older: void ours (written moments ago) and use theirs.
 	await client.void(key.entity, record);
 	return { record: after.ours, created: false };

@@ -1,12 +1,15 @@
 /** CRM payment → QuickBooks sales receipt, once per CRM transaction id. */
-import type { QboClient, QboRecord } from '../transport/client';
+import type { QboRecord } from '../types';
+import type { QboClient } from '../transport/client';
 import type { CrmPayment } from '../domain/crm';
 import { crmMarker } from '../domain/docNumber';
-import { itemNamesOf, planSale, type SalePlan, type TaxCodes } from '../domain/salesDocument';
+import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
+import type { SalePlan } from '../domain/types';
 import { normalizeEmail } from '../domain/email';
-import { findOrCreateCustomer, type MatchOptions, type MatchHow } from './customers';
-import { createOwnDocument, findOwnDocument, numberToCreate, type Lookup, type NumberClash, type OwnDocumentKey } from './ownDocuments';
+import { findOrCreateCustomer, type MatchOptions } from './customers';
+import { createOwnDocument, findOwnDocument, numberToCreate, type NumberClash, type OwnDocumentKey } from './ownDocuments';
 import { resolveItems, type ItemMode } from './items';
+import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
 export interface ReceiptOptions {
 	match: MatchOptions;
@@ -19,23 +22,6 @@ export interface ReceiptOptions {
 	taxCodes?: TaxCodes;
 	/** A receipt number already used by a document this sync did not create: stop (default) or use a distinct number. */
 	onNumberClash?: NumberClash;
-}
-
-export interface SyncSummary {
-	action: 'created' | 'updated' | 'unchanged' | 'paid' | 'voided' | 'deleted' | 'matched' | 'skipped';
-	qboId?: string;
-	docNumber?: string;
-	crmTotal?: number;
-	qboTotal?: number;
-	totalsMatch?: boolean;
-	customer?: { id: string; how: MatchHow; displayName?: string };
-	reason?: string;
-}
-
-export interface ReceiptResult {
-	receipt: QboRecord;
-	alreadySynced: boolean;
-	sync: SyncSummary;
 }
 
 /** Where a payment's receipt lives: its marker, its numbers, what to do when a number is taken. */

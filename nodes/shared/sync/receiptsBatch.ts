@@ -2,20 +2,24 @@
  * Sales receipts for a burst of CRM payments through QuickBooks' batch endpoint: look-ups and
  * writes go 30 to a call instead of 3-4 calls per payment. Every rule of the one-by-one path
  * holds (one receipt per transaction id, one customer per e-mail); the rare conflicts a batch
- * item meets (a name clash, a race) are settled by the one-by-one path for that item only.
+ * item meets (a name clash, a race) are settled by the one-by-one path for that item only
+ * (recovery R10).
  */
-import type { BatchOperation, QboClient, QboRecord } from '../transport/client';
-import { FaultCode, QboError } from '../transport/errors';
+import type { QboRecord } from '../types';
+import type { QboClient } from '../transport/client';
+import type { BatchOperation } from '../transport/types';
 import { selectQuery } from '../transport/query';
+import { CrmInputError, OutcomeError } from '../errors';
+import { lookupSettledOneByOne, lostRace, receiptRedoneOneByOne, settledInBatch } from '../recovery';
 import type { CrmPayment } from '../domain/crm';
 import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/customerMatch';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
-import { CrmInputError } from '../domain/inputError';
-import { customersByEmailQuery, findOrCreateCustomer, type CustomerMatch } from './customers';
+import { customersByEmailQuery, findOrCreateCustomer } from './customers';
 import { findOrCreateItem, itemName } from './items';
-import { fromRecords, numbersFor, numberToCreate, type Lookup } from './ownDocuments';
-import { createReceiptFromPayment, receiptBody, receiptKey, receiptSummary, type ReceiptOptions, type ReceiptResult } from './receipts';
+import { fromRecords, numbersFor, numberToCreate } from './ownDocuments';
+import { createReceiptFromPayment, receiptBody, receiptKey, receiptSummary, type ReceiptOptions } from './receipts';
+import type { CustomerMatch, Lookup, ReceiptResult } from './types';
 
 const IN_CHUNK = 100;
 
@@ -49,10 +53,10 @@ async function customersByEmail(client: QboClient, payments: CrmPayment[], optio
 				continue;
 			}
 			const choice = chooseCustomer(email, answer.records ?? [], options.match.duplicates, options.match.inactive);
-			if (choice.kind === 'active') result.set(email, { customer: choice.customer, how: 'matched' });
-			else if (choice.kind === 'none') missing.push(email);
 			// Inactive or ambiguous: the one-by-one path reactivates or explains.
-			else result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
+			if (lookupSettledOneByOne(choice.kind)) result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
+			else if (choice.kind === 'active') result.set(email, { customer: choice.customer, how: 'matched' });
+			else missing.push(email);
 		}
 	}
 	// 2. Creates, 30 per batch call; a name clash goes the one-by-one way.
@@ -65,7 +69,8 @@ async function customersByEmail(client: QboClient, payments: CrmPayment[], optio
 		const answers = await client.batch(ops, `customers:${part.join(',')}`);
 		for (const [i, answer] of answers.entries()) {
 			const email = part[i];
-			if (answer.ok && answer.record) result.set(email, { customer: answer.record, how: 'created' });
+			const created = settledInBatch(answer);
+			if (created) result.set(email, { customer: created, how: 'created' });
 			else result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
 		}
 	}
@@ -87,7 +92,8 @@ async function itemRefs(client: QboClient, payments: CrmPayment[], options: Rece
 		const answers = await client.batch(part.map((k) => ({ entity: 'Item', operation: 'create', payload: { Name: itemName(byKey.get(k)!), Type: 'Service', IncomeAccountRef: { value: mode.incomeAccountId } } })), `items:${part.join(',')}`);
 		for (const [i, answer] of answers.entries()) {
 			const key = part[i];
-			if (answer.ok && answer.record) refs.set(key, { value: String(answer.record.Id), name: String(answer.record.Name) });
+			const created = settledInBatch(answer);
+			if (created) refs.set(key, { value: String(created.Id), name: String(created.Name) });
 			else {
 				const settled = await findOrCreateItem(client, byKey.get(key)!, mode.incomeAccountId).catch((e: Error) => e);
 				refs.set(key, settled instanceof Error ? settled : { value: String(settled.item.Id), name: String(settled.item.Name) });
@@ -121,7 +127,8 @@ function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
 
 /**
  * With custom numbers off, a concurrent run may have created the same payment's receipt: one
- * query per 100 new receipts finds them; the oldest stays, ours is voided when it is the newer.
+ * query per 100 new receipts finds them; the oldest stays, ours is voided when it is the newer
+ * (recovery R8).
  */
 async function settleRaces(client: QboClient, payments: CrmPayment[], options: ReceiptOptions, created: number[], results: Array<ReceiptResult | Error | undefined>): Promise<void> {
 	if (!created.length) return;
@@ -129,7 +136,7 @@ async function settleRaces(client: QboClient, payments: CrmPayment[], options: R
 	for (const i of created) {
 		const mine = (results[i] as ReceiptResult).receipt;
 		const kept = lookupFor(payments[i], options, after).ours;
-		if (!kept || String(kept.Id) === String(mine.Id)) continue;
+		if (!lostRace(mine, kept)) continue;
 		results[i] = await client
 			.void('SalesReceipt', mine)
 			.then(() => ({ receipt: kept, alreadySynced: true, sync: receiptSummary(kept, payments[i], 'matched') }))
@@ -183,12 +190,24 @@ export async function createReceiptsInBatch(
 				else if (!email) throw new CrmInputError('email', describeEmailProblem(payment.person.email));
 				else match = customers.get(email);
 			}
-			if (!match) throw new QboError('No customer could be found or created for this payment', { kind: 'fault' });
+			if (!match) {
+				throw new OutcomeError(
+					'notFound',
+					'No customer could be found or created for this payment',
+					'Run the item again without "Batch Requests", or give the customer under "Customer ID".',
+				);
+			}
 			if (match instanceof Error) throw match;
 			const plan = planSale(payment, (name) => {
 				if (options.items.mode === 'default') return { value: options.items.itemId };
 				const ref = items.get(itemName(name).toLowerCase());
-				if (!ref) throw new QboError(`No QuickBooks item for the line "${name}"`, { kind: 'fault' });
+				if (!ref) {
+					throw new OutcomeError(
+						'notFound',
+						`No QuickBooks item for the line "${name}"`,
+						'Run the item again without "Batch Requests", or choose one default item under "Products".',
+					);
+				}
 				if (ref instanceof Error) throw ref;
 				return ref;
 			}, options.taxCodes);
@@ -204,14 +223,21 @@ export async function createReceiptsInBatch(
 		for (const [k, answer] of answers.entries()) {
 			const { index, customer } = part[k];
 			const payment = payments[index];
-			if (answer.ok && answer.record) {
-				results[index] = { receipt: answer.record, alreadySynced: false, sync: receiptSummary(answer.record, payment, 'created', customer) };
+			const receipt = settledInBatch(answer);
+			if (receipt) {
+				results[index] = { receipt, alreadySynced: false, sync: receiptSummary(receipt, payment, 'created', customer) };
 				created.push(index);
-			} else if (answer.ok === false && answer.error.hasCode(FaultCode.DuplicateDocNumber)) {
+			} else if (receiptRedoneOneByOne(answer)) {
 				// Raced with another run (custom numbers on): settle it the one-by-one way.
 				results[index] = await createReceiptFromPayment(client, payment, { ...options, customerId: customer?.id }).catch((e: Error) => e);
+			} else if (answer.ok) {
+				results[index] = new OutcomeError(
+					'incomplete',
+					'QuickBooks returned no receipt for this batch item',
+					`Run the item again: it finds the receipt (number ${docNumbers[index]}) if QuickBooks wrote it, and creates it otherwise.`,
+				);
 			} else {
-				results[index] = answer.ok ? new QboError('QuickBooks returned no receipt for this batch item', { kind: 'fault' }) : answer.error;
+				results[index] = answer.error;
 			}
 		}
 	}

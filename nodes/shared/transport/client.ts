@@ -1,61 +1,29 @@
 import { createHash, randomUUID } from 'crypto';
 
-import { FaultCode, QboError, faultFromResponse, networkErrorCode } from './errors';
-import { DEFAULT_RETRY_POLICY, withRetry, type Clock, type RetryPolicy } from './retry';
+import type { QboRecord } from '../types';
+import { OutcomeError } from '../errors';
+import { HTTP_RETRY, rereadAfterStale } from '../recovery';
+import { QboError, faultFromResponse, networkErrorCode } from './errors';
+import { withRetry } from './retry';
 import { MAX_PAGE_SIZE, countQuery, selectQuery, type QuerySpec } from './query';
+import type {
+	BatchOperation,
+	BatchResult,
+	CdcChange,
+	ClientStats,
+	Clock,
+	HttpRequest,
+	HttpResponse,
+	QboClientConfig,
+	RetryPolicy,
+	Send,
+} from './types';
 
-export type QboRecord = Record<string, unknown> & { Id?: string; SyncToken?: string };
-
-export interface HttpRequest {
-	method: 'GET' | 'POST';
-	url: string;
-	qs: Record<string, string | number>;
-	body?: unknown;
-	/** Extra request headers (e.g. the octet-stream content type of invoice send). */
-	headers?: Record<string, string>;
-	timeoutMs: number;
-}
-
-export interface HttpResponse {
-	statusCode: number;
-	headers: Record<string, string | string[] | undefined>;
-	body: unknown;
-}
-
-/** Sends one HTTP request. Resolves for every status; rejects only for network-level failures. */
-export type Send = (request: HttpRequest) => Promise<HttpResponse>;
-
-export interface QboClientConfig {
-	baseUrl: string;
-	realmId: string;
-	minorVersion?: number;
-	timeoutMs?: number;
-	retry?: RetryPolicy;
-}
+/** What a caller of the client names: its records and the `send` it is built with (defined in ../types.ts, ./types.ts). */
+export type { HttpRequest, HttpResponse, QboRecord, Send };
 
 export const MINOR_VERSION = 75;
 export const BATCH_LIMIT = 30;
-
-export interface BatchOperation {
-	entity: string;
-	operation: 'create' | 'update' | 'delete' | 'void' | 'query';
-	/** The entity body, or the query text for `query`. */
-	payload: QboRecord | string;
-}
-
-export type BatchResult =
-	| { ok: true; record?: QboRecord; records?: QboRecord[] }
-	| { ok: false; error: QboError };
-
-export interface CdcChange extends QboRecord {
-	status?: string;
-}
-
-export interface ClientStats {
-	/** HTTP requests sent, retries included. */
-	requests: number;
-	retries: number;
-}
 
 /**
  * Intuit's requestid limits: at most 50 characters, at most 36 on `/batch` (where each bId may then
@@ -66,7 +34,7 @@ export const BATCH_REQUEST_ID_MAX = 36;
 export const BATCH_ID_MAX = 10;
 
 /**
- * A QuickBooks requestid: stable for a caller key, so a replay cannot write twice. Always a hash of
+ * A QuickBooks requestid: stable for a caller key, so a replay cannot write twice (recovery R11). Always a hash of
  * scope and key (never the key itself), so ids stay within `maxLength` however long the key, and two
  * different keys do not share an id (128 bits or more of SHA-256). Without a key: a random UUID (36).
  */
@@ -87,10 +55,15 @@ function entityPath(entity: string): string {
 	return entity.toLowerCase();
 }
 
+/** Without a fault and without the record, the answer says nothing QuickBooks did wrong: a local outcome. */
 function unwrap(body: unknown, entity: string): QboRecord {
 	const record = (body as Record<string, unknown> | undefined)?.[entity];
 	if (!record || typeof record !== 'object') {
-		throw new QboError(`QuickBooks answered without a ${entity}`, { kind: 'fault' });
+		throw new OutcomeError(
+			'incomplete',
+			`QuickBooks answered without a ${entity}`,
+			`QuickBooks accepted the request but sent no ${entity} back. Look the ${entity} up in QuickBooks before running the item again.`,
+		);
 	}
 	return record as QboRecord;
 }
@@ -117,12 +90,12 @@ export class QboClient {
 		this.companyUrl = `${config.baseUrl.replace(/\/+$/, '')}/v3/company/${encodeURIComponent(config.realmId)}`;
 		this.minorVersion = config.minorVersion ?? MINOR_VERSION;
 		this.timeoutMs = config.timeoutMs ?? 125_000;
-		this.retry = config.retry ?? DEFAULT_RETRY_POLICY;
+		this.retry = config.retry ?? HTTP_RETRY;
 	}
 
 	/**
 	 * Remembers a look-up for the life of this client (one node execution), so a burst of items
-	 * asks QuickBooks once for the same product or account. Failed look-ups are not kept.
+	 * asks QuickBooks once for the same product or account. Failed look-ups are not kept (recovery R15).
 	 */
 	async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
 		let pending = this.memos.get(key) as Promise<T> | undefined;
@@ -208,8 +181,8 @@ export class QboClient {
 
 	/**
 	 * Read-modify-write. `mutate` gets the current record and returns the sparse changes (without
-	 * Id/SyncToken), or null when nothing needs writing. A stale SyncToken (5010) leads to one
-	 * fresh read and one more try.
+	 * Id/SyncToken), or null when nothing needs writing. A stale SyncToken (5010) leads to a fresh
+	 * read and one more try (recovery R4).
 	 */
 	async modify(
 		entity: string,
@@ -217,7 +190,7 @@ export class QboClient {
 		mutate: (current: QboRecord) => QboRecord | null,
 		current?: QboRecord,
 	): Promise<{ record: QboRecord; changed: boolean }> {
-		for (let attempt = 1; ; attempt++) {
+		for (let rereads = 0; ; rereads++) {
 			const latest = current ?? (await this.read(entity, id));
 			current = undefined;
 			const changes = mutate(latest);
@@ -226,9 +199,7 @@ export class QboClient {
 				const record = await this.update(entity, { ...changes, Id: id, SyncToken: latest.SyncToken });
 				return { record, changed: true };
 			} catch (error) {
-				if (attempt >= 2 || !(error instanceof QboError) || !error.hasCode(FaultCode.StaleObject)) {
-					throw error;
-				}
+				if (!rereadAfterStale(error, rereads)) throw error;
 			}
 		}
 	}
@@ -369,7 +340,12 @@ function batchItem(op: BatchOperation, bId: string): Record<string, unknown> {
 
 function batchResult(op: BatchOperation, item: Record<string, unknown> | undefined): BatchResult {
 	if (!item) {
-		return { ok: false, error: new QboError('QuickBooks returned no answer for this batch item', { kind: 'fault' }) };
+		const error = new OutcomeError(
+			'incomplete',
+			'QuickBooks returned no answer for this batch item',
+			'QuickBooks answered the batch without this item. Look the record up in QuickBooks before running the item again.',
+		);
+		return { ok: false, error };
 	}
 	if (item.Fault) {
 		const error = faultFromResponse(400, undefined, { Fault: item.Fault }, 0);

@@ -1,6 +1,5 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-import { QBO_APP_HOSTS } from '../domain/qboLinks';
 
 export const CREDENTIAL_TYPE = 'quickBooksSyncOAuth2Api';
 
@@ -29,7 +28,7 @@ export function realmIdOf(credentials: ICredentialDataDecryptedObject): string |
 }
 
 /** The QuickBooks web app per environment, for links that open a record (see domain/qboLinks). */
-export const APP_BASE_URLS = QBO_APP_HOSTS;
+export const APP_BASE_URLS = { production: 'https://app.qbo.intuit.com', sandbox: 'https://app.sandbox.qbo.intuit.com' } as const;
 
 /**
  * Where links to records point. A custom environment (an emulator or a proxy) has no web app of

@@ -1,6 +1,8 @@
 /**
- * QuickBooks faults as plain data. The transport throws `QboError`; the n8n glue turns it into a
- * NodeApiError with the item index (see n8n.ts). Kept free of n8n types so it is unit-testable.
+ * QuickBooks faults as plain data. The transport throws `QboError` only for what QuickBooks said (a
+ * Fault body, an HTTP error status) or for a connection that got no answer (kind "network"); the
+ * n8n glue shows the first as a NodeApiError, the second as a NodeOperationError (see n8n.ts and
+ * ../errors.ts for the other two error classes). Kept free of n8n types so it is unit-testable.
  */
 
 export interface QboFaultDetail {
@@ -11,11 +13,10 @@ export interface QboFaultDetail {
 }
 
 export type QboErrorKind =
-	| 'fault' // QuickBooks answered with a Fault body
+	| 'fault' // QuickBooks answered with a Fault body or a 4xx status
 	| 'throttled' // 429 / fault 3001
 	| 'server' // 5xx without a usable fault
-	| 'network' // reset, refused, timeout
-	| 'reconnect'; // refresh token revoked or expired: the user must reconnect
+	| 'network'; // reset, refused, timeout: no answer at all
 
 export class QboError extends Error {
 	readonly kind: QboErrorKind;
@@ -229,23 +230,4 @@ export function networkErrorCode(error: unknown): string | undefined {
 		current = (current as { cause?: unknown }).cause;
 	}
 	return undefined;
-}
-
-/** Whether n8n's OAuth2 refresh failed because the grant is gone (user must reconnect). */
-export function isReconnectError(error: unknown): boolean {
-	let current: unknown = error;
-	for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-		const message = String((current as { message?: unknown }).message ?? '');
-		const body = (current as { body?: { error?: unknown } }).body;
-		if (
-			body?.error === 'invalid_grant' ||
-			/invalid_grant/.test(message) ||
-			/needs to be reconnected/i.test(message) ||
-			/OAuth credentials not connected/i.test(message)
-		) {
-			return true;
-		}
-		current = (current as { cause?: unknown }).cause;
-	}
-	return false;
 }

@@ -10,11 +10,12 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
-import { QboClient, type HttpResponse, type Send } from './client';
-import { QboError, isReconnectError } from './errors';
-import { BooksPolicyError } from '../domain/policyError';
-import { CrmInputError } from '../domain/inputError';
+import { QboClient } from './client';
+import { QboError } from './errors';
+import type { HttpResponse, Send } from './types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
+import { CrmInputError, OutcomeError } from '../errors';
+import { N8N_REFRESH_STATUSES, isReconnectError } from '../recovery';
 
 type Context = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
@@ -64,14 +65,15 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 					json: true,
 					headers: { Accept: 'application/json', ...request.headers },
 					returnFullResponse: true,
-					// 401 must throw so that n8n refreshes the access token and retries once.
-					ignoreHttpStatusErrors: { ignore: true, except: [401] },
+					// 401 must throw so that n8n refreshes the access token and retries once (recovery R2).
+					ignoreHttpStatusErrors: { ignore: true, except: N8N_REFRESH_STATUSES },
 					timeout: request.timeoutMs,
 				},
 			)) as HttpResponse;
 			return response;
 		} catch (error) {
 			if (isReconnectError(error)) {
+				// Recovery R3: no retry can help.
 				throw new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
 					description: 'Intuit refused the refresh token (invalid_grant): it expired, was revoked, or was replaced by a newer one.',
 				});
@@ -91,20 +93,52 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 	});
 }
 
-/** A QuickBooks failure as n8n shows it: a sentence first, then code, detail, element and intuit_tid. */
-export function toNodeError(node: INode, error: unknown, itemIndex?: number): Error {
+/** `Item N: ` before the message of an error that belongs to one item, once. */
+function forItem(message: string, itemIndex: number | undefined): string {
+	if (itemIndex === undefined) return message;
+	const prefix = `Item ${itemIndex}: `;
+	return message.startsWith(prefix) ? message : `${prefix}${message}`;
+}
+
+/**
+ * A NodeOperationError that keeps its message as written: n8n would swap a message naming a socket
+ * code (ECONNRESET, …) for a generic sentence that says neither QuickBooks nor the item.
+ */
+function operationError(node: INode, message: string, options: { itemIndex?: number; description?: string }): NodeOperationError {
+	const error = new NodeOperationError(node, message, options);
+	error.message = message;
+	return error;
+}
+
+/**
+ * Any failure as n8n shows it, by whose fault it is (see ../errors.ts):
+ * - QuickBooks answered with a fault or an HTTP error → NodeApiError: the sentence first, then code,
+ *   detail, element, HTTP status and intuit_tid;
+ * - QuickBooks did not answer (network) → NodeOperationError: QuickBooks said nothing;
+ * - bad input → NodeOperationError naming the field (fieldError);
+ * - a local outcome → NodeOperationError with what to do;
+ * - anything else → NodeOperationError.
+ * With an item index, every message starts with `Item N: `.
+ */
+export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		if (itemIndex !== undefined && error.context.itemIndex === undefined) {
 			error.context.itemIndex = itemIndex;
 		}
+		error.message = forItem(error.message, itemIndex);
 		return error;
 	}
 	if (error instanceof CrmInputError) {
 		return fieldError(node, itemIndex, error.field, error.message);
 	}
-	if (error instanceof BooksPolicyError) {
-		const prefix = itemIndex === undefined ? '' : `Item ${itemIndex}: `;
-		return new NodeOperationError(node, `${prefix}${error.message}`, { itemIndex, description: error.hint });
+	if (error instanceof OutcomeError) {
+		return operationError(node, forItem(error.message, itemIndex), { itemIndex, description: error.hint });
+	}
+	if (error instanceof QboError && error.kind === 'network') {
+		return operationError(node, forItem(error.message, itemIndex), {
+			itemIndex,
+			description: 'QuickBooks did not answer, also when asked again; nothing it said is known. Check that n8n can reach QuickBooks (network, proxy), then run the item again.',
+		});
 	}
 	if (error instanceof QboError) {
 		const parts = [
@@ -125,23 +159,21 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): Er
 				httpStatus: error.httpStatus ?? null,
 			} as JsonObject,
 			{
-				message: error.message,
+				message: forItem(error.message, itemIndex),
 				description: parts.join(' · '),
 				httpCode: error.httpStatus ? String(error.httpStatus) : undefined,
 				itemIndex,
 			},
 		);
 	}
-	if (error instanceof Error) {
-		return new NodeOperationError(node, error, { itemIndex });
-	}
-	return new NodeOperationError(node, String(error), { itemIndex });
+	const nodeError = new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	nodeError.message = forItem(nodeError.message, itemIndex);
+	return nodeError;
 }
 
 /** A bad input value: names the item and the field, so the user knows what to fix. */
 export function fieldError(node: INode, itemIndex: number | undefined, field: string, problem: string): NodeOperationError {
-	const where = itemIndex === undefined ? '' : `Item ${itemIndex}: `;
-	return new NodeOperationError(node, `${where}field "${field}" ${problem}`, {
+	return operationError(node, forItem(`field "${field}" ${problem}`, itemIndex), {
 		itemIndex,
 		description: `Fix "${field}" in the incoming data or in the node's parameters. Nothing was written to QuickBooks for this item.`,
 	});

@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient, QboRecord } from '../../../shared/transport/client';
-import { QboError } from '../../../shared/transport/errors';
+import { OutcomeError } from '../../../shared/errors';
 import { fieldError } from '../../../shared/transport/n8n';
 import { invoicesNumbered } from '../../../shared/sync/invoices';
 import { locator, locatorValue } from '../common';
@@ -37,10 +37,10 @@ export async function invoiceFrom(context: IExecuteFunctions, itemIndex: number,
 	}
 	const ref = String(context.getNodeParameter('invoiceRef', itemIndex)).trim();
 	const invoices = await invoicesNumbered(client, ref);
-	if (!invoices.length) throw new QboError(`No QuickBooks invoice has the number ${ref}`, { kind: 'fault' });
+	if (!invoices.length) throw new OutcomeError('notFound', `No QuickBooks invoice has the number ${ref}`, 'Check the number (Invoice Sync uses the CRM number, with its prefix if set), or find the invoice by its QuickBooks ID.');
 	// A company with custom transaction numbers off may hold several: never guess which one.
 	if (invoices.length > 1) {
-		throw new QboError(`${invoices.length} QuickBooks invoices have the number ${ref} (ids ${invoices.map((i) => String(i.Id)).join(', ')}); find the invoice by its QuickBooks ID instead`, { kind: 'fault' });
+		throw new OutcomeError('ambiguous', `${invoices.length} QuickBooks invoices have the number ${ref} (ids ${invoices.map((i) => String(i.Id)).join(', ')}); find the invoice by its QuickBooks ID instead`, 'Set "Find Invoice By" to the QuickBooks invoice and pick it, or renumber the others in QuickBooks.');
 	}
 	return invoices[0];
 }

@@ -16,5 +16,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	const invoice = await invoiceFrom(this, itemIndex, client);
 	const raw = String(this.getNodeParameter('sendTo', itemIndex, '')).trim();
 	const sent = await client.sendInvoice(String(invoice.Id), raw ? requireEmail(raw, 'sendTo') : undefined);
-	return await withLink(this, 'invoice', { ...sent, sync: { action: 'updated', qboId: sent.Id, docNumber: sent.DocNumber } });
+	return await withLink(this, 'invoice', { ...sent, sync: { action: 'sent', qboId: sent.Id, docNumber: sent.DocNumber } });
 }

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { invoiceFromHighLevel } from '../../../shared/domain/crm';
+import { invoiceFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { syncInvoice } from '../../../shared/sync/invoices';
 import { appBaseOf, linked, fallbackCustomerOption, numberClashFrom, numberClashOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, taxCodeOptions, taxCodesFrom, withDisplay, type OperationResult } from '../common';
 

@@ -1,10 +1,12 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { paymentFromHighLevel, type CrmPayment } from '../../../shared/domain/crm';
+import type { CrmPayment } from '../../../shared/domain/crm';
+import { paymentFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { fieldError } from '../../../shared/transport/n8n';
 import { toAmount } from '../../../shared/domain/money';
-import { createReceiptFromPayment, type ReceiptOptions, type ReceiptResult } from '../../../shared/sync/receipts';
+import { createReceiptFromPayment, type ReceiptOptions } from '../../../shared/sync/receipts';
+import type { ReceiptResult } from '../../../shared/sync/types';
 import { createReceiptsInBatch } from '../../../shared/sync/receiptsBatch';
 import {
 	fallbackCustomerOption,

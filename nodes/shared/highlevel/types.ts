@@ -1,0 +1,52 @@
+/** What the HighLevel modules return: the trigger's normalized event and a delivery's authentication. */
+import type { CrmLine } from '../domain/crm';
+
+/** normalizeHighLevelBody (./events.ts): one normalized event from any HighLevel delivery. */
+export type EventKind = 'payment' | 'order' | 'invoice' | 'contact' | 'other';
+export type Delivery = 'workflow' | 'marketplace';
+
+export interface HighLevelEvent {
+	kind: EventKind;
+	/** HighLevel's event name: PaymentReceived (workflow), OrderCreate, InvoicePaid, ContactCreate, … */
+	event: string;
+	delivery: Delivery;
+	/** Business key the trigger de-duplicates on (payment transaction id, order id, invoice id + status + amount paid). */
+	key: string;
+	/** Not money received (or not one of the trigger's events): answered 200, not a receipt. */
+	skipped: boolean;
+	reason?: string;
+	ids: {
+		transactionId?: string;
+		orderId?: string;
+		invoiceId?: string;
+		invoiceNumber?: string;
+		contactId?: string;
+		locationId?: string;
+		webhookId?: string;
+	};
+	contact: { id?: string; email?: string; name?: string; firstName?: string; lastName?: string; phone?: string; companyName?: string };
+	/** HighLevel's own status word (payment_status, order status, invoice status). */
+	status?: string;
+	/** Where the payment came from (funnel, subscription, calendar, invoice, …). */
+	source?: string;
+	currency?: string;
+	/** YYYY-MM-DD: payment.created_on, order createdAt, invoice issueDate. */
+	date?: string;
+	amounts: { subtotal?: number; discount?: number; tax?: number; shipping?: number; total?: number; amountPaid?: number; amountDue?: number };
+	lines: CrmLine[];
+	/** Whether HighLevel stated the line items (workflow payment bodies carry none). */
+	linesKnown: boolean;
+	linesHint?: string;
+	/** The body could not be read as a payment/invoice: the QuickBooks node will fail with this. */
+	problem?: string;
+	/** HighLevel's body, exactly as parsed from the request. */
+	body: Record<string, any>;
+}
+
+/** verifySignature / verifySecret (./auth.ts). */
+export interface AuthResult {
+	ok: boolean;
+	/** How the delivery proved itself, or why it did not. */
+	via?: 'X-GHL-Signature' | 'X-WH-Signature' | 'secret';
+	reason?: string;
+}

@@ -1,0 +1,103 @@
+/**
+ * Every retry and replay decision of the package, in one place. Call sites use the names below;
+ * what a row does not name is structure, and the row says where it lives.
+ *
+ * | #   | When                                                        | Decision                                                                                          | Bounded by                                               | Used in |
+ * |-----|-------------------------------------------------------------|---------------------------------------------------------------------------------------------------|----------------------------------------------------------|---------|
+ * | R1  | HTTP 429 / fault 3001, 5xx, connection reset or timeout     | `isTransient`: send the same request again (same requestid), exponential backoff with equal jitter, never sooner than Retry-After | `HTTP_RETRY`: 6 attempts, 120 s after the first          | transport/retry.ts `withRetry`, for every call of transport/client.ts `call` |
+ * | R2  | HTTP 401 (access token expired)                             | `N8N_REFRESH_STATUSES`: n8n throws, refreshes the OAuth2 token and repeats the request             | once (n8n)                                               | transport/n8n.ts `getQboClient` |
+ * | R3  | token refresh refused (`invalid_grant`)                     | `isReconnectError`: no retry; the user must reconnect the credential                              | –                                                        | transport/n8n.ts `getQboClient` |
+ * | R4  | fault 5010 (stale SyncToken) on an update                   | `rereadAfterStale`: read the record again, re-apply the change, write once more                   | `STALE_REREADS` = 1                                      | transport/client.ts `modify` (customer update and reactivation, invoice update) |
+ * | R5  | fault 6240 (name taken) creating a customer                 | `isNameTaken`: look the e-mail up again (a concurrent run created it: use it), else the next name "Name (e-mail)" | the 2 names of domain/customerMatch.ts        | sync/customers.ts `findOrCreateCustomer` |
+ * | R6  | fault 6240 creating an item                                 | `isNameTaken`: look the name up again (a concurrent run created it: use it)                       | 1 look-up                                                | sync/items.ts `findOrCreateItem` |
+ * | R7  | fault 6140 (number taken; "custom transaction numbers" on)  | `isNumberTaken`: look our document up: ours → use it; someone else's → clash error                | 1 look-up                                                | sync/ownDocuments.ts `createOwnDocument` |
+ * | R8  | after a create, an older document with our marker exists    | `lostRace`: keep the oldest, void ours                                                            | 1 look-up, 1 void                                        | sync/ownDocuments.ts `createOwnDocument`, sync/receiptsBatch.ts `settleRaces` |
+ * | R9  | the invoice was created by another run (R7/R8 gave theirs)  | bring theirs to what this event says (an update)                                                  | 1 update (itself R4)                                     | sync/invoices.ts `syncInvoice` |
+ * | R10 | a batch item the batch cannot settle                        | `lookupSettledOneByOne`, `settledInBatch`, `receiptRedoneOneByOne`: that item alone goes the one-by-one way (R4–R8 apply there) | once per item                 | sync/receiptsBatch.ts |
+ * | R11 | a write repeated (retry, re-run, replayed event)            | the same caller key gives the same requestid, so QuickBooks answers with the first response       | QuickBooks' memory of requestids (undocumented)          | transport/client.ts `requestIdFor`; keys in sync/* |
+ * | R12 | a HighLevel delivery fails on our side                      | `HIGHLEVEL_REDELIVER_STATUS`: answer 429, the only status HighLevel redelivers on                  | HighLevel: about 6 tries, 10 min apart                   | HighLevelTrigger/HighLevelTrigger.node.ts `webhook` |
+ * | R13 | a HighLevel delivery repeats one already emitted            | answered 200 without an execution (business key)                                                  | the newest `MAX_KEYS` keys                               | highlevel/seen.ts `rememberKey` |
+ * | R14 | a trigger poll fails                                        | the poll state is saved only after success: the next poll reads the same window again             | every poll; re-reads of the overlap are de-duplicated    | QuickBooksSyncTrigger/QuickBooksSyncTrigger.node.ts `poll`, domain/pollEvents.ts `dedupe` |
+ * | R15 | a memoized look-up fails                                    | it is forgotten, so the next item asks QuickBooks again                                           | one node execution                                       | transport/client.ts `memo` |
+ */
+import type { QboRecord } from './types';
+import { FaultCode, QboError } from './transport/errors';
+import type { BatchResult, RetryPolicy } from './transport/types';
+
+/** R1: the retry budget of one QuickBooks call. */
+export const HTTP_RETRY: RetryPolicy = {
+	maxAttempts: 6,
+	baseDelayMs: 500,
+	maxDelayMs: 30_000,
+	maxTotalMs: 120_000,
+};
+
+/** R1: throttling, server trouble and dropped connections are transient; validation faults are not. */
+export function isTransient(error: unknown): boolean {
+	if (!(error instanceof QboError)) return false;
+	if (error.kind === 'throttled' || error.kind === 'server' || error.kind === 'network') return true;
+	return error.kind === 'fault' && (error.httpStatus ?? 0) >= 500;
+}
+
+/** R2: statuses n8n must throw for (the others come back as answers), so that it refreshes the token and repeats. */
+export const N8N_REFRESH_STATUSES = [401];
+
+/** R3: whether n8n's OAuth2 refresh failed because the grant is gone (the user must reconnect). */
+export function isReconnectError(error: unknown): boolean {
+	let current: unknown = error;
+	for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+		const message = String((current as { message?: unknown }).message ?? '');
+		const body = (current as { body?: { error?: unknown } }).body;
+		if (
+			body?.error === 'invalid_grant' ||
+			/invalid_grant/.test(message) ||
+			/needs to be reconnected/i.test(message) ||
+			/OAuth credentials not connected/i.test(message)
+		) {
+			return true;
+		}
+		current = (current as { cause?: unknown }).cause;
+	}
+	return false;
+}
+
+/** R4: fresh reads after a stale SyncToken before the fault stands. */
+export const STALE_REREADS = 1;
+
+/** R4: whether an update that failed gets a fresh read and one more write (`rereads` done so far). */
+export function rereadAfterStale(error: unknown, rereads: number): boolean {
+	return rereads < STALE_REREADS && error instanceof QboError && error.hasCode(FaultCode.StaleObject);
+}
+
+/** R5, R6: QuickBooks refused a name as taken (customers, vendors and employees share the names). */
+export function isNameTaken(error: unknown): boolean {
+	return error instanceof QboError && error.hasCode(FaultCode.DuplicateName);
+}
+
+/** R7: QuickBooks refused a document number as taken (only with "custom transaction numbers" on). */
+export function isNumberTaken(error: unknown): boolean {
+	return error instanceof QboError && error.hasCode(FaultCode.DuplicateDocNumber);
+}
+
+/** R8: `oldest` is the document a race keeps; true when it is not `mine`, which must then be voided. */
+export function lostRace(mine: QboRecord, oldest: QboRecord | undefined): oldest is QboRecord {
+	return oldest !== undefined && String(oldest.Id) !== String(mine.Id);
+}
+
+/** R10: a batch customer look-up that found an inactive customer (to reactivate) or several (to explain). */
+export function lookupSettledOneByOne(choice: 'none' | 'active' | 'inactive' | 'ambiguous'): boolean {
+	return choice === 'inactive' || choice === 'ambiguous';
+}
+
+/** R10: the record a batch create wrote, or undefined: then the item goes the one-by-one way. */
+export function settledInBatch(answer: BatchResult): QboRecord | undefined {
+	return answer.ok ? answer.record : undefined;
+}
+
+/** R10: a batch receipt refused for its number (a race with another run) is settled one by one (R7). */
+export function receiptRedoneOneByOne(answer: BatchResult): boolean {
+	return !answer.ok && isNumberTaken(answer.error);
+}
+
+/** R12: HighLevel redelivers a webhook only when it is answered 429. */
+export const HIGHLEVEL_REDELIVER_STATUS = 429;

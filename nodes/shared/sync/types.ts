@@ -1,0 +1,54 @@
+/** What the sync functions return: the outputs the operations turn into items. */
+import type { QboRecord } from '../types';
+
+/** How the customer of a document was found. */
+export type MatchHow = 'matched' | 'created' | 'fallback' | 'given';
+
+/** findCustomerByEmail / findOrCreateCustomer (./customers.ts). */
+export interface CustomerMatch {
+	customer: QboRecord;
+	how: MatchHow;
+	reactivated?: boolean;
+}
+
+/** The `sync` field of an output item: what was done, and whether the totals agree with the CRM. */
+export interface SyncSummary {
+	action: 'created' | 'updated' | 'unchanged' | 'paid' | 'sent' | 'voided' | 'deleted' | 'matched' | 'skipped';
+	qboId?: string;
+	docNumber?: string;
+	crmTotal?: number;
+	qboTotal?: number;
+	totalsMatch?: boolean;
+	customer?: { id: string; how: MatchHow; displayName?: string };
+	reason?: string;
+}
+
+/** createReceiptFromPayment (./receipts.ts), createReceiptsInBatch (./receiptsBatch.ts). */
+export interface ReceiptResult {
+	receipt: QboRecord;
+	alreadySynced: boolean;
+	sync: SyncSummary;
+}
+
+/** syncInvoice (./invoices.ts). */
+export interface InvoiceSyncResult {
+	invoice?: QboRecord;
+	payments: QboRecord[];
+	sync: SyncSummary;
+}
+
+/** findOwnDocument (./ownDocuments.ts): a CRM record's document, and other documents under its numbers. */
+export interface Lookup {
+	/** Our document (the oldest, if a race left several). */
+	ours?: QboRecord;
+	/** Someone else's documents under our numbers. */
+	others: QboRecord[];
+	numbers: { base: string; alternate: string };
+}
+
+/** createOwnDocument (./ownDocuments.ts). */
+export interface Created {
+	record: QboRecord;
+	/** False when a concurrent run's document was kept and ours was voided. */
+	created: boolean;
+}

@@ -1,0 +1,62 @@
+/** The retry and replay decisions of nodes/shared/recovery.ts, one by one (their effects are tested through the client and the engine). */
+import { OutcomeError } from '../../nodes/shared/errors';
+import { FaultCode, QboError } from '../../nodes/shared/transport/errors';
+import {
+	HIGHLEVEL_REDELIVER_STATUS,
+	N8N_REFRESH_STATUSES,
+	STALE_REREADS,
+	isNameTaken,
+	isNumberTaken,
+	isTransient,
+	lookupSettledOneByOne,
+	lostRace,
+	receiptRedoneOneByOne,
+	rereadAfterStale,
+	settledInBatch,
+} from '../../nodes/shared/recovery';
+
+const fault = (code: string, httpStatus = 400) => new QboError('x', { kind: 'fault', httpStatus, faults: [{ code, message: 'm' }] });
+
+describe('recovery decisions', () => {
+	test('R1: only throttling, server trouble and dropped connections are retried', () => {
+		expect(isTransient(new QboError('x', { kind: 'throttled' }))).toBe(true);
+		expect(isTransient(new QboError('x', { kind: 'server' }))).toBe(true);
+		expect(isTransient(fault('6000', 500))).toBe(true);
+		expect(isTransient(fault(FaultCode.StaleObject))).toBe(false);
+		expect(isTransient(new OutcomeError('incomplete', 'x', 'y'))).toBe(false);
+	});
+
+	test('R2, R12: the statuses that make n8n and HighLevel try again', () => {
+		expect(N8N_REFRESH_STATUSES).toEqual([401]);
+		expect(HIGHLEVEL_REDELIVER_STATUS).toBe(429);
+	});
+
+	test('R4: one fresh read after a stale SyncToken, for 5010 only', () => {
+		expect(STALE_REREADS).toBe(1);
+		expect(rereadAfterStale(fault(FaultCode.StaleObject), 0)).toBe(true);
+		expect(rereadAfterStale(fault(FaultCode.StaleObject), 1)).toBe(false);
+		expect(rereadAfterStale(fault(FaultCode.BusinessRule), 0)).toBe(false);
+	});
+
+	test('R5–R7: name and number clashes are told apart', () => {
+		expect([isNameTaken(fault('6240')), isNumberTaken(fault('6240'))]).toEqual([true, false]);
+		expect([isNameTaken(fault('6140')), isNumberTaken(fault('6140'))]).toEqual([false, true]);
+		expect(isNameTaken(new Error('6240'))).toBe(false);
+	});
+
+	test('R8: ours is voided only when an older document of the same CRM record exists', () => {
+		expect(lostRace({ Id: '7' }, undefined)).toBe(false);
+		expect(lostRace({ Id: '7' }, { Id: '7' })).toBe(false);
+		expect(lostRace({ Id: '7' }, { Id: '5' })).toBe(true);
+	});
+
+	test('R10: what a batch cannot settle goes one by one', () => {
+		expect(['none', 'active', 'inactive', 'ambiguous'].map((k) => lookupSettledOneByOne(k as never))).toEqual([false, false, true, true]);
+		expect(settledInBatch({ ok: true, record: { Id: '1' } })).toEqual({ Id: '1' });
+		expect(settledInBatch({ ok: true })).toBeUndefined();
+		expect(settledInBatch({ ok: false, error: fault('6240') })).toBeUndefined();
+		expect(receiptRedoneOneByOne({ ok: false, error: fault('6140') })).toBe(true);
+		expect(receiptRedoneOneByOne({ ok: false, error: fault('6000') })).toBe(false);
+		expect(receiptRedoneOneByOne({ ok: true })).toBe(false);
+	});
+});
