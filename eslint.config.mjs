@@ -45,7 +45,11 @@ export default [
 		// Pure QuickBooks/CRM modules know nothing of n8n on purpose (unit-testable without it).
 		// Every error they throw reaches the user through the router's toNodeError(), which
 		// turns it into a NodeApiError / NodeOperationError with the item index.
-		files: ['nodes/shared/domain/**/*.ts', 'nodes/shared/sync/**/*.ts', 'nodes/shared/transport/{client,errors,retry,query,environment}.ts'],
+		files: [
+			'nodes/shared/domain/**/*.ts',
+			'nodes/shared/sync/**/*.ts',
+			'nodes/shared/transport/{client,errors,retry,query,environment}.ts',
+		],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},
 ];

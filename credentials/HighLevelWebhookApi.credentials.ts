@@ -15,7 +15,8 @@ export class HighLevelWebhookApi implements ICredentialType {
 		dark: 'file:../nodes/HighLevelTrigger/highlevel.dark.svg',
 	};
 
-	documentationUrl = 'https://github.com/n8n-nodes-quickbooks-sync/n8n-nodes-quickbooks-sync/blob/main/README.md#highlevel-trigger';
+	documentationUrl =
+		'https://github.com/n8n-nodes-quickbooks-sync/n8n-nodes-quickbooks-sync/blob/main/README.md#highlevel-trigger';
 
 	properties: INodeProperties[] = [
 		{
@@ -26,7 +27,11 @@ export class HighLevelWebhookApi implements ICredentialType {
 			description: 'What you chose under Authorization in the Custom Webhook action',
 			options: [
 				{ name: 'Bearer Token', value: 'bearer', description: 'Authorization: Bearer <secret>' },
-				{ name: 'API Key (Header)', value: 'header', description: 'A header of your choice carries the secret' },
+				{
+					name: 'API Key (Header)',
+					value: 'header',
+					description: 'A header of your choice carries the secret',
+				},
 				{ name: 'Basic Auth', value: 'basic', description: 'Authorization: Basic <user:password>' },
 			],
 		},

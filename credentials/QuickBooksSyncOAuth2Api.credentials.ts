@@ -1,9 +1,4 @@
-import type {
-	Icon,
-	ICredentialTestRequest,
-	ICredentialType,
-	INodeProperties,
-} from 'n8n-workflow';
+import type { Icon, ICredentialTestRequest, ICredentialType, INodeProperties } from 'n8n-workflow';
 
 const PRODUCTION_API = 'https://quickbooks.api.intuit.com';
 const SANDBOX_API = 'https://sandbox-quickbooks.api.intuit.com';

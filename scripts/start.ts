@@ -4,7 +4,9 @@ import { join } from 'path';
 
 import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from './dev/stack';
 
-const cache = process.env.QBSYNC_CACHE ?? join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
+const cache =
+	process.env.QBSYNC_CACHE ??
+	join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 export const DEMO_FILE = join(cache, 'demo.json');
 
 void (async () => {
@@ -20,12 +22,38 @@ void (async () => {
 		keep: true,
 		beforeN8n: ({ qbo }) => {
 			qbo.seed(REALM_ID, 'Customer', [
-				{ DisplayName: 'Ada Lovelace', GivenName: 'Ada', FamilyName: 'Lovelace', PrimaryEmailAddr: { Address: 'ada@example.com' } },
-				{ DisplayName: 'Grace Hopper', GivenName: 'Grace', FamilyName: 'Hopper', PrimaryEmailAddr: { Address: 'grace@example.com' } },
+				{
+					DisplayName: 'Ada Lovelace',
+					GivenName: 'Ada',
+					FamilyName: 'Lovelace',
+					PrimaryEmailAddr: { Address: 'ada@example.com' },
+				},
+				{
+					DisplayName: 'Grace Hopper',
+					GivenName: 'Grace',
+					FamilyName: 'Hopper',
+					PrimaryEmailAddr: { Address: 'grace@example.com' },
+				},
 			]);
 		},
 	});
-	writeFileSync(DEMO_FILE, JSON.stringify({ n8nUrl: stack.n8n.url, qboUrl: stack.qbo.url, highLevelUrl: stack.highLevel.url, realmId: REALM_ID, privateKeyPem: stack.sender.privateKeyPem, webhookSecret: WEBHOOK_SECRET, paymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment), invoiceUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice) }, null, 2));
+	writeFileSync(
+		DEMO_FILE,
+		JSON.stringify(
+			{
+				n8nUrl: stack.n8n.url,
+				qboUrl: stack.qbo.url,
+				highLevelUrl: stack.highLevel.url,
+				realmId: REALM_ID,
+				privateKeyPem: stack.sender.privateKeyPem,
+				webhookSecret: WEBHOOK_SECRET,
+				paymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment),
+				invoiceUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice),
+			},
+			null,
+			2,
+		),
+	);
 	console.log(`
   n8n editor        ${stack.n8n.url}   (log in: owner@example.com / Owner-Passw0rd!)
   QuickBooks (emu)  ${stack.qbo.url}/admin/state?entity=SalesReceipt

@@ -37,7 +37,8 @@ export class HighLevelTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
-		description: 'Starts a workflow on HighLevel payments, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
+		description:
+			'Starts a workflow on HighLevel payments, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
 		defaults: { name: 'HighLevel Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
@@ -76,10 +77,28 @@ export class HighLevelTrigger implements INodeType {
 				required: true,
 				default: ['payment', 'order'],
 				options: [
-					{ name: 'Contact Events', value: 'contact', description: 'ContactCreate, ContactUpdate, … and workflow webhooks without a payment' },
-					{ name: 'Invoice Events', value: 'invoice', description: 'InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete' },
-					{ name: 'Order Paid', value: 'order', description: 'OrderCreate / OrderStatusUpdate once the order is paid (a pending order is skipped)' },
-					{ name: 'Payment Received', value: 'payment', description: 'The workflow trigger “Payment Received” (failed payments are skipped)' },
+					{
+						name: 'Contact Events',
+						value: 'contact',
+						description: 'ContactCreate, ContactUpdate, … and workflow webhooks without a payment',
+					},
+					{
+						name: 'Invoice Events',
+						value: 'invoice',
+						description:
+							'InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete',
+					},
+					{
+						name: 'Order Paid',
+						value: 'order',
+						description:
+							'OrderCreate / OrderStatusUpdate once the order is paid (a pending order is skipped)',
+					},
+					{
+						name: 'Payment Received',
+						value: 'payment',
+						description: 'The workflow trigger “Payment Received” (failed payments are skipped)',
+					},
 				],
 				description: 'Deliveries of other kinds are answered 200 and come out of Skipped',
 			},
@@ -98,8 +117,17 @@ export class HighLevelTrigger implements INodeType {
 				type: 'options',
 				default: 'secret',
 				options: [
-					{ name: 'Accept With the Secret Header', value: 'secret', description: 'From a HighLevel workflow’s Custom Webhook action carrying the credential’s secret' },
-					{ name: 'Refuse', value: 'refuse', description: 'Only signed marketplace-app deliveries' },
+					{
+						name: 'Accept With the Secret Header',
+						value: 'secret',
+						description:
+							'From a HighLevel workflow’s Custom Webhook action carrying the credential’s secret',
+					},
+					{
+						name: 'Refuse',
+						value: 'refuse',
+						description: 'Only signed marketplace-app deliveries',
+					},
 				],
 			},
 			{
@@ -114,7 +142,8 @@ export class HighLevelTrigger implements INodeType {
 						name: 'acceptRsa',
 						type: 'boolean',
 						default: true,
-						description: 'Whether a marketplace delivery signed only with the older X-WH-Signature (RSA-SHA256) is accepted; HighLevel is retiring it during 2026',
+						description:
+							'Whether a marketplace delivery signed only with the older X-WH-Signature (RSA-SHA256) is accepted; HighLevel is retiring it during 2026',
 					},
 					{
 						displayName: 'Drop Repeated Deliveries',
@@ -131,7 +160,8 @@ export class HighLevelTrigger implements INodeType {
 						typeOptions: { rows: 3 },
 						default: '',
 						placeholder: '-----BEGIN PUBLIC KEY-----',
-						description: 'Leave empty for HighLevel’s published key (built in); set it when HighLevel announces a new one',
+						description:
+							'Leave empty for HighLevel’s published key (built in); set it when HighLevel announces a new one',
 					},
 					{
 						displayName: 'RSA Public Key',
@@ -150,12 +180,21 @@ export class HighLevelTrigger implements INodeType {
 	methods = {
 		credentialTest: {
 			/** Nothing to call: the secret is only compared with incoming deliveries. Checks it is guessable by no one. */
-			async secretIsStrong(this: ICredentialTestFunctions, credential: ICredentialsDecrypted): Promise<INodeCredentialTestResult> {
+			async secretIsStrong(
+				this: ICredentialTestFunctions,
+				credential: ICredentialsDecrypted,
+			): Promise<INodeCredentialTestResult> {
 				const data = (credential.data ?? {}) as IDataObject;
 				const type = String(data.authType ?? 'bearer');
-				const secret = String((type === 'header' ? data.apiKey : type === 'basic' ? data.password : data.token) ?? '');
-				if (secret.length < 16) return { status: 'Error', message: 'Use a random secret of at least 16 characters' };
-				return { status: 'OK', message: 'Secret set: paste the same value into HighLevel’s Custom Webhook action' };
+				const secret = String(
+					(type === 'header' ? data.apiKey : type === 'basic' ? data.password : data.token) ?? '',
+				);
+				if (secret.length < 16)
+					return { status: 'Error', message: 'Use a random secret of at least 16 characters' };
+				return {
+					status: 'OK',
+					message: 'Secret set: paste the same value into HighLevel’s Custom Webhook action',
+				};
 			},
 		},
 	};
@@ -180,7 +219,10 @@ export class HighLevelTrigger implements INodeType {
 					acceptRsa: options.acceptRsa !== false,
 				});
 			} else if (this.getNodeParameter('workflowDeliveries', 'secret') === 'refuse') {
-				auth = { ok: false, reason: 'unsigned delivery, and the trigger accepts only signed marketplace deliveries' };
+				auth = {
+					ok: false,
+					reason: 'unsigned delivery, and the trigger accepts only signed marketplace deliveries',
+				};
 			} else {
 				auth = verifySecret(headers, await secretOf(this));
 			}
@@ -197,14 +239,28 @@ export class HighLevelTrigger implements INodeType {
 			});
 
 			// Not while listening for a test event: the user re-sends the same body on purpose.
-			if (!event.skipped && options.deduplicate !== false && this.getMode() !== 'manual' && hasId(event)) {
+			if (
+				!event.skipped &&
+				options.deduplicate !== false &&
+				this.getMode() !== 'manual' &&
+				hasId(event)
+			) {
 				const state = this.getWorkflowStaticData('node') as SeenState;
 				if (!rememberKey(state, event.key, Date.now())) {
-					this.logger.info(`HighLevel Trigger: ${event.event} ${event.key} was emitted before; answered 200 without a new execution`, where);
-					return answer(200, { received: true, duplicate: true, event: event.event, key: event.key });
+					this.logger.info(
+						`HighLevel Trigger: ${event.event} ${event.key} was emitted before; answered 200 without a new execution`,
+						where,
+					);
+					return answer(200, {
+						received: true,
+						duplicate: true,
+						event: event.event,
+						key: event.key,
+					});
 				}
 			}
-			if (event.skipped) this.logger.info(`HighLevel Trigger skipped ${event.event}: ${event.reason}`, where);
+			if (event.skipped)
+				this.logger.info(`HighLevel Trigger skipped ${event.event}: ${event.reason}`, where);
 			const item = [{ json: event as unknown as IDataObject }];
 			return {
 				webhookResponse: receipt(event),
@@ -212,8 +268,15 @@ export class HighLevelTrigger implements INodeType {
 			};
 		} catch (error) {
 			// Nothing the sender did wrong: HighLevel retries only on 429, so ask for a retry (recovery R12).
-			this.logger.error(`HighLevel Trigger could not take a delivery, answered ${HIGHLEVEL_REDELIVER_STATUS} so HighLevel retries: ${(error as Error).message}`, where);
-			return answer(HIGHLEVEL_REDELIVER_STATUS, { received: false, retry: true, error: (error as Error).message });
+			this.logger.error(
+				`HighLevel Trigger could not take a delivery, answered ${HIGHLEVEL_REDELIVER_STATUS} so HighLevel retries: ${(error as Error).message}`,
+				where,
+			);
+			return answer(HIGHLEVEL_REDELIVER_STATUS, {
+				received: false,
+				retry: true,
+				error: (error as Error).message,
+			});
 		}
 	}
 }
@@ -238,7 +301,9 @@ function parseBody(raw: Buffer, parsed: unknown): unknown {
 			// n8n may have parsed a form-encoded body already
 		}
 	}
-	return parsed && typeof parsed === 'object' && Object.keys(parsed).length ? parsed : text || undefined;
+	return parsed && typeof parsed === 'object' && Object.keys(parsed).length
+		? parsed
+		: text || undefined;
 }
 
 /** Only keys that name a record de-duplicate; a contact key also needs its webhookId or date. */
@@ -253,7 +318,17 @@ async function secretOf(context: IWebhookFunctions): Promise<SecretAuth | undefi
 	if (!context.getNode().credentials?.highLevelWebhookApi) return undefined;
 	const credential = (await context.getCredentials('highLevelWebhookApi')) as IDataObject;
 	const type = String(credential.authType ?? 'bearer');
-	if (type === 'header') return { type, name: String(credential.headerName ?? ''), value: String(credential.apiKey ?? '') };
-	if (type === 'basic') return { type, user: String(credential.user ?? ''), password: String(credential.password ?? '') };
+	if (type === 'header')
+		return {
+			type,
+			name: String(credential.headerName ?? ''),
+			value: String(credential.apiKey ?? ''),
+		};
+	if (type === 'basic')
+		return {
+			type,
+			user: String(credential.user ?? ''),
+			password: String(credential.password ?? ''),
+		};
 	return { type: 'bearer', token: String(credential.token ?? '') };
 }

@@ -19,7 +19,8 @@ export class QuickBooksSyncTrigger implements INodeType {
 		group: ['trigger'],
 		version: 1,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
-		description: 'Starts a workflow when customers, invoices, payments or sales receipts change in QuickBooks Online',
+		description:
+			'Starts a workflow when customers, invoices, payments or sales receipts change in QuickBooks Online',
 		defaults: { name: 'QuickBooks Sync Trigger' },
 		polling: true,
 		inputs: [],
@@ -33,7 +34,11 @@ export class QuickBooksSyncTrigger implements INodeType {
 				required: true,
 				default: ['newCustomer'],
 				options: [
-					{ name: 'Invoice Paid in Full', value: 'invoicePaid', description: 'Balance reached 0 through a payment (total above 0)' },
+					{
+						name: 'Invoice Paid in Full',
+						value: 'invoicePaid',
+						description: 'Balance reached 0 through a payment (total above 0)',
+					},
 					{ name: 'New Customer', value: 'newCustomer' },
 					{ name: 'New Invoice', value: 'newInvoice' },
 					{ name: 'New Payment', value: 'newPayment' },
@@ -46,7 +51,8 @@ export class QuickBooksSyncTrigger implements INodeType {
 				name: 'firstInvoiceOnly',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to fire only when no other invoice of the customer was paid in full before (for review requests)',
+				description:
+					'Whether to fire only when no other invoice of the customer was paid in full before (for review requests)',
 				hint: 'Costs one extra QuickBooks query in polls where an invoice was paid',
 				displayOptions: { show: { events: ['invoicePaid'] } },
 			},
@@ -56,8 +62,16 @@ export class QuickBooksSyncTrigger implements INodeType {
 				type: 'options',
 				default: 'now',
 				options: [
-					{ name: 'Start From Now', value: 'now', description: 'Only changes made after activation' },
-					{ name: 'Emit Existing Customers Too', value: 'backfill', description: 'Every customer that exists already, page by page, then new changes' },
+					{
+						name: 'Start From Now',
+						value: 'now',
+						description: 'Only changes made after activation',
+					},
+					{
+						name: 'Emit Existing Customers Too',
+						value: 'backfill',
+						description: 'Every customer that exists already, page by page, then new changes',
+					},
 				],
 			},
 			{
@@ -67,9 +81,32 @@ export class QuickBooksSyncTrigger implements INodeType {
 				placeholder: 'Add Option',
 				default: {},
 				options: [
-					{ displayName: 'Back-Fill Customers per Poll', name: 'backfillBatch', type: 'number', default: 1000, typeOptions: { minValue: 1, maxValue: 10000 }, description: 'Existing customers emitted per poll while back-filling, which bounds memory' },
-					{ displayName: 'Back-Fill Limit', name: 'backfillLimit', type: 'number', default: 0, typeOptions: { minValue: 0 }, description: 'Stop the back-fill after this many customers (0 = all)' },
-					{ displayName: 'Overlap (Seconds)', name: 'overlapSeconds', type: 'number', default: 180, typeOptions: { minValue: 0 }, description: 'Each poll re-reads this much of the previous window, against clock skew and late commits; repeats are dropped' },
+					{
+						displayName: 'Back-Fill Customers per Poll',
+						name: 'backfillBatch',
+						type: 'number',
+						default: 1000,
+						typeOptions: { minValue: 1, maxValue: 10000 },
+						description:
+							'Existing customers emitted per poll while back-filling, which bounds memory',
+					},
+					{
+						displayName: 'Back-Fill Limit',
+						name: 'backfillLimit',
+						type: 'number',
+						default: 0,
+						typeOptions: { minValue: 0 },
+						description: 'Stop the back-fill after this many customers (0 = all)',
+					},
+					{
+						displayName: 'Overlap (Seconds)',
+						name: 'overlapSeconds',
+						type: 'number',
+						default: 180,
+						typeOptions: { minValue: 0 },
+						description:
+							'Each poll re-reads this much of the previous window, against clock skew and late commits; repeats are dropped',
+					},
 				],
 			},
 		],
@@ -95,7 +132,12 @@ export class QuickBooksSyncTrigger implements INodeType {
 			const staticData = this.getWorkflowStaticData('node');
 			// The state is replaced only after every call of the poll succeeded: a failed poll
 			// (429, 500, network) leaves the cursor where it was, so the next poll catches up (recovery R14).
-			const { items, state } = await pollOnce(client, settings, staticData.state as never, Date.now());
+			const { items, state } = await pollOnce(
+				client,
+				settings,
+				staticData.state as never,
+				Date.now(),
+			);
 			staticData.state = state as unknown as IDataObject;
 			return items.length ? [items.map((json) => ({ json: json as IDataObject }))] : null;
 		} catch (error) {

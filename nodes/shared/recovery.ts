@@ -35,7 +35,8 @@ export const HTTP_RETRY: RetryPolicy = {
 /** R1: throttling, server trouble and dropped connections are transient; validation faults are not. */
 export function isTransient(error: unknown): boolean {
 	if (!(error instanceof QboError)) return false;
-	if (error.kind === 'throttled' || error.kind === 'server' || error.kind === 'network') return true;
+	if (error.kind === 'throttled' || error.kind === 'server' || error.kind === 'network')
+		return true;
 	return error.kind === 'fault' && (error.httpStatus ?? 0) >= 500;
 }
 
@@ -66,7 +67,9 @@ export const STALE_REREADS = 1;
 
 /** R4: whether an update that failed gets a fresh read and one more write (`rereads` done so far). */
 export function rereadAfterStale(error: unknown, rereads: number): boolean {
-	return rereads < STALE_REREADS && error instanceof QboError && error.hasCode(FaultCode.StaleObject);
+	return (
+		rereads < STALE_REREADS && error instanceof QboError && error.hasCode(FaultCode.StaleObject)
+	);
 }
 
 /** R5, R6: QuickBooks refused a name as taken (customers, vendors and employees share the names). */
@@ -85,7 +88,9 @@ export function lostRace(mine: QboRecord, oldest: QboRecord | undefined): oldest
 }
 
 /** R10: a batch customer look-up that found an inactive customer (to reactivate) or several (to explain). */
-export function lookupSettledOneByOne(choice: 'none' | 'active' | 'inactive' | 'ambiguous'): boolean {
+export function lookupSettledOneByOne(
+	choice: 'none' | 'active' | 'inactive' | 'ambiguous',
+): boolean {
 	return choice === 'inactive' || choice === 'ambiguous';
 }
 

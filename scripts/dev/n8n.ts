@@ -32,7 +32,10 @@ export async function freePort(): Promise<number> {
 
 export function n8nBin(): string {
 	const bin = process.env.N8N_BIN;
-	if (!bin || !existsSync(bin)) throw new Error('N8N_BIN is not set: run through scripts/test.sh or scripts/start.sh, which install the pinned n8n');
+	if (!bin || !existsSync(bin))
+		throw new Error(
+			'N8N_BIN is not set: run through scripts/test.sh or scripts/start.sh, which install the pinned n8n',
+		);
 	return bin;
 }
 
@@ -43,11 +46,24 @@ export function installPackage(userFolder: string): string {
 	rmSync(target, { recursive: true, force: true });
 	mkdirSync(target, { recursive: true });
 	const packDir = mkdtempSync(join(tmpdir(), 'qbsync-pack-'));
-	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: REPO, encoding: 'utf8' }).trim().split('\n').pop()!;
+	const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], {
+		cwd: REPO,
+		encoding: 'utf8',
+	})
+		.trim()
+		.split('\n')
+		.pop()!;
 	execFileSync('tar', ['-xzf', join(packDir, tarball), '-C', target, '--strip-components=1']);
 	rmSync(packDir, { recursive: true, force: true });
 	const pkg = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
-	writeFileSync(join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: { [pkg.name]: pkg.version } }, null, 2));
+	writeFileSync(
+		join(nodesDir, 'package.json'),
+		JSON.stringify(
+			{ name: 'installed-nodes', private: true, dependencies: { [pkg.name]: pkg.version } },
+			null,
+			2,
+		),
+	);
 	return target;
 }
 
@@ -67,7 +83,9 @@ export class N8n {
 
 	env(): NodeJS.ProcessEnv {
 		// Jest sets NODE_ENV=test and JEST_* variables; n8n must not see them.
-		const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('JEST_')));
+		const inherited = Object.fromEntries(
+			Object.entries(process.env).filter(([k]) => k !== 'NODE_ENV' && !k.startsWith('JEST_')),
+		);
 		return {
 			...inherited,
 			NODE_ENV: 'production',
@@ -94,7 +112,12 @@ export class N8n {
 	}
 
 	cli(args: string[]): string {
-		return execFileSync(n8nBin(), args, { env: this.env(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
+		return execFileSync(n8nBin(), args, {
+			env: this.env(),
+			encoding: 'utf8',
+			stdio: ['ignore', 'pipe', 'pipe'],
+			timeout: 180_000,
+		});
 	}
 
 	importCredentials(credentials: unknown[]): void {
@@ -114,7 +137,11 @@ export class N8n {
 	}
 
 	async start(): Promise<void> {
-		this.child = spawn(n8nBin(), ['start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		this.child = spawn(n8nBin(), ['start'], {
+			env: this.env(),
+			stdio: ['ignore', 'pipe', 'pipe'],
+			detached: true,
+		});
 		const collect = (chunk: Buffer) => {
 			for (const line of chunk.toString().split('\n').filter(Boolean)) {
 				this.output.push(line);
@@ -126,7 +153,8 @@ export class N8n {
 		this.child.stderr!.on('data', collect);
 		const deadline = Date.now() + 180_000;
 		while (Date.now() < deadline) {
-			if (this.child.exitCode !== null) throw new Error(`n8n exited (${this.child.exitCode}):\n${this.output.join('\n')}`);
+			if (this.child.exitCode !== null)
+				throw new Error(`n8n exited (${this.child.exitCode}):\n${this.output.join('\n')}`);
 			try {
 				const res = await fetch(`${this.url}/healthz/readiness`);
 				if (res.ok) return;
@@ -143,13 +171,17 @@ export class N8n {
 	}
 
 	/** Creates the owner account (fresh instance) and keeps its session cookie. */
-	async setupOwner(email = 'owner@example.com', password = 'Owner-Passw0rd!'): Promise<{ email: string; password: string }> {
+	async setupOwner(
+		email = 'owner@example.com',
+		password = 'Owner-Passw0rd!',
+	): Promise<{ email: string; password: string }> {
 		const res = await fetch(`${this.url}/rest/owner/setup`, {
 			method: 'POST',
 			headers: { 'Content-Type': 'application/json' },
 			body: JSON.stringify({ email, firstName: 'Demo', lastName: 'Owner', password }),
 		});
-		if (!res.ok && res.status !== 400) throw new Error(`owner setup failed: ${res.status} ${await res.text()}`);
+		if (!res.ok && res.status !== 400)
+			throw new Error(`owner setup failed: ${res.status} ${await res.text()}`);
 		const login = await fetch(`${this.url}/rest/login`, {
 			method: 'POST',
 			headers: { 'Content-Type': 'application/json' },
@@ -163,7 +195,11 @@ export class N8n {
 	async rest<T = any>(method: string, path: string, body?: unknown): Promise<T> {
 		const res = await fetch(`${this.url}/rest${path}`, {
 			method,
-			headers: { 'Content-Type': 'application/json', Cookie: this.cookie, 'browser-id': 'qbsync-e2e' },
+			headers: {
+				'Content-Type': 'application/json',
+				Cookie: this.cookie,
+				'browser-id': 'qbsync-e2e',
+			},
 			body: body === undefined ? undefined : JSON.stringify(body),
 		});
 		const text = await res.text();

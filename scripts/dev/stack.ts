@@ -18,7 +18,10 @@ export const HIGHLEVEL_CREDENTIAL_ID = 'qbsyncGhlCred01';
 export const WEBHOOK_SECRET_CREDENTIAL_ID = 'qbsyncGhlHookCred';
 export const WEBHOOK_SECRET = 'e2e-5f0c7a1d9b2e4c68a3f1d0b7c9e2a4f6';
 /** webhookId of each template's HighLevel Trigger (its URL is /webhook/<webhookId>/highlevel). */
-export const TRIGGER_WEBHOOK_IDS = { payment: 'qbsync-highlevel-payment', invoice: 'qbsync-highlevel-invoice' } as const;
+export const TRIGGER_WEBHOOK_IDS = {
+	payment: 'qbsync-highlevel-payment',
+	invoice: 'qbsync-highlevel-invoice',
+} as const;
 
 export const TEMPLATE_IDS: Record<string, string> = {
 	'crm-payment-to-sales-receipt.json': 'qbsyncTplPayment',
@@ -65,16 +68,23 @@ export function loadTemplates(): Array<{ file: string; workflow: Record<string, 
  * Sets options on every HighLevel Trigger of a workflow: the emulator signs with its own Ed25519
  * key (HighLevel's private key is HighLevel's), so the trigger's key option gets the emulator's.
  */
-export function withTriggerOptions(workflow: Record<string, any>, options: Record<string, unknown>): Record<string, any> {
+export function withTriggerOptions(
+	workflow: Record<string, any>,
+	options: Record<string, unknown>,
+): Record<string, any> {
 	const copy = structuredClone(workflow);
 	for (const node of copy.nodes) {
-		if (node.type === 'n8n-nodes-quickbooks-sync.highLevelTrigger') node.parameters.options = { ...node.parameters.options, ...options };
+		if (node.type === 'n8n-nodes-quickbooks-sync.highLevelTrigger')
+			node.parameters.options = { ...node.parameters.options, ...options };
 	}
 	return copy;
 }
 
 /** Sets values in a template's Config node (what differs per install). */
-export function configure(workflow: Record<string, any>, values: Record<string, unknown>): Record<string, any> {
+export function configure(
+	workflow: Record<string, any>,
+	values: Record<string, unknown>,
+): Record<string, any> {
 	const copy = structuredClone(workflow);
 	const config = copy.nodes.find((n: any) => n.name === 'Config');
 	if (!config) throw new Error(`${copy.name} has no Config node`);
@@ -85,11 +95,20 @@ export function configure(workflow: Record<string, any>, values: Record<string, 
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-	const qbo = await startQboEmulator({ port: options.qboPort, realms: [REALM_ID], persistFile: options.persistFile });
+	const qbo = await startQboEmulator({
+		port: options.qboPort,
+		realms: [REALM_ID],
+		persistFile: options.persistFile,
+	});
 	const highLevel = await startHighLevelEmulator({ port: options.highLevelPort });
 	const sender = createEventSender();
 	await options.beforeN8n?.({ qbo, highLevel });
-	const n8n = await createN8n({ port: options.n8nPort, userFolder: options.userFolder, keep: options.keep, log: options.log });
+	const n8n = await createN8n({
+		port: options.n8nPort,
+		userFolder: options.userFolder,
+		keep: options.keep,
+		log: options.log,
+	});
 
 	const tokens = qbo.issueTokens(REALM_ID);
 	n8n.importCredentials([
@@ -135,16 +154,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	]);
 
 	const triggerOptions = { ed25519PublicKey: sender.publicKeyPem };
-	const values = { highLevelApiUrl: highLevel.url, locationId: LOCATION_ID, onlyInvoicesIssuedFrom: '2026-01-01' };
+	const values = {
+		highLevelApiUrl: highLevel.url,
+		locationId: LOCATION_ID,
+		onlyInvoicesIssuedFrom: '2026-01-01',
+	};
 	const templates = loadTemplates().map(({ file, workflow }) => {
 		const id = TEMPLATE_IDS[file] ?? file.replace(/\W/g, '').slice(0, 16);
-		return { file, id, workflow: { ...withTriggerOptions(configure(workflow, values), triggerOptions), id } };
+		return {
+			file,
+			id,
+			workflow: { ...withTriggerOptions(configure(workflow, values), triggerOptions), id },
+		};
 	});
 	const extras = (options.extraWorkflows ?? []).map((e) => ({
-		workflow: withTriggerOptions(e.workflow.nodes.some((n: any) => n.name === 'Config') ? configure(e.workflow, values) : e.workflow, triggerOptions),
+		workflow: withTriggerOptions(
+			e.workflow.nodes.some((n: any) => n.name === 'Config')
+				? configure(e.workflow, values)
+				: e.workflow,
+			triggerOptions,
+		),
 		publish: e.publish !== false,
 	}));
-	for (const { workflow, publish } of [...templates.map((t) => ({ workflow: t.workflow, publish: true })), ...extras]) {
+	for (const { workflow, publish } of [
+		...templates.map((t) => ({ workflow: t.workflow, publish: true })),
+		...extras,
+	]) {
 		n8n.importWorkflow(workflow);
 		if (publish) n8n.publishWorkflow(String(workflow.id));
 	}

@@ -15,13 +15,25 @@ export function routeIntuitHostsTo(emulatorUrl: string): () => void {
 		if (typeof url === 'string' || url instanceof URL) {
 			const parsed = new URL(String(url));
 			if (typeof options === 'function') [options, callback] = [{}, options];
-			options = { ...options, protocol: parsed.protocol, hostname: parsed.hostname, path: `${parsed.pathname}${parsed.search}` };
+			options = {
+				...options,
+				protocol: parsed.protocol,
+				hostname: parsed.hostname,
+				path: `${parsed.pathname}${parsed.search}`,
+			};
 		} else {
 			[options, callback] = [url, options];
 		}
 		const host = String(options.hostname ?? options.host ?? '').replace(/:\d+$/, '');
 		if (!hosts.has(host)) return (original as any).apply(https, args);
-		const rerouted = { ...options, protocol: 'http:', hostname: target.hostname, host: target.hostname, port: target.port, agent: undefined };
+		const rerouted = {
+			...options,
+			protocol: 'http:',
+			hostname: target.hostname,
+			host: target.hostname,
+			port: target.port,
+			agent: undefined,
+		};
 		delete rerouted.servername;
 		return http.request(rerouted, callback);
 	};

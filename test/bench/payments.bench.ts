@@ -11,7 +11,12 @@ import { join } from 'path';
 
 import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import { paymentReceived } from '../fixtures/highlevel';
-import { MemoryCredentialsHelper, TestNodeTypes, emulatorCredential, runNode } from '../helpers/engine';
+import {
+	MemoryCredentialsHelper,
+	TestNodeTypes,
+	emulatorCredential,
+	runNode,
+} from '../helpers/engine';
 import { routeIntuitHostsTo } from './intuitHostShim';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 200);
@@ -22,7 +27,13 @@ const BATCH_PER_MINUTE = 40;
 function payments(tag: string) {
 	// Half of the payments come from returning customers, as in a real month of sales.
 	return Array.from({ length: N }, (_, i) =>
-		paymentReceived({ transactionId: `${tag}-${i}`, email: `customer${i % (N / 2)}@example.com`, name: `Customer ${i % (N / 2)}`, items: [{ name: `Plan ${i % 4}`, qty: 1, price: 20 + (i % 7) }], tax: 1.5 }),
+		paymentReceived({
+			transactionId: `${tag}-${i}`,
+			email: `customer${i % (N / 2)}@example.com`,
+			name: `Customer ${i % (N / 2)}`,
+			items: [{ name: `Plan ${i % 4}`, qty: 1, price: 20 + (i % 7) }],
+			tax: 1.5,
+		}),
 	);
 }
 
@@ -38,10 +49,19 @@ interface Row {
 function perMinute(row: Row): number {
 	const perEvent = row.calls / N;
 	const batchPerEvent = row.batchCalls / N;
-	return Math.floor(Math.min(PER_MINUTE / perEvent, batchPerEvent ? BATCH_PER_MINUTE / batchPerEvent : Number.POSITIVE_INFINITY));
+	return Math.floor(
+		Math.min(
+			PER_MINUTE / perEvent,
+			batchPerEvent ? BATCH_PER_MINUTE / batchPerEvent : Number.POSITIVE_INFINITY,
+		),
+	);
 }
 
-async function measure(approach: string, run: () => Promise<string>, emulator: Awaited<ReturnType<typeof startQboEmulator>>): Promise<Row> {
+async function measure(
+	approach: string,
+	run: () => Promise<string>,
+	emulator: Awaited<ReturnType<typeof startQboEmulator>>,
+): Promise<Row> {
 	emulator.reset();
 	global.gc?.();
 	const heapBefore = process.memoryUsage().heapUsed;
@@ -62,22 +82,51 @@ async function measure(approach: string, run: () => Promise<string>, emulator: A
 void (async () => {
 	const emulator = await startQboEmulator({ latencyMs: LATENCY_MS || undefined });
 	const realm = () => emulator.company(emulator.defaultRealm);
-	const summary = () => `${realm().all('SalesReceipt').length} receipts, ${realm().all('Invoice').length} invoices, ${realm().all('Payment').length} payments, ${realm().all('Customer').length} customers`;
+	const summary = () =>
+		`${realm().all('SalesReceipt').length} receipts, ${realm().all('Invoice').length} invoices, ${realm().all('Payment').length} payments, ${realm().all('Customer').length} customers`;
 	const rows: Row[] = [];
 
 	for (const batch of [false, true]) {
 		rows.push(
-			await measure(batch ? 'QuickBooks Sync, batch requests' : 'QuickBooks Sync, one by one', async () => {
-				const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
-				const result = await runNode(creds, { resource: 'salesReceipt', operation: 'createFromPayment', source: 'highLevel', body: '={{ $json }}', options: { batchRequests: batch } }, payments(batch ? 'b' : 's'));
-				const out = result.output('QuickBooks Sync');
-				if (out.length !== N || out.some((o) => o.json.error)) throw new Error(`unexpected output: ${JSON.stringify(out.find((o) => o.json.error)?.json)}`);
-				return summary();
-			}, emulator),
+			await measure(
+				batch ? 'QuickBooks Sync, batch requests' : 'QuickBooks Sync, one by one',
+				async () => {
+					const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
+					const result = await runNode(
+						creds,
+						{
+							resource: 'salesReceipt',
+							operation: 'createFromPayment',
+							source: 'highLevel',
+							body: '={{ $json }}',
+							options: { batchRequests: batch },
+						},
+						payments(batch ? 'b' : 's'),
+					);
+					const out = result.output('QuickBooks Sync');
+					if (out.length !== N || out.some((o) => o.json.error))
+						throw new Error(
+							`unexpected output: ${JSON.stringify(out.find((o) => o.json.error)?.json)}`,
+						);
+					return summary();
+				},
+				emulator,
+			),
 		);
 	}
 
-	const peerPath = process.env.N8N_BIN ? join(process.env.N8N_BIN, '..', '..', 'n8n-nodes-base', 'dist', 'nodes', 'QuickBooks', 'QuickBooks.node.js') : '';
+	const peerPath = process.env.N8N_BIN
+		? join(
+				process.env.N8N_BIN,
+				'..',
+				'..',
+				'n8n-nodes-base',
+				'dist',
+				'nodes',
+				'QuickBooks',
+				'QuickBooks.node.js',
+			)
+		: '';
 	if (peerPath && existsSync(peerPath)) {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		const { QuickBooks } = require(peerPath);
@@ -85,39 +134,91 @@ void (async () => {
 		const restore = routeIntuitHostsTo(emulator.url);
 		try {
 			rows.push(
-				await measure("n8n's built-in QuickBooks node", async () => {
-					const data = { ...emulatorCredential(emulator), environment: 'sandbox' };
-					const creds = new MemoryCredentialsHelper(data);
-					const peer = (parameters: Record<string, unknown>) => runNode(creds, parameters, [{}], { nodeType: 'n8n-nodes-base.quickbooks', credentialType: 'quickBooksOAuth2Api' });
-					const item = realm().all('Item')[0];
-					for (const body of payments('p')) {
-						const email = body.payment.customer.email;
-						const found = (await peer({ resource: 'customer', operation: 'getAll', returnAll: false, limit: 1, filters: { query: `WHERE PrimaryEmailAddr = '${email}'` } })).output('QuickBooks Sync');
-						let customerId = found[0]?.json?.Id as string | undefined;
-						if (!customerId) {
-							const created = (await peer({ resource: 'customer', operation: 'create', displayName: body.payment.customer.name, additionalFields: { PrimaryEmailAddr: email } })).output('QuickBooks Sync');
-							customerId = created[0].json.Id as string;
+				await measure(
+					"n8n's built-in QuickBooks node",
+					async () => {
+						const data = { ...emulatorCredential(emulator), environment: 'sandbox' };
+						const creds = new MemoryCredentialsHelper(data);
+						const peer = (parameters: Record<string, unknown>) =>
+							runNode(creds, parameters, [{}], {
+								nodeType: 'n8n-nodes-base.quickbooks',
+								credentialType: 'quickBooksOAuth2Api',
+							});
+						const item = realm().all('Item')[0];
+						for (const body of payments('p')) {
+							const email = body.payment.customer.email;
+							const found = (
+								await peer({
+									resource: 'customer',
+									operation: 'getAll',
+									returnAll: false,
+									limit: 1,
+									filters: { query: `WHERE PrimaryEmailAddr = '${email}'` },
+								})
+							).output('QuickBooks Sync');
+							let customerId = found[0]?.json?.Id as string | undefined;
+							if (!customerId) {
+								const created = (
+									await peer({
+										resource: 'customer',
+										operation: 'create',
+										displayName: body.payment.customer.name,
+										additionalFields: { PrimaryEmailAddr: email },
+									})
+								).output('QuickBooks Sync');
+								customerId = created[0].json.Id as string;
+							}
+							const total = body.payment.total_amount;
+							const invoice = (
+								await peer({
+									resource: 'invoice',
+									operation: 'create',
+									CustomerRef: customerId,
+									Line: [
+										{
+											DetailType: 'SalesItemLineDetail',
+											Amount: total,
+											Description: body.payment.line_items[0].title,
+											itemId: item.Id,
+										},
+									],
+									additionalFields: {},
+								})
+							).output('QuickBooks Sync');
+							if (!invoice[0]?.json?.Id) throw new Error('peer invoice failed');
+							await peer({
+								resource: 'payment',
+								operation: 'create',
+								CustomerRef: customerId,
+								TotalAmt: total,
+								additionalFields: {},
+							});
 						}
-						const total = body.payment.total_amount;
-						const invoice = (await peer({ resource: 'invoice', operation: 'create', CustomerRef: customerId, Line: [{ DetailType: 'SalesItemLineDetail', Amount: total, Description: body.payment.line_items[0].title, itemId: item.Id }], additionalFields: {} })).output('QuickBooks Sync');
-						if (!invoice[0]?.json?.Id) throw new Error('peer invoice failed');
-						await peer({ resource: 'payment', operation: 'create', CustomerRef: customerId, TotalAmt: total, additionalFields: {} });
-					}
-					return summary();
-				}, emulator),
+						return summary();
+					},
+					emulator,
+				),
 			);
 		} finally {
 			restore();
 		}
 	} else {
-		console.log("(n8n's built-in QuickBooks node not found: run through `npm run bench`, which installs the pinned n8n)");
+		console.log(
+			"(n8n's built-in QuickBooks node not found: run through `npm run bench`, which installs the pinned n8n)",
+		);
 	}
 
-	console.log(`\nCRM payments → QuickBooks: ${N} payments (${N / 2} customers, each paying twice), emulator latency ${LATENCY_MS} ms`);
-	console.log('| approach | API calls | calls / payment | batch calls | payments / min under 500 req/min & 40 batch/min | wall time | heap Δ | written |');
+	console.log(
+		`\nCRM payments → QuickBooks: ${N} payments (${N / 2} customers, each paying twice), emulator latency ${LATENCY_MS} ms`,
+	);
+	console.log(
+		'| approach | API calls | calls / payment | batch calls | payments / min under 500 req/min & 40 batch/min | wall time | heap Δ | written |',
+	);
 	console.log('|---|---:|---:|---:|---:|---:|---:|---|');
 	for (const r of rows) {
-		console.log(`| ${r.approach} | ${r.calls} | ${(r.calls / N).toFixed(2)} | ${r.batchCalls} | ${perMinute(r)} | ${r.seconds.toFixed(2)} s | ${r.heapMiB.toFixed(1)} MiB | ${r.written} |`);
+		console.log(
+			`| ${r.approach} | ${r.calls} | ${(r.calls / N).toFixed(2)} | ${r.batchCalls} | ${perMinute(r)} | ${r.seconds.toFixed(2)} s | ${r.heapMiB.toFixed(1)} MiB | ${r.written} |`,
+		);
 	}
 	await emulator.stop();
 	process.exit(0);

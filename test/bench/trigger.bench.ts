@@ -9,7 +9,13 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 
 import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
-import { MemoryCredentialsHelper, TestNodeTypes, TriggerHarness, emulatorCredential, runNode } from '../helpers/engine';
+import {
+	MemoryCredentialsHelper,
+	TestNodeTypes,
+	TriggerHarness,
+	emulatorCredential,
+	runNode,
+} from '../helpers/engine';
 import { routeIntuitHostsTo } from './intuitHostShim';
 
 const EXISTING = Number(process.env.BENCH_CUSTOMERS ?? 5000);
@@ -18,15 +24,34 @@ const POLLS = 30;
 void (async () => {
 	const emulator = await startQboEmulator();
 	const realm = emulator.defaultRealm;
-	emulator.seed(realm, 'Customer', Array.from({ length: EXISTING }, (_, i) => ({ DisplayName: `Existing ${i}`, PrimaryEmailAddr: { Address: `existing${i}@example.com` } })));
+	emulator.seed(
+		realm,
+		'Customer',
+		Array.from({ length: EXISTING }, (_, i) => ({
+			DisplayName: `Existing ${i}`,
+			PrimaryEmailAddr: { Address: `existing${i}@example.com` },
+		})),
+	);
 	await new Promise((r) => setTimeout(r, 1100));
 
 	const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
-	const scenarios: Array<{ label: string; parameters: Record<string, unknown>; change: (poll: number) => void }> = [
+	const scenarios: Array<{
+		label: string;
+		parameters: Record<string, unknown>;
+		change: (poll: number) => void;
+	}> = [
 		{
 			label: 'New Customer',
 			parameters: { events: ['newCustomer'], start: 'now', options: {} },
-			change: (poll) => emulator.seed(realm, 'Customer', Array.from({ length: poll % 7 }, (_, i) => ({ DisplayName: `New ${poll}-${i}`, PrimaryEmailAddr: { Address: `new${poll}.${i}@example.com` } }))),
+			change: (poll) =>
+				emulator.seed(
+					realm,
+					'Customer',
+					Array.from({ length: poll % 7 }, (_, i) => ({
+						DisplayName: `New ${poll}-${i}`,
+						PrimaryEmailAddr: { Address: `new${poll}.${i}@example.com` },
+					})),
+				),
 		},
 		{
 			label: 'Invoice Paid in Full, first only',
@@ -34,15 +59,33 @@ void (async () => {
 			change: (poll) => {
 				if (poll % 3 !== 0) return;
 				const customer = String(1 + ((poll * 37) % EXISTING));
-				const id = emulator.company(realm).all('Customer').find((c) => c.DisplayName === `Existing ${customer}`)!.Id;
-				const [inv] = emulator.seed(realm, 'Invoice', [{ CustomerRef: { value: id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 100, SalesItemLineDetail: {} }] }]);
-				emulator.seed(realm, 'Payment', [{ CustomerRef: { value: id }, TotalAmt: 100, Line: [{ Amount: 100, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] }]);
+				const id = emulator
+					.company(realm)
+					.all('Customer')
+					.find((c) => c.DisplayName === `Existing ${customer}`)!.Id;
+				const [inv] = emulator.seed(realm, 'Invoice', [
+					{
+						CustomerRef: { value: id },
+						Line: [{ DetailType: 'SalesItemLineDetail', Amount: 100, SalesItemLineDetail: {} }],
+					},
+				]);
+				emulator.seed(realm, 'Payment', [
+					{
+						CustomerRef: { value: id },
+						TotalAmt: 100,
+						Line: [{ Amount: 100, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
+					},
+				]);
 			},
 		},
 	];
 
-	console.log(`\nQuickBooks Sync Trigger: ${POLLS} polls over a company with ${EXISTING} customers`);
-	console.log('| trigger | API calls / poll (mean, max) | items emitted | poll duration (mean, max) | delay at a 1-min poll (mean, max) | heap Δ |');
+	console.log(
+		`\nQuickBooks Sync Trigger: ${POLLS} polls over a company with ${EXISTING} customers`,
+	);
+	console.log(
+		'| trigger | API calls / poll (mean, max) | items emitted | poll duration (mean, max) | delay at a 1-min poll (mean, max) | heap Δ |',
+	);
 	console.log('|---|---:|---:|---:|---:|---:|');
 	for (const scenario of scenarios) {
 		const trigger = new TriggerHarness(creds, scenario.parameters);
@@ -64,21 +107,46 @@ void (async () => {
 		// A change waits for the next poll: uniform over the minute, then the poll's own time.
 		const delayMean = 30 + mean(durations) / 1000;
 		const delayMax = 60 + Math.max(...durations) / 1000;
-		console.log(`| ${scenario.label} | ${mean(calls).toFixed(2)}, ${Math.max(...calls)} | ${emitted} | ${mean(durations).toFixed(1)} ms, ${Math.max(...durations).toFixed(1)} ms | ${delayMean.toFixed(1)} s, ${delayMax.toFixed(1)} s | ${((process.memoryUsage().heapUsed - heap) / 1048576).toFixed(1)} MiB |`);
+		console.log(
+			`| ${scenario.label} | ${mean(calls).toFixed(2)}, ${Math.max(...calls)} | ${emitted} | ${mean(durations).toFixed(1)} ms, ${Math.max(...durations).toFixed(1)} ms | ${delayMean.toFixed(1)} s, ${delayMax.toFixed(1)} s | ${((process.memoryUsage().heapUsed - heap) / 1048576).toFixed(1)} MiB |`,
+		);
 	}
 
-	const peerPath = process.env.N8N_BIN ? join(process.env.N8N_BIN, '..', '..', 'n8n-nodes-base', 'dist', 'nodes', 'QuickBooks', 'QuickBooks.node.js') : '';
+	const peerPath = process.env.N8N_BIN
+		? join(
+				process.env.N8N_BIN,
+				'..',
+				'..',
+				'n8n-nodes-base',
+				'dist',
+				'nodes',
+				'QuickBooks',
+				'QuickBooks.node.js',
+			)
+		: '';
 	if (peerPath && existsSync(peerPath)) {
 		// eslint-disable-next-line @typescript-eslint/no-require-imports
 		TestNodeTypes.extra['n8n-nodes-base.quickbooks'] = new (require(peerPath).QuickBooks)();
 		const restore = routeIntuitHostsTo(emulator.url);
 		try {
-			const peerCreds = new MemoryCredentialsHelper({ ...emulatorCredential(emulator), environment: 'sandbox' });
+			const peerCreds = new MemoryCredentialsHelper({
+				...emulatorCredential(emulator),
+				environment: 'sandbox',
+			});
 			const before = emulator.log.length;
 			const started = process.hrtime.bigint();
-			const out = (await runNode(peerCreds, { resource: 'customer', operation: 'getAll', returnAll: true, filters: {} }, [{}], { nodeType: 'n8n-nodes-base.quickbooks', credentialType: 'quickBooksOAuth2Api' })).output('QuickBooks Sync');
+			const out = (
+				await runNode(
+					peerCreds,
+					{ resource: 'customer', operation: 'getAll', returnAll: true, filters: {} },
+					[{}],
+					{ nodeType: 'n8n-nodes-base.quickbooks', credentialType: 'quickBooksOAuth2Api' },
+				)
+			).output('QuickBooks Sync');
 			const ms = Number(process.hrtime.bigint() - started) / 1e6;
-			console.log(`| Schedule Trigger + built-in QuickBooks node "Get Many customers" | ${emulator.log.length - before} | ${out.length} (all, every poll) | ${ms.toFixed(1)} ms | 30 s, 60 s (+ de-duplication left to the user) | - |`);
+			console.log(
+				`| Schedule Trigger + built-in QuickBooks node "Get Many customers" | ${emulator.log.length - before} | ${out.length} (all, every poll) | ${ms.toFixed(1)} ms | 30 s, 60 s (+ de-duplication left to the user) | - |`,
+			);
 		} finally {
 			restore();
 		}

@@ -6,7 +6,11 @@ import OAuthClient from 'intuit-oauth';
 import QuickBooks from 'node-quickbooks';
 import { promisify } from 'util';
 
-import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
+import {
+	DEFAULT_CLIENT,
+	startQboEmulator,
+	type QboEmulator,
+} from '../../scripts/dev/emulator/qbo/server';
 
 let emulator: QboEmulator;
 beforeAll(async () => {
@@ -15,7 +19,12 @@ beforeAll(async () => {
 afterAll(async () => await emulator.stop());
 
 function oauthClient() {
-	const client = new OAuthClient({ clientId: DEFAULT_CLIENT.clientId, clientSecret: DEFAULT_CLIENT.clientSecret, environment: 'sandbox', redirectUri: 'http://localhost:5678/callback' });
+	const client = new OAuthClient({
+		clientId: DEFAULT_CLIENT.clientId,
+		clientSecret: DEFAULT_CLIENT.clientSecret,
+		environment: 'sandbox',
+		redirectUri: 'http://localhost:5678/callback',
+	});
 	client.setAuthorizeURLs({
 		authorizeEndpoint: `${emulator.url}/connect/oauth2`,
 		tokenEndpoint: `${emulator.url}/oauth2/v1/tokens/bearer`,
@@ -37,7 +46,9 @@ describe('intuit-oauth against the emulator', () => {
 	test('authorize URL → callback → createToken → refresh (rotation) → revoke', async () => {
 		const client = oauthClient();
 		const callback = await authorize(client);
-		expect(callback).toMatch(/^http:\/\/localhost:5678\/callback\?code=AB[0-9a-f]+&state=csrf-123&realmId=9130350000000777$/);
+		expect(callback).toMatch(
+			/^http:\/\/localhost:5678\/callback\?code=AB[0-9a-f]+&state=csrf-123&realmId=9130350000000777$/,
+		);
 
 		const created = await client.createToken(callback);
 		const first = created.getJson();
@@ -45,21 +56,37 @@ describe('intuit-oauth against the emulator', () => {
 		expect(client.getToken().realmId).toBe('9130350000000777');
 		expect(client.isAccessTokenValid()).toBe(true);
 
-		const info = await client.makeApiCall({ url: `${emulator.url}/v3/company/9130350000000777/companyinfo/9130350000000777?minorversion=75` });
+		const info = await client.makeApiCall({
+			url: `${emulator.url}/v3/company/9130350000000777/companyinfo/9130350000000777?minorversion=75`,
+		});
 		expect(info.json.CompanyInfo.CompanyName).toContain('9130350000000777');
 
 		const refreshed = (await client.refresh()).getJson();
 		expect(refreshed.refresh_token).not.toBe(first.refresh_token);
 		// The spent refresh token now fails as Intuit's does.
-		await expect(client.refreshUsingToken(first.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
+		await expect(client.refreshUsingToken(first.refresh_token)).rejects.toMatchObject({
+			error: 'invalid_grant',
+		});
 
 		await client.revoke({ refresh_token: refreshed.refresh_token } as never);
-		await expect(client.refreshUsingToken(refreshed.refresh_token)).rejects.toMatchObject({ error: 'invalid_grant' });
+		await expect(client.refreshUsingToken(refreshed.refresh_token)).rejects.toMatchObject({
+			error: 'invalid_grant',
+		});
 	});
 
 	test('a wrong client secret is refused at the token endpoint', async () => {
-		const client = new OAuthClient({ clientId: DEFAULT_CLIENT.clientId, clientSecret: 'wrong', environment: 'sandbox', redirectUri: 'http://localhost:5678/callback' });
-		client.setAuthorizeURLs({ authorizeEndpoint: `${emulator.url}/connect/oauth2`, tokenEndpoint: `${emulator.url}/oauth2/v1/tokens/bearer`, revokeEndpoint: `${emulator.url}/v2/oauth2/tokens/revoke`, userInfoEndpoint: '' });
+		const client = new OAuthClient({
+			clientId: DEFAULT_CLIENT.clientId,
+			clientSecret: 'wrong',
+			environment: 'sandbox',
+			redirectUri: 'http://localhost:5678/callback',
+		});
+		client.setAuthorizeURLs({
+			authorizeEndpoint: `${emulator.url}/connect/oauth2`,
+			tokenEndpoint: `${emulator.url}/oauth2/v1/tokens/bearer`,
+			revokeEndpoint: `${emulator.url}/v2/oauth2/tokens/revoke`,
+			userInfoEndpoint: '',
+		});
 		const callback = await authorize(oauthClient());
 		await expect(client.createToken(callback)).rejects.toBeDefined();
 	});
@@ -67,44 +94,101 @@ describe('intuit-oauth against the emulator', () => {
 
 describe('node-quickbooks against the emulator', () => {
 	let qbo: any;
-	const call = <T = any>(method: string, ...args: unknown[]): Promise<T> => promisify(qbo[method].bind(qbo))(...args) as Promise<T>;
+	const call = <T = any>(method: string, ...args: unknown[]): Promise<T> =>
+		promisify(qbo[method].bind(qbo))(...args) as Promise<T>;
 
 	beforeAll(() => {
 		(QuickBooks as any).V3_ENDPOINT_BASE_URL = `${emulator.url}/v3/company/`;
 		const tokens = emulator.issueTokens('9130350000000777');
-		qbo = new QuickBooks(DEFAULT_CLIENT.clientId, DEFAULT_CLIENT.clientSecret, tokens.access_token, false, "9130350000000777", true, false, 75 as never, "2.0", tokens.refresh_token);
+		qbo = new QuickBooks(
+			DEFAULT_CLIENT.clientId,
+			DEFAULT_CLIENT.clientSecret,
+			tokens.access_token,
+			false,
+			'9130350000000777',
+			true,
+			false,
+			75 as never,
+			'2.0',
+			tokens.refresh_token,
+		);
 	});
 
 	test('customers: create, read, update, find (with an apostrophe)', async () => {
-		const created = await call('createCustomer', { DisplayName: "Dana O'Hara", PrimaryEmailAddr: { Address: "dana.o'hara@example.com" } });
+		const created = await call('createCustomer', {
+			DisplayName: "Dana O'Hara",
+			PrimaryEmailAddr: { Address: "dana.o'hara@example.com" },
+		});
 		expect(created.Id).toBeTruthy();
 		const read = await call('getCustomer', created.Id);
 		expect(read.DisplayName).toBe("Dana O'Hara");
-		const updated = await call('updateCustomer', { Id: created.Id, SyncToken: read.SyncToken, sparse: true, CompanyName: 'OH Ltd' });
+		const updated = await call('updateCustomer', {
+			Id: created.Id,
+			SyncToken: read.SyncToken,
+			sparse: true,
+			CompanyName: 'OH Ltd',
+		});
 		expect(updated).toMatchObject({ CompanyName: 'OH Ltd', SyncToken: '1' });
-		const found = await call('findCustomers', [{ field: 'DisplayName', value: "Dana O'Hara", operator: '=' }]);
+		const found = await call('findCustomers', [
+			{ field: 'DisplayName', value: "Dana O'Hara", operator: '=' },
+		]);
 		expect(found.QueryResponse.Customer.map((c: any) => c.Id)).toEqual([created.Id]);
-		const stale = call('updateCustomer', { Id: created.Id, SyncToken: '0', sparse: true, CompanyName: 'Old' });
-		await expect(stale).rejects.toMatchObject({ response: { status: 400, data: { Fault: { Error: [expect.objectContaining({ code: '5010' })] } } } });
+		const stale = call('updateCustomer', {
+			Id: created.Id,
+			SyncToken: '0',
+			sparse: true,
+			CompanyName: 'Old',
+		});
+		await expect(stale).rejects.toMatchObject({
+			response: {
+				status: 400,
+				data: { Fault: { Error: [expect.objectContaining({ code: '5010' })] } },
+			},
+		});
 	});
 
 	test('items, invoices (void), sales receipts, payments; fetchAll paging', async () => {
 		const accounts = await call('findAccounts', { AccountType: 'Income' });
-		const item = await call('createItem', { Name: 'Conformance Widget', Type: 'Service', IncomeAccountRef: { value: accounts.QueryResponse.Account[0].Id } });
+		const item = await call('createItem', {
+			Name: 'Conformance Widget',
+			Type: 'Service',
+			IncomeAccountRef: { value: accounts.QueryResponse.Account[0].Id },
+		});
 		const customer = await call('createCustomer', { DisplayName: 'Conformance Buyer' });
-		const line = { DetailType: 'SalesItemLineDetail', Amount: 120, SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 2, UnitPrice: 60 } };
-		const invoice = await call('createInvoice', { CustomerRef: { value: customer.Id }, Line: [line] });
+		const line = {
+			DetailType: 'SalesItemLineDetail',
+			Amount: 120,
+			SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 2, UnitPrice: 60 },
+		};
+		const invoice = await call('createInvoice', {
+			CustomerRef: { value: customer.Id },
+			Line: [line],
+		});
 		expect(invoice).toMatchObject({ TotalAmt: 120, Balance: 120 });
-		const payment = await call('createPayment', { CustomerRef: { value: customer.Id }, TotalAmt: 20, Line: [{ Amount: 20, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }] });
+		const payment = await call('createPayment', {
+			CustomerRef: { value: customer.Id },
+			TotalAmt: 20,
+			Line: [{ Amount: 20, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }],
+		});
 		expect(payment.UnappliedAmt).toBe(0);
 		expect((await call('getInvoice', invoice.Id)).Balance).toBe(100);
-		const receipt = await call('createSalesReceipt', { CustomerRef: { value: customer.Id }, Line: [line] });
+		const receipt = await call('createSalesReceipt', {
+			CustomerRef: { value: customer.Id },
+			Line: [line],
+		});
 		expect(receipt).toMatchObject({ TotalAmt: 120, Balance: 0 });
 		expect((await call('getSalesReceipt', receipt.Id)).Id).toBe(receipt.Id);
-		const invoice2 = await call('createInvoice', { CustomerRef: { value: customer.Id }, Line: [line] });
+		const invoice2 = await call('createInvoice', {
+			CustomerRef: { value: customer.Id },
+			Line: [line],
+		});
 		const voided = await call('voidInvoice', invoice2.Id);
 		expect(voided.Invoice ?? voided).toMatchObject({ TotalAmt: 0 });
-		emulator.seed('9130350000000777', 'Customer', Array.from({ length: 1234 }, (_, i) => ({ DisplayName: `Paged ${i}` })));
+		emulator.seed(
+			'9130350000000777',
+			'Customer',
+			Array.from({ length: 1234 }, (_, i) => ({ DisplayName: `Paged ${i}` })),
+		);
 		const all = await call('findCustomers', { fetchAll: true });
 		expect(all.QueryResponse.Customer.length).toBeGreaterThanOrEqual(1236);
 	});
@@ -139,13 +223,24 @@ for (const custom of [true, false]) {
 		beforeAll(async () => {
 			contractEmulator = await startQboEmulator({
 				realms: [realm],
-				preferences: { SalesFormsPrefs: { CustomTxnNumbers: custom }, TaxPrefs: { UsingSalesTax: tax } },
+				preferences: {
+					SalesFormsPrefs: { CustomTxnNumbers: custom },
+					TaxPrefs: { UsingSalesTax: tax },
+				},
 			});
 		});
 		afterAll(async () => await contractEmulator.stop());
-		defineContract(`QuickBooks contract on the emulator (custom numbers ${custom ? 'on' : 'off'}, sales tax ${tax ? 'on' : 'off'})`, async () => {
-			const tokens = contractEmulator.issueTokens(realm);
-			return { label: 'emulator', baseUrl: contractEmulator.url, realmId: realm, token: async () => tokens.access_token };
-		});
+		defineContract(
+			`QuickBooks contract on the emulator (custom numbers ${custom ? 'on' : 'off'}, sales tax ${tax ? 'on' : 'off'})`,
+			async () => {
+				const tokens = contractEmulator.issueTokens(realm);
+				return {
+					label: 'emulator',
+					baseUrl: contractEmulator.url,
+					realmId: realm,
+					token: async () => tokens.access_token,
+				};
+			},
+		);
 	}
 }

@@ -10,11 +10,22 @@ let emulator: QboEmulator;
 let token: string;
 const realm = '9130350000000001';
 
-async function api(method: string, path: string, body?: unknown, options: { token?: string; realmId?: string } = {}) {
-	const url = path.startsWith('/') ? `${emulator.url}${path}` : `${emulator.url}/v3/company/${options.realmId ?? realm}/${path}`;
+async function api(
+	method: string,
+	path: string,
+	body?: unknown,
+	options: { token?: string; realmId?: string } = {},
+) {
+	const url = path.startsWith('/')
+		? `${emulator.url}${path}`
+		: `${emulator.url}/v3/company/${options.realmId ?? realm}/${path}`;
 	const res = await fetch(url, {
 		method,
-		headers: { Authorization: `Bearer ${options.token ?? token}`, Accept: 'application/json', ...(body ? { 'Content-Type': 'application/json' } : {}) },
+		headers: {
+			Authorization: `Bearer ${options.token ?? token}`,
+			Accept: 'application/json',
+			...(body ? { 'Content-Type': 'application/json' } : {}),
+		},
 		body: body ? JSON.stringify(body) : undefined,
 	});
 	const text = await res.text();
@@ -42,45 +53,92 @@ beforeEach(() => {
 
 describe('QuickBooks emulator: entities and server-computed fields', () => {
 	test('invoice lines, SubTotal, percent discount, tax from the tax code, TotalAmt, Balance; payment lowers the balance', async () => {
-		const customer = (await api('POST', 'customer', { DisplayName: 'Acme', PrimaryEmailAddr: { Address: 'ap@acme.example' } })).body.Customer;
+		const customer = (
+			await api('POST', 'customer', {
+				DisplayName: 'Acme',
+				PrimaryEmailAddr: { Address: 'ap@acme.example' },
+			})
+		).body.Customer;
 		const inv = await api('POST', 'invoice', {
 			CustomerRef: { value: customer.Id },
 			Line: [
-				{ DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { Qty: 3, UnitPrice: 19.99, TaxCodeRef: { value: 'TAX' } } },
-				{ DetailType: 'SalesItemLineDetail', Amount: 40, SalesItemLineDetail: { TaxCodeRef: { value: 'NON' } } },
-				{ DetailType: 'DiscountLineDetail', DiscountLineDetail: { PercentBased: true, DiscountPercent: 10 } },
+				{
+					DetailType: 'SalesItemLineDetail',
+					SalesItemLineDetail: { Qty: 3, UnitPrice: 19.99, TaxCodeRef: { value: 'TAX' } },
+				},
+				{
+					DetailType: 'SalesItemLineDetail',
+					Amount: 40,
+					SalesItemLineDetail: { TaxCodeRef: { value: 'NON' } },
+				},
+				{
+					DetailType: 'DiscountLineDetail',
+					DiscountLineDetail: { PercentBased: true, DiscountPercent: 10 },
+				},
 			],
 		});
 		expect(inv.status).toBe(200);
 		expect(inv.tid).toBeTruthy();
 		const invoice = inv.body.Invoice;
 		expect(invoice.Line.map((l: any) => [l.DetailType, l.Amount])).toEqual([
-			['SalesItemLineDetail', 59.97], ['SalesItemLineDetail', 40], ['SubTotalLineDetail', 99.97], ['DiscountLineDetail', 10],
+			['SalesItemLineDetail', 59.97],
+			['SalesItemLineDetail', 40],
+			['SubTotalLineDetail', 99.97],
+			['DiscountLineDetail', 10],
 		]);
 		// 8.5 % on the taxable 59.97 after its 10 % share of the discount: 4.59
 		expect(invoice.TxnTaxDetail.TotalTax).toBe(4.59);
 		expect(invoice.TotalAmt).toBe(94.56);
 		expect(invoice.Balance).toBe(94.56);
-		const pay = await api('POST', 'payment', { CustomerRef: { value: customer.Id }, TotalAmt: 50, Line: [{ Amount: 50, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }] });
+		const pay = await api('POST', 'payment', {
+			CustomerRef: { value: customer.Id },
+			TotalAmt: 50,
+			Line: [{ Amount: 50, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }],
+		});
 		expect(pay.status).toBe(200);
 		const after = (await api('GET', `invoice/${invoice.Id}`)).body.Invoice;
 		expect(after.Balance).toBe(44.56);
 		expect(after.SyncToken).toBe('1');
 		expect((await api('GET', `customer/${customer.Id}`)).body.Customer.Balance).toBe(44.56);
-		expect(code(await api('POST', 'payment', { CustomerRef: { value: customer.Id }, TotalAmt: 50, Line: [{ Amount: 50, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }] }))).toBe('6000');
-		const voidPay = await api('POST', 'payment?operation=update&include=void', { Id: pay.body.Payment.Id, SyncToken: pay.body.Payment.SyncToken, sparse: true });
+		expect(
+			code(
+				await api('POST', 'payment', {
+					CustomerRef: { value: customer.Id },
+					TotalAmt: 50,
+					Line: [{ Amount: 50, LinkedTxn: [{ TxnId: invoice.Id, TxnType: 'Invoice' }] }],
+				}),
+			),
+		).toBe('6000');
+		const voidPay = await api('POST', 'payment?operation=update&include=void', {
+			Id: pay.body.Payment.Id,
+			SyncToken: pay.body.Payment.SyncToken,
+			sparse: true,
+		});
 		expect(voidPay.body.Payment.TotalAmt).toBe(0);
 		expect((await api('GET', `invoice/${invoice.Id}`)).body.Invoice.Balance).toBe(94.56);
 	});
 
 	test('client-given TotalTax overrides; amount discount; ApplyTaxAfterDiscount false', async () => {
 		const c = (await api('POST', 'customer', { DisplayName: 'Tax Co' })).body.Customer;
-		const r = (await api('POST', 'salesreceipt', {
-			CustomerRef: { value: c.Id },
-			ApplyTaxAfterDiscount: false,
-			TxnTaxDetail: { TotalTax: 3.33 },
-			Line: [{ DetailType: 'SalesItemLineDetail', Amount: 100, SalesItemLineDetail: { TaxCodeRef: { value: 'TAX' } } }, { DetailType: 'DiscountLineDetail', Amount: 12.5, DiscountLineDetail: { PercentBased: false } }],
-		})).body.SalesReceipt;
+		const r = (
+			await api('POST', 'salesreceipt', {
+				CustomerRef: { value: c.Id },
+				ApplyTaxAfterDiscount: false,
+				TxnTaxDetail: { TotalTax: 3.33 },
+				Line: [
+					{
+						DetailType: 'SalesItemLineDetail',
+						Amount: 100,
+						SalesItemLineDetail: { TaxCodeRef: { value: 'TAX' } },
+					},
+					{
+						DetailType: 'DiscountLineDetail',
+						Amount: 12.5,
+						DiscountLineDetail: { PercentBased: false },
+					},
+				],
+			})
+		).body.SalesReceipt;
 		expect(r).toMatchObject({ TotalAmt: 90.83, Balance: 0, TxnTaxDetail: { TotalTax: 3.33 } });
 	});
 
@@ -88,33 +146,106 @@ describe('QuickBooks emulator: entities and server-computed fields', () => {
 		await api('POST', 'customer', { DisplayName: 'Same Name' });
 		expect(code(await api('POST', 'customer', { DisplayName: 'same name' }))).toBe('6240');
 		expect(code(await api('POST', 'customer', {}))).toBe('2020');
-		expect(code(await api('POST', 'customer', { DisplayName: 'Bad Mail', PrimaryEmailAddr: { Address: 'nope' } }))).toBe('6000');
+		expect(
+			code(
+				await api('POST', 'customer', {
+					DisplayName: 'Bad Mail',
+					PrimaryEmailAddr: { Address: 'nope' },
+				}),
+			),
+		).toBe('6000');
 		const c = (await api('POST', 'customer', { DisplayName: 'Doc' })).body.Customer;
 		const line = [{ DetailType: 'SalesItemLineDetail', Amount: 10, SalesItemLineDetail: {} }];
-		expect((await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'A-1', Line: line })).status).toBe(200);
-		const dup = await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'A-1', Line: line });
+		expect(
+			(await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'A-1', Line: line }))
+				.status,
+		).toBe(200);
+		const dup = await api('POST', 'invoice', {
+			CustomerRef: { value: c.Id },
+			DocNumber: 'A-1',
+			Line: line,
+		});
 		expect([dup.status, code(dup)]).toEqual([400, '6140']);
-		expect(code(await api('POST', 'invoice', { CustomerRef: { value: '999' }, Line: line }))).toBe('610');
-		expect(code(await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'X'.repeat(22), Line: line }))).toBe('2050');
-		expect(code(await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 10, SalesItemLineDetail: { Qty: 2, UnitPrice: 4 } }] }))).toBe('6070');
-		expect(code(await api('POST', 'customer', { Id: c.Id, SyncToken: '7', DisplayName: 'Doc 2' }))).toBe('5010');
+		expect(code(await api('POST', 'invoice', { CustomerRef: { value: '999' }, Line: line }))).toBe(
+			'610',
+		);
+		expect(
+			code(
+				await api('POST', 'invoice', {
+					CustomerRef: { value: c.Id },
+					DocNumber: 'X'.repeat(22),
+					Line: line,
+				}),
+			),
+		).toBe('2050');
+		expect(
+			code(
+				await api('POST', 'invoice', {
+					CustomerRef: { value: c.Id },
+					Line: [
+						{
+							DetailType: 'SalesItemLineDetail',
+							Amount: 10,
+							SalesItemLineDetail: { Qty: 2, UnitPrice: 4 },
+						},
+					],
+				}),
+			),
+		).toBe('6070');
+		expect(
+			code(await api('POST', 'customer', { Id: c.Id, SyncToken: '7', DisplayName: 'Doc 2' })),
+		).toBe('5010');
 		expect(code(await api('GET', 'invoice/424242'))).toBe('610');
-		expect(code(await api('POST', 'customer?operation=delete', { Id: c.Id, SyncToken: c.SyncToken }))).toBe('6000');
+		expect(
+			code(await api('POST', 'customer?operation=delete', { Id: c.Id, SyncToken: c.SyncToken })),
+		).toBe('6000');
 	});
 
 	test('sparse and full update; void and delete', async () => {
-		const c = (await api('POST', 'customer', { DisplayName: 'Up', GivenName: 'U', Notes: 'keep' })).body.Customer;
-		const sparse = (await api('POST', 'customer', { Id: c.Id, SyncToken: '0', sparse: true, FamilyName: 'P' })).body.Customer;
-		expect(sparse).toMatchObject({ GivenName: 'U', FamilyName: 'P', Notes: 'keep', SyncToken: '1' });
-		const full = (await api('POST', 'customer', { Id: c.Id, SyncToken: '1', DisplayName: 'Up' })).body.Customer;
+		const c = (await api('POST', 'customer', { DisplayName: 'Up', GivenName: 'U', Notes: 'keep' }))
+			.body.Customer;
+		const sparse = (
+			await api('POST', 'customer', { Id: c.Id, SyncToken: '0', sparse: true, FamilyName: 'P' })
+		).body.Customer;
+		expect(sparse).toMatchObject({
+			GivenName: 'U',
+			FamilyName: 'P',
+			Notes: 'keep',
+			SyncToken: '1',
+		});
+		const full = (await api('POST', 'customer', { Id: c.Id, SyncToken: '1', DisplayName: 'Up' }))
+			.body.Customer;
 		expect(full.Notes).toBeUndefined();
-		const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }] })).body.Invoice;
-		const voided = (await api('POST', 'invoice?operation=void', { Id: inv.Id, SyncToken: inv.SyncToken })).body.Invoice;
+		const inv = (
+			await api('POST', 'invoice', {
+				CustomerRef: { value: c.Id },
+				Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }],
+			})
+		).body.Invoice;
+		const voided = (
+			await api('POST', 'invoice?operation=void', { Id: inv.Id, SyncToken: inv.SyncToken })
+		).body.Invoice;
 		expect(voided).toMatchObject({ TotalAmt: 0, Balance: 0, PrivateNote: 'Voided' });
-		const r = (await api('POST', 'salesreceipt', { CustomerRef: { value: c.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }] })).body.SalesReceipt;
-		expect((await api('POST', 'salesreceipt?operation=void', { Id: r.Id, SyncToken: r.SyncToken })).body.SalesReceipt.TotalAmt).toBe(0);
-		const r2 = (await api('POST', 'salesreceipt', { CustomerRef: { value: c.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }] })).body.SalesReceipt;
-		expect((await api('POST', 'salesreceipt?operation=delete', { Id: r2.Id, SyncToken: r2.SyncToken })).body.SalesReceipt.status).toBe('Deleted');
+		const r = (
+			await api('POST', 'salesreceipt', {
+				CustomerRef: { value: c.Id },
+				Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }],
+			})
+		).body.SalesReceipt;
+		expect(
+			(await api('POST', 'salesreceipt?operation=void', { Id: r.Id, SyncToken: r.SyncToken })).body
+				.SalesReceipt.TotalAmt,
+		).toBe(0);
+		const r2 = (
+			await api('POST', 'salesreceipt', {
+				CustomerRef: { value: c.Id },
+				Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }],
+			})
+		).body.SalesReceipt;
+		expect(
+			(await api('POST', 'salesreceipt?operation=delete', { Id: r2.Id, SyncToken: r2.SyncToken }))
+				.body.SalesReceipt.status,
+		).toBe('Deleted');
 		expect(code(await api('GET', `salesreceipt/${r2.Id}`))).toBe('610');
 	});
 });
@@ -124,25 +255,57 @@ describe('QuickBooks emulator: query language', () => {
 		emulator.seed(realm, 'Customer', [
 			{ DisplayName: "O'Neil", PrimaryEmailAddr: { Address: "o'neil@example.com" } },
 			{ DisplayName: 'Zed', Active: false },
-			...Array.from({ length: 1200 }, (_, i) => ({ DisplayName: `P ${String(i).padStart(4, '0')}` })),
+			...Array.from({ length: 1200 }, (_, i) => ({
+				DisplayName: `P ${String(i).padStart(4, '0')}`,
+			})),
 		]);
 	});
 
 	test('escapes, IN, LIKE, comparisons, ORDERBY, paging, count, active-only', async () => {
-		expect((await query("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'O\\'NEIL@example.com'")).body.QueryResponse.Customer[0].DisplayName).toBe("O'Neil");
-		expect((await query("select * from Customer where DisplayName IN ('Zed', 'P 0001')")).body.QueryResponse.Customer.map((c: any) => c.DisplayName)).toEqual(['P 0001']);
-		expect((await query("SELECT * FROM Customer WHERE DisplayName = 'Zed' AND Active IN (true, false)")).body.QueryResponse.Customer).toHaveLength(1);
-		expect((await query("SELECT count(*) FROM Customer WHERE DisplayName LIKE 'P 00%'")).body.QueryResponse.totalCount).toBe(100);
-		const page = (await query("SELECT * FROM Customer WHERE DisplayName LIKE 'P%' ORDERBY DisplayName DESC STARTPOSITION 3 MAXRESULTS 2")).body.QueryResponse;
+		expect(
+			(await query("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'O\\'NEIL@example.com'")).body
+				.QueryResponse.Customer[0].DisplayName,
+		).toBe("O'Neil");
+		expect(
+			(
+				await query("select * from Customer where DisplayName IN ('Zed', 'P 0001')")
+			).body.QueryResponse.Customer.map((c: any) => c.DisplayName),
+		).toEqual(['P 0001']);
+		expect(
+			(await query("SELECT * FROM Customer WHERE DisplayName = 'Zed' AND Active IN (true, false)"))
+				.body.QueryResponse.Customer,
+		).toHaveLength(1);
+		expect(
+			(await query("SELECT count(*) FROM Customer WHERE DisplayName LIKE 'P 00%'")).body
+				.QueryResponse.totalCount,
+		).toBe(100);
+		const page = (
+			await query(
+				"SELECT * FROM Customer WHERE DisplayName LIKE 'P%' ORDERBY DisplayName DESC STARTPOSITION 3 MAXRESULTS 2",
+			)
+		).body.QueryResponse;
 		expect(page.Customer.map((c: any) => c.DisplayName)).toEqual(['P 1197', 'P 1196']);
 		expect(page).toMatchObject({ startPosition: 3, maxResults: 2 });
 		expect((await query('SELECT * FROM Customer')).body.QueryResponse.Customer).toHaveLength(100);
-		expect((await query("SELECT * FROM Customer WHERE Id IN ('1200', '1201')")).body.QueryResponse.Customer.length).toBeGreaterThan(0);
-		expect((await query("SELECT * FROM Customer WHERE DisplayName = 'nobody'")).body).toMatchObject({ QueryResponse: {} });
+		expect(
+			(await query("SELECT * FROM Customer WHERE Id IN ('1200', '1201')")).body.QueryResponse
+				.Customer.length,
+		).toBeGreaterThan(0);
+		expect((await query("SELECT * FROM Customer WHERE DisplayName = 'nobody'")).body).toMatchObject(
+			{ QueryResponse: {} },
+		);
 	});
 
 	test('parse errors are fault 4000', async () => {
-		for (const q of ['SELECT * FROM Invoice WHERE Balance = 0', "SELECT * FROM Customer WHERE Id IN (1, 2)", 'SELECT * FROM Customer MAXRESULTS 1001', "SELECT * FROM Customer WHERE DisplayName = 'a' OR Id = '1'", "SELECT * FROM Customer WHERE DisplayName = 'open", 'SELEKT * FROM Customer', 'SELECT * FROM Nothing']) {
+		for (const q of [
+			'SELECT * FROM Invoice WHERE Balance = 0',
+			'SELECT * FROM Customer WHERE Id IN (1, 2)',
+			'SELECT * FROM Customer MAXRESULTS 1001',
+			"SELECT * FROM Customer WHERE DisplayName = 'a' OR Id = '1'",
+			"SELECT * FROM Customer WHERE DisplayName = 'open",
+			'SELEKT * FROM Customer',
+			'SELECT * FROM Nothing',
+		]) {
 			const r = await query(q);
 			expect([q, r.status, code(r)]).toEqual([q, 400, '4000']);
 		}
@@ -153,15 +316,28 @@ describe('QuickBooks emulator: CDC, batch, requestid', () => {
 	test('CDC: changes since, deleted objects, 30-day limit, 1000-object cap', async () => {
 		const since = new Date(Date.now() - 1000).toISOString();
 		const c = (await api('POST', 'customer', { DisplayName: 'Changed' })).body.Customer;
-		const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }] })).body.Invoice;
+		const inv = (
+			await api('POST', 'invoice', {
+				CustomerRef: { value: c.Id },
+				Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }],
+			})
+		).body.Invoice;
 		await api('POST', 'invoice?operation=delete', { Id: inv.Id, SyncToken: inv.SyncToken });
-		const cdc = (await api('GET', `cdc?entities=Customer,Invoice&changedSince=${encodeURIComponent(since)}`)).body.CDCResponse[0].QueryResponse;
+		const cdc = (
+			await api('GET', `cdc?entities=Customer,Invoice&changedSince=${encodeURIComponent(since)}`)
+		).body.CDCResponse[0].QueryResponse;
 		expect(cdc[0].Customer.map((x: any) => x.DisplayName)).toEqual(['Changed']);
 		expect(cdc[1].Invoice).toEqual([expect.objectContaining({ Id: inv.Id, status: 'Deleted' })]);
 		const old = new Date(Date.now() - 31 * 24 * 3600_000).toISOString();
 		expect((await api('GET', `cdc?entities=Customer&changedSince=${old}`)).status).toBe(400);
-		emulator.seed(realm, 'Customer', Array.from({ length: 1100 }, (_, i) => ({ DisplayName: `Cap ${i}` })));
-		const capped = (await api('GET', `cdc?entities=Customer&changedSince=${encodeURIComponent(since)}`)).body.CDCResponse[0].QueryResponse[0].Customer;
+		emulator.seed(
+			realm,
+			'Customer',
+			Array.from({ length: 1100 }, (_, i) => ({ DisplayName: `Cap ${i}` })),
+		);
+		const capped = (
+			await api('GET', `cdc?entities=Customer&changedSince=${encodeURIComponent(since)}`)
+		).body.CDCResponse[0].QueryResponse[0].Customer;
 		expect(capped).toHaveLength(1000);
 	});
 
@@ -175,7 +351,10 @@ describe('QuickBooks emulator: CDC, batch, requestid', () => {
 		expect(r[0].Customer.DisplayName).toBe('Batch A');
 		expect(r[1].Fault.Error[0].code).toBe('6240');
 		expect(r[2].QueryResponse.Customer).toHaveLength(1);
-		const tooMany = Array.from({ length: 31 }, (_, i) => ({ bId: String(i), Query: 'SELECT * FROM Item' }));
+		const tooMany = Array.from({ length: 31 }, (_, i) => ({
+			bId: String(i),
+			Query: 'SELECT * FROM Item',
+		}));
 		expect(code(await api('POST', 'batch', { BatchItemRequest: tooMany }))).toBe('6000');
 	});
 
@@ -183,15 +362,29 @@ describe('QuickBooks emulator: CDC, batch, requestid', () => {
 		const first = await api('POST', 'customer?requestid=abc-1', { DisplayName: 'Once' });
 		const again = await api('POST', 'customer?requestid=abc-1', { DisplayName: 'Once' });
 		expect(again.body.Customer.Id).toBe(first.body.Customer.Id);
-		expect(emulator.company(realm).all('Customer').filter((c) => c.DisplayName === 'Once')).toHaveLength(1);
+		expect(
+			emulator
+				.company(realm)
+				.all('Customer')
+				.filter((c) => c.DisplayName === 'Once'),
+		).toHaveLength(1);
 	});
 });
 
 describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () => {
 	test('401 fault 3200 in the lower-case shape after expiry; tokens are per realm', async () => {
 		const other = emulator.issueTokens('4620816365000000002').access_token;
-		expect((await api('GET', 'companyinfo/4620816365000000002', undefined, { token: other, realmId: '4620816365000000002' })).status).toBe(200);
-		expect((await api('GET', `companyinfo/${realm}`, undefined, { token: other })).status).toBe(403);
+		expect(
+			(
+				await api('GET', 'companyinfo/4620816365000000002', undefined, {
+					token: other,
+					realmId: '4620816365000000002',
+				})
+			).status,
+		).toBe(200);
+		expect((await api('GET', `companyinfo/${realm}`, undefined, { token: other })).status).toBe(
+			403,
+		);
 		emulator.expireAccessTokens();
 		const r = await api('GET', `companyinfo/${realm}`);
 		expect(r.status).toBe(401);
@@ -221,7 +414,12 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		emulator.injectFault({ path: 'item', count: 1, action: 'reset' });
 		await expect(api('GET', itemPath())).rejects.toThrow();
 		emulator.injectFault({ path: 'item', count: 1, action: 'hang' });
-		await expect(fetch(`${emulator.url}/v3/company/${realm}/${itemPath()}`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(300) })).rejects.toThrow();
+		await expect(
+			fetch(`${emulator.url}/v3/company/${realm}/${itemPath()}`, {
+				headers: { Authorization: `Bearer ${token}` },
+				signal: AbortSignal.timeout(300),
+			}),
+		).rejects.toThrow();
 		expect((await api('GET', itemPath())).status).toBe(200);
 		expect(emulator.counts({ realmId: realm })).toMatchObject({ total: 4, 'GET read Item': 4 });
 		const viaHttp: any = await (await fetch(`${emulator.url}/admin/log?realmId=${realm}`)).json();
@@ -248,9 +446,18 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		emulator.setOptions({ webhook: undefined });
 		sink.close();
 		expect(received).toHaveLength(2);
-		for (const r of received) expect(r.signature).toBe(createHmac('sha256', 'verifier-123').update(r.body).digest('base64'));
-		expect(JSON.parse(received[0].body).eventNotifications[0]).toMatchObject({ realmId: realm, dataChangeEvent: { entities: [{ name: 'Customer', operation: 'Create' }] } });
-		expect(JSON.parse(received[1].body)[0]).toMatchObject({ type: 'qbo.customer.created.v1', intuitaccountid: realm });
+		for (const r of received)
+			expect(r.signature).toBe(
+				createHmac('sha256', 'verifier-123').update(r.body).digest('base64'),
+			);
+		expect(JSON.parse(received[0].body).eventNotifications[0]).toMatchObject({
+			realmId: realm,
+			dataChangeEvent: { entities: [{ name: 'Customer', operation: 'Create' }] },
+		});
+		expect(JSON.parse(received[1].body)[0]).toMatchObject({
+			type: 'qbo.customer.created.v1',
+			intuitaccountid: realm,
+		});
 	});
 
 	test('state persists to a JSON file and loads back', async () => {
@@ -260,25 +467,66 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		await a.stop();
 		expect(existsSync(file)).toBe(true);
 		const b = await startQboEmulator({ realms: ['1'], persistFile: file });
-		expect(b.company('1').all('Customer').map((c) => c.DisplayName)).toContain('Persisted');
+		expect(
+			b
+				.company('1')
+				.all('Customer')
+				.map((c) => c.DisplayName),
+		).toContain('Persisted');
 		await b.stop();
 	});
 });
 
 describe('QuickBooks emulator: company preferences and sourced rules (scripts/dev/emulator/README.md)', () => {
-	const line = (amount: number, tax = 'NON') => ({ DetailType: 'SalesItemLineDetail', Amount: amount, SalesItemLineDetail: { TaxCodeRef: { value: tax } } });
-	const newCustomer = async (name = `C ${Math.random()}`) => (await api('POST', 'customer', { DisplayName: name })).body.Customer;
-	const admin = async (path: string, body?: unknown) => (await fetch(`${emulator.url}${path}`, { method: body ? 'POST' : 'GET', body: body ? JSON.stringify(body) : undefined })).json() as Promise<any>;
-	afterEach(() => emulator.setOptions({ paymentTouchesInvoice: undefined, requestIdRetentionMs: undefined, clockOffsetMs: 0 }));
+	const line = (amount: number, tax = 'NON') => ({
+		DetailType: 'SalesItemLineDetail',
+		Amount: amount,
+		SalesItemLineDetail: { TaxCodeRef: { value: tax } },
+	});
+	const newCustomer = async (name = `C ${Math.random()}`) =>
+		(await api('POST', 'customer', { DisplayName: name })).body.Customer;
+	const admin = async (path: string, body?: unknown) =>
+		(
+			await fetch(`${emulator.url}${path}`, {
+				method: body ? 'POST' : 'GET',
+				body: body ? JSON.stringify(body) : undefined,
+			})
+		).json() as Promise<any>;
+	afterEach(() =>
+		emulator.setOptions({
+			paymentTouchesInvoice: undefined,
+			requestIdRetentionMs: undefined,
+			clockOffsetMs: 0,
+		}),
+	);
 
 	test('GET /preferences like QuickBooks; switched over HTTP (/admin/preferences) and in-process', async () => {
 		const prefs = await api('GET', 'preferences');
-		expect(prefs.body).toMatchObject({ Preferences: { SalesFormsPrefs: { CustomTxnNumbers: true }, TaxPrefs: { UsingSalesTax: true } }, time: expect.any(String) });
-		expect((await query('select * from Preferences')).body.QueryResponse.Preferences).toHaveLength(1);
-		const switched = await admin('/admin/preferences', { realmId: realm, patch: { SalesFormsPrefs: { CustomTxnNumbers: false } } });
-		expect(switched.Preferences.SalesFormsPrefs).toMatchObject({ CustomTxnNumbers: false, AllowDiscount: true });
-		expect((await admin(`/admin/preferences?realmId=${realm}`)).Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
-		expect((await api('GET', 'preferences')).body.Preferences.SalesFormsPrefs.CustomTxnNumbers).toBe(false);
+		expect(prefs.body).toMatchObject({
+			Preferences: {
+				SalesFormsPrefs: { CustomTxnNumbers: true },
+				TaxPrefs: { UsingSalesTax: true },
+			},
+			time: expect.any(String),
+		});
+		expect((await query('select * from Preferences')).body.QueryResponse.Preferences).toHaveLength(
+			1,
+		);
+		const switched = await admin('/admin/preferences', {
+			realmId: realm,
+			patch: { SalesFormsPrefs: { CustomTxnNumbers: false } },
+		});
+		expect(switched.Preferences.SalesFormsPrefs).toMatchObject({
+			CustomTxnNumbers: false,
+			AllowDiscount: true,
+		});
+		expect(
+			(await admin(`/admin/preferences?realmId=${realm}`)).Preferences.SalesFormsPrefs
+				.CustomTxnNumbers,
+		).toBe(false);
+		expect(
+			(await api('GET', 'preferences')).body.Preferences.SalesFormsPrefs.CustomTxnNumbers,
+		).toBe(false);
 		emulator.setPreferences({ TaxPrefs: { UsingSalesTax: false } });
 		expect((await api('GET', 'preferences')).body.Preferences.TaxPrefs.UsingSalesTax).toBe(false);
 	});
@@ -291,104 +539,296 @@ describe('QuickBooks emulator: company preferences and sourced rules (scripts/de
 			const c = await newCustomer();
 			for (const path of ['invoice', 'salesreceipt']) {
 				const entity = path === 'invoice' ? 'Invoice' : 'SalesReceipt';
-				const first = await api('POST', path, { CustomerRef: { value: c.Id }, DocNumber: `${path}-1`, Line: [line(5)] });
-				const dup = await api('POST', path, { CustomerRef: { value: c.Id }, DocNumber: `${path}-1`, Line: [line(5)] });
-				expect(custom ? [dup.status, code(dup)] : [dup.status, dup.body[entity].DocNumber]).toEqual(custom ? [400, '6140'] : [200, `${path}-1`]);
-				const other = (await api('POST', path, { CustomerRef: { value: c.Id }, DocNumber: `${path}-2`, Line: [line(5)] })).body[entity];
-				const renamed = await api('POST', path, { Id: other.Id, SyncToken: other.SyncToken, sparse: true, DocNumber: `${path}-1` });
+				const first = await api('POST', path, {
+					CustomerRef: { value: c.Id },
+					DocNumber: `${path}-1`,
+					Line: [line(5)],
+				});
+				const dup = await api('POST', path, {
+					CustomerRef: { value: c.Id },
+					DocNumber: `${path}-1`,
+					Line: [line(5)],
+				});
+				expect(custom ? [dup.status, code(dup)] : [dup.status, dup.body[entity].DocNumber]).toEqual(
+					custom ? [400, '6140'] : [200, `${path}-1`],
+				);
+				const other = (
+					await api('POST', path, {
+						CustomerRef: { value: c.Id },
+						DocNumber: `${path}-2`,
+						Line: [line(5)],
+					})
+				).body[entity];
+				const renamed = await api('POST', path, {
+					Id: other.Id,
+					SyncToken: other.SyncToken,
+					sparse: true,
+					DocNumber: `${path}-1`,
+				});
 				expect(renamed.status).toBe(custom ? 400 : 200);
 				const latest = (await api('GET', `${path}/${other.Id}`)).body[entity];
-				expect((await api('POST', `${path}?include=allowduplicatedocnum`, { Id: latest.Id, SyncToken: latest.SyncToken, sparse: true, DocNumber: `${path}-1`, PrivateNote: 'bypass' })).status).toBe(200);
+				expect(
+					(
+						await api('POST', `${path}?include=allowduplicatedocnum`, {
+							Id: latest.Id,
+							SyncToken: latest.SyncToken,
+							sparse: true,
+							DocNumber: `${path}-1`,
+							PrivateNote: 'bypass',
+						})
+					).status,
+				).toBe(200);
 				expect(first.status).toBe(200);
 			}
-			const batch = (await api('POST', 'batch', { BatchItemRequest: [
-				{ bId: 'dup', operation: 'create', Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] } },
-				{ bId: 'allowed', operation: 'create', optionsData: ['allowduplicatedocnum'], Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] } },
-			] })).body.BatchItemResponse;
-			expect(batch.map((i: any) => (i.Fault ? i.Fault.Error[0].code : 'ok'))).toEqual([custom ? '6140' : 'ok', 'ok']);
-			const blank = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] })).body.Invoice;
+			const batch = (
+				await api('POST', 'batch', {
+					BatchItemRequest: [
+						{
+							bId: 'dup',
+							operation: 'create',
+							Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] },
+						},
+						{
+							bId: 'allowed',
+							operation: 'create',
+							optionsData: ['allowduplicatedocnum'],
+							Invoice: { CustomerRef: { value: c.Id }, DocNumber: 'invoice-1', Line: [line(5)] },
+						},
+					],
+				})
+			).body.BatchItemResponse;
+			expect(batch.map((i: any) => (i.Fault ? i.Fault.Error[0].code : 'ok'))).toEqual([
+				custom ? '6140' : 'ok',
+				'ok',
+			]);
+			const blank = (
+				await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] })
+			).body.Invoice;
 			expect(blank.DocNumber).toEqual(custom ? undefined : expect.stringMatching(/^\d+$/));
-			expect((await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'AUTO_GENERATE', Line: [line(5)] })).body.Invoice.DocNumber).toMatch(/^\d+$/);
+			expect(
+				(
+					await api('POST', 'invoice', {
+						CustomerRef: { value: c.Id },
+						DocNumber: 'AUTO_GENERATE',
+						Line: [line(5)],
+					})
+				).body.Invoice.DocNumber,
+			).toMatch(/^\d+$/);
 			// Payments have no DocNumber check (their number is PaymentRefNum).
-			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(50)] })).body.Invoice;
-			const payment = { CustomerRef: { value: c.Id }, TotalAmt: 1, DocNumber: 'P-1', Line: [{ Amount: 1, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] };
-			expect([(await api('POST', 'payment', payment)).status, (await api('POST', 'payment', payment)).status]).toEqual([200, 200]);
+			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(50)] }))
+				.body.Invoice;
+			const payment = {
+				CustomerRef: { value: c.Id },
+				TotalAmt: 1,
+				DocNumber: 'P-1',
+				Line: [{ Amount: 1, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
+			};
+			expect([
+				(await api('POST', 'payment', payment)).status,
+				(await api('POST', 'payment', payment)).status,
+			]).toEqual([200, 200]);
 		});
 
 		test(`an invoice with a payment applied cannot be voided or deleted (${label})`, async () => {
 			emulator.setPreferences({ SalesFormsPrefs: { CustomTxnNumbers: custom } });
 			const c = await newCustomer();
-			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, DocNumber: 'PAID-1', Line: [line(10)] })).body.Invoice;
-			const pay = (await api('POST', 'payment', { CustomerRef: { value: c.Id }, TotalAmt: 10, Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] })).body.Payment;
+			const inv = (
+				await api('POST', 'invoice', {
+					CustomerRef: { value: c.Id },
+					DocNumber: 'PAID-1',
+					Line: [line(10)],
+				})
+			).body.Invoice;
+			const pay = (
+				await api('POST', 'payment', {
+					CustomerRef: { value: c.Id },
+					TotalAmt: 10,
+					Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
+				})
+			).body.Payment;
 			const paid = (await api('GET', `invoice/${inv.Id}`)).body.Invoice;
-			const voided = await api('POST', 'invoice?operation=void', { Id: paid.Id, SyncToken: paid.SyncToken });
+			const voided = await api('POST', 'invoice?operation=void', {
+				Id: paid.Id,
+				SyncToken: paid.SyncToken,
+			});
 			expect([voided.status, code(voided)]).toEqual([400, '6000']);
 			expect(voided.body.Fault.Error[0].Detail).toContain(`Payment ${pay.Id}`);
-			expect(code(await api('POST', 'invoice?operation=delete', { Id: paid.Id, SyncToken: paid.SyncToken }))).toBe('6000');
-			expect((await api('GET', `invoice/${inv.Id}`)).body.Invoice).toMatchObject({ TotalAmt: 10, Balance: 0 });
+			expect(
+				code(
+					await api('POST', 'invoice?operation=delete', { Id: paid.Id, SyncToken: paid.SyncToken }),
+				),
+			).toBe('6000');
+			expect((await api('GET', `invoice/${inv.Id}`)).body.Invoice).toMatchObject({
+				TotalAmt: 10,
+				Balance: 0,
+			});
 			await api('POST', 'payment?operation=delete', { Id: pay.Id, SyncToken: pay.SyncToken });
 			const open = (await api('GET', `invoice/${inv.Id}`)).body.Invoice;
 			expect(open.Balance).toBe(10);
-			expect((await api('POST', 'invoice?operation=void', { Id: open.Id, SyncToken: open.SyncToken })).status).toBe(200);
+			expect(
+				(await api('POST', 'invoice?operation=void', { Id: open.Id, SyncToken: open.SyncToken }))
+					.status,
+			).toBe(200);
 		});
 	}
 
 	test('PrimaryEmailAddr and BillEmail: several comma-separated addresses up to 100 characters; queries ignore case', async () => {
 		const several = 'ap@acme.example, Owner@Acme.example';
-		const c = (await api('POST', 'customer', { DisplayName: 'Multi', PrimaryEmailAddr: { Address: several } })).body.Customer;
+		const c = (
+			await api('POST', 'customer', {
+				DisplayName: 'Multi',
+				PrimaryEmailAddr: { Address: several },
+			})
+		).body.Customer;
 		expect(c.PrimaryEmailAddr.Address).toBe(several);
-		expect((await query("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'AP@ACME.EXAMPLE, owner@acme.example'")).body.QueryResponse.Customer[0].Id).toBe(c.Id);
-		expect(code(await api('POST', 'customer', { DisplayName: 'Too long', PrimaryEmailAddr: { Address: `${'x'.repeat(89)}@example.com` } }))).toBe('6000');
-		expect((await api('POST', 'customer', { DisplayName: 'Exactly 100', PrimaryEmailAddr: { Address: `${'x'.repeat(88)}@example.com` } })).status).toBe(200);
-		expect(code(await api('POST', 'customer', { DisplayName: 'One bad', PrimaryEmailAddr: { Address: 'ok@example.com, nope' } }))).toBe('6000');
-		const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, BillEmail: { Address: several }, Line: [line(5)] })).body.Invoice;
-		const sent = await fetch(`${emulator.url}/v3/company/${realm}/invoice/${inv.Id}/send`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' } });
+		expect(
+			(
+				await query(
+					"SELECT * FROM Customer WHERE PrimaryEmailAddr = 'AP@ACME.EXAMPLE, owner@acme.example'",
+				)
+			).body.QueryResponse.Customer[0].Id,
+		).toBe(c.Id);
+		expect(
+			code(
+				await api('POST', 'customer', {
+					DisplayName: 'Too long',
+					PrimaryEmailAddr: { Address: `${'x'.repeat(89)}@example.com` },
+				}),
+			),
+		).toBe('6000');
+		expect(
+			(
+				await api('POST', 'customer', {
+					DisplayName: 'Exactly 100',
+					PrimaryEmailAddr: { Address: `${'x'.repeat(88)}@example.com` },
+				})
+			).status,
+		).toBe(200);
+		expect(
+			code(
+				await api('POST', 'customer', {
+					DisplayName: 'One bad',
+					PrimaryEmailAddr: { Address: 'ok@example.com, nope' },
+				}),
+			),
+		).toBe('6000');
+		const inv = (
+			await api('POST', 'invoice', {
+				CustomerRef: { value: c.Id },
+				BillEmail: { Address: several },
+				Line: [line(5)],
+			})
+		).body.Invoice;
+		const sent = await fetch(`${emulator.url}/v3/company/${realm}/invoice/${inv.Id}/send`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+		});
 		expect(((await sent.json()) as any).Invoice.EmailStatus).toBe('EmailSent');
 	});
 
 	test('query: only documented-filterable fields (4001), Id only with = and IN, other entities unchecked', async () => {
 		await newCustomer('Filter');
 		const notes = await query("SELECT * FROM Customer WHERE Notes = 'x'");
-		expect([notes.status, code(notes), notes.body.Fault.Error[0].Detail]).toEqual([400, '4001', "QueryValidationError: property 'Notes' is not queryable"]);
-		expect(code(await query("SELECT * FROM Vendor WHERE PrimaryEmailAddr = 'a@b.example'"))).toBe('4001');
+		expect([notes.status, code(notes), notes.body.Fault.Error[0].Detail]).toEqual([
+			400,
+			'4001',
+			"QueryValidationError: property 'Notes' is not queryable",
+		]);
+		expect(code(await query("SELECT * FROM Vendor WHERE PrimaryEmailAddr = 'a@b.example'"))).toBe(
+			'4001',
+		);
 		expect(code(await query("SELECT * FROM Invoice WHERE PrivateNote = 'x'"))).toBe('4001');
-		for (const op of ['>', '<', '>=', '<=']) expect(code(await query(`SELECT * FROM Customer WHERE Id ${op} '1'`))).toBe('4001');
+		for (const op of ['>', '<', '>=', '<='])
+			expect(code(await query(`SELECT * FROM Customer WHERE Id ${op} '1'`))).toBe('4001');
 		expect(code(await query("SELECT * FROM Customer WHERE Id LIKE '1%'"))).toBe('4001');
-		for (const ok of ["SELECT * FROM Customer WHERE Id = '1'", "SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2020-01-01'", "SELECT * FROM Invoice WHERE TotalAmt > '1' AND Balance = '0'", "SELECT * FROM Item WHERE Type = 'Service'", "SELECT * FROM Account WHERE AccountType = 'Income'"]) {
+		for (const ok of [
+			"SELECT * FROM Customer WHERE Id = '1'",
+			"SELECT * FROM Customer WHERE MetaData.LastUpdatedTime >= '2020-01-01'",
+			"SELECT * FROM Invoice WHERE TotalAmt > '1' AND Balance = '0'",
+			"SELECT * FROM Item WHERE Type = 'Service'",
+			"SELECT * FROM Account WHERE AccountType = 'Income'",
+		]) {
 			expect([ok, (await query(ok)).status]).toEqual([ok, 200]);
 		}
-		expect((await query("SELECT * FROM Customer WHERE DisplayName = 'FILTER'")).body.QueryResponse.Customer).toHaveLength(1);
+		expect(
+			(await query("SELECT * FROM Customer WHERE DisplayName = 'FILTER'")).body.QueryResponse
+				.Customer,
+		).toHaveLength(1);
 	});
 
 	test('DisplayName: one namespace for customers, vendors and employees (6240); colon, tab, newline refused', async () => {
 		const vendor = (await api('POST', 'vendor', { DisplayName: 'Shared Name' })).body.Vendor;
 		expect((await api('GET', `vendor/${vendor.Id}`)).body.Vendor.DisplayName).toBe('Shared Name');
-		expect((await query("SELECT * FROM Vendor WHERE DisplayName = 'shared name'")).body.QueryResponse.Vendor).toHaveLength(1);
+		expect(
+			(await query("SELECT * FROM Vendor WHERE DisplayName = 'shared name'")).body.QueryResponse
+				.Vendor,
+		).toHaveLength(1);
 		expect(code(await api('POST', 'customer', { DisplayName: 'shared NAME' }))).toBe('6240');
-		const employee = (await api('POST', 'employee', { GivenName: 'Em', FamilyName: 'Ployee' })).body.Employee;
+		const employee = (await api('POST', 'employee', { GivenName: 'Em', FamilyName: 'Ployee' })).body
+			.Employee;
 		expect(employee.DisplayName).toBe('Em Ployee');
 		expect(code(await api('POST', 'customer', { DisplayName: 'Em Ployee' }))).toBe('6240');
 		const c = await newCustomer('Own Name');
 		expect(code(await api('POST', 'vendor', { DisplayName: 'Own Name' }))).toBe('6240');
 		expect(code(await api('POST', 'employee', { DisplayName: 'Own Name' }))).toBe('6240');
-		expect(code(await api('POST', 'customer', { Id: c.Id, SyncToken: c.SyncToken, sparse: true, DisplayName: 'Shared Name' }))).toBe('6240');
-		expect((await api('POST', 'customer', { Id: c.Id, SyncToken: c.SyncToken, sparse: true, DisplayName: 'Own Name', Notes: 'same name kept' })).status).toBe(200);
-		for (const bad of ['A: B', 'A\tB', 'A\nB', 'A\r\nB']) expect([bad, code(await api('POST', 'customer', { DisplayName: bad }))]).toEqual([bad, '2050']);
+		expect(
+			code(
+				await api('POST', 'customer', {
+					Id: c.Id,
+					SyncToken: c.SyncToken,
+					sparse: true,
+					DisplayName: 'Shared Name',
+				}),
+			),
+		).toBe('6240');
+		expect(
+			(
+				await api('POST', 'customer', {
+					Id: c.Id,
+					SyncToken: c.SyncToken,
+					sparse: true,
+					DisplayName: 'Own Name',
+					Notes: 'same name kept',
+				})
+			).status,
+		).toBe(200);
+		for (const bad of ['A: B', 'A\tB', 'A\nB', 'A\r\nB'])
+			expect([bad, code(await api('POST', 'customer', { DisplayName: bad }))]).toEqual([
+				bad,
+				'2050',
+			]);
 		expect(code(await api('POST', 'vendor', { DisplayName: 'V: 1' }))).toBe('2050');
 	});
 
 	test('UsingSalesTax off: TxnTaxDetail ignored, no tax computed or taken; on: taken', async () => {
 		const c = await newCustomer();
-		const body = { CustomerRef: { value: c.Id }, TxnTaxDetail: { TotalTax: 5 }, Line: [line(100, 'TAX')] };
-		expect((await api('POST', 'invoice', body)).body.Invoice).toMatchObject({ TotalAmt: 105, TxnTaxDetail: { TotalTax: 5 } });
+		const body = {
+			CustomerRef: { value: c.Id },
+			TxnTaxDetail: { TotalTax: 5 },
+			Line: [line(100, 'TAX')],
+		};
+		expect((await api('POST', 'invoice', body)).body.Invoice).toMatchObject({
+			TotalAmt: 105,
+			TxnTaxDetail: { TotalTax: 5 },
+		});
 		emulator.setPreferences({ TaxPrefs: { UsingSalesTax: false } });
-		expect((await api('POST', 'invoice', body)).body.Invoice).toMatchObject({ TotalAmt: 100, Balance: 100, TxnTaxDetail: { TotalTax: 0 } });
-		expect((await api('POST', 'salesreceipt', { ...body, TxnTaxDetail: undefined })).body.SalesReceipt).toMatchObject({ TotalAmt: 100, TxnTaxDetail: { TotalTax: 0 } });
+		expect((await api('POST', 'invoice', body)).body.Invoice).toMatchObject({
+			TotalAmt: 100,
+			Balance: 100,
+			TxnTaxDetail: { TotalTax: 0 },
+		});
+		expect(
+			(await api('POST', 'salesreceipt', { ...body, TxnTaxDetail: undefined })).body.SalesReceipt,
+		).toMatchObject({ TotalAmt: 100, TxnTaxDetail: { TotalTax: 0 } });
 	});
 
 	test('requestid: ≤ 50 characters, ≤ 36 on /batch with bIds ≤ 10; faults replayed; retention configurable', async () => {
-		expect((await api('POST', `customer?requestid=${'r'.repeat(50)}`, { DisplayName: 'R50' })).status).toBe(200);
-		expect(code(await api('POST', `customer?requestid=${'r'.repeat(51)}`, { DisplayName: 'R51' }))).toBe('2010');
+		expect(
+			(await api('POST', `customer?requestid=${'r'.repeat(50)}`, { DisplayName: 'R50' })).status,
+		).toBe(200);
+		expect(
+			code(await api('POST', `customer?requestid=${'r'.repeat(51)}`, { DisplayName: 'R51' })),
+		).toBe('2010');
 		const query1 = { BatchItemRequest: [{ bId: '1234567890', Query: 'SELECT * FROM Item' }] };
 		expect((await api('POST', `batch?requestid=${'b'.repeat(36)}`, query1)).status).toBe(200);
 		expect(code(await api('POST', `batch?requestid=${'c'.repeat(37)}`, query1))).toBe('2010');
@@ -397,73 +837,161 @@ describe('QuickBooks emulator: company preferences and sourced rules (scripts/de
 		expect((await api('POST', 'batch', longBid)).status).toBe(200);
 		// A fault is replayed for its requestid, even once the cause is gone.
 		const taken = await newCustomer('Taken');
-		expect(code(await api('POST', 'customer?requestid=f-1', { DisplayName: 'Taken' }))).toBe('6240');
-		await api('POST', 'customer', { Id: taken.Id, SyncToken: taken.SyncToken, sparse: true, DisplayName: 'Moved' });
-		expect(code(await api('POST', 'customer?requestid=f-1', { DisplayName: 'Taken' }))).toBe('6240');
+		expect(code(await api('POST', 'customer?requestid=f-1', { DisplayName: 'Taken' }))).toBe(
+			'6240',
+		);
+		await api('POST', 'customer', {
+			Id: taken.Id,
+			SyncToken: taken.SyncToken,
+			sparse: true,
+			DisplayName: 'Moved',
+		});
+		expect(code(await api('POST', 'customer?requestid=f-1', { DisplayName: 'Taken' }))).toBe(
+			'6240',
+		);
 		// Retention (undocumented): remembered for ever by default, for requestIdRetentionMs when set.
 		emulator.setOptions({ requestIdRetentionMs: 60_000 });
-		const first = (await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' })).body.Customer;
+		const first = (await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' }))
+			.body.Customer;
 		emulator.setOptions({ clockOffsetMs: 30_000 });
-		expect((await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' })).body.Customer.Id).toBe(first.Id);
+		expect(
+			(await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' })).body.Customer
+				.Id,
+		).toBe(first.Id);
 		emulator.setOptions({ clockOffsetMs: 61_000 });
-		expect(code(await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' }))).toBe('6240');
+		expect(code(await api('POST', 'customer?requestid=keep-1', { DisplayName: 'Kept once' }))).toBe(
+			'6240',
+		);
 	});
 
 	test('invoice send needs Content-Type application/octet-stream', async () => {
-		const c = (await api('POST', 'customer', { DisplayName: 'Mail', PrimaryEmailAddr: { Address: 'mail@example.com' } })).body.Customer;
-		const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, BillEmail: { Address: 'mail@example.com' }, Line: [line(5)] })).body.Invoice;
+		const c = (
+			await api('POST', 'customer', {
+				DisplayName: 'Mail',
+				PrimaryEmailAddr: { Address: 'mail@example.com' },
+			})
+		).body.Customer;
+		const inv = (
+			await api('POST', 'invoice', {
+				CustomerRef: { value: c.Id },
+				BillEmail: { Address: 'mail@example.com' },
+				Line: [line(5)],
+			})
+		).body.Invoice;
 		const send = async (headers: Record<string, string>) => {
-			const res = await fetch(`${emulator.url}/v3/company/${realm}/invoice/${inv.Id}/send`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, ...headers } });
+			const res = await fetch(`${emulator.url}/v3/company/${realm}/invoice/${inv.Id}/send`, {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${token}`, ...headers },
+			});
 			return { status: res.status, body: (await res.json()) as any };
 		};
 		const asJson = await send({ 'Content-Type': 'application/json' });
 		expect([asJson.status, asJson.body.Fault.Error[0].code]).toEqual([400, '2020']);
 		expect((await send({})).status).toBe(400);
-		expect((await send({ 'Content-Type': 'application/octet-stream' })).body.Invoice.EmailStatus).toBe('EmailSent');
+		expect(
+			(await send({ 'Content-Type': 'application/octet-stream' })).body.Invoice.EmailStatus,
+		).toBe('EmailSent');
 	});
 
 	test('batch: 40 batch requests per minute per realm (not per app); items independent, not atomic', async () => {
 		emulator.setOptions({ limits: true, batchPerMinute: 2 });
 		const other = emulator.issueTokens('4620816365000000002').access_token;
-		const body = { BatchItemRequest: [{ bId: '1', operation: 'create', Customer: { DisplayName: 'Batch Ok' } }, { bId: '2', operation: 'create', Customer: { DisplayName: 'Batch Ok' } }, { bId: '3', Query: "SELECT * FROM Customer WHERE DisplayName = 'Batch Ok'" }] };
+		const body = {
+			BatchItemRequest: [
+				{ bId: '1', operation: 'create', Customer: { DisplayName: 'Batch Ok' } },
+				{ bId: '2', operation: 'create', Customer: { DisplayName: 'Batch Ok' } },
+				{ bId: '3', Query: "SELECT * FROM Customer WHERE DisplayName = 'Batch Ok'" },
+			],
+		};
 		const r = await api('POST', 'batch', body);
-		expect(r.body.BatchItemResponse.map((i: any) => Object.keys(i).filter((k) => k !== 'bId')[0])).toEqual(['Customer', 'Fault', 'QueryResponse']);
+		expect(
+			r.body.BatchItemResponse.map((i: any) => Object.keys(i).filter((k) => k !== 'bId')[0]),
+		).toEqual(['Customer', 'Fault', 'QueryResponse']);
 		// Intuit: items "do not have visibility of earlier requests" in the same payload; the emulator runs
 		// them in order against live state, so the query above sees the new customer (README: UNCERTAIN).
-		expect((await api('POST', 'batch', { BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] })).status).toBe(200);
-		expect((await api('POST', 'batch', { BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] })).status).toBe(429);
-		expect((await api('POST', 'batch', { BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] }, { token: other, realmId: '4620816365000000002' })).status).toBe(200);
+		expect(
+			(
+				await api('POST', 'batch', {
+					BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }],
+				})
+			).status,
+		).toBe(200);
+		expect(
+			(
+				await api('POST', 'batch', {
+					BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }],
+				})
+			).status,
+		).toBe(429);
+		expect(
+			(
+				await api(
+					'POST',
+					'batch',
+					{ BatchItemRequest: [{ bId: '1', Query: 'SELECT * FROM Item' }] },
+					{ token: other, realmId: '4620816365000000002' },
+				)
+			).status,
+		).toBe(200);
 		emulator.setOptions({ limits: false, batchPerMinute: 40 });
 	});
 
 	test('CDC: one group per type, deleted objects after active ones', async () => {
 		const since = new Date(Date.now() - 1000).toISOString();
 		const c = await newCustomer();
-		const gone = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] })).body.Invoice;
-		const kept = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(6)] })).body.Invoice;
+		const gone = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(5)] }))
+			.body.Invoice;
+		const kept = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(6)] }))
+			.body.Invoice;
 		await api('POST', 'invoice?operation=delete', { Id: gone.Id, SyncToken: gone.SyncToken });
 		emulator.setOptions({ clockOffsetMs: 5000 });
-		await api('POST', 'invoice', { Id: kept.Id, SyncToken: kept.SyncToken, sparse: true, PrivateNote: 'later than the delete' });
-		const groups = (await api('GET', `cdc?entities=Invoice,Customer&changedSince=${encodeURIComponent(since)}`)).body.CDCResponse[0].QueryResponse;
-		expect(groups.map((g: any) => Object.keys(g).find((k) => Array.isArray(g[k])))).toEqual(['Invoice', 'Customer']);
-		expect(groups[0].Invoice.map((i: any) => [i.Id, i.status ?? 'active'])).toEqual([[kept.Id, 'active'], [gone.Id, 'Deleted']]);
+		await api('POST', 'invoice', {
+			Id: kept.Id,
+			SyncToken: kept.SyncToken,
+			sparse: true,
+			PrivateNote: 'later than the delete',
+		});
+		const groups = (
+			await api('GET', `cdc?entities=Invoice,Customer&changedSince=${encodeURIComponent(since)}`)
+		).body.CDCResponse[0].QueryResponse;
+		expect(groups.map((g: any) => Object.keys(g).find((k) => Array.isArray(g[k])))).toEqual([
+			'Invoice',
+			'Customer',
+		]);
+		expect(groups[0].Invoice.map((i: any) => [i.Id, i.status ?? 'active'])).toEqual([
+			[kept.Id, 'active'],
+			[gone.Id, 'Deleted'],
+		]);
 	});
 
 	for (const touches of [false, true]) {
 		test(`paymentTouchesInvoice ${touches}: a payment ${touches ? 'changes' : 'leaves'} the invoice's LastUpdatedTime and CDC entry`, async () => {
 			emulator.setOptions({ paymentTouchesInvoice: touches });
 			const c = await newCustomer();
-			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(10)] })).body.Invoice;
+			const inv = (await api('POST', 'invoice', { CustomerRef: { value: c.Id }, Line: [line(10)] }))
+				.body.Invoice;
 			emulator.setOptions({ clockOffsetMs: 10_000 });
 			const since = new Date(Date.now() + 9_000).toISOString();
-			await api('POST', 'payment', { CustomerRef: { value: c.Id }, TotalAmt: 10, Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }] });
+			await api('POST', 'payment', {
+				CustomerRef: { value: c.Id },
+				TotalAmt: 10,
+				Line: [{ Amount: 10, LinkedTxn: [{ TxnId: inv.Id, TxnType: 'Invoice' }] }],
+			});
 			const after = (await api('GET', `invoice/${inv.Id}`)).body.Invoice;
-			expect(after).toMatchObject({ Balance: 0, SyncToken: '1', LinkedTxn: [expect.objectContaining({ TxnType: 'Payment' })] });
+			expect(after).toMatchObject({
+				Balance: 0,
+				SyncToken: '1',
+				LinkedTxn: [expect.objectContaining({ TxnType: 'Payment' })],
+			});
 			expect(after.MetaData.LastUpdatedTime !== inv.MetaData.LastUpdatedTime).toBe(touches);
-			const cdc = (await api('GET', `cdc?entities=Invoice,Payment&changedSince=${encodeURIComponent(since)}`)).body.CDCResponse[0].QueryResponse;
+			const cdc = (
+				await api('GET', `cdc?entities=Invoice,Payment&changedSince=${encodeURIComponent(since)}`)
+			).body.CDCResponse[0].QueryResponse;
 			expect(cdc[0].Invoice.map((i: any) => i.Id)).toEqual(touches ? [inv.Id] : []);
 			expect(cdc[1].Payment).toHaveLength(1);
-			const paidQuery = (await query(`SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '${since}'`)).body.QueryResponse.Invoice ?? [];
+			const paidQuery =
+				(await query(`SELECT * FROM Invoice WHERE MetaData.LastUpdatedTime >= '${since}'`)).body
+					.QueryResponse.Invoice ?? [];
 			expect(paidQuery.length).toBe(touches ? 1 : 0);
 		});
 	}

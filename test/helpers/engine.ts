@@ -28,7 +28,11 @@ import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2A
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
 import { HighLevelTrigger } from '../../nodes/HighLevelTrigger/HighLevelTrigger.node';
-import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
+import {
+	DEFAULT_CLIENT,
+	startQboEmulator,
+	type QboEmulator,
+} from '../../scripts/dev/emulator/qbo/server';
 
 export const CREDENTIAL_ID = 'cred-1';
 
@@ -92,7 +96,11 @@ export class MemoryCredentialsHelper extends ICredentialsHelper {
 		return true;
 	}
 
-	async authenticate(_c: ICredentialDataDecryptedObject, _t: string, requestOptions: IHttpRequestOptions) {
+	async authenticate(
+		_c: ICredentialDataDecryptedObject,
+		_t: string,
+		requestOptions: IHttpRequestOptions,
+	) {
 		return requestOptions;
 	}
 
@@ -112,12 +120,20 @@ export class MemoryCredentialsHelper extends ICredentialsHelper {
 		return structuredClone(this.data);
 	}
 
-	async updateCredentials(_n: INodeCredentialsDetails, _t: string, data: ICredentialDataDecryptedObject) {
+	async updateCredentials(
+		_n: INodeCredentialsDetails,
+		_t: string,
+		data: ICredentialDataDecryptedObject,
+	) {
 		this.data = structuredClone(data);
 		this.updates++;
 	}
 
-	async updateCredentialsOauthTokenData(_n: INodeCredentialsDetails, _t: string, data: ICredentialDataDecryptedObject) {
+	async updateCredentialsOauthTokenData(
+		_n: INodeCredentialsDetails,
+		_t: string,
+		data: ICredentialDataDecryptedObject,
+	) {
 		this.data = { ...this.data, oauthTokenData: structuredClone(data.oauthTokenData) };
 		this.updates++;
 	}
@@ -128,7 +144,10 @@ export class MemoryCredentialsHelper extends ICredentialsHelper {
 }
 
 /** The decrypted credential as n8n holds it after the user connected to the emulator. */
-export function emulatorCredential(emulator: QboEmulator, realmId = emulator.defaultRealm): ICredentialDataDecryptedObject {
+export function emulatorCredential(
+	emulator: QboEmulator,
+	realmId = emulator.defaultRealm,
+): ICredentialDataDecryptedObject {
 	const tokens = emulator.issueTokens(realmId);
 	return {
 		environment: 'custom',
@@ -150,7 +169,10 @@ export function emulatorCredential(emulator: QboEmulator, realmId = emulator.def
 	};
 }
 
-export function additionalDataFor(credentials: MemoryCredentialsHelper, hooks?: ExecutionLifecycleHooks): IWorkflowExecuteAdditionalData {
+export function additionalDataFor(
+	credentials: MemoryCredentialsHelper,
+	hooks?: ExecutionLifecycleHooks,
+): IWorkflowExecuteAdditionalData {
 	const base = {
 		credentialsHelper: credentials,
 		hooks,
@@ -181,7 +203,9 @@ export function additionalDataFor(credentials: MemoryCredentialsHelper, hooks?: 
 export interface RunResult {
 	run: IRun;
 	output(nodeName: string): INodeExecutionData[];
-	error(nodeName: string): (Error & { description?: string; context?: Record<string, unknown> }) | undefined;
+	error(
+		nodeName: string,
+	): (Error & { description?: string; context?: Record<string, unknown> }) | undefined;
 }
 
 /**
@@ -193,7 +217,14 @@ export async function runNode(
 	input: Array<Record<string, unknown>>,
 	options: { continueOnFail?: boolean; nodeType?: string; credentialType?: string } = {},
 ): Promise<RunResult> {
-	const start: INode = { id: 'start', name: 'Start', type: 'test.start', typeVersion: 1, position: [0, 0], parameters: {} };
+	const start: INode = {
+		id: 'start',
+		name: 'Start',
+		type: 'test.start',
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: {},
+	};
 	const node: INode = {
 		id: 'qbo',
 		name: 'QuickBooks Sync',
@@ -201,12 +232,32 @@ export async function runNode(
 		typeVersion: 1,
 		position: [200, 0],
 		parameters: parameters as INode['parameters'],
-		credentials: { [options.credentialType ?? 'quickBooksSyncOAuth2Api']: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' } },
+		credentials: {
+			[options.credentialType ?? 'quickBooksSyncOAuth2Api']: {
+				id: CREDENTIAL_ID,
+				name: 'QuickBooks (emulator)',
+			},
+		},
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 	};
-	const connections: IConnections = { Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] } };
-	const workflow = new Workflow({ id: 'wf', nodes: [start, node], connections, active: false, nodeTypes: new TestNodeTypes() });
-	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', { id: 'wf', name: 'test', nodes: [start, node], connections, active: false, settings: {} } as never);
+	const connections: IConnections = {
+		Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] },
+	};
+	const workflow = new Workflow({
+		id: 'wf',
+		nodes: [start, node],
+		connections,
+		active: false,
+		nodeTypes: new TestNodeTypes(),
+	});
+	const hooks = new ExecutionLifecycleHooks('manual', 'exec-1', {
+		id: 'wf',
+		name: 'test',
+		nodes: [start, node],
+		connections,
+		active: false,
+		settings: {},
+	} as never);
 	let finish!: (run: IRun) => void;
 	const done = new Promise<IRun>((resolve) => (finish = resolve));
 	hooks.addHandler('workflowExecuteAfter', (run: IRun) => finish(run));
@@ -217,10 +268,20 @@ export async function runNode(
 			metadata: {},
 			waitingExecution: {},
 			waitingExecutionSource: null,
-			nodeExecutionStack: [{ node: start, data: { main: [input.map((json) => ({ json }))] }, source: null } as IExecuteData],
+			nodeExecutionStack: [
+				{
+					node: start,
+					data: { main: [input.map((json) => ({ json }))] },
+					source: null,
+				} as IExecuteData,
+			],
 		},
 	} as unknown as IRunExecutionData;
-	const execute = new WorkflowExecute(additionalDataFor(credentials, hooks), 'manual', runExecutionData);
+	const execute = new WorkflowExecute(
+		additionalDataFor(credentials, hooks),
+		'manual',
+		runExecutionData,
+	);
 	await execute.processRunExecutionData(workflow);
 	const run = await done;
 	return {
@@ -246,15 +307,34 @@ export class TriggerHarness {
 			typeVersion: 1,
 			position: [0, 0],
 			parameters: parameters as INode['parameters'],
-			credentials: { quickBooksSyncOAuth2Api: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' } },
+			credentials: {
+				quickBooksSyncOAuth2Api: { id: CREDENTIAL_ID, name: 'QuickBooks (emulator)' },
+			},
 		};
-		this.workflow = new Workflow({ id: 'wf-trigger', nodes: [this.node], connections: {}, active: true, nodeTypes: new TestNodeTypes(), staticData: {} });
+		this.workflow = new Workflow({
+			id: 'wf-trigger',
+			nodes: [this.node],
+			connections: {},
+			active: true,
+			nodeTypes: new TestNodeTypes(),
+			staticData: {},
+		});
 	}
 
 	/** One poll; returns the emitted items' JSON (empty when the trigger emitted nothing). */
 	async poll(mode: 'trigger' | 'manual' = 'trigger'): Promise<Array<Record<string, any>>> {
-		const context = new PollContext(this.workflow, this.node, additionalDataFor(this.credentials), mode, 'activate');
-		const result = await new TriggersAndPollers().runPollFunction(this.workflow, this.node, context);
+		const context = new PollContext(
+			this.workflow,
+			this.node,
+			additionalDataFor(this.credentials),
+			mode,
+			'activate',
+		);
+		const result = await new TriggersAndPollers().runPollFunction(
+			this.workflow,
+			this.node,
+			context,
+		);
 		return (result?.[0] ?? []).map((item) => item.json as Record<string, any>);
 	}
 
@@ -270,12 +350,22 @@ export class TriggerHarness {
 /** QuickBooks refuses duplicate document numbers only with this company preference on; suites run under both. */
 export const CUSTOM_TXN_NUMBERS = [true, false] as const;
 
-export function useEmulatedQuickBooks(company: { customTxnNumbers?: boolean; paymentTouchesInvoice?: boolean } = {}) {
-	const context = {} as { emulator: QboEmulator; creds: MemoryCredentialsHelper; realm: () => ReturnType<QboEmulator['company']> };
+export function useEmulatedQuickBooks(
+	company: { customTxnNumbers?: boolean; paymentTouchesInvoice?: boolean } = {},
+) {
+	const context = {} as {
+		emulator: QboEmulator;
+		creds: MemoryCredentialsHelper;
+		realm: () => ReturnType<QboEmulator['company']>;
+	};
 	beforeAll(async () => {
 		context.emulator = await startQboEmulator({
-			...(company.customTxnNumbers === undefined ? {} : { preferences: { SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers } } }),
-			...(company.paymentTouchesInvoice === undefined ? {} : { paymentTouchesInvoice: company.paymentTouchesInvoice }),
+			...(company.customTxnNumbers === undefined
+				? {}
+				: { preferences: { SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers } } }),
+			...(company.paymentTouchesInvoice === undefined
+				? {}
+				: { paymentTouchesInvoice: company.paymentTouchesInvoice }),
 		});
 		context.realm = () => context.emulator.company(context.emulator.defaultRealm);
 	});
@@ -322,7 +412,12 @@ export class WebhookHarness {
 	constructor(
 		readonly credentials: MemoryCredentialsHelper,
 		parameters: Record<string, unknown>,
-		options: { type?: string; name?: string; credentialTypes?: string[]; mode?: 'webhook' | 'manual' } = {},
+		options: {
+			type?: string;
+			name?: string;
+			credentialTypes?: string[];
+			mode?: 'webhook' | 'manual';
+		} = {},
 	) {
 		this.mode = options.mode ?? 'webhook';
 		const name = options.name ?? 'HighLevel Trigger';
@@ -334,13 +429,30 @@ export class WebhookHarness {
 			position: [0, 0],
 			webhookId: 'wh-test',
 			parameters: parameters as INode['parameters'],
-			credentials: Object.fromEntries((options.credentialTypes ?? ['highLevelWebhookApi']).map((t) => [t, { id: `cred-${t}`, name: t }])),
+			credentials: Object.fromEntries(
+				(options.credentialTypes ?? ['highLevelWebhookApi']).map((t) => [
+					t,
+					{ id: `cred-${t}`, name: t },
+				]),
+			),
 		};
-		this.workflow = new Workflow({ id: 'wf-webhook', nodes: [this.node], connections: {}, active: true, nodeTypes: new TestNodeTypes(), staticData: {} });
+		this.workflow = new Workflow({
+			id: 'wf-webhook',
+			nodes: [this.node],
+			connections: {},
+			active: true,
+			nodeTypes: new TestNodeTypes(),
+			staticData: {},
+		});
 	}
 
-	async deliver(raw: string | Buffer | undefined, headers: Record<string, string> = {}, request: { readRawBody?: () => Promise<void>; body?: unknown } = {}): Promise<WebhookAnswer> {
-		const rawBody = raw === undefined ? undefined : Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
+	async deliver(
+		raw: string | Buffer | undefined,
+		headers: Record<string, string> = {},
+		request: { readRawBody?: () => Promise<void>; body?: unknown } = {},
+	): Promise<WebhookAnswer> {
+		const rawBody =
+			raw === undefined ? undefined : Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
 		let parsed: unknown = request.body;
 		if (parsed === undefined && rawBody) {
 			try {
@@ -351,7 +463,12 @@ export class WebhookHarness {
 		}
 		const req = {
 			method: 'POST',
-			headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => [k.toLowerCase(), v])),
+			headers: Object.fromEntries(
+				Object.entries({ 'content-type': 'application/json', ...headers }).map(([k, v]) => [
+					k.toLowerCase(),
+					v,
+				]),
+			),
 			body: parsed ?? {},
 			rawBody,
 			readRawBody: request.readRawBody,
@@ -376,16 +493,36 @@ export class WebhookHarness {
 				return res;
 			},
 		};
-		const additionalData = { ...additionalDataFor(this.credentials), httpRequest: req, httpResponse: res } as unknown as IWorkflowExecuteAdditionalData;
+		const additionalData = {
+			...additionalDataFor(this.credentials),
+			httpRequest: req,
+			httpResponse: res,
+		} as unknown as IWorkflowExecuteAdditionalData;
 		const nodeType = this.workflow.nodeTypes.getByNameAndVersion(this.node.type, 1);
 		const description = nodeType.description.webhooks![0];
-		const webhookData = { httpMethod: 'POST', node: this.node.name, path: String(description.path), webhookDescription: description, workflowId: this.workflow.id, workflowExecuteAdditionalData: additionalData } as never;
-		const context = new WebhookContext(this.workflow, this.node, additionalData, this.mode, webhookData, [], null);
+		const webhookData = {
+			httpMethod: 'POST',
+			node: this.node.name,
+			path: String(description.path),
+			webhookDescription: description,
+			workflowId: this.workflow.id,
+			workflowExecuteAdditionalData: additionalData,
+		} as never;
+		const context = new WebhookContext(
+			this.workflow,
+			this.node,
+			additionalData,
+			this.mode,
+			webhookData,
+			[],
+			null,
+		);
 		const result = await nodeType.webhook!.call(context);
 		if (result.noWebhookResponse) return { status: sent.status, body: sent.body ?? {} };
 		// What n8n's webhook helper answers in responseMode onReceived (webhook-on-received-response-extractor):
 		// the description's responseData (default "firstEntryJson") wins over the node's webhookResponse.
-		const responseData = description.responseData === undefined ? 'firstEntryJson' : description.responseData;
+		const responseData =
+			description.responseData === undefined ? 'firstEntryJson' : description.responseData;
 		const answer = responseData === 'noData' ? undefined : responseData || result.webhookResponse;
 		return {
 			status: 200,

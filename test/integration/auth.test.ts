@@ -8,7 +8,9 @@ beforeAll(async () => {
 afterAll(async () => await emulator.stop());
 
 const getMany = (creds: MemoryCredentialsHelper) =>
-	runNode(creds, { resource: 'item', operation: 'getMany', returnAll: true, filters: {} }, [{}], { continueOnFail: true });
+	runNode(creds, { resource: 'item', operation: 'getMany', returnAll: true, filters: {} }, [{}], {
+		continueOnFail: true,
+	});
 
 describe('OAuth2 through n8n', () => {
 	test('an expired access token is refreshed by n8n, the rotated refresh token is stored, the old one is dead', async () => {
@@ -33,7 +35,11 @@ describe('OAuth2 through n8n', () => {
 	test('a credential without a realm id tells the user to reconnect', async () => {
 		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
 		delete (creds.data.oauthTokenData as any).callbackQueryString;
-		const run = await runNode(creds, { resource: 'item', operation: 'getMany', returnAll: true, filters: {} }, [{}]);
+		const run = await runNode(
+			creds,
+			{ resource: 'item', operation: 'getMany', returnAll: true, filters: {} },
+			[{}],
+		);
 		expect(run.error('QuickBooks Sync')?.message).toMatch(/no company \(realm\) id: reconnect/);
 	});
 

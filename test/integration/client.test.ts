@@ -14,17 +14,29 @@ function client(): QboClient {
 		for (const [k, v] of Object.entries(request.qs)) url.searchParams.set(k, String(v));
 		const res = await fetch(url, {
 			method: request.method,
-			headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'Content-Type': 'application/json' },
+			headers: {
+				Authorization: `Bearer ${token}`,
+				Accept: 'application/json',
+				'Content-Type': 'application/json',
+			},
 			body: request.body === undefined ? undefined : JSON.stringify(request.body),
 		});
 		const text = await res.text();
 		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: text };
 	};
-	return new QboClient({ baseUrl: qb.emulator.url, realmId: qb.emulator.defaultRealm }, send, { now: Date.now, sleep: async () => undefined, random: () => 0.5 });
+	return new QboClient({ baseUrl: qb.emulator.url, realmId: qb.emulator.defaultRealm }, send, {
+		now: Date.now,
+		sleep: async () => undefined,
+		random: () => 0.5,
+	});
 }
 
 test('count and paging agree with what QuickBooks holds', async () => {
-	qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', Array.from({ length: 2100 }, (_, i) => ({ DisplayName: `Paged ${i}`, Active: i % 10 !== 0 })));
+	qb.emulator.seed(
+		qb.emulator.defaultRealm,
+		'Customer',
+		Array.from({ length: 2100 }, (_, i) => ({ DisplayName: `Paged ${i}`, Active: i % 10 !== 0 })),
+	);
 	const c = client();
 	expect(await c.count({ entity: 'Customer' })).toBe(1890);
 	expect(await c.count({ entity: 'Customer', includeInactive: true })).toBe(2100);
@@ -38,8 +50,15 @@ test('CDC returns changes and deletions since a time, with QuickBooks’ clock',
 	qb.emulator.setOptions({ clockOffsetMs: 90_000 });
 	const c = client();
 	const since = new Date(Date.now() + 89_000);
-	const [customer] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: 'Changed' }]);
-	const [invoice] = qb.emulator.seed(qb.emulator.defaultRealm, 'Invoice', [{ CustomerRef: { value: customer.Id }, Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }] }]);
+	const [customer] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
+		{ DisplayName: 'Changed' },
+	]);
+	const [invoice] = qb.emulator.seed(qb.emulator.defaultRealm, 'Invoice', [
+		{
+			CustomerRef: { value: customer.Id },
+			Line: [{ DetailType: 'SalesItemLineDetail', Amount: 5, SalesItemLineDetail: {} }],
+		},
+	]);
 	qb.realm().delete('Invoice', { Id: invoice.Id, SyncToken: invoice.SyncToken });
 	const { changes, serverTime } = await c.cdc(['Customer', 'Invoice'], since);
 	expect(changes.Customer.map((r) => r.Id)).toEqual([customer.Id]);
@@ -49,7 +68,11 @@ test('CDC returns changes and deletions since a time, with QuickBooks’ clock',
 
 test('batch: 65 operations in 3 calls, each fault returned to its own item', async () => {
 	const c = client();
-	const ops = Array.from({ length: 65 }, (_, i) => ({ entity: 'Customer', operation: 'create' as const, payload: { DisplayName: i === 40 ? 'Batch 3' : `Batch ${i}` } }));
+	const ops = Array.from({ length: 65 }, (_, i) => ({
+		entity: 'Customer',
+		operation: 'create' as const,
+		payload: { DisplayName: i === 40 ? 'Batch 3' : `Batch ${i}` },
+	}));
 	const results = await c.batch(ops);
 	expect(c.stats.requests).toBe(3);
 	expect(results).toHaveLength(65);

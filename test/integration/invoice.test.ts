@@ -3,121 +3,265 @@ import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/e
 
 // Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
-const qb = useEmulatedQuickBooks({ customTxnNumbers });
-const realm = () => qb.realm();
+	const qb = useEmulatedQuickBooks({ customTxnNumbers });
+	const realm = () => qb.realm();
 
-const invoices = () => realm().all('Invoice').filter((i) => i.status !== 'Deleted');
-const payments = () => realm().all('Payment').filter((p) => p.status !== 'Deleted');
+	const invoices = () =>
+		realm()
+			.all('Invoice')
+			.filter((i) => i.status !== 'Deleted');
+	const payments = () =>
+		realm()
+			.all('Payment')
+			.filter((p) => p.status !== 'Deleted');
 
+	async function sync(body: unknown, options: Record<string, unknown> = {}) {
+		const result = await runNode(
+			qb.creds,
+			{ resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options },
+			[body as Record<string, unknown>],
+			{ continueOnFail: true },
+		);
+		const out = result.output('QuickBooks Sync')[0].json as Record<string, any>;
+		if (out.error) throw new Error(String(out.error));
+		return out;
+	}
 
-async function sync(body: unknown, options: Record<string, unknown> = {}) {
-	const result = await runNode(qb.creds, { resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options }, [body as Record<string, unknown>], { continueOnFail: true });
-	const out = result.output('QuickBooks Sync')[0].json as Record<string, any>;
-	if (out.error) throw new Error(String(out.error));
-	return out;
-}
+	const base = {
+		id: '6650aa00bb11cc22dd33ee44',
+		number: 'INV-000101',
+		email: 'riley.chen@example.com',
+	};
 
-const base = { id: '6650aa00bb11cc22dd33ee44', number: 'INV-000101', email: 'riley.chen@example.com' };
+	describe('Invoice → Sync through the n8n engine', () => {
+		test('sent → updated → partially paid → paid, totals equal at every step, never double-paid', async () => {
+			const items = [
+				{
+					name: 'Website Design',
+					qty: 1,
+					amount: 1200,
+					taxes: [
+						{ name: 'State', rate: 6 },
+						{ name: 'City', rate: 2.5 },
+					],
+				},
+				{ name: 'Hosting (12 months)', qty: 12, amount: 15 },
+			];
+			const sent = await sync(
+				invoiceEvent('InvoiceSent', {
+					...base,
+					items,
+					discount: { type: 'percentage', value: 10 },
+				}),
+			);
+			expect(sent.sync).toMatchObject({
+				action: 'created',
+				docNumber: 'INV-000101',
+				totalsMatch: true,
+			});
+			expect(sent.TotalAmt).toBe(sent.sync.crmTotal);
 
-describe('Invoice → Sync through the n8n engine', () => {
-	test('sent → updated → partially paid → paid, totals equal at every step, never double-paid', async () => {
-		const items = [
-			{ name: 'Website Design', qty: 1, amount: 1200, taxes: [{ name: 'State', rate: 6 }, { name: 'City', rate: 2.5 }] },
-			{ name: 'Hosting (12 months)', qty: 12, amount: 15 },
-		];
-		const sent = await sync(invoiceEvent('InvoiceSent', { ...base, items, discount: { type: 'percentage', value: 10 } }));
-		expect(sent.sync).toMatchObject({ action: 'created', docNumber: 'INV-000101', totalsMatch: true });
-		expect(sent.TotalAmt).toBe(sent.sync.crmTotal);
+			const before = qb.emulator.log.length;
+			const same = await sync(
+				invoiceEvent('InvoiceUpdate', {
+					...base,
+					items,
+					discount: { type: 'percentage', value: 10 },
+				}),
+			);
+			// Invoice by number 1, income account 1, the two items 2; the customer is the one already
+			// billed, so no customer look-up, and nothing is written.
+			expect(qb.emulator.log.slice(before).map((e) => `${e.method} ${e.operation}`)).toEqual(
+				Array(4).fill('GET query'),
+			);
+			expect(same.sync.action).toBe('unchanged');
+			expect(same.SyncToken).toBe(sent.SyncToken);
 
-		const before = qb.emulator.log.length;
-		const same = await sync(invoiceEvent('InvoiceUpdate', { ...base, items, discount: { type: 'percentage', value: 10 } }));
-		// Invoice by number 1, income account 1, the two items 2; the customer is the one already
-		// billed, so no customer look-up, and nothing is written.
-		expect(qb.emulator.log.slice(before).map((e) => `${e.method} ${e.operation}`)).toEqual(Array(4).fill('GET query'));
-		expect(same.sync.action).toBe('unchanged');
-		expect(same.SyncToken).toBe(sent.SyncToken);
+			const edited = [...items, { name: 'Logo', qty: 1, amount: 300 }];
+			const updated = await sync(
+				invoiceEvent('InvoiceUpdate', {
+					...base,
+					items: edited,
+					discount: { type: 'fixed', value: 50 },
+					dueDate: '2027-01-15',
+				}),
+			);
+			expect(updated.sync).toMatchObject({ action: 'updated', totalsMatch: true });
+			expect(updated.DueDate).toBe('2027-01-15');
+			const total = updated.TotalAmt;
 
-		const edited = [...items, { name: 'Logo', qty: 1, amount: 300 }];
-		const updated = await sync(invoiceEvent('InvoiceUpdate', { ...base, items: edited, discount: { type: 'fixed', value: 50 }, dueDate: '2027-01-15' }));
-		expect(updated.sync).toMatchObject({ action: 'updated', totalsMatch: true });
-		expect(updated.DueDate).toBe('2027-01-15');
-		const total = updated.TotalAmt;
+			const partial = await sync(
+				invoiceEvent('InvoicePartiallyPaid', {
+					...base,
+					items: edited,
+					discount: { type: 'fixed', value: 50 },
+					dueDate: '2027-01-15',
+					amountPaid: 500,
+				}),
+			);
+			expect(partial.sync.action).toBe('paid');
+			expect(partial.Balance).toBeCloseTo(total - 500, 2);
+			const repeated = await sync(
+				invoiceEvent('InvoicePartiallyPaid', {
+					...base,
+					items: edited,
+					discount: { type: 'fixed', value: 50 },
+					dueDate: '2027-01-15',
+					amountPaid: 500,
+				}),
+			);
+			expect(repeated.sync.action).toBe('unchanged');
+			expect(payments()).toHaveLength(1);
 
-		const partial = await sync(invoiceEvent('InvoicePartiallyPaid', { ...base, items: edited, discount: { type: 'fixed', value: 50 }, dueDate: '2027-01-15', amountPaid: 500 }));
-		expect(partial.sync.action).toBe('paid');
-		expect(partial.Balance).toBeCloseTo(total - 500, 2);
-		const repeated = await sync(invoiceEvent('InvoicePartiallyPaid', { ...base, items: edited, discount: { type: 'fixed', value: 50 }, dueDate: '2027-01-15', amountPaid: 500 }));
-		expect(repeated.sync.action).toBe('unchanged');
-		expect(payments()).toHaveLength(1);
-
-		const paid = await sync(invoiceEvent('InvoicePaid', { ...base, items: edited, discount: { type: 'fixed', value: 50 }, dueDate: '2027-01-15' }));
-		expect(paid.Balance).toBe(0);
-		expect(payments()).toHaveLength(2);
-		expect(payments().reduce((s, p) => s + p.TotalAmt, 0)).toBeCloseTo(total, 2);
-		expect(invoices()).toHaveLength(1);
-	});
-
-	test('sent → void, and void again is a no-op', async () => {
-		await sync(invoiceEvent('InvoiceSent', base));
-		const voided = await sync(invoiceEvent('InvoiceVoid', base));
-		expect(voided).toMatchObject({ TotalAmt: 0, Balance: 0, sync: { action: 'voided' } });
-		const again = await sync(invoiceEvent('InvoiceVoid', base));
-		expect(again.sync.action).toBe('unchanged');
-	});
-
-	test('paid arriving before sent still ends paid, with one invoice and one payment', async () => {
-		const paid = await sync(invoiceEvent('InvoicePaid', base));
-		expect(paid).toMatchObject({ Balance: 0, sync: { action: 'created' } });
-		const lateSent = await sync(invoiceEvent('InvoiceSent', { ...base, status: 'paid', amountPaid: paid.TotalAmt }));
-		expect(lateSent.sync.action).toBe('unchanged');
-		expect(invoices()).toHaveLength(1);
-		expect(payments()).toHaveLength(1);
-	});
-
-	test('a stale SyncToken in the middle of an update is re-read and retried once', async () => {
-		const sent = await sync(invoiceEvent('InvoiceSent', base));
-		qb.emulator.beforeNext('POST', 'invoice', () => {
-			const current = realm().get('Invoice', sent.Id);
-			realm().update('Invoice', { Id: current.Id, SyncToken: current.SyncToken, sparse: true, PrivateNote: `${current.PrivateNote} (edited in QuickBooks)` });
+			const paid = await sync(
+				invoiceEvent('InvoicePaid', {
+					...base,
+					items: edited,
+					discount: { type: 'fixed', value: 50 },
+					dueDate: '2027-01-15',
+				}),
+			);
+			expect(paid.Balance).toBe(0);
+			expect(payments()).toHaveLength(2);
+			expect(payments().reduce((s, p) => s + p.TotalAmt, 0)).toBeCloseTo(total, 2);
+			expect(invoices()).toHaveLength(1);
 		});
-		const updated = await sync(invoiceEvent('InvoiceUpdate', { ...base, items: [{ name: 'Website Design', qty: 1, amount: 1500 }] }));
-		expect(updated.sync.action).toBe('updated');
-		expect(updated.TotalAmt).toBe(1500);
-		expect(updated.PrivateNote).toContain('(edited in QuickBooks)');
-		expect(updated.SyncToken).toBe('2');
-	});
 
-	test('drafts and invoices issued before the cut-off are not synced; delete voids or deletes', async () => {
-		expect((await sync(invoiceEvent('InvoiceUpdate', { ...base, status: 'draft' }))).sync.action).toBe('skipped');
-		expect((await sync(invoiceEvent('InvoiceSent', { ...base, issueDate: '2026-01-01' }), { onlyIssuedSince: '2026-06-01' })).sync.action).toBe('skipped');
-		expect(invoices()).toHaveLength(0);
-		await sync(invoiceEvent('InvoiceSent', base));
-		const deleted = await sync(invoiceEvent('InvoiceDelete', base), { onDelete: 'delete' });
-		expect(deleted.sync.action).toBe('deleted');
-		expect(invoices()).toHaveLength(0);
-	});
+		test('sent → void, and void again is a no-op', async () => {
+			await sync(invoiceEvent('InvoiceSent', base));
+			const voided = await sync(invoiceEvent('InvoiceVoid', base));
+			expect(voided).toMatchObject({ TotalAmt: 0, Balance: 0, sync: { action: 'voided' } });
+			const again = await sync(invoiceEvent('InvoiceVoid', base));
+			expect(again.sync.action).toBe('unchanged');
+		});
 
-	test('Record Payment pays only what QuickBooks lacks; Get, Get Many, Send, Void by number', async () => {
-		const sent = await sync(invoiceEvent('InvoiceSent', base), { recordPayments: false });
-		const ref = { invoiceBy: 'docNumber', invoiceRef: 'INV-000101' };
-		const pay = (amountPaid: number) => runNode(qb.creds, { resource: 'invoice', operation: 'recordPayment', ...ref, amountPaid }, [{}]);
-		expect((await pay(400)).output('QuickBooks Sync')[0].json).toMatchObject({ Balance: sent.TotalAmt - 400, sync: { action: 'paid', qboAmountPaid: 400 } });
-		expect((await pay(400)).output('QuickBooks Sync')[0].json.sync).toMatchObject({ action: 'unchanged' });
-		expect(payments()).toHaveLength(1);
-		expect((await runNode(qb.creds, { resource: 'invoice', operation: 'get', ...ref }, [{}])).output('QuickBooks Sync')[0].json.Id).toBe(sent.Id);
-		expect((await runNode(qb.creds, { resource: 'invoice', operation: 'getMany', returnAll: true, filters: {} }, [{}])).output('QuickBooks Sync')).toHaveLength(1);
-		const mailed = (await runNode(qb.creds, { resource: 'invoice', operation: 'send', ...ref, sendTo: '' }, [{}])).output('QuickBooks Sync')[0].json;
-		expect(mailed).toMatchObject({ EmailStatus: 'EmailSent', BillEmail: { Address: 'riley.chen@example.com' } });
-		const missing = await runNode(qb.creds, { resource: 'invoice', operation: 'void', invoiceBy: 'docNumber', invoiceRef: 'NOPE-1' }, [{}], { continueOnFail: true });
-		expect(missing.output('QuickBooks Sync')[0].json.error).toBe('Item 0: No QuickBooks invoice has the number NOPE-1');
-	});
+		test('paid arriving before sent still ends paid, with one invoice and one payment', async () => {
+			const paid = await sync(invoiceEvent('InvoicePaid', base));
+			expect(paid).toMatchObject({ Balance: 0, sync: { action: 'created' } });
+			const lateSent = await sync(
+				invoiceEvent('InvoiceSent', { ...base, status: 'paid', amountPaid: paid.TotalAmt }),
+			);
+			expect(lateSent.sync.action).toBe('unchanged');
+			expect(invoices()).toHaveLength(1);
+			expect(payments()).toHaveLength(1);
+		});
 
-	test('a company outside the US picks its own tax codes for taxed and untaxed lines', async () => {
-		const [gst, exempt] = qb.emulator.seed(qb.emulator.defaultRealm, 'TaxCode', [{ Name: 'GST', RateValue: 10 }, { Name: 'Exempt', RateValue: 0 }]);
-		const body = invoiceEvent('InvoiceSent', { ...base, items: [{ name: 'Consulting', qty: 2, amount: 100, taxes: [{ name: 'GST', rate: 10 }] }, { name: 'Books', qty: 1, amount: 30 }] });
-		const out = await sync(body, { taxedTaxCode: { __rl: true, mode: 'id', value: gst.Id }, untaxedTaxCode: { __rl: true, mode: 'id', value: exempt.Id } });
-		expect(out.Line.filter((l: any) => l.SalesItemLineDetail).map((l: any) => l.SalesItemLineDetail.TaxCodeRef.value)).toEqual([gst.Id, exempt.Id]);
-		expect(out).toMatchObject({ TotalAmt: 250, TxnTaxDetail: { TotalTax: 20 }, sync: { totalsMatch: true } });
+		test('a stale SyncToken in the middle of an update is re-read and retried once', async () => {
+			const sent = await sync(invoiceEvent('InvoiceSent', base));
+			qb.emulator.beforeNext('POST', 'invoice', () => {
+				const current = realm().get('Invoice', sent.Id);
+				realm().update('Invoice', {
+					Id: current.Id,
+					SyncToken: current.SyncToken,
+					sparse: true,
+					PrivateNote: `${current.PrivateNote} (edited in QuickBooks)`,
+				});
+			});
+			const updated = await sync(
+				invoiceEvent('InvoiceUpdate', {
+					...base,
+					items: [{ name: 'Website Design', qty: 1, amount: 1500 }],
+				}),
+			);
+			expect(updated.sync.action).toBe('updated');
+			expect(updated.TotalAmt).toBe(1500);
+			expect(updated.PrivateNote).toContain('(edited in QuickBooks)');
+			expect(updated.SyncToken).toBe('2');
+		});
+
+		test('drafts and invoices issued before the cut-off are not synced; delete voids or deletes', async () => {
+			expect(
+				(await sync(invoiceEvent('InvoiceUpdate', { ...base, status: 'draft' }))).sync.action,
+			).toBe('skipped');
+			expect(
+				(
+					await sync(invoiceEvent('InvoiceSent', { ...base, issueDate: '2026-01-01' }), {
+						onlyIssuedSince: '2026-06-01',
+					})
+				).sync.action,
+			).toBe('skipped');
+			expect(invoices()).toHaveLength(0);
+			await sync(invoiceEvent('InvoiceSent', base));
+			const deleted = await sync(invoiceEvent('InvoiceDelete', base), { onDelete: 'delete' });
+			expect(deleted.sync.action).toBe('deleted');
+			expect(invoices()).toHaveLength(0);
+		});
+
+		test('Record Payment pays only what QuickBooks lacks; Get, Get Many, Send, Void by number', async () => {
+			const sent = await sync(invoiceEvent('InvoiceSent', base), { recordPayments: false });
+			const ref = { invoiceBy: 'docNumber', invoiceRef: 'INV-000101' };
+			const pay = (amountPaid: number) =>
+				runNode(qb.creds, { resource: 'invoice', operation: 'recordPayment', ...ref, amountPaid }, [
+					{},
+				]);
+			expect((await pay(400)).output('QuickBooks Sync')[0].json).toMatchObject({
+				Balance: sent.TotalAmt - 400,
+				sync: { action: 'paid', qboAmountPaid: 400 },
+			});
+			expect((await pay(400)).output('QuickBooks Sync')[0].json.sync).toMatchObject({
+				action: 'unchanged',
+			});
+			expect(payments()).toHaveLength(1);
+			expect(
+				(await runNode(qb.creds, { resource: 'invoice', operation: 'get', ...ref }, [{}])).output(
+					'QuickBooks Sync',
+				)[0].json.Id,
+			).toBe(sent.Id);
+			expect(
+				(
+					await runNode(
+						qb.creds,
+						{ resource: 'invoice', operation: 'getMany', returnAll: true, filters: {} },
+						[{}],
+					)
+				).output('QuickBooks Sync'),
+			).toHaveLength(1);
+			const mailed = (
+				await runNode(qb.creds, { resource: 'invoice', operation: 'send', ...ref, sendTo: '' }, [
+					{},
+				])
+			).output('QuickBooks Sync')[0].json;
+			expect(mailed).toMatchObject({
+				EmailStatus: 'EmailSent',
+				BillEmail: { Address: 'riley.chen@example.com' },
+			});
+			const missing = await runNode(
+				qb.creds,
+				{ resource: 'invoice', operation: 'void', invoiceBy: 'docNumber', invoiceRef: 'NOPE-1' },
+				[{}],
+				{ continueOnFail: true },
+			);
+			expect(missing.output('QuickBooks Sync')[0].json.error).toBe(
+				'Item 0: No QuickBooks invoice has the number NOPE-1',
+			);
+		});
+
+		test('a company outside the US picks its own tax codes for taxed and untaxed lines', async () => {
+			const [gst, exempt] = qb.emulator.seed(qb.emulator.defaultRealm, 'TaxCode', [
+				{ Name: 'GST', RateValue: 10 },
+				{ Name: 'Exempt', RateValue: 0 },
+			]);
+			const body = invoiceEvent('InvoiceSent', {
+				...base,
+				items: [
+					{ name: 'Consulting', qty: 2, amount: 100, taxes: [{ name: 'GST', rate: 10 }] },
+					{ name: 'Books', qty: 1, amount: 30 },
+				],
+			});
+			const out = await sync(body, {
+				taxedTaxCode: { __rl: true, mode: 'id', value: gst.Id },
+				untaxedTaxCode: { __rl: true, mode: 'id', value: exempt.Id },
+			});
+			expect(
+				out.Line.filter((l: any) => l.SalesItemLineDetail).map(
+					(l: any) => l.SalesItemLineDetail.TaxCodeRef.value,
+				),
+			).toEqual([gst.Id, exempt.Id]);
+			expect(out).toMatchObject({
+				TotalAmt: 250,
+				TxnTaxDetail: { TotalTax: 20 },
+				sync: { totalsMatch: true },
+			});
+		});
 	});
-});
 });

@@ -10,31 +10,79 @@ import { alternateDocNumber } from '../../nodes/shared/domain/docNumber';
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
 	const qb = useEmulatedQuickBooks({ customTxnNumbers });
 	const realm = () => qb.realm();
-	const live = (entity: 'Invoice' | 'SalesReceipt' | 'Payment') => realm().all(entity).filter((r) => r.status !== 'Deleted');
-	const notVoided = (entity: 'Invoice' | 'SalesReceipt') => live(entity).filter((r) => !String(r.PrivateNote ?? '').startsWith('Voided'));
+	const live = (entity: 'Invoice' | 'SalesReceipt' | 'Payment') =>
+		realm()
+			.all(entity)
+			.filter((r) => r.status !== 'Deleted');
+	const notVoided = (entity: 'Invoice' | 'SalesReceipt') =>
+		live(entity).filter((r) => !String(r.PrivateNote ?? '').startsWith('Voided'));
 
 	/** A bookkeeper's own customer and document, typed into QuickBooks before the sync arrived. */
-	function bookkeepers(entity: 'Invoice' | 'SalesReceipt', docNumber: string, note = 'Entered by the bookkeeper') {
-		const [customer] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [{ DisplayName: `Walk-in ${docNumber}`, PrimaryEmailAddr: { Address: `walkin.${docNumber.toLowerCase()}@example.com` } }]);
+	function bookkeepers(
+		entity: 'Invoice' | 'SalesReceipt',
+		docNumber: string,
+		note = 'Entered by the bookkeeper',
+	) {
+		const [customer] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
+			{
+				DisplayName: `Walk-in ${docNumber}`,
+				PrimaryEmailAddr: { Address: `walkin.${docNumber.toLowerCase()}@example.com` },
+			},
+		]);
 		const item = realm().all('Item')[0];
 		// Seeded straight into the store, as QuickBooks would hold it whatever the preference says.
 		const [doc] = qb.emulator.seed(qb.emulator.defaultRealm, entity, [
-			{ DocNumber: docNumber, CustomerRef: { value: customer.Id }, PrivateNote: note, Line: [{ Amount: 80, DetailType: 'SalesItemLineDetail', SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 80 } }] },
+			{
+				DocNumber: docNumber,
+				CustomerRef: { value: customer.Id },
+				PrivateNote: note,
+				Line: [
+					{
+						Amount: 80,
+						DetailType: 'SalesItemLineDetail',
+						SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 80 },
+					},
+				],
+			},
 		]);
 		return structuredClone(doc);
 	}
 
 	const receiptFrom = async (bodies: unknown[], options: Record<string, unknown> = {}) =>
-		(await runNode(qb.creds, { resource: 'salesReceipt', operation: 'createFromPayment', source: 'highLevel', body: '={{ $json }}', options }, bodies as Array<Record<string, unknown>>, { continueOnFail: true })).output('QuickBooks Sync').map((o) => o.json as Record<string, any>);
+		(
+			await runNode(
+				qb.creds,
+				{
+					resource: 'salesReceipt',
+					operation: 'createFromPayment',
+					source: 'highLevel',
+					body: '={{ $json }}',
+					options,
+				},
+				bodies as Array<Record<string, unknown>>,
+				{ continueOnFail: true },
+			)
+		)
+			.output('QuickBooks Sync')
+			.map((o) => o.json as Record<string, any>);
 
 	const invoiceSync = async (body: unknown, options: Record<string, unknown> = {}) =>
-		(await runNode(qb.creds, { resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options }, [body as Record<string, unknown>], { continueOnFail: true })).output('QuickBooks Sync')[0].json as Record<string, any>;
+		(
+			await runNode(
+				qb.creds,
+				{ resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options },
+				[body as Record<string, unknown>],
+				{ continueOnFail: true },
+			)
+		).output('QuickBooks Sync')[0].json as Record<string, any>;
 
 	describe('sales receipts', () => {
 		test('a receipt number already used by a bookkeeper stops the item, names the receipt, writes nothing', async () => {
 			const theirs = bookkeepers('SalesReceipt', 'pi-77');
 			const customersBefore = realm().all('Customer').length;
-			const [out] = await receiptFrom([paymentReceived({ transactionId: 'pi-77', email: 'new.person@example.com' })]);
+			const [out] = await receiptFrom([
+				paymentReceived({ transactionId: 'pi-77', email: 'new.person@example.com' }),
+			]);
 			expect(out.alreadySynced).toBeUndefined();
 			expect(out.error).toBe(
 				`Item 0: QuickBooks already has sales receipt ${theirs.Id} (no. pi-77, customer Walk-in pi-77) under number pi-77, not created by this sync for CRM payment pi-77; nothing was written`,
@@ -42,14 +90,21 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			expect(out.details).toMatch(/Use a Distinct Number/);
 			expect(live('SalesReceipt')).toHaveLength(1);
 			expect(realm().all('Customer')).toHaveLength(customersBefore);
-			expect(realm().get('SalesReceipt', theirs.Id)).toMatchObject({ SyncToken: theirs.SyncToken, PrivateNote: 'Entered by the bookkeeper' });
+			expect(realm().get('SalesReceipt', theirs.Id)).toMatchObject({
+				SyncToken: theirs.SyncToken,
+				PrivateNote: 'Entered by the bookkeeper',
+			});
 		});
 
 		test('"Use a Distinct Number" books the payment under its alternate number; a repeat finds it', async () => {
 			const theirs = bookkeepers('SalesReceipt', 'pi-78');
 			const body = paymentReceived({ transactionId: 'pi-78' });
 			const [first] = await receiptFrom([body], { onNumberClash: 'alternate' });
-			expect(first).toMatchObject({ alreadySynced: false, DocNumber: alternateDocNumber('pi-78'), sync: { action: 'created' } });
+			expect(first).toMatchObject({
+				alreadySynced: false,
+				DocNumber: alternateDocNumber('pi-78'),
+				sync: { action: 'created' },
+			});
 			const [again] = await receiptFrom([body], { onNumberClash: 'alternate' });
 			expect(again).toMatchObject({ alreadySynced: true, Id: first.Id });
 			// Even with the option back to its default, the repeat is recognised (both numbers are looked up).
@@ -62,7 +117,9 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		test('a marker of another CRM payment whose id merely starts the same is not ours', async () => {
 			bookkeepers('SalesReceipt', 'ch-9', 'CRM payment ch-9x imported by hand');
 			const [out] = await receiptFrom([paymentReceived({ transactionId: 'ch-9' })]);
-			expect(out.error).toMatch(/^Item 0: QuickBooks already has sales receipt \d+ .* under number ch-9/);
+			expect(out.error).toMatch(
+				/^Item 0: QuickBooks already has sales receipt \d+ .* under number ch-9/,
+			);
 		});
 
 		test('the batch path keeps the same rules: the clashing payment fails alone', async () => {
@@ -84,7 +141,10 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			expect(notVoided('SalesReceipt')).toHaveLength(1);
 			expect(new Set(outs.map((o) => o.Id))).toEqual(new Set([notVoided('SalesReceipt')[0].Id]));
 			// Later deliveries find the survivor.
-			expect((await receiptFrom([body]))[0]).toMatchObject({ alreadySynced: true, Id: notVoided('SalesReceipt')[0].Id });
+			expect((await receiptFrom([body]))[0]).toMatchObject({
+				alreadySynced: true,
+				Id: notVoided('SalesReceipt')[0].Id,
+			});
 		});
 	});
 
@@ -101,8 +161,15 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			}
 			const voided = await invoiceSync(invoiceEvent('InvoiceVoid', crm));
 			expect(voided.sync).toMatchObject({ action: 'skipped' });
-			expect(voided.sync.reason).toMatch(new RegExp(`invoice ${theirs.Id} under the same number 1001 is someone else's`));
-			expect(realm().get('Invoice', theirs.Id)).toMatchObject({ SyncToken: theirs.SyncToken, TotalAmt: theirs.TotalAmt, Balance: theirs.Balance, CustomerRef: theirs.CustomerRef });
+			expect(voided.sync.reason).toMatch(
+				new RegExp(`invoice ${theirs.Id} under the same number 1001 is someone else's`),
+			);
+			expect(realm().get('Invoice', theirs.Id)).toMatchObject({
+				SyncToken: theirs.SyncToken,
+				TotalAmt: theirs.TotalAmt,
+				Balance: theirs.Balance,
+				CustomerRef: theirs.CustomerRef,
+			});
 			expect(live('Payment')).toHaveLength(0);
 			expect(live('Invoice')).toHaveLength(1);
 		});
@@ -111,7 +178,10 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			const theirs = bookkeepers('Invoice', '1001');
 			const options = { onNumberClash: 'alternate' };
 			const sent = await invoiceSync(invoiceEvent('InvoiceSent', crm), options);
-			expect(sent).toMatchObject({ DocNumber: alternateDocNumber('1001'), sync: { action: 'created' } });
+			expect(sent).toMatchObject({
+				DocNumber: alternateDocNumber('1001'),
+				sync: { action: 'created' },
+			});
 			const paid = await invoiceSync(invoiceEvent('InvoicePaid', crm), options);
 			expect(paid).toMatchObject({ Id: sent.Id, Balance: 0 });
 			expect(realm().get('Invoice', theirs.Id).SyncToken).toBe(theirs.SyncToken);
@@ -119,7 +189,9 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 
 		test('three concurrent InvoiceSent of a new invoice leave one live invoice, paid once after', async () => {
 			qb.emulator.setOptions({ requestIdRetentionMs: 0 });
-			const runs = await Promise.all([1, 2, 3].map(() => invoiceSync(invoiceEvent('InvoiceSent', crm))));
+			const runs = await Promise.all(
+				[1, 2, 3].map(() => invoiceSync(invoiceEvent('InvoiceSent', crm))),
+			);
 			expect(runs.map((r) => r.error)).toEqual([undefined, undefined, undefined]);
 			expect(notVoided('Invoice')).toHaveLength(1);
 			const paid = await invoiceSync(invoiceEvent('InvoicePaid', crm));
@@ -129,7 +201,9 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 
 		test('void of a part-paid invoice voids the payment this sync recorded, then the invoice', async () => {
 			await invoiceSync(invoiceEvent('InvoiceSent', crm));
-			const part = await invoiceSync(invoiceEvent('InvoicePartiallyPaid', { ...crm, amountPaid: 400 }));
+			const part = await invoiceSync(
+				invoiceEvent('InvoicePartiallyPaid', { ...crm, amountPaid: 400 }),
+			);
 			expect(part.Balance).toBe(800);
 			const voided = await invoiceSync(invoiceEvent('InvoiceVoid', { ...crm, amountPaid: 400 }));
 			expect(voided.sync).toMatchObject({ action: 'voided' });
@@ -142,14 +216,30 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			const sent = await invoiceSync(invoiceEvent('InvoiceSent', crm));
 			await invoiceSync(invoiceEvent('InvoicePartiallyPaid', { ...crm, amountPaid: 100 }));
 			const [theirs] = qb.emulator.seed(qb.emulator.defaultRealm, 'Payment', [
-				{ CustomerRef: { value: sent.CustomerRef.value }, TotalAmt: 50, TxnDate: '2026-11-21', Line: [{ Amount: 50, LinkedTxn: [{ TxnId: sent.Id, TxnType: 'Invoice' }] }] },
+				{
+					CustomerRef: { value: sent.CustomerRef.value },
+					TotalAmt: 50,
+					TxnDate: '2026-11-21',
+					Line: [{ Amount: 50, LinkedTxn: [{ TxnId: sent.Id, TxnType: 'Invoice' }] }],
+				},
 			]);
 			const before = structuredClone(realm().get('Invoice', sent.Id));
 			const out = await invoiceSync(invoiceEvent('InvoiceDelete', crm), { onDelete: 'delete' });
-			expect(out.error).toMatch(new RegExp(`^Item 0: QuickBooks invoice ${sent.Id} \\(no. 1001, .*\\) has payments this sync did not record \\(payment ${theirs.Id} of 50 on 2026-11-21\\); nothing was voided$`));
+			expect(out.error).toMatch(
+				new RegExp(
+					`^Item 0: QuickBooks invoice ${sent.Id} \\(no. 1001, .*\\) has payments this sync did not record \\(payment ${theirs.Id} of 50 on 2026-11-21\\); nothing was voided$`,
+				),
+			);
 			expect(out.details).toMatch(/Unapply or void those payments/);
-			expect(realm().get('Invoice', sent.Id)).toMatchObject({ SyncToken: before.SyncToken, Balance: before.Balance });
-			expect(live('Payment').map((p) => p.TotalAmt).sort()).toEqual([100, 50].sort());
+			expect(realm().get('Invoice', sent.Id)).toMatchObject({
+				SyncToken: before.SyncToken,
+				Balance: before.Balance,
+			});
+			expect(
+				live('Payment')
+					.map((p) => p.TotalAmt)
+					.sort(),
+			).toEqual([100, 50].sort());
 		});
 	});
 });

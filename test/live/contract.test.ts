@@ -9,5 +9,6 @@ import { liveConfigured, sandboxEnv } from './sandbox';
 if (liveConfigured()) {
 	defineContract('QuickBooks contract on the Intuit sandbox', sandboxEnv);
 } else {
-	test.skip('QuickBooks contract on the Intuit sandbox (set QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REFRESH_TOKEN, QBO_REALM_ID)', () => undefined);
+	test.skip('QuickBooks contract on the Intuit sandbox (set QBO_CLIENT_ID, QBO_CLIENT_SECRET, QBO_REFRESH_TOKEN, QBO_REALM_ID)', () =>
+		undefined);
 }

@@ -32,7 +32,9 @@ export class QboHttp {
 	constructor(readonly env: ContractEnv) {}
 
 	async call(method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<Reply> {
-		const url = new URL(`${this.env.baseUrl}/v3/company/${encodeURIComponent(this.env.realmId)}/${path}`);
+		const url = new URL(
+			`${this.env.baseUrl}/v3/company/${encodeURIComponent(this.env.realmId)}/${path}`,
+		);
 		url.searchParams.set('minorversion', '75');
 		for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
 		const headers: Record<string, string> = {
@@ -48,7 +50,9 @@ export class QboHttp {
 			res = await fetch(url, {
 				method,
 				headers,
-				body: options.rawBody ?? (options.body !== undefined ? JSON.stringify(options.body) : undefined),
+				body:
+					options.rawBody ??
+					(options.body !== undefined ? JSON.stringify(options.body) : undefined),
 			});
 			if (res.status !== 429 || attempt >= 4) break;
 			await res.text();
@@ -78,7 +82,8 @@ export class QboHttp {
 
 	async preferences(): Promise<Record<string, any>> {
 		const reply = await this.get('preferences');
-		if (reply.status !== 200) throw new Error(`GET /preferences answered ${reply.status}: ${reply.text.slice(0, 300)}`);
+		if (reply.status !== 200)
+			throw new Error(`GET /preferences answered ${reply.status}: ${reply.text.slice(0, 300)}`);
 		return reply.body.Preferences;
 	}
 }
@@ -90,7 +95,9 @@ export function faultCode(reply: Reply): string | undefined {
 
 export function faultText(reply: Reply): string {
 	const error = reply.body?.Fault?.Error?.[0] ?? reply.body?.fault?.error?.[0];
-	return error ? `${error.code} ${error.Message ?? error.message}: ${error.Detail ?? error.detail}` : reply.text.slice(0, 300);
+	return error
+		? `${error.code} ${error.Message ?? error.message}: ${error.Detail ?? error.detail}`
+		: reply.text.slice(0, 300);
 }
 
 /** Short unique suffix for names and numbers (DocNumber ≤ 21 characters). */

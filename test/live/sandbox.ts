@@ -62,12 +62,21 @@ async function connect(): Promise<ContractEnv> {
 	// Only to dry-run this suite against the emulator (QBO_BASE_URL and QBO_TOKEN_URL pointing at it).
 	if (process.env.QBO_TOKEN_URL) {
 		const base = 'https://appcenter.intuit.com';
-		client.setAuthorizeURLs({ authorizeEndpoint: `${base}/connect/oauth2`, tokenEndpoint: process.env.QBO_TOKEN_URL, revokeEndpoint: `${base}/revoke`, userInfoEndpoint: `${base}/userinfo` });
+		client.setAuthorizeURLs({
+			authorizeEndpoint: `${base}/connect/oauth2`,
+			tokenEndpoint: process.env.QBO_TOKEN_URL,
+			revokeEndpoint: `${base}/revoke`,
+			userInfoEndpoint: `${base}/userinfo`,
+		});
 	}
 	let stored = readStored(realmId);
 
 	const refresh = async (): Promise<Stored> => {
-		const candidates = [...new Set([stored?.refreshToken, process.env.QBO_REFRESH_TOKEN!.trim()].filter(Boolean) as string[])];
+		const candidates = [
+			...new Set(
+				[stored?.refreshToken, process.env.QBO_REFRESH_TOKEN!.trim()].filter(Boolean) as string[],
+			),
+		];
 		let lastError: unknown;
 		for (const refreshToken of candidates) {
 			try {
@@ -86,8 +95,12 @@ async function connect(): Promise<ContractEnv> {
 				lastError = error;
 			}
 		}
-		const detail = (lastError as { error?: string; authResponse?: { json?: unknown } })?.error ?? String(lastError);
-		throw new Error(`Intuit refused every refresh token (${detail}): connect the app to the sandbox again and set QBO_REFRESH_TOKEN, then delete ${TOKEN_FILE}`);
+		const detail =
+			(lastError as { error?: string; authResponse?: { json?: unknown } })?.error ??
+			String(lastError);
+		throw new Error(
+			`Intuit refused every refresh token (${detail}): connect the app to the sandbox again and set QBO_REFRESH_TOKEN, then delete ${TOKEN_FILE}`,
+		);
 	};
 
 	if (!stored?.accessToken || (stored.accessExpiresAt ?? 0) < Date.now()) stored = await refresh();

@@ -77,7 +77,9 @@ describe('docNumberFor: no collisions QuickBooks would see', () => {
 
 	test('long ids sharing their last 14 characters get different numbers', () => {
 		const tail = 'd2e3f4a5b6c7d8';
-		const numbers = new Set(['aaaa', 'aaab', 'baaa', 'zzzzzzzz'].map((head) => docNumberFor(`${head}${tail}xxxxx`)));
+		const numbers = new Set(
+			['aaaa', 'aaab', 'baaa', 'zzzzzzzz'].map((head) => docNumberFor(`${head}${tail}xxxxx`)),
+		);
 		expect(numbers.size).toBe(4);
 	});
 
@@ -86,7 +88,9 @@ describe('docNumberFor: no collisions QuickBooks would see', () => {
 		const lookalike = docNumberFor(long); // "e3f4a5b6c7d8e9-sy5euo", 21 characters: kept as it is
 		expect(docNumberFor(lookalike)).toBe(lookalike);
 		// Two different CRM documents, one QuickBooks number: only the marker tells them apart.
-		expect(hasCrmMarker({ PrivateNote: crmMarker('payment', long) }, 'payment', lookalike)).toBe(false);
+		expect(hasCrmMarker({ PrivateNote: crmMarker('payment', long) }, 'payment', lookalike)).toBe(
+			false,
+		);
 	});
 
 	test('alternate numbers of different keys differ, and never equal any key’s plain number', () => {
@@ -107,11 +111,15 @@ describe('the ownership marker: more shapes', () => {
 	});
 
 	test('ids compare with case (CRM ids are case-sensitive)', () => {
-		expect(hasCrmMarker({ PrivateNote: crmMarker('payment', 'pi_AbC') }, 'payment', 'pi_abc')).toBe(false);
+		expect(hasCrmMarker({ PrivateNote: crmMarker('payment', 'pi_AbC') }, 'payment', 'pi_abc')).toBe(
+			false,
+		);
 	});
 
 	test('every marker in a note is found, the id ending at a space, comma, semicolon or parenthesis', () => {
-		expect(crmMarkersIn('CRM payment a1, CRM invoice b2; CRM invoice-payment c3 (card) CRM payment d4)')).toEqual([
+		expect(
+			crmMarkersIn('CRM payment a1, CRM invoice b2; CRM invoice-payment c3 (card) CRM payment d4)'),
+		).toEqual([
 			{ kind: 'payment', id: 'a1' },
 			{ kind: 'invoice', id: 'b2' },
 			{ kind: 'invoice-payment', id: 'c3' },
@@ -120,11 +128,19 @@ describe('the ownership marker: more shapes', () => {
 	});
 
 	test('the note the receipt sync writes ("marker (source)") is ours', () => {
-		expect(hasCrmMarker({ PrivateNote: `${crmMarker('payment', 'txn_9')} (order form)` }, 'payment', 'txn_9')).toBe(true);
+		expect(
+			hasCrmMarker(
+				{ PrivateNote: `${crmMarker('payment', 'txn_9')} (order form)` },
+				'payment',
+				'txn_9',
+			),
+		).toBe(true);
 	});
 
 	test('a payment note that names the invoice ("CRM invoice-payment x") is not the invoice’s marker', () => {
-		const note = { PrivateNote: `${crmMarker('invoice-payment', 'abc')} Payment towards invoice INV-7, CRM paid to date 50` };
+		const note = {
+			PrivateNote: `${crmMarker('invoice-payment', 'abc')} Payment towards invoice INV-7, CRM paid to date 50`,
+		};
 		expect(hasCrmMarker(note, 'invoice-payment', 'abc')).toBe(true);
 		expect(hasCrmMarker(note, 'invoice', 'abc')).toBe(false);
 		expect(hasCrmMarker(note, 'payment', 'abc')).toBe(false);
@@ -169,9 +185,24 @@ describe('oldestFirst and ownership: which duplicate survives a race', () => {
 	test('a bookkeeper’s document under our number is never ours, whatever its age', () => {
 		const split = ownership(
 			[
-				{ Id: '3', DocNumber: 'INV-7', PrivateNote: 'Entered by hand', MetaData: { CreateTime: '2020-01-01T00:00:00Z' } },
-				{ Id: '8', DocNumber: 'INV-7', PrivateNote: 'CRM invoice abc', MetaData: { CreateTime: '2026-01-01T00:00:00Z' } },
-				{ Id: '9', DocNumber: 'INV-7', PrivateNote: 'CRM invoice abcd', MetaData: { CreateTime: '2025-01-01T00:00:00Z' } },
+				{
+					Id: '3',
+					DocNumber: 'INV-7',
+					PrivateNote: 'Entered by hand',
+					MetaData: { CreateTime: '2020-01-01T00:00:00Z' },
+				},
+				{
+					Id: '8',
+					DocNumber: 'INV-7',
+					PrivateNote: 'CRM invoice abc',
+					MetaData: { CreateTime: '2026-01-01T00:00:00Z' },
+				},
+				{
+					Id: '9',
+					DocNumber: 'INV-7',
+					PrivateNote: 'CRM invoice abcd',
+					MetaData: { CreateTime: '2025-01-01T00:00:00Z' },
+				},
 			],
 			'invoice',
 			'abc',
@@ -187,12 +218,22 @@ describe('oldestFirst and ownership: which duplicate survives a race', () => {
 
 describe('describeDocument: how errors name a QuickBooks document', () => {
 	test('id, number and customer name when known', () => {
-		expect(describeDocument('invoice', { Id: '1043', DocNumber: 'INV-7', CustomerRef: { value: '58', name: 'Acme Ltd' } })).toBe('invoice 1043 (no. INV-7, customer Acme Ltd)');
+		expect(
+			describeDocument('invoice', {
+				Id: '1043',
+				DocNumber: 'INV-7',
+				CustomerRef: { value: '58', name: 'Acme Ltd' },
+			}),
+		).toBe('invoice 1043 (no. INV-7, customer Acme Ltd)');
 	});
 
 	test('the customer id when QuickBooks gave no name; parts that are missing are left out', () => {
-		expect(describeDocument('invoice', { Id: '1043', CustomerRef: { value: '58' } })).toBe('invoice 1043 (customer id 58)');
-		expect(describeDocument('sales receipt', { Id: '7', DocNumber: 'R-1' })).toBe('sales receipt 7 (no. R-1)');
+		expect(describeDocument('invoice', { Id: '1043', CustomerRef: { value: '58' } })).toBe(
+			'invoice 1043 (customer id 58)',
+		);
+		expect(describeDocument('sales receipt', { Id: '7', DocNumber: 'R-1' })).toBe(
+			'sales receipt 7 (no. R-1)',
+		);
 		expect(describeDocument('payment', { Id: '12' })).toBe('payment 12');
 	});
 });

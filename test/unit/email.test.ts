@@ -3,7 +3,12 @@
  * QuickBooks customer. A wrong answer here is a payment booked to a new duplicate customer, or
  * a contact whose valid address is refused.
  */
-import { describeEmailProblem, emailAsWritten, emailsIn, normalizeEmail } from '../../nodes/shared/domain/email';
+import {
+	describeEmailProblem,
+	emailAsWritten,
+	emailsIn,
+	normalizeEmail,
+} from '../../nodes/shared/domain/email';
 
 describe('normalizeEmail: one spelling per address', () => {
 	test('case and surrounding spaces do not make a different customer', () => {
@@ -68,20 +73,32 @@ describe('normalizeEmail: one spelling per address', () => {
 
 describe('describeEmailProblem: what the item error says', () => {
 	test('missing and blank are "missing"', () => {
-		for (const missing of [undefined, null, '', '   ']) expect(describeEmailProblem(missing)).toBe('is missing');
+		for (const missing of [undefined, null, '', '   '])
+			expect(describeEmailProblem(missing)).toBe('is missing');
 	});
 
 	test('anything else quotes the value so the user sees what was sent', () => {
-		expect(describeEmailProblem('jamie@example')).toBe('is not a valid e-mail address: "jamie@example"');
-		expect(describeEmailProblem('Jamie <jamie@example.com>')).toContain('"Jamie <jamie@example.com>"');
+		expect(describeEmailProblem('jamie@example')).toBe(
+			'is not a valid e-mail address: "jamie@example"',
+		);
+		expect(describeEmailProblem('Jamie <jamie@example.com>')).toContain(
+			'"Jamie <jamie@example.com>"',
+		);
 		expect(describeEmailProblem(42)).toBe('is not a valid e-mail address: 42');
 	});
 });
 
 describe('emailsIn: a QuickBooks e-mail field may hold several addresses', () => {
 	test('comma- or semicolon-separated addresses are all found, normalized, once each', () => {
-		expect(emailsIn('Billing@Acme.com, owner@acme.com')).toEqual(['billing@acme.com', 'owner@acme.com']);
-		expect(emailsIn('billing@acme.com;owner@acme.com ; accounts@acme.com')).toEqual(['billing@acme.com', 'owner@acme.com', 'accounts@acme.com']);
+		expect(emailsIn('Billing@Acme.com, owner@acme.com')).toEqual([
+			'billing@acme.com',
+			'owner@acme.com',
+		]);
+		expect(emailsIn('billing@acme.com;owner@acme.com ; accounts@acme.com')).toEqual([
+			'billing@acme.com',
+			'owner@acme.com',
+			'accounts@acme.com',
+		]);
 		expect(emailsIn('BILLING@acme.com,billing@acme.com')).toEqual(['billing@acme.com']);
 	});
 
@@ -93,7 +110,8 @@ describe('emailsIn: a QuickBooks e-mail field may hold several addresses', () =>
 	});
 
 	test('no field, or a field that is not text, holds no addresses', () => {
-		for (const none of [undefined, null, 42, {}, ['jo@example.com']]) expect(emailsIn(none)).toEqual([]);
+		for (const none of [undefined, null, 42, {}, ['jo@example.com']])
+			expect(emailsIn(none)).toEqual([]);
 	});
 });
 
@@ -104,7 +122,8 @@ describe('emailAsWritten: what a new QuickBooks record shows', () => {
 	});
 
 	test('an invalid or missing address gives nothing (never a half-valid value written to QuickBooks)', () => {
-		for (const bad of [undefined, null, '', 'jamie', 'Jamie <jamie@example.com>', 42]) expect(emailAsWritten(bad)).toBeUndefined();
+		for (const bad of [undefined, null, '', 'jamie', 'Jamie <jamie@example.com>', 42])
+			expect(emailAsWritten(bad)).toBeUndefined();
 	});
 
 	test('as written and normalized denote the same address', () => {

@@ -8,16 +8,31 @@ import { documented, workflowPayment } from '../../scripts/dev/fixtures/highleve
 const options = { delivery: 'workflow' as const, invoicesSynced: true };
 
 test('secrets: equal only when equal, an empty configured secret never matches', () => {
-	expect([sameSecret('abc', 'abc'), sameSecret('abc', 'abd'), sameSecret('abc', 'abcd'), sameSecret('', '')]).toEqual([true, false, false, false]);
-	expect(verifySecret({ authorization: 'bearer  s3cret-value ' }, { type: 'bearer', token: 's3cret-value' }).ok).toBe(true);
-	expect(verifySecret({ 'x-api-key': 'k' }, { type: 'header', name: '', value: 'k' }).ok).toBe(true);
+	expect([
+		sameSecret('abc', 'abc'),
+		sameSecret('abc', 'abd'),
+		sameSecret('abc', 'abcd'),
+		sameSecret('', ''),
+	]).toEqual([true, false, false, false]);
+	expect(
+		verifySecret(
+			{ authorization: 'bearer  s3cret-value ' },
+			{ type: 'bearer', token: 's3cret-value' },
+		).ok,
+	).toBe(true);
+	expect(verifySecret({ 'x-api-key': 'k' }, { type: 'header', name: '', value: 'k' }).ok).toBe(
+		true,
+	);
 });
 
 test('the trigger remembers the newest keys only, so its memory stays bounded', () => {
 	const state: SeenState = {};
 	for (let i = 0; i < MAX_KEYS + 5; i++) expect(rememberKey(state, `payment:${i}`, i)).toBe(true);
 	expect(Object.keys(state.seen!)).toHaveLength(MAX_KEYS);
-	expect([rememberKey(state, 'payment:0', 99_999), rememberKey(state, `payment:${MAX_KEYS + 4}`, 99_999)]).toEqual([true, false]);
+	expect([
+		rememberKey(state, 'payment:0', 99_999),
+		rememberKey(state, `payment:${MAX_KEYS + 4}`, 99_999),
+	]).toEqual([true, false]);
 });
 
 test('an order without amountSummary takes its tax from taxSummary', () => {
@@ -27,7 +42,12 @@ test('an order without amountSummary takes its tax from taxSummary', () => {
 });
 
 test('an invoice-sourced payment with invoice sync off is money received; a missing status is too', () => {
-	expect(normalizeHighLevelBody(workflowPayment({ source: 'invoice' }), { ...options, invoicesSynced: false }).skipped).toBe(false);
+	expect(
+		normalizeHighLevelBody(workflowPayment({ source: 'invoice' }), {
+			...options,
+			invoicesSynced: false,
+		}).skipped,
+	).toBe(false);
 	const body = workflowPayment();
 	delete body.payment.payment_status;
 	expect(normalizeHighLevelBody(body, options).skipped).toBe(false);
@@ -38,11 +58,16 @@ test('the QuickBooks functions read the normalized event exactly as the raw body
 	const event = normalizeHighLevelBody(raw, { ...options, delivery: 'marketplace' });
 	expect(invoiceFromHighLevel(event as never)).toEqual(invoiceFromHighLevel(raw));
 	const payment = workflowPayment({ createdOn: '2026-03-04T23:59:00.000Z' });
-	expect(paymentFromHighLevel(normalizeHighLevelBody(payment, options) as never)).toEqual(paymentFromHighLevel(payment));
+	expect(paymentFromHighLevel(normalizeHighLevelBody(payment, options) as never)).toEqual(
+		paymentFromHighLevel(payment),
+	);
 	expect(paymentFromHighLevel(payment).date).toBe('2026-03-04');
 });
 
 test('a non-object body is skipped with a reason, never thrown', () => {
-	expect(normalizeHighLevelBody('hello', options)).toMatchObject({ skipped: true, reason: 'the body is not a JSON object' });
+	expect(normalizeHighLevelBody('hello', options)).toMatchObject({
+		skipped: true,
+		reason: 'the body is not a JSON object',
+	});
 	expect(normalizeHighLevelBody([1, 2], options)).toMatchObject({ skipped: true, kind: 'other' });
 });

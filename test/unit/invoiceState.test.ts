@@ -7,21 +7,46 @@
  * `current` below is shaped as QuickBooks answers an invoice read: line Ids and LineNums, a
  * SubTotalLineDetail line it adds itself, the discount line's computed Amount, TotalAmt, Balance.
  */
-import { invoiceChanges, isVoided, paymentDue, qboPaid, type DesiredInvoice } from '../../nodes/shared/domain/invoiceState';
+import {
+	invoiceChanges,
+	isVoided,
+	paymentDue,
+	qboPaid,
+	type DesiredInvoice,
+} from '../../nodes/shared/domain/invoiceState';
 
 type Line = Record<string, any>;
 
-function sale(item: string, qty: number, unitPrice: number, tax = 'TAX', description?: string): Line {
+function sale(
+	item: string,
+	qty: number,
+	unitPrice: number,
+	tax = 'TAX',
+	description?: string,
+): Line {
 	return {
 		DetailType: 'SalesItemLineDetail',
 		Amount: Math.round(qty * unitPrice * 100) / 100,
 		...(description ? { Description: description } : {}),
-		SalesItemLineDetail: { ItemRef: { value: item }, Qty: qty, UnitPrice: unitPrice, TaxCodeRef: { value: tax } },
+		SalesItemLineDetail: {
+			ItemRef: { value: item },
+			Qty: qty,
+			UnitPrice: unitPrice,
+			TaxCodeRef: { value: tax },
+		},
 	};
 }
 
-const percentOff = (percent: number, amount: number): Line => ({ DetailType: 'DiscountLineDetail', Amount: amount, DiscountLineDetail: { PercentBased: true, DiscountPercent: percent } });
-const amountOff = (amount: number): Line => ({ DetailType: 'DiscountLineDetail', Amount: amount, DiscountLineDetail: { PercentBased: false } });
+const percentOff = (percent: number, amount: number): Line => ({
+	DetailType: 'DiscountLineDetail',
+	Amount: amount,
+	DiscountLineDetail: { PercentBased: true, DiscountPercent: percent },
+});
+const amountOff = (amount: number): Line => ({
+	DetailType: 'DiscountLineDetail',
+	Amount: amount,
+	DiscountLineDetail: { PercentBased: false },
+});
 
 /** The desired lines as the sync plans them (no Ids, no subtotal line). */
 const LINES = [sale('11', 2, 50, 'TAX', 'Consulting, 2 h'), sale('12', 1, 19.99, 'NON')];
@@ -69,7 +94,16 @@ describe('invoiceChanges: nothing to write when nothing changed', () => {
 			TxnTaxDetail: { TotalTax: 8.1000000001 },
 			Line: [
 				{ Id: '1', ...sale('11', 2, 50, 'TAX', 'Consulting, 2 h'), Amount: 100.00000001 },
-				{ Id: '2', ...sale('12', 1, 19.99, 'NON'), SalesItemLineDetail: { ItemRef: { value: '12' }, Qty: 1, UnitPrice: 19.990000001, TaxCodeRef: { value: 'NON' } } },
+				{
+					Id: '2',
+					...sale('12', 1, 19.99, 'NON'),
+					SalesItemLineDetail: {
+						ItemRef: { value: '12' },
+						Qty: 1,
+						UnitPrice: 19.990000001,
+						TaxCodeRef: { value: 'NON' },
+					},
+				},
 				{ Amount: 119.99, DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} },
 				percentOff(10, 12),
 			],
@@ -80,18 +114,38 @@ describe('invoiceChanges: nothing to write when nothing changed', () => {
 	test('a line without a tax code is the same as one QuickBooks returns as NON', () => {
 		const desiredLine = sale('12', 1, 19.99);
 		delete desiredLine.SalesItemLineDetail.TaxCodeRef;
-		const current = { CustomerRef: { value: '58' }, Line: [{ Id: '1', ...sale('12', 1, 19.99, 'NON') }] };
-		expect(invoiceChanges(current, { customerId: '58', lines: [desiredLine], totalTax: 0 })).toBeNull();
+		const current = {
+			CustomerRef: { value: '58' },
+			Line: [{ Id: '1', ...sale('12', 1, 19.99, 'NON') }],
+		};
+		expect(
+			invoiceChanges(current, { customerId: '58', lines: [desiredLine], totalTax: 0 }),
+		).toBeNull();
 	});
 
 	test('a percent discount compares by its percent, not by the amount QuickBooks computed', () => {
-		const current = stored({ Line: [...(stored().Line as Line[]).slice(0, 3), percentOff(10, 11.999)] });
+		const current = stored({
+			Line: [...(stored().Line as Line[]).slice(0, 3), percentOff(10, 11.999)],
+		});
 		expect(invoiceChanges(current, DESIRED)).toBeNull();
 	});
 
 	test('no due date, issue date or memo in the CRM leaves QuickBooks’ own values alone', () => {
-		const bare: DesiredInvoice = { customerId: DESIRED.customerId, lines: DESIRED.lines, totalTax: DESIRED.totalTax };
-		expect(invoiceChanges(stored({ DueDate: '2027-01-31', TxnDate: '2026-11-01', CustomerMemo: { value: 'bookkeeper note' } }), bare)).toBeNull();
+		const bare: DesiredInvoice = {
+			customerId: DESIRED.customerId,
+			lines: DESIRED.lines,
+			totalTax: DESIRED.totalTax,
+		};
+		expect(
+			invoiceChanges(
+				stored({
+					DueDate: '2027-01-31',
+					TxnDate: '2026-11-01',
+					CustomerMemo: { value: 'bookkeeper note' },
+				}),
+				bare,
+			),
+		).toBeNull();
 	});
 
 	test('the customer id compares as text (QuickBooks answers ids as strings)', () => {
@@ -102,7 +156,10 @@ describe('invoiceChanges: nothing to write when nothing changed', () => {
 describe('invoiceChanges: what the CRM changed reaches QuickBooks, and only that', () => {
 	test('a changed quantity rewrites the lines and the tax together, nothing else', () => {
 		const lines = [sale('11', 3, 50, 'TAX', 'Consulting, 2 h'), LINES[1], percentOff(10, 17)];
-		expect(invoiceChanges(stored(), { ...DESIRED, lines, totalTax: 12.15 })).toEqual({ Line: lines, TxnTaxDetail: { TotalTax: 12.15 } });
+		expect(invoiceChanges(stored(), { ...DESIRED, lines, totalTax: 12.15 })).toEqual({
+			Line: lines,
+			TxnTaxDetail: { TotalTax: 12.15 },
+		});
 	});
 
 	test('a changed price, item, description or tax code is a change', () => {
@@ -116,58 +173,117 @@ describe('invoiceChanges: what the CRM changed reaches QuickBooks, and only that
 			[...LINES, sale('14', 1, 5, 'NON')], // a line added
 		];
 		for (const lines of variants) {
-			expect(invoiceChanges(stored(), { ...DESIRED, lines: [...lines, percentOff(10, 12)] })).toHaveProperty('Line');
+			expect(
+				invoiceChanges(stored(), { ...DESIRED, lines: [...lines, percentOff(10, 12)] }),
+			).toHaveProperty('Line');
 		}
 	});
 
 	test('a discount added, removed, or changed in percent or amount is a change', () => {
 		expect(invoiceChanges(stored(), { ...DESIRED, lines: LINES })).toMatchObject({ Line: LINES });
-		expect(invoiceChanges(stored(), { ...DESIRED, lines: [...LINES, percentOff(15, 18)] })).toHaveProperty('Line');
+		expect(
+			invoiceChanges(stored(), { ...DESIRED, lines: [...LINES, percentOff(15, 18)] }),
+		).toHaveProperty('Line');
 		const noDiscount = stored({ Line: (stored().Line as Line[]).slice(0, 3) });
 		expect(invoiceChanges(noDiscount, DESIRED)).toHaveProperty('Line');
 	});
 
 	test('10 % off and 10.00 off are different discounts even when the amounts agree', () => {
 		// 10 % of 100 is 10.00: switching between percent and amount still changes what QuickBooks shows.
-		const current = { CustomerRef: { value: '58' }, Line: [sale('11', 1, 100), percentOff(10, 10)] };
-		expect(invoiceChanges(current, { customerId: '58', lines: [sale('11', 1, 100), amountOff(10)], totalTax: 0 })).toHaveProperty('Line');
+		const current = {
+			CustomerRef: { value: '58' },
+			Line: [sale('11', 1, 100), percentOff(10, 10)],
+		};
+		expect(
+			invoiceChanges(current, {
+				customerId: '58',
+				lines: [sale('11', 1, 100), amountOff(10)],
+				totalTax: 0,
+			}),
+		).toHaveProperty('Line');
 	});
 
 	test('an amount discount compares to the cent', () => {
 		const current = { CustomerRef: { value: '58' }, Line: [sale('11', 1, 100), amountOff(10)] };
-		expect(invoiceChanges(current, { customerId: '58', lines: [sale('11', 1, 100), amountOff(10.001)], totalTax: 0 })).toBeNull();
-		expect(invoiceChanges(current, { customerId: '58', lines: [sale('11', 1, 100), amountOff(10.01)], totalTax: 0 })).toHaveProperty('Line');
+		expect(
+			invoiceChanges(current, {
+				customerId: '58',
+				lines: [sale('11', 1, 100), amountOff(10.001)],
+				totalTax: 0,
+			}),
+		).toBeNull();
+		expect(
+			invoiceChanges(current, {
+				customerId: '58',
+				lines: [sale('11', 1, 100), amountOff(10.01)],
+				totalTax: 0,
+			}),
+		).toHaveProperty('Line');
 	});
 
 	test('a tax change alone rewrites the tax (with the lines, as a sparse update of both)', () => {
-		expect(invoiceChanges(stored(), { ...DESIRED, totalTax: 9.1 })).toEqual({ Line: DESIRED.lines, TxnTaxDetail: { TotalTax: 9.1 } });
-		expect(invoiceChanges(stored({ TxnTaxDetail: undefined }), { ...DESIRED, totalTax: 8.1 })).toHaveProperty('TxnTaxDetail', { TotalTax: 8.1 });
-		expect(invoiceChanges(stored(), { ...DESIRED, totalTax: 8.11 })).toHaveProperty('TxnTaxDetail', { TotalTax: 8.11 });
+		expect(invoiceChanges(stored(), { ...DESIRED, totalTax: 9.1 })).toEqual({
+			Line: DESIRED.lines,
+			TxnTaxDetail: { TotalTax: 9.1 },
+		});
+		expect(
+			invoiceChanges(stored({ TxnTaxDetail: undefined }), { ...DESIRED, totalTax: 8.1 }),
+		).toHaveProperty('TxnTaxDetail', { TotalTax: 8.1 });
+		expect(invoiceChanges(stored(), { ...DESIRED, totalTax: 8.11 })).toHaveProperty(
+			'TxnTaxDetail',
+			{ TotalTax: 8.11 },
+		);
 	});
 
 	test('another customer moves the invoice to that customer only', () => {
-		expect(invoiceChanges(stored(), { ...DESIRED, customerId: '61' })).toEqual({ CustomerRef: { value: '61' } });
+		expect(invoiceChanges(stored(), { ...DESIRED, customerId: '61' })).toEqual({
+			CustomerRef: { value: '61' },
+		});
 	});
 
 	test('an invoice with no customer gets one', () => {
-		expect(invoiceChanges(stored({ CustomerRef: undefined }), DESIRED)).toEqual({ CustomerRef: { value: '58' } });
+		expect(invoiceChanges(stored({ CustomerRef: undefined }), DESIRED)).toEqual({
+			CustomerRef: { value: '58' },
+		});
 	});
 
 	test('changed dates are written, each on its own', () => {
-		expect(invoiceChanges(stored(), { ...DESIRED, dueDate: '2027-01-05' })).toEqual({ DueDate: '2027-01-05' });
-		expect(invoiceChanges(stored(), { ...DESIRED, txnDate: '2026-11-21' })).toEqual({ TxnDate: '2026-11-21' });
-		expect(invoiceChanges(stored({ DueDate: undefined }), DESIRED)).toEqual({ DueDate: '2026-12-20' });
+		expect(invoiceChanges(stored(), { ...DESIRED, dueDate: '2027-01-05' })).toEqual({
+			DueDate: '2027-01-05',
+		});
+		expect(invoiceChanges(stored(), { ...DESIRED, txnDate: '2026-11-21' })).toEqual({
+			TxnDate: '2026-11-21',
+		});
+		expect(invoiceChanges(stored({ DueDate: undefined }), DESIRED)).toEqual({
+			DueDate: '2026-12-20',
+		});
 	});
 
 	test('a changed memo is written; an emptied memo clears it; a new memo on an invoice without one is added', () => {
-		expect(invoiceChanges(stored(), { ...DESIRED, memo: 'Net 30' })).toEqual({ CustomerMemo: { value: 'Net 30' } });
-		expect(invoiceChanges(stored(), { ...DESIRED, memo: '' })).toEqual({ CustomerMemo: { value: '' } });
-		expect(invoiceChanges(stored({ CustomerMemo: undefined }), DESIRED)).toEqual({ CustomerMemo: { value: 'Thank you for your business' } });
-		expect(invoiceChanges(stored({ CustomerMemo: undefined }), { ...DESIRED, memo: '' })).toBeNull();
+		expect(invoiceChanges(stored(), { ...DESIRED, memo: 'Net 30' })).toEqual({
+			CustomerMemo: { value: 'Net 30' },
+		});
+		expect(invoiceChanges(stored(), { ...DESIRED, memo: '' })).toEqual({
+			CustomerMemo: { value: '' },
+		});
+		expect(invoiceChanges(stored({ CustomerMemo: undefined }), DESIRED)).toEqual({
+			CustomerMemo: { value: 'Thank you for your business' },
+		});
+		expect(
+			invoiceChanges(stored({ CustomerMemo: undefined }), { ...DESIRED, memo: '' }),
+		).toBeNull();
 	});
 
 	test('several changes are written in one sparse update', () => {
-		expect(invoiceChanges(stored(), { ...DESIRED, customerId: '61', dueDate: '2027-01-05', memo: 'Net 30', totalTax: 0 })).toEqual({
+		expect(
+			invoiceChanges(stored(), {
+				...DESIRED,
+				customerId: '61',
+				dueDate: '2027-01-05',
+				memo: 'Net 30',
+				totalTax: 0,
+			}),
+		).toEqual({
 			Line: DESIRED.lines,
 			TxnTaxDetail: { TotalTax: 0 },
 			CustomerRef: { value: '61' },
@@ -242,19 +358,25 @@ describe('paymentDue: the payment still to record so QuickBooks shows what the C
 	});
 
 	test('a voided invoice (total 0) has nothing due', () => {
-		expect(paymentDue({ TotalAmt: 0, Balance: 0, PrivateNote: 'Voided - CRM invoice abc' }, 116.09)).toBe(0);
+		expect(
+			paymentDue({ TotalAmt: 0, Balance: 0, PrivateNote: 'Voided - CRM invoice abc' }, 116.09),
+		).toBe(0);
 	});
 });
 
 describe('isVoided: an invoice QuickBooks voided', () => {
 	test('QuickBooks’ void: note starts with "Voided" and the total is 0', () => {
 		expect(isVoided({ PrivateNote: 'Voided', TotalAmt: 0 })).toBe(true);
-		expect(isVoided({ PrivateNote: 'Voided - CRM invoice 6650f0c1', TotalAmt: 0, Balance: 0 })).toBe(true);
+		expect(
+			isVoided({ PrivateNote: 'Voided - CRM invoice 6650f0c1', TotalAmt: 0, Balance: 0 }),
+		).toBe(true);
 		expect(isVoided({ PrivateNote: 'Voided', TotalAmt: '0' })).toBe(true);
 	});
 
 	test('a bookkeeper’s note that starts with "Voided" on an invoice with a total is not a void', () => {
-		expect(isVoided({ PrivateNote: 'Voided cheque replaced; CRM invoice abc', TotalAmt: 116.09 })).toBe(false);
+		expect(
+			isVoided({ PrivateNote: 'Voided cheque replaced; CRM invoice abc', TotalAmt: 116.09 }),
+		).toBe(false);
 	});
 
 	test('a zero-total invoice without the void note is not voided (a free invoice stays in sync)', () => {

@@ -11,7 +11,8 @@ function thrown(fn: () => unknown): string {
 		fn();
 	} catch (error) {
 		const e = error as Error & Record<string, unknown>;
-		const texts = (o: Record<string, unknown>): unknown[] => Object.values(o).flatMap((v) => (v && typeof v === 'object' ? Object.values(v) : [v]));
+		const texts = (o: Record<string, unknown>): unknown[] =>
+			Object.values(o).flatMap((v) => (v && typeof v === 'object' ? Object.values(v) : [v]));
 		return [e.message, ...texts(e).filter((v) => typeof v === 'string')].join(' | ');
 	}
 	throw new Error('expected an error, none was thrown');
@@ -101,7 +102,21 @@ describe('toAmount: what counts as an amount', () => {
 	});
 
 	test('text that is not an amount is refused, never read as 0 or as part of itself', () => {
-		for (const bad of ['twelve', '12 apples', 'USD 12', '12.', '1e3', '+12', '(12.00)', '$', '-', '.', '  ', '12.5.1', '--5']) {
+		for (const bad of [
+			'twelve',
+			'12 apples',
+			'USD 12',
+			'12.',
+			'1e3',
+			'+12',
+			'(12.00)',
+			'$',
+			'-',
+			'.',
+			'  ',
+			'12.5.1',
+			'--5',
+		]) {
 			expect(() => toAmount(bad, 'total')).toThrow();
 		}
 	});
@@ -116,7 +131,9 @@ describe('toAmount: what counts as an amount', () => {
 		const text = thrown(() => toAmount('twelve', 'payment.total_amount'));
 		expect(text).toContain('payment.total_amount');
 		expect(text).toContain('"twelve"');
-		expect(thrown(() => toAmount('12 apples', 'lines[2].unitPrice'))).toContain('lines[2].unitPrice');
+		expect(thrown(() => toAmount('12 apples', 'lines[2].unitPrice'))).toContain(
+			'lines[2].unitPrice',
+		);
 	});
 
 	// Was a bug (fixed): commas are dropped wherever they are, so a decimal comma (how much of Europe writes

@@ -1,9 +1,27 @@
-import { PAID_MEMORY, candidates, dedupe, firstPaidOnly, paidInvoices } from '../../nodes/shared/domain/pollEvents';
+import {
+	PAID_MEMORY,
+	candidates,
+	dedupe,
+	firstPaidOnly,
+	paidInvoices,
+} from '../../nodes/shared/domain/pollEvents';
 import type { Candidate } from '../../nodes/shared/domain/types';
 
 const at = (iso: string) => ({ CreateTime: iso, LastUpdatedTime: iso });
-const invoice = (id: string, customer: string, paymentId: string, time: string, extra: Record<string, unknown> = {}) => ({
-	Id: id, CustomerRef: { value: customer }, TotalAmt: 100, Balance: 0, LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }], MetaData: at(time), ...extra,
+const invoice = (
+	id: string,
+	customer: string,
+	paymentId: string,
+	time: string,
+	extra: Record<string, unknown> = {},
+) => ({
+	Id: id,
+	CustomerRef: { value: customer },
+	TotalAmt: 100,
+	Balance: 0,
+	LinkedTxn: [{ TxnId: paymentId, TxnType: 'Payment' }],
+	MetaData: at(time),
+	...extra,
 });
 const payment = (id: string, time: string) => ({ Id: id, TotalAmt: 100, MetaData: at(time) });
 
@@ -16,19 +34,31 @@ describe('trigger events (pure)', () => {
 			invoice('4', 'c2', 'p4', '2026-11-22T10:00:00Z', { Balance: 10 }),
 			{ Id: '5', status: 'Deleted' },
 		];
-		const payments = [payment('p1', '2026-11-22T10:00:00Z'), payment('p3', '2026-11-22T10:00:00Z'), payment('p4', '2026-11-22T10:00:00Z')];
+		const payments = [
+			payment('p1', '2026-11-22T10:00:00Z'),
+			payment('p3', '2026-11-22T10:00:00Z'),
+			payment('p4', '2026-11-22T10:00:00Z'),
+		];
 		expect(paidInvoices(invoices, payments).map((i) => i.Id)).toEqual(['1']);
 	});
 
 	test('a paid invoice is announced once, even after the overlap window has moved on', () => {
 		const since = Date.parse('2026-11-22T09:59:00Z');
-		const changes = { Invoice: [invoice('1', 'c1', 'p1', '2026-11-22T10:00:00Z')], Payment: [payment('p1', '2026-11-22T10:00:00Z')] };
+		const changes = {
+			Invoice: [invoice('1', 'c1', 'p1', '2026-11-22T10:00:00Z')],
+			Payment: [payment('p1', '2026-11-22T10:00:00Z')],
+		};
 		const first = dedupe(candidates(changes, ['invoicePaid'], since), {}, since);
 		expect(first.fresh).toHaveLength(1);
 		// Hours later the invoice and its payment are edited; the window no longer holds the first event.
 		const later = Date.parse('2026-11-22T15:00:00Z');
-		const edited = { Invoice: [invoice('1', 'c1', 'p1', '2026-11-22T15:00:30Z')], Payment: [payment('p1', '2026-11-22T15:00:30Z')] };
-		expect(dedupe(candidates(edited, ['invoicePaid'], later), first.seen, later).fresh).toHaveLength(0);
+		const edited = {
+			Invoice: [invoice('1', 'c1', 'p1', '2026-11-22T15:00:30Z')],
+			Payment: [payment('p1', '2026-11-22T15:00:30Z')],
+		};
+		expect(
+			dedupe(candidates(edited, ['invoicePaid'], later), first.seen, later).fresh,
+		).toHaveLength(0);
 	});
 
 	test('the memory of paid invoices is bounded', () => {
@@ -41,8 +71,17 @@ describe('trigger events (pure)', () => {
 	});
 
 	test('first invoice only: an earlier paid invoice of the customer suppresses the event', () => {
-		const paid: Candidate[] = [{ event: 'invoicePaid', record: invoice('9', 'c1', 'p9', '2026-11-22T10:00:00Z') }];
-		expect(firstPaidOnly(paid, new Map([['c1', [invoice('8', 'c1', 'p8', '2026-10-01T10:00:00Z')]]]))).toEqual([]);
-		expect(firstPaidOnly(paid, new Map([['c1', [invoice('7', 'c1', 'p7', '2026-10-01T10:00:00Z', { TotalAmt: 0 })]]]))).toEqual(paid);
+		const paid: Candidate[] = [
+			{ event: 'invoicePaid', record: invoice('9', 'c1', 'p9', '2026-11-22T10:00:00Z') },
+		];
+		expect(
+			firstPaidOnly(paid, new Map([['c1', [invoice('8', 'c1', 'p8', '2026-10-01T10:00:00Z')]]])),
+		).toEqual([]);
+		expect(
+			firstPaidOnly(
+				paid,
+				new Map([['c1', [invoice('7', 'c1', 'p7', '2026-10-01T10:00:00Z', { TotalAmt: 0 })]]]),
+			),
+		).toEqual(paid);
 	});
 });

@@ -1,4 +1,13 @@
-import { QBO_APP_HOSTS, acceptsUrl, exampleUrl, idFromUrl, isQboId, looksLikeUrl, recordUrl, urlPattern } from '../../nodes/shared/domain/qboLinks';
+import {
+	QBO_APP_HOSTS,
+	acceptsUrl,
+	exampleUrl,
+	idFromUrl,
+	isQboId,
+	looksLikeUrl,
+	recordUrl,
+	urlPattern,
+} from '../../nodes/shared/domain/qboLinks';
 import { APP_BASE_URLS, appBaseUrl } from '../../nodes/shared/transport/environment';
 
 const PROD = QBO_APP_HOSTS.production;
@@ -21,7 +30,9 @@ describe('recordUrl: the link that opens a record in QuickBooks', () => {
 
 	test('items and payment methods open their list (no per-record address is known); tax codes have none', () => {
 		expect(recordUrl(PROD, 'item', '11')).toBe('https://app.qbo.intuit.com/app/items');
-		expect(recordUrl(PROD, 'paymentMethod', '3')).toBe('https://app.qbo.intuit.com/app/paymentmethods');
+		expect(recordUrl(PROD, 'paymentMethod', '3')).toBe(
+			'https://app.qbo.intuit.com/app/paymentmethods',
+		);
 		expect(recordUrl(PROD, 'taxCode', 'TAX')).toBeUndefined();
 	});
 
@@ -30,8 +41,12 @@ describe('recordUrl: the link that opens a record in QuickBooks', () => {
 		expect(recordUrl(PROD, 'customer', '')).toBeUndefined();
 		expect(recordUrl(PROD, 'customer', '  ')).toBeUndefined();
 		expect(recordUrl(PROD, 'customer', undefined)).toBeUndefined();
-		expect(recordUrl(`${PROD}/`, 'invoice', 7)).toBe('https://app.qbo.intuit.com/app/invoice?txnId=7');
-		expect(recordUrl(PROD, 'customer', '5&x=1')).toBe('https://app.qbo.intuit.com/app/customerdetail?nameId=5%26x%3D1');
+		expect(recordUrl(`${PROD}/`, 'invoice', 7)).toBe(
+			'https://app.qbo.intuit.com/app/invoice?txnId=7',
+		);
+		expect(recordUrl(PROD, 'customer', '5&x=1')).toBe(
+			'https://app.qbo.intuit.com/app/customerdetail?nameId=5%26x%3D1',
+		);
 	});
 });
 
@@ -53,8 +68,16 @@ describe('idFromUrl: the id in a pasted QuickBooks link', () => {
 	});
 
 	test.each([
-		['customer', 'https://app.qbo.intuit.com/app/invoice?txnId=130', 'a link to another kind of record'],
-		['invoice', 'https://app.qbo.intuit.com/app/salesreceipt?txnId=47', 'a receipt is not an invoice'],
+		[
+			'customer',
+			'https://app.qbo.intuit.com/app/invoice?txnId=130',
+			'a link to another kind of record',
+		],
+		[
+			'invoice',
+			'https://app.qbo.intuit.com/app/salesreceipt?txnId=47',
+			'a receipt is not an invoice',
+		],
 		['invoice', 'https://app.qbo.intuit.com/app/invoices', 'a list without an id'],
 		['invoice', 'https://evil.example.com/app/invoice?txnId=130', 'not QuickBooks'],
 		['invoice', 'https://qbo.intuit.com.example.com/app/invoice?txnId=130', 'a look-alike host'],
@@ -62,7 +85,11 @@ describe('idFromUrl: the id in a pasted QuickBooks link', () => {
 		['invoice', 'https://app.qbo.intuit.com/app/invoice?txnId=13 0', 'an id with a space'],
 		['customer', '58', 'a bare id'],
 		['taxCode', 'https://app.qbo.intuit.com/app/salestax', 'tax codes have no page'],
-		['paymentMethod', 'https://app.qbo.intuit.com/app/paymentmethods', 'payment methods have no page'],
+		[
+			'paymentMethod',
+			'https://app.qbo.intuit.com/app/paymentmethods',
+			'payment methods have no page',
+		],
 	] as const)('%s ✗ %s (%s)', (entity, url, _why) => {
 		expect(idFromUrl(entity, url)).toBeUndefined();
 	});
@@ -74,7 +101,8 @@ describe('idFromUrl: the id in a pasted QuickBooks link', () => {
 
 	test('every link this module builds reads back to its id; the By URL pattern has exactly one group', () => {
 		for (const entity of ['customer', 'invoice', 'salesReceipt', 'payment', 'account'] as const) {
-			for (const host of [PROD, SANDBOX]) expect(idFromUrl(entity, recordUrl(host, entity, '4021'))).toBe('4021');
+			for (const host of [PROD, SANDBOX])
+				expect(idFromUrl(entity, recordUrl(host, entity, '4021'))).toBe('4021');
 			expect(new RegExp(urlPattern(entity)!).exec(exampleUrl(entity)!)).toHaveLength(2);
 			expect(acceptsUrl(entity)).toBe(true);
 		}
@@ -100,7 +128,11 @@ describe('appBaseUrl: the web app per credential environment', () => {
 		expect(appBaseUrl({ environment: 'production' })).toBe(APP_BASE_URLS.production);
 		expect(appBaseUrl({ environment: 'sandbox' })).toBe('https://app.sandbox.qbo.intuit.com');
 		expect(appBaseUrl({})).toBe('https://app.qbo.intuit.com');
-		expect(appBaseUrl({ environment: 'custom', customBaseUrl: 'http://127.0.0.1:8790' })).toBeUndefined();
-		expect(appBaseUrl({ environment: 'custom', customAppUrl: 'https://app.sandbox.qbo.intuit.com/ ' })).toBe('https://app.sandbox.qbo.intuit.com');
+		expect(
+			appBaseUrl({ environment: 'custom', customBaseUrl: 'http://127.0.0.1:8790' }),
+		).toBeUndefined();
+		expect(
+			appBaseUrl({ environment: 'custom', customAppUrl: 'https://app.sandbox.qbo.intuit.com/ ' }),
+		).toBe('https://app.sandbox.qbo.intuit.com');
 	});
 });

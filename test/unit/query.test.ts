@@ -9,7 +9,31 @@ function rng(seed: number) {
 	};
 }
 
-const ALPHABET = ["'", "\\", '%', '"', ' ', 'a', 'Z', '0', '(', ')', ',', '=', 'é', 'ß', '中', '😀', '\u202e', '\n', '\t', "\\'", 'AND', 'OR', '--'];
+const ALPHABET = [
+	"'",
+	'\\',
+	'%',
+	'"',
+	' ',
+	'a',
+	'Z',
+	'0',
+	'(',
+	')',
+	',',
+	'=',
+	'é',
+	'ß',
+	'中',
+	'😀',
+	'\u202e',
+	'\n',
+	'\t',
+	"\\'",
+	'AND',
+	'OR',
+	'--',
+];
 
 function randomString(next: () => number): string {
 	const length = Math.floor(next() * 24);
@@ -38,7 +62,11 @@ describe('query builder', () => {
 			expect(parsed.entity).toBe('Customer');
 			expect(parsed.where).toHaveLength(3);
 			expect(parsed.where[0]).toEqual({ field: 'DisplayName', op: '=', values: [expected(value)] });
-			expect(parsed.where[1]).toEqual({ field: 'CompanyName', op: 'IN', values: [expected(other), expected(value)] });
+			expect(parsed.where[1]).toEqual({
+				field: 'CompanyName',
+				op: 'IN',
+				values: [expected(other), expected(value)],
+			});
 			expect(parsed.where[2]).toEqual({ field: 'Active', op: 'IN', values: [true, false] });
 			expect(parsed.maxResults).toBe(10);
 		}
@@ -46,14 +74,21 @@ describe('query builder', () => {
 
 	test('an apostrophe e-mail is quoted as QuickBooks expects', () => {
 		expect(literal("o'brien@example.com")).toBe("'o\\'brien@example.com'");
-		expect(selectQuery({ entity: 'Customer', where: [{ field: 'PrimaryEmailAddr', op: '=', value: "o'brien@example.com" }] })).toBe(
-			"SELECT * FROM Customer WHERE PrimaryEmailAddr = 'o\\'brien@example.com'",
-		);
+		expect(
+			selectQuery({
+				entity: 'Customer',
+				where: [{ field: 'PrimaryEmailAddr', op: '=', value: "o'brien@example.com" }],
+			}),
+		).toBe("SELECT * FROM Customer WHERE PrimaryEmailAddr = 'o\\'brien@example.com'");
 	});
 
 	test('field and entity names cannot carry query text', () => {
-		expect(() => selectQuery({ entity: 'Customer WHERE Id = 1', where: [] })).toThrow(/Invalid QuickBooks field name/);
-		expect(() => selectQuery({ entity: 'Customer', where: [{ field: "Id = '1' OR", op: '=', value: 1 }] })).toThrow(/Invalid QuickBooks field name/);
+		expect(() => selectQuery({ entity: 'Customer WHERE Id = 1', where: [] })).toThrow(
+			/Invalid QuickBooks field name/,
+		);
+		expect(() =>
+			selectQuery({ entity: 'Customer', where: [{ field: "Id = '1' OR", op: '=', value: 1 }] }),
+		).toThrow(/Invalid QuickBooks field name/);
 		expect(() => selectQuery({ entity: 'Customer', orderBy: 'Id; DROP' })).toThrow();
 	});
 
@@ -63,17 +98,35 @@ describe('query builder', () => {
 	});
 
 	test('paging, ordering and count', () => {
-		expect(selectQuery({ entity: 'Invoice', orderBy: 'MetaData.LastUpdatedTime desc', startPosition: 1001, maxResults: 5000 })).toBe(
+		expect(
+			selectQuery({
+				entity: 'Invoice',
+				orderBy: 'MetaData.LastUpdatedTime desc',
+				startPosition: 1001,
+				maxResults: 5000,
+			}),
+		).toBe(
 			'SELECT * FROM Invoice ORDERBY MetaData.LastUpdatedTime DESC STARTPOSITION 1001 MAXRESULTS 1000',
 		);
-		expect(countQuery({ entity: 'Customer', where: [{ field: 'Balance', op: '>', value: 0 }] })).toBe("SELECT count(*) FROM Customer WHERE Balance > '0'");
+		expect(
+			countQuery({ entity: 'Customer', where: [{ field: 'Balance', op: '>', value: 0 }] }),
+		).toBe("SELECT count(*) FROM Customer WHERE Balance > '0'");
 		expect(() => literal(Number.NaN)).toThrow();
 	});
 
 	test('numbers are quoted: QuickBooks parses no bare integer as a value (qbo_api#37)', () => {
-		const sql = selectQuery({ entity: 'Invoice', where: [{ field: 'Balance', op: '=', value: 0 }, { field: 'Id', op: 'IN', value: [1, 22] }, { field: 'TotalAmt', op: '>', value: 12.5 }] });
-		expect(sql).toBe("SELECT * FROM Invoice WHERE Balance = '0' AND Id IN ('1', '22') AND TotalAmt > '12.5'");
-		expect(() => parseQuery("SELECT * FROM Invoice WHERE Balance = 0")).toThrow(/INTEGER/);
+		const sql = selectQuery({
+			entity: 'Invoice',
+			where: [
+				{ field: 'Balance', op: '=', value: 0 },
+				{ field: 'Id', op: 'IN', value: [1, 22] },
+				{ field: 'TotalAmt', op: '>', value: 12.5 },
+			],
+		});
+		expect(sql).toBe(
+			"SELECT * FROM Invoice WHERE Balance = '0' AND Id IN ('1', '22') AND TotalAmt > '12.5'",
+		);
+		expect(() => parseQuery('SELECT * FROM Invoice WHERE Balance = 0')).toThrow(/INTEGER/);
 		expect(parseQuery(sql).where.map((c) => c.values)).toEqual([['0'], ['1', '22'], ['12.5']]);
 	});
 });

@@ -15,7 +15,8 @@ import {
 	settledInBatch,
 } from '../../nodes/shared/recovery';
 
-const fault = (code: string, httpStatus = 400) => new QboError('x', { kind: 'fault', httpStatus, faults: [{ code, message: 'm' }] });
+const fault = (code: string, httpStatus = 400) =>
+	new QboError('x', { kind: 'fault', httpStatus, faults: [{ code, message: 'm' }] });
 
 describe('recovery decisions', () => {
 	test('R1: only throttling, server trouble and dropped connections are retried', () => {
@@ -51,7 +52,9 @@ describe('recovery decisions', () => {
 	});
 
 	test('R10: what a batch cannot settle goes one by one', () => {
-		expect(['none', 'active', 'inactive', 'ambiguous'].map((k) => lookupSettledOneByOne(k as never))).toEqual([false, false, true, true]);
+		expect(
+			['none', 'active', 'inactive', 'ambiguous'].map((k) => lookupSettledOneByOne(k as never)),
+		).toEqual([false, false, true, true]);
 		expect(settledInBatch({ ok: true, record: { Id: '1' } })).toEqual({ Id: '1' });
 		expect(settledInBatch({ ok: true })).toBeUndefined();
 		expect(settledInBatch({ ok: false, error: fault('6240') })).toBeUndefined();

@@ -21,7 +21,11 @@ function recordingClient(answer: (request: HttpRequest) => unknown = () => ({}))
 		sent.push(request);
 		return { statusCode: 200, headers: {}, body: answer(request) };
 	};
-	const client = new QboClient({ baseUrl: 'https://qbo.test', realmId: '123' }, send, { now: Date.now, sleep: async () => undefined, random: () => 0.5 });
+	const client = new QboClient({ baseUrl: 'https://qbo.test', realmId: '123' }, send, {
+		now: Date.now,
+		sleep: async () => undefined,
+		random: () => 0.5,
+	});
 	return { client, sent };
 }
 
@@ -29,8 +33,12 @@ describe('requestid within Intuit limits', () => {
 	test('derived ids fit 50 characters, 36 for batch, and differ for different keys', () => {
 		const long = 'crm-payment-'.padEnd(400, 'x');
 		expect(requestIdFor('create:SalesReceipt', long).length).toBeLessThanOrEqual(REQUEST_ID_MAX);
-		expect(requestIdFor('batch', long, BATCH_REQUEST_ID_MAX).length).toBeLessThanOrEqual(BATCH_REQUEST_ID_MAX);
-		expect(requestIdFor('batch', `${long}a`, BATCH_REQUEST_ID_MAX)).not.toBe(requestIdFor('batch', `${long}b`, BATCH_REQUEST_ID_MAX));
+		expect(requestIdFor('batch', long, BATCH_REQUEST_ID_MAX).length).toBeLessThanOrEqual(
+			BATCH_REQUEST_ID_MAX,
+		);
+		expect(requestIdFor('batch', `${long}a`, BATCH_REQUEST_ID_MAX)).not.toBe(
+			requestIdFor('batch', `${long}b`, BATCH_REQUEST_ID_MAX),
+		);
 		expect(requestIdFor('create:Invoice', 'k1')).toBe(requestIdFor('create:Invoice', 'k1'));
 		expect(requestIdFor('create:Invoice', 'k1')).not.toBe(requestIdFor('create:Customer', 'k1'));
 		expect(requestIdFor('batch').length).toBeLessThanOrEqual(BATCH_REQUEST_ID_MAX);
@@ -47,15 +55,22 @@ describe('requestid within Intuit limits', () => {
 
 	test('batch calls carry a requestid of at most 36 characters and bIds of at most 10', async () => {
 		const { client, sent } = recordingClient((request) => ({
-			BatchItemResponse: ((request.body as { BatchItemRequest: Array<{ bId: string }> }).BatchItemRequest).map((i) => ({ bId: i.bId, QueryResponse: {} })),
+			BatchItemResponse: (
+				request.body as { BatchItemRequest: Array<{ bId: string }> }
+			).BatchItemRequest.map((i) => ({ bId: i.bId, QueryResponse: {} })),
 		}));
-		const ops = Array.from({ length: 45 }, () => ({ entity: 'Customer', operation: 'query' as const, payload: 'SELECT * FROM Customer' }));
+		const ops = Array.from({ length: 45 }, () => ({
+			entity: 'Customer',
+			operation: 'query' as const,
+			payload: 'SELECT * FROM Customer',
+		}));
 		await client.batch(ops, 'a-caller-key-that-is-quite-long-'.repeat(4));
 		await client.batch(ops.slice(0, 2));
 		expect(sent).toHaveLength(3);
 		for (const request of sent) {
 			expect(String(request.qs.requestid).length).toBeLessThanOrEqual(BATCH_REQUEST_ID_MAX);
-			for (const item of (request.body as { BatchItemRequest: Array<{ bId: string }> }).BatchItemRequest) {
+			for (const item of (request.body as { BatchItemRequest: Array<{ bId: string }> })
+				.BatchItemRequest) {
 				expect(item.bId.length).toBeLessThanOrEqual(BATCH_ID_MAX);
 			}
 		}
@@ -66,15 +81,22 @@ describe('requestid within Intuit limits', () => {
 		const { client, sent } = recordingClient(() => ({ Customer: { Id: '1' } }));
 		await client.create('Customer', { DisplayName: 'x' }, 'k'.repeat(500));
 		await client.call('POST', 'customer', { body: {}, requestId: 'r'.repeat(80) });
-		for (const request of sent) expect(String(request.qs.requestid).length).toBeLessThanOrEqual(REQUEST_ID_MAX);
+		for (const request of sent)
+			expect(String(request.qs.requestid).length).toBeLessThanOrEqual(REQUEST_ID_MAX);
 	});
 });
 
 describe('invoice send', () => {
 	test('the client asks for Content-Type application/octet-stream', async () => {
-		const { client, sent } = recordingClient(() => ({ Invoice: { Id: '7', EmailStatus: 'EmailSent' } }));
+		const { client, sent } = recordingClient(() => ({
+			Invoice: { Id: '7', EmailStatus: 'EmailSent' },
+		}));
 		await client.sendInvoice('7', 'ap@example.com');
-		expect(sent[0]).toMatchObject({ method: 'POST', url: 'https://qbo.test/v3/company/123/invoice/7/send', qs: { sendTo: 'ap@example.com' } });
+		expect(sent[0]).toMatchObject({
+			method: 'POST',
+			url: 'https://qbo.test/v3/company/123/invoice/7/send',
+			qs: { sendTo: 'ap@example.com' },
+		});
 		expect(sent[0].headers).toEqual({ 'Content-Type': 'application/octet-stream' });
 	});
 
@@ -82,7 +104,10 @@ describe('invoice send', () => {
 		const calls: Array<Record<string, any>> = [];
 		const context = {
 			getNode: () => ({ name: 'QuickBooks Sync' }),
-			getCredentials: async () => ({ environment: 'sandbox', oauthTokenData: { callbackQueryString: { realmId: '123' } } }),
+			getCredentials: async () => ({
+				environment: 'sandbox',
+				oauthTokenData: { callbackQueryString: { realmId: '123' } },
+			}),
 			helpers: {
 				httpRequestWithAuthentication: async (_type: string, options: Record<string, any>) => {
 					calls.push(options);
@@ -93,7 +118,10 @@ describe('invoice send', () => {
 		const client = await getQboClient(context as never);
 		await client.sendInvoice('7');
 		await client.read('Invoice', '7');
-		expect(calls[0].headers).toEqual({ Accept: 'application/json', 'Content-Type': 'application/octet-stream' });
+		expect(calls[0].headers).toEqual({
+			Accept: 'application/json',
+			'Content-Type': 'application/octet-stream',
+		});
 		expect(calls[1].headers).toEqual({ Accept: 'application/json' });
 	});
 });

@@ -1,4 +1,8 @@
-import { QboClient, type HttpRequest, type HttpResponse } from '../../nodes/shared/transport/client';
+import {
+	QboClient,
+	type HttpRequest,
+	type HttpResponse,
+} from '../../nodes/shared/transport/client';
 import { QboError } from '../../nodes/shared/transport/errors';
 import { backoffDelay, withRetry } from '../../nodes/shared/transport/retry';
 import type { Clock } from '../../nodes/shared/transport/types';
@@ -19,28 +23,43 @@ class FakeClock implements Clock {
 	}
 }
 
-const fault = (status: number, code?: string, headers: Record<string, string> = {}): HttpResponse => ({
+const fault = (
+	status: number,
+	code?: string,
+	headers: Record<string, string> = {},
+): HttpResponse => ({
 	statusCode: status,
 	headers: { intuit_tid: 'tid', ...headers },
 	body: code ? { Fault: { Error: [{ Message: 'm', Detail: 'd', code }], type: 'x' } } : '',
 });
-const ok: HttpResponse = { statusCode: 200, headers: {}, body: { Customer: { Id: '1', SyncToken: '0' } } };
+const ok: HttpResponse = {
+	statusCode: 200,
+	headers: {},
+	body: { Customer: { Id: '1', SyncToken: '0' } },
+};
 
 function clientWith(responses: Array<HttpResponse | Error>, clock = new FakeClock()) {
 	const requests: HttpRequest[] = [];
-	const client = new QboClient({ baseUrl: 'http://qbo', realmId: '1' }, async (req) => {
-		requests.push(structuredClone(req));
-		const next = responses.shift();
-		if (!next) throw new Error('no more responses');
-		if (next instanceof Error) throw next;
-		return next;
-	}, clock);
+	const client = new QboClient(
+		{ baseUrl: 'http://qbo', realmId: '1' },
+		async (req) => {
+			requests.push(structuredClone(req));
+			const next = responses.shift();
+			if (!next) throw new Error('no more responses');
+			if (next instanceof Error) throw next;
+			return next;
+		},
+		clock,
+	);
 	return { client, requests, clock };
 }
 
 describe('retry policy', () => {
 	test('429 waits at least Retry-After, then succeeds', async () => {
-		const { client, clock, requests } = clientWith([fault(429, '3001', { 'Retry-After': '9' }), ok]);
+		const { client, clock, requests } = clientWith([
+			fault(429, '3001', { 'Retry-After': '9' }),
+			ok,
+		]);
 		await client.read('Customer', '1');
 		expect(requests).toHaveLength(2);
 		expect(clock.sleeps).toEqual([9000]);
@@ -51,14 +70,20 @@ describe('retry policy', () => {
 		const { client, clock, requests } = clientWith([fault(500), fault(503, '3003'), reset, ok]);
 		await client.read('Customer', '1');
 		expect(requests).toHaveLength(4);
-		expect(clock.sleeps).toEqual([backoffDelay(1, HTTP_RETRY, 0.5), backoffDelay(2, HTTP_RETRY, 0.5), backoffDelay(3, HTTP_RETRY, 0.5)]);
+		expect(clock.sleeps).toEqual([
+			backoffDelay(1, HTTP_RETRY, 0.5),
+			backoffDelay(2, HTTP_RETRY, 0.5),
+			backoffDelay(3, HTTP_RETRY, 0.5),
+		]);
 		expect(clock.sleeps[1]).toBeGreaterThan(clock.sleeps[0]);
 		expect(client.stats).toEqual({ requests: 4, retries: 3 });
 	});
 
 	test('validation faults (400) are never retried', async () => {
 		const { client, requests } = clientWith([fault(400, '6240'), ok]);
-		await expect(client.create('Customer', { DisplayName: 'x' })).rejects.toMatchObject({ code: '6240' });
+		await expect(client.create('Customer', { DisplayName: 'x' })).rejects.toMatchObject({
+			code: '6240',
+		});
 		expect(requests).toHaveLength(1);
 	});
 
@@ -72,10 +97,14 @@ describe('retry policy', () => {
 		const clock = new FakeClock();
 		const calls: number[] = [];
 		await expect(
-			withRetry(async () => {
-				calls.push(clock.now());
-				throw new QboError('slow down', { kind: 'throttled', retryAfterMs: 90_000 });
-			}, clock, { ...HTTP_RETRY, maxTotalMs: 120_000 }),
+			withRetry(
+				async () => {
+					calls.push(clock.now());
+					throw new QboError('slow down', { kind: 'throttled', retryAfterMs: 90_000 });
+				},
+				clock,
+				{ ...HTTP_RETRY, maxTotalMs: 120_000 },
+			),
 		).rejects.toThrow('slow down');
 		expect(calls).toEqual([0, 90_000]);
 	});

@@ -1,5 +1,12 @@
 /** Parameters and helpers several operations share. */
-import type { IDataObject, IExecuteFunctions, ILoadOptionsFunctions, INodeProperties, INodePropertyMode, INodePropertyOptions } from 'n8n-workflow';
+import type {
+	IDataObject,
+	IExecuteFunctions,
+	ILoadOptionsFunctions,
+	INodeProperties,
+	INodePropertyMode,
+	INodePropertyOptions,
+} from 'n8n-workflow';
 
 import type { QboClient } from '../../shared/transport/client';
 import { fieldError } from '../../shared/transport/n8n';
@@ -7,7 +14,15 @@ import type { MatchOptions } from '../../shared/sync/customers';
 import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
 import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
-import { exampleUrl, idFromUrl, isQboId, looksLikeUrl, recordUrl, urlPattern, type QboLinkEntity } from '../../shared/domain/qboLinks';
+import {
+	exampleUrl,
+	idFromUrl,
+	isQboId,
+	looksLikeUrl,
+	recordUrl,
+	urlPattern,
+	type QboLinkEntity,
+} from '../../shared/domain/qboLinks';
 import { CREDENTIAL_TYPE, appBaseUrl } from '../../shared/transport/environment';
 
 /** What an operation returns for one input item: one output item or several. */
@@ -15,10 +30,18 @@ export type OperationResult = Record<string, unknown> | Array<Record<string, unk
 
 export type Operation = {
 	description: INodeProperties[];
-	execute: (this: IExecuteFunctions, itemIndex: number, client: QboClient) => Promise<OperationResult>;
+	execute: (
+		this: IExecuteFunctions,
+		itemIndex: number,
+		client: QboClient,
+	) => Promise<OperationResult>;
 	/** Operations that can serve all items together (QuickBooks batch endpoint) when asked to. */
 	usesBatch?: (this: IExecuteFunctions) => boolean;
-	executeBatch?: (this: IExecuteFunctions, itemIndexes: number[], client: QboClient) => Promise<Array<OperationResult | Error>>;
+	executeBatch?: (
+		this: IExecuteFunctions,
+		itemIndexes: number[],
+		client: QboClient,
+	) => Promise<Array<OperationResult | Error>>;
 };
 
 /** How a record picker names the kind of record, for its modes and its messages. */
@@ -56,13 +79,27 @@ export function locator(
 		type: 'resourceLocator',
 		default: { mode: 'list', value: '' },
 		modes: [
-			{ displayName: 'From List', name: 'list', type: 'list', placeholder: `Select a ${label}...`, typeOptions: { searchListMethod, searchable: true } },
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: `Select a ${label}...`,
+				typeOptions: { searchListMethod, searchable: true },
+			},
 			{
 				displayName: 'By ID',
 				name: 'id',
 				type: 'string',
 				placeholder: 'e.g. 58',
-				validation: [{ type: 'regex', properties: { regex: '^\\s*[0-9A-Za-z]+\\s*$', errorMessage: `${displayName}: not a valid QuickBooks ID` } }],
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^\\s*[0-9A-Za-z]+\\s*$',
+							errorMessage: `${displayName}: not a valid QuickBooks ID`,
+						},
+					},
+				],
 			},
 			...(pattern
 				? [
@@ -73,7 +110,15 @@ export function locator(
 							name: 'url',
 							type: 'string',
 							placeholder: exampleUrl(kind),
-							validation: [{ type: 'regex', properties: { regex: pattern, errorMessage: `${displayName}: not a link to a QuickBooks ${label} (e.g. ${exampleUrl(kind)})` } }],
+							validation: [
+								{
+									type: 'regex',
+									properties: {
+										regex: pattern,
+										errorMessage: `${displayName}: not a link to a QuickBooks ${label} (e.g. ${exampleUrl(kind)})`,
+									},
+								},
+							],
 						} as INodePropertyMode,
 					]
 				: []),
@@ -87,7 +132,12 @@ export function locator(
  * workflows saved before the parameter was a picker, a plain id or a pasted link. A link that is
  * not a link to the right kind of record fails the item and names the field.
  */
-export function recordIdFrom(context: IExecuteFunctions, itemIndex: number, name: string, raw: unknown): string | undefined {
+export function recordIdFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	name: string,
+	raw: unknown,
+): string | undefined {
 	const picker = LOCATORS.get(name);
 	let mode: unknown;
 	let value: unknown = raw;
@@ -103,33 +153,65 @@ export function recordIdFrom(context: IExecuteFunctions, itemIndex: number, name
 		const id = idFromUrl(picker.kind, text);
 		if (id) return id;
 		const example = exampleUrl(picker.kind);
-		throw fieldError(context.getNode(), itemIndex, field, `is not a link to a QuickBooks ${KIND_LABELS[picker.kind]}${example ? ` (expected e.g. ${example})` : ''}: ${text}`);
+		throw fieldError(
+			context.getNode(),
+			itemIndex,
+			field,
+			`is not a link to a QuickBooks ${KIND_LABELS[picker.kind]}${example ? ` (expected e.g. ${example})` : ''}: ${text}`,
+		);
 	}
-	if (mode === 'id' && !isQboId(text)) throw fieldError(context.getNode(), itemIndex, field, `is not a QuickBooks ID (letters and digits only): ${text}`);
+	if (mode === 'id' && !isQboId(text))
+		throw fieldError(
+			context.getNode(),
+			itemIndex,
+			field,
+			`is not a QuickBooks ID (letters and digits only): ${text}`,
+		);
 	return text;
 }
 
 /** The id chosen in a top-level picker, or undefined when it is empty. */
-export function locatorValue(context: IExecuteFunctions, name: string, itemIndex: number): string | undefined {
+export function locatorValue(
+	context: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+): string | undefined {
 	return recordIdFrom(context, itemIndex, name, context.getNodeParameter(name, itemIndex, ''));
 }
 
 /** The id chosen in a required top-level picker; an empty picker fails the item and names the field. */
-export function requiredLocatorValue(context: IExecuteFunctions, name: string, itemIndex: number): string {
+export function requiredLocatorValue(
+	context: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+): string {
 	const id = locatorValue(context, name, itemIndex);
-	if (!id) throw fieldError(context.getNode(), itemIndex, LOCATORS.get(name)?.displayName ?? name, 'is missing');
+	if (!id)
+		throw fieldError(
+			context.getNode(),
+			itemIndex,
+			LOCATORS.get(name)?.displayName ?? name,
+			'is missing',
+		);
 	return id;
 }
 
 /** The id chosen in a picker inside a collection (Options, Filters). */
-export function optionLocatorValue(context: IExecuteFunctions, itemIndex: number, collection: IDataObject, name: string): string | undefined {
+export function optionLocatorValue(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	collection: IDataObject,
+	name: string,
+): string | undefined {
 	return recordIdFrom(context, itemIndex, name, collection[name]);
 }
 
 const appBases = new WeakMap<object, Promise<string | undefined>>();
 
 /** The web-app address for links, from the credential's environment (once per run). */
-export async function appBaseOf(context: IExecuteFunctions | ILoadOptionsFunctions): Promise<string | undefined> {
+export async function appBaseOf(
+	context: IExecuteFunctions | ILoadOptionsFunctions,
+): Promise<string | undefined> {
 	let base = appBases.get(context);
 	if (!base) {
 		base = context.getCredentials(CREDENTIAL_TYPE).then((credentials) => appBaseUrl(credentials));
@@ -139,13 +221,21 @@ export async function appBaseOf(context: IExecuteFunctions | ILoadOptionsFunctio
 }
 
 /** A record with `qboUrl`, the link that opens it in QuickBooks (left out when there is none). */
-export function linked<T extends object>(appBase: string | undefined, kind: QboLinkEntity, record: T): T & { qboUrl?: string } {
+export function linked<T extends object>(
+	appBase: string | undefined,
+	kind: QboLinkEntity,
+	record: T,
+): T & { qboUrl?: string } {
 	const url = recordUrl(appBase, kind, (record as { Id?: unknown }).Id);
 	return url ? { ...record, qboUrl: url } : record;
 }
 
 /** Adds `qboUrl` to one record, using the credential's environment. */
-export async function withLink<T extends object>(context: IExecuteFunctions, kind: QboLinkEntity, record: T): Promise<T & { qboUrl?: string }> {
+export async function withLink<T extends object>(
+	context: IExecuteFunctions,
+	kind: QboLinkEntity,
+	record: T,
+): Promise<T & { qboUrl?: string }> {
 	return linked(await appBaseOf(context), kind, record);
 }
 
@@ -173,7 +263,11 @@ export const matchingOptions: INodeProperties[] = [
 	},
 ];
 
-export function matchOptionsFrom(context: IExecuteFunctions, itemIndex: number, collection = 'options'): MatchOptions {
+export function matchOptionsFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	collection = 'options',
+): MatchOptions {
 	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
 	const fallbackCustomerId = optionLocatorValue(context, itemIndex, options, 'fallbackCustomerId');
 	return {
@@ -183,9 +277,15 @@ export function matchOptionsFrom(context: IExecuteFunctions, itemIndex: number, 
 	};
 }
 
-export const fallbackCustomerOption = locator('fallbackCustomerId', 'Fallback Customer', 'customer', 'searchCustomers', {
-	description: 'Used when the e-mail is missing or malformed, instead of failing the item',
-});
+export const fallbackCustomerOption = locator(
+	'fallbackCustomerId',
+	'Fallback Customer',
+	'customer',
+	'searchCustomers',
+	{
+		description: 'Used when the e-mail is missing or malformed, instead of failing the item',
+	},
+);
 
 /** What to do when the document number is already used by a QuickBooks document this sync did not create. */
 export const numberClashOption: INodeProperties = {
@@ -194,10 +294,21 @@ export const numberClashOption: INodeProperties = {
 	type: 'options',
 	default: 'error',
 	options: [
-		{ name: 'Stop With an Error', value: 'error', description: 'Nothing is written; the error names the QuickBooks document that has the number' },
-		{ name: 'Use a Distinct Number', value: 'alternate', description: 'The document gets a second number derived from the CRM ID; the other document is left alone' },
+		{
+			name: 'Stop With an Error',
+			value: 'error',
+			description:
+				'Nothing is written; the error names the QuickBooks document that has the number',
+		},
+		{
+			name: 'Use a Distinct Number',
+			value: 'alternate',
+			description:
+				'The document gets a second number derived from the CRM ID; the other document is left alone',
+		},
 	],
-	description: 'A document this sync did not create (e.g. a bookkeeper’s) may already use the number. It is never changed, paid or voided.',
+	description:
+		'A document this sync did not create (e.g. a bookkeeper’s) may already use the number. It is never changed, paid or voided.',
 };
 
 export function numberClashFrom(options: IDataObject): NumberClash {
@@ -206,15 +317,24 @@ export function numberClashFrom(options: IDataObject): NumberClash {
 
 /** Tax codes for the lines (US companies use TAX / NON, which are the defaults). */
 export const taxCodeOptions: INodeProperties[] = [
-	locator('taxedTaxCode', 'Tax Code for Taxed Lines', 'taxCode', 'searchTaxCodes', { description: 'Leave empty for TAX (QuickBooks US)' }),
-	locator('untaxedTaxCode', 'Tax Code for Untaxed Lines', 'taxCode', 'searchTaxCodes', { description: 'Leave empty for NON (QuickBooks US)' }),
+	locator('taxedTaxCode', 'Tax Code for Taxed Lines', 'taxCode', 'searchTaxCodes', {
+		description: 'Leave empty for TAX (QuickBooks US)',
+	}),
+	locator('untaxedTaxCode', 'Tax Code for Untaxed Lines', 'taxCode', 'searchTaxCodes', {
+		description: 'Leave empty for NON (QuickBooks US)',
+	}),
 ];
 
-export function taxCodesFrom(context: IExecuteFunctions, itemIndex: number, collection = 'options'): TaxCodes {
+export function taxCodesFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	collection = 'options',
+): TaxCodes {
 	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
 	return {
 		taxed: optionLocatorValue(context, itemIndex, options, 'taxedTaxCode') || US_TAX_CODES.taxed,
-		untaxed: optionLocatorValue(context, itemIndex, options, 'untaxedTaxCode') || US_TAX_CODES.untaxed,
+		untaxed:
+			optionLocatorValue(context, itemIndex, options, 'untaxedTaxCode') || US_TAX_CODES.untaxed,
 	};
 }
 
@@ -225,22 +345,38 @@ export const itemModeOptions: INodeProperties[] = [
 		type: 'options',
 		default: 'perLine',
 		options: [
-			{ name: 'One Service Item per CRM Line Name', value: 'perLine', description: 'Found by name, created if missing' },
+			{
+				name: 'One Service Item per CRM Line Name',
+				value: 'perLine',
+				description: 'Found by name, created if missing',
+			},
 			{ name: 'One Default Item for All Lines', value: 'default' },
 		],
 	},
-	locator('defaultItemId', 'Default Item', 'item', 'searchItems', { displayOptions: { show: { itemMode: ['default'] } } }),
+	locator('defaultItemId', 'Default Item', 'item', 'searchItems', {
+		displayOptions: { show: { itemMode: ['default'] } },
+	}),
 	locator('incomeAccountId', 'Income Account for New Items', 'account', 'searchIncomeAccounts', {
 		description: 'Leave empty to use the first income account named like "Services"',
 		displayOptions: { show: { itemMode: ['perLine'] } },
 	}),
 ];
 
-export async function itemModeFrom(context: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<ItemMode> {
+export async function itemModeFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<ItemMode> {
 	const mode = context.getNodeParameter('itemMode', itemIndex, 'perLine') as string;
 	if (mode === 'default') {
 		const itemId = locatorValue(context, 'defaultItemId', itemIndex);
-		if (!itemId) throw fieldError(context.getNode(), itemIndex, 'defaultItemId', 'is empty: choose a Default Item or switch "Products" to one item per line');
+		if (!itemId)
+			throw fieldError(
+				context.getNode(),
+				itemIndex,
+				'defaultItemId',
+				'is empty: choose a Default Item or switch "Products" to one item per line',
+			);
 		return { mode: 'default', itemId };
 	}
 	const chosen = locatorValue(context, 'incomeAccountId', itemIndex);
@@ -271,7 +407,11 @@ export function limitFrom(context: IExecuteFunctions, itemIndex: number): number
 	return returnAll ? undefined : (context.getNodeParameter('limit', itemIndex, 50) as number);
 }
 
-export function withDisplay<T extends INodeProperties>(properties: T[], resource: string, operation: string): T[] {
+export function withDisplay<T extends INodeProperties>(
+	properties: T[],
+	resource: string,
+	operation: string,
+): T[] {
 	return properties.map((p) => ({
 		...p,
 		displayOptions: {
@@ -281,12 +421,18 @@ export function withDisplay<T extends INodeProperties>(properties: T[], resource
 	}));
 }
 
-export function operationOptions(options: Array<INodePropertyOptions & { action: string }>): INodePropertyOptions[] {
+export function operationOptions(
+	options: Array<INodePropertyOptions & { action: string }>,
+): INodePropertyOptions[] {
 	return [...options].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** A JSON parameter (a webhook body): parsed when given as text, refused when empty. */
-export function jsonParameter(context: IExecuteFunctions, name: string, itemIndex: number): IDataObject {
+export function jsonParameter(
+	context: IExecuteFunctions,
+	name: string,
+	itemIndex: number,
+): IDataObject {
 	const raw = context.getNodeParameter(name, itemIndex);
 	if (typeof raw === 'string') {
 		try {
@@ -295,6 +441,7 @@ export function jsonParameter(context: IExecuteFunctions, name: string, itemInde
 			throw fieldError(context.getNode(), itemIndex, name, 'is not valid JSON');
 		}
 	}
-	if (!raw || typeof raw !== 'object') throw fieldError(context.getNode(), itemIndex, name, 'is empty');
+	if (!raw || typeof raw !== 'object')
+		throw fieldError(context.getNode(), itemIndex, name, 'is empty');
 	return raw as IDataObject;
 }

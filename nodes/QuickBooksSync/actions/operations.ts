@@ -24,47 +24,141 @@ import * as receiptVoid from './salesReceipt/void.operation';
 
 type Entry = { name: string; action: string; description: string; module: Operation };
 
-export const RESOURCES: Record<string, { name: string; defaultOperation: string; operations: Record<string, Entry> }> = {
+export const RESOURCES: Record<
+	string,
+	{ name: string; defaultOperation: string; operations: Record<string, Entry> }
+> = {
 	customer: {
 		name: 'Customer',
 		defaultOperation: 'findOrCreate',
 		operations: {
-			create: { name: 'Create', action: 'Create a customer', description: 'Create a customer', module: customerCreate },
-			findByEmail: { name: 'Find by Email', action: 'Find a customer by email', description: 'Find the customer that has an e-mail address', module: customerFindByEmail },
-			findOrCreate: { name: 'Find or Create', action: 'Find or create a customer by email', description: 'Find the customer by e-mail, or create one', module: customerFindOrCreate },
-			get: { name: 'Get', action: 'Get a customer', description: 'Get a customer', module: customerGet },
-			getMany: { name: 'Get Many', action: 'Get many customers', description: 'Get many customers', module: customerGetMany },
-			update: { name: 'Update', action: 'Update a customer', description: 'Update a customer', module: customerUpdate },
+			create: {
+				name: 'Create',
+				action: 'Create a customer',
+				description: 'Create a customer',
+				module: customerCreate,
+			},
+			findByEmail: {
+				name: 'Find by Email',
+				action: 'Find a customer by email',
+				description: 'Find the customer that has an e-mail address',
+				module: customerFindByEmail,
+			},
+			findOrCreate: {
+				name: 'Find or Create',
+				action: 'Find or create a customer by email',
+				description: 'Find the customer by e-mail, or create one',
+				module: customerFindOrCreate,
+			},
+			get: {
+				name: 'Get',
+				action: 'Get a customer',
+				description: 'Get a customer',
+				module: customerGet,
+			},
+			getMany: {
+				name: 'Get Many',
+				action: 'Get many customers',
+				description: 'Get many customers',
+				module: customerGetMany,
+			},
+			update: {
+				name: 'Update',
+				action: 'Update a customer',
+				description: 'Update a customer',
+				module: customerUpdate,
+			},
 		},
 	},
 	invoice: {
 		name: 'Invoice',
 		defaultOperation: 'sync',
 		operations: {
-			get: { name: 'Get', action: 'Get an invoice', description: 'Get an invoice', module: invoiceGet },
-			getMany: { name: 'Get Many', action: 'Get many invoices', description: 'Get many invoices', module: invoiceGetMany },
-			recordPayment: { name: 'Record Payment', action: 'Record a payment on an invoice', description: 'Record what the CRM shows as paid', module: invoiceRecordPayment },
-			send: { name: 'Send', action: 'Send an invoice', description: 'QuickBooks e-mails the invoice', module: invoiceSend },
-			sync: { name: 'Sync', action: 'Sync an invoice from the CRM', description: 'Create or update the QuickBooks copy of a CRM invoice, with payments and voiding', module: invoiceSync },
-			void: { name: 'Void', action: 'Void an invoice', description: 'Void an invoice', module: invoiceVoid },
+			get: {
+				name: 'Get',
+				action: 'Get an invoice',
+				description: 'Get an invoice',
+				module: invoiceGet,
+			},
+			getMany: {
+				name: 'Get Many',
+				action: 'Get many invoices',
+				description: 'Get many invoices',
+				module: invoiceGetMany,
+			},
+			recordPayment: {
+				name: 'Record Payment',
+				action: 'Record a payment on an invoice',
+				description: 'Record what the CRM shows as paid',
+				module: invoiceRecordPayment,
+			},
+			send: {
+				name: 'Send',
+				action: 'Send an invoice',
+				description: 'QuickBooks e-mails the invoice',
+				module: invoiceSend,
+			},
+			sync: {
+				name: 'Sync',
+				action: 'Sync an invoice from the CRM',
+				description:
+					'Create or update the QuickBooks copy of a CRM invoice, with payments and voiding',
+				module: invoiceSync,
+			},
+			void: {
+				name: 'Void',
+				action: 'Void an invoice',
+				description: 'Void an invoice',
+				module: invoiceVoid,
+			},
 		},
 	},
 	item: {
 		name: 'Item',
 		defaultOperation: 'findOrCreate',
 		operations: {
-			findOrCreate: { name: 'Find or Create', action: 'Find or create an item', description: 'Find a service item by name, or create it', module: itemFindOrCreate },
-			getMany: { name: 'Get Many', action: 'Get many items', description: 'Get many items', module: itemGetMany },
+			findOrCreate: {
+				name: 'Find or Create',
+				action: 'Find or create an item',
+				description: 'Find a service item by name, or create it',
+				module: itemFindOrCreate,
+			},
+			getMany: {
+				name: 'Get Many',
+				action: 'Get many items',
+				description: 'Get many items',
+				module: itemGetMany,
+			},
 		},
 	},
 	salesReceipt: {
 		name: 'Sales Receipt',
 		defaultOperation: 'createFromPayment',
 		operations: {
-			createFromPayment: { name: 'Create From Payment', action: 'Create a sales receipt from a CRM payment', description: 'Create a sales receipt from a CRM payment, once per transaction', module: receiptCreateFromPayment },
-			get: { name: 'Get', action: 'Get a sales receipt', description: 'Get a sales receipt', module: receiptGet },
-			getMany: { name: 'Get Many', action: 'Get many sales receipts', description: 'Get many sales receipts', module: receiptGetMany },
-			void: { name: 'Void', action: 'Void a sales receipt', description: 'Void a sales receipt', module: receiptVoid },
+			createFromPayment: {
+				name: 'Create From Payment',
+				action: 'Create a sales receipt from a CRM payment',
+				description: 'Create a sales receipt from a CRM payment, once per transaction',
+				module: receiptCreateFromPayment,
+			},
+			get: {
+				name: 'Get',
+				action: 'Get a sales receipt',
+				description: 'Get a sales receipt',
+				module: receiptGet,
+			},
+			getMany: {
+				name: 'Get Many',
+				action: 'Get many sales receipts',
+				description: 'Get many sales receipts',
+				module: receiptGetMany,
+			},
+			void: {
+				name: 'Void',
+				action: 'Void a sales receipt',
+				description: 'Void a sales receipt',
+				module: receiptVoid,
+			},
 		},
 	},
 };
@@ -91,7 +185,12 @@ export function resourceProperties(): INodeProperties[] {
 			displayOptions: { show: { resource: [resource] } },
 			default: String(r.defaultOperation),
 			options: operationOptions(
-				Object.entries(r.operations).map(([value, op]) => ({ name: op.name, value, action: op.action, description: op.description })),
+				Object.entries(r.operations).map(([value, op]) => ({
+					name: op.name,
+					value,
+					action: op.action,
+					description: op.description,
+				})),
 			),
 		});
 	}

@@ -11,7 +11,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const resource = this.getNodeParameter('resource', 0) as string;
 	const operation = this.getNodeParameter('operation', 0) as string;
 	const entry = RESOURCES[resource]?.operations[operation];
-	if (!entry) throw new NodeOperationError(this.getNode(), `The operation "${operation}" of "${resource}" is not known`);
+	if (!entry)
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operation}" of "${resource}" is not known`,
+		);
 
 	const client = await getQboClient(this);
 	const output: INodeExecutionData[] = [];
@@ -20,7 +24,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const nodeError = toNodeError(this.getNode(), result, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
 			const details = (nodeError as { description?: string }).description;
-			output.push({ json: { error: nodeError.message, ...(details ? { details } : {}) }, pairedItem: { item: itemIndex } });
+			output.push({
+				json: { error: nodeError.message, ...(details ? { details } : {}) },
+				pairedItem: { item: itemIndex },
+			});
 			return;
 		}
 		for (const json of Array.isArray(result) ? result : [result]) {
@@ -29,7 +36,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	};
 
 	if (entry.module.executeBatch && entry.module.usesBatch?.call(this)) {
-		const results = await entry.module.executeBatch.call(this, items.map((_, i) => i), client);
+		const results = await entry.module.executeBatch.call(
+			this,
+			items.map((_, i) => i),
+			client,
+		);
 		results.forEach((result, itemIndex) => emit(itemIndex, result));
 		return [output];
 	}

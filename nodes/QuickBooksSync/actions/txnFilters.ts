@@ -26,7 +26,8 @@ export function txnWhere(context: IExecuteFunctions, itemIndex: number): Conditi
 	const where: Condition[] = [];
 	const customerId = optionLocatorValue(context, itemIndex, filters, 'customerId');
 	if (customerId) where.push({ field: 'CustomerRef', op: '=', value: customerId });
-	if (filters.docNumber) where.push({ field: 'DocNumber', op: '=', value: String(filters.docNumber) });
+	if (filters.docNumber)
+		where.push({ field: 'DocNumber', op: '=', value: String(filters.docNumber) });
 	if (filters.dateFrom) where.push({ field: 'TxnDate', op: '>=', value: day(filters.dateFrom) });
 	if (filters.dateTo) where.push({ field: 'TxnDate', op: '<=', value: day(filters.dateTo) });
 	return where;

@@ -1,4 +1,8 @@
-import type { ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type {
+	ILoadOptionsFunctions,
+	INodeListSearchItems,
+	INodeListSearchResult,
+} from 'n8n-workflow';
 
 import { getQboClient } from '../../shared/transport/n8n';
 import { likePattern, type Condition } from '../../shared/transport/query';
@@ -18,31 +22,75 @@ type Search = {
 };
 
 /** One page of records for a picker's list; each entry links to the record in QuickBooks. */
-async function search(context: ILoadOptionsFunctions, spec: Search, filter: string | undefined, paginationToken: string | undefined): Promise<INodeListSearchResult> {
+async function search(
+	context: ILoadOptionsFunctions,
+	spec: Search,
+	filter: string | undefined,
+	paginationToken: string | undefined,
+): Promise<INodeListSearchResult> {
 	const client = await getQboClient(context);
 	const appBase = await appBaseOf(context);
 	const start = Number(paginationToken ?? 1) || 1;
 	const where = [...(spec.extra ?? [])];
-	if (filter?.trim()) where.push({ field: spec.nameField, op: 'LIKE', value: likePattern(filter.trim(), 'contains') });
-	const records = await client.query({ entity: spec.entity, where, orderBy: spec.orderBy ?? `${spec.nameField} ASC`, startPosition: start, maxResults: PAGE });
+	if (filter?.trim())
+		where.push({
+			field: spec.nameField,
+			op: 'LIKE',
+			value: likePattern(filter.trim(), 'contains'),
+		});
+	const records = await client.query({
+		entity: spec.entity,
+		where,
+		orderBy: spec.orderBy ?? `${spec.nameField} ASC`,
+		startPosition: start,
+		maxResults: PAGE,
+	});
 	const results: INodeListSearchItems[] = records.map((r) => {
 		const url = recordUrl(appBase, spec.kind, r.Id);
-		return { name: spec.name ? spec.name(r) : String(r[spec.nameField]), value: String(r.Id), ...(url ? { url } : {}) };
+		return {
+			name: spec.name ? spec.name(r) : String(r[spec.nameField]),
+			value: String(r.Id),
+			...(url ? { url } : {}),
+		};
 	});
 	return { results, paginationToken: records.length === PAGE ? String(start + PAGE) : undefined };
 }
 
-const withDetail = (main: unknown, detail: unknown) => (detail ? `${String(main)} (${String(detail)})` : String(main));
+const withDetail = (main: unknown, detail: unknown) =>
+	detail ? `${String(main)} (${String(detail)})` : String(main);
 const refName = (ref: unknown) => (ref as { name?: string } | undefined)?.name;
 
 /** A transaction as a list shows it: number, customer, total, date. */
 const txnName = (r: Record<string, unknown>) =>
-	[r.DocNumber ? `#${String(r.DocNumber)}` : `ID ${String(r.Id)}`, refName(r.CustomerRef), r.TotalAmt !== undefined ? String(r.TotalAmt) : undefined, r.TxnDate]
+	[
+		r.DocNumber ? `#${String(r.DocNumber)}` : `ID ${String(r.Id)}`,
+		refName(r.CustomerRef),
+		r.TotalAmt !== undefined ? String(r.TotalAmt) : undefined,
+		r.TxnDate,
+	]
 		.filter(Boolean)
 		.join(' · ');
 
-export async function searchCustomers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'Customer', kind: 'customer', nameField: 'DisplayName', name: (r) => withDetail(r.DisplayName, (r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address) }, filter, paginationToken);
+export async function searchCustomers(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{
+			entity: 'Customer',
+			kind: 'customer',
+			nameField: 'DisplayName',
+			name: (r) =>
+				withDetail(
+					r.DisplayName,
+					(r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address,
+				),
+		},
+		filter,
+		paginationToken,
+	);
 }
 
 /**
@@ -50,31 +98,116 @@ export async function searchCustomers(this: ILoadOptionsFunctions, filter?: stri
  * documented filter field; that it takes LIKE is UNCERTAIN (not documented either way) and left
  * to the live contract suite.
  */
-export async function searchInvoices(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'Invoice', kind: 'invoice', nameField: 'DocNumber', orderBy: 'TxnDate DESC', name: txnName }, filter, paginationToken);
+export async function searchInvoices(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{
+			entity: 'Invoice',
+			kind: 'invoice',
+			nameField: 'DocNumber',
+			orderBy: 'TxnDate DESC',
+			name: txnName,
+		},
+		filter,
+		paginationToken,
+	);
 }
 
 /** Sales receipts, newest first; the typed text is matched against the receipt number. */
-export async function searchSalesReceipts(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'SalesReceipt', kind: 'salesReceipt', nameField: 'DocNumber', orderBy: 'TxnDate DESC', name: txnName }, filter, paginationToken);
+export async function searchSalesReceipts(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{
+			entity: 'SalesReceipt',
+			kind: 'salesReceipt',
+			nameField: 'DocNumber',
+			orderBy: 'TxnDate DESC',
+			name: txnName,
+		},
+		filter,
+		paginationToken,
+	);
 }
 
-export async function searchItems(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'Item', kind: 'item', nameField: 'Name' }, filter, paginationToken);
+export async function searchItems(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{ entity: 'Item', kind: 'item', nameField: 'Name' },
+		filter,
+		paginationToken,
+	);
 }
 
-export async function searchIncomeAccounts(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'Account', kind: 'account', nameField: 'Name', extra: [{ field: 'AccountType', op: '=', value: 'Income' }] }, filter, paginationToken);
+export async function searchIncomeAccounts(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{
+			entity: 'Account',
+			kind: 'account',
+			nameField: 'Name',
+			extra: [{ field: 'AccountType', op: '=', value: 'Income' }],
+		},
+		filter,
+		paginationToken,
+	);
 }
 
-export async function searchDepositAccounts(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'Account', kind: 'account', nameField: 'Name', extra: [{ field: 'AccountType', op: 'IN', value: ['Bank', 'Other Current Asset'] }] }, filter, paginationToken);
+export async function searchDepositAccounts(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{
+			entity: 'Account',
+			kind: 'account',
+			nameField: 'Name',
+			extra: [{ field: 'AccountType', op: 'IN', value: ['Bank', 'Other Current Asset'] }],
+		},
+		filter,
+		paginationToken,
+	);
 }
 
-export async function searchPaymentMethods(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'PaymentMethod', kind: 'paymentMethod', nameField: 'Name' }, filter, paginationToken);
+export async function searchPaymentMethods(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{ entity: 'PaymentMethod', kind: 'paymentMethod', nameField: 'Name' },
+		filter,
+		paginationToken,
+	);
 }
 
-export async function searchTaxCodes(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
-	return await search(this, { entity: 'TaxCode', kind: 'taxCode', nameField: 'Name' }, filter, paginationToken);
+export async function searchTaxCodes(
+	this: ILoadOptionsFunctions,
+	filter?: string,
+	paginationToken?: string,
+) {
+	return await search(
+		this,
+		{ entity: 'TaxCode', kind: 'taxCode', nameField: 'Name' },
+		filter,
+		paginationToken,
+	);
 }

@@ -52,4 +52,3 @@ export interface CrmInvoice extends CrmSale {
 	memo?: string;
 	amountPaid: number;
 }
-

@@ -19,11 +19,17 @@ export interface Person {
 }
 
 function createdAt(c: QboRecord): number {
-	return Date.parse(String((c.MetaData as { CreateTime?: string } | undefined)?.CreateTime ?? '')) || 0;
+	return (
+		Date.parse(String((c.MetaData as { CreateTime?: string } | undefined)?.CreateTime ?? '')) || 0
+	);
 }
 
 function updatedAt(c: QboRecord): number {
-	return Date.parse(String((c.MetaData as { LastUpdatedTime?: string } | undefined)?.LastUpdatedTime ?? '')) || 0;
+	return (
+		Date.parse(
+			String((c.MetaData as { LastUpdatedTime?: string } | undefined)?.LastUpdatedTime ?? ''),
+		) || 0
+	);
 }
 
 /** The customer's addresses, normalized; QuickBooks allows several in one field. */
@@ -55,7 +61,9 @@ export function chooseCustomer(
 	if (pool.length === 0) return { kind: 'none' };
 	const chosen = pick(pool, duplicates);
 	if (chosen === 'ambiguous') return { kind: 'ambiguous', ids: pool.map((c) => String(c.Id)) };
-	return chosen.Active === false ? { kind: 'inactive', customer: chosen } : { kind: 'active', customer: chosen };
+	return chosen.Active === false
+		? { kind: 'inactive', customer: chosen }
+		: { kind: 'active', customer: chosen };
 }
 
 /** QuickBooks display names may not contain a colon and are at most 100 characters here. */
@@ -75,12 +83,18 @@ export function disambiguatedName(person: Person, email: string): string {
 	if (base === email) return email;
 	// The name gives way so that the whole " (e-mail)" fits in QuickBooks' 100 characters.
 	const suffix = ` (${email})`;
-	return cleanName(`${base.slice(0, Math.max(0, 100 - suffix.length)).trim()}${suffix}`).slice(0, 100);
+	return cleanName(`${base.slice(0, Math.max(0, 100 - suffix.length)).trim()}${suffix}`).slice(
+		0,
+		100,
+	);
 }
 
 export function newCustomerBody(person: Person, email: string, displayName: string): QboRecord {
 	// The address keeps the case the CRM sent; matching ignores case anyway.
-	const body: QboRecord = { DisplayName: displayName, PrimaryEmailAddr: { Address: emailAsWritten(person.email) ?? email } };
+	const body: QboRecord = {
+		DisplayName: displayName,
+		PrimaryEmailAddr: { Address: emailAsWritten(person.email) ?? email },
+	};
 	const [given, ...rest] = (person.name ?? '').trim().split(/\s+/);
 	const givenName = person.givenName ?? (person.name ? given : undefined);
 	const familyName = person.familyName ?? (rest.length ? rest.join(' ') : undefined);

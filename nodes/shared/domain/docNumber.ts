@@ -33,7 +33,10 @@ function cleanKey(key: string): string {
 
 function room(prefix: string): number {
 	const left = DOC_NUMBER_MAX - prefix.length;
-	if (left < HASH_LENGTH + 3) throw new Error(`The DocNumber prefix "${prefix}" is too long (at most ${DOC_NUMBER_MAX - HASH_LENGTH - 3} characters)`);
+	if (left < HASH_LENGTH + 3)
+		throw new Error(
+			`The DocNumber prefix "${prefix}" is too long (at most ${DOC_NUMBER_MAX - HASH_LENGTH - 3} characters)`,
+		);
 	return left;
 }
 
@@ -67,7 +70,12 @@ export function alternateDocNumber(key: string, prefix = ''): string {
  * ends where the marker ends; those characters are percent-encoded, which keeps ids distinct.
  */
 function markerId(id: string): string {
-	return id.trim().replace(/[\s(),;%]/g, (ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
+	return id
+		.trim()
+		.replace(
+			/[\s(),;%]/g,
+			(ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`,
+		);
 }
 
 /** The marker written to PrivateNote that ties a QuickBooks record to its CRM source. */
@@ -89,7 +97,11 @@ export function hasCrmMarker(record: Record<string, unknown>, kind: CrmKind, id:
 }
 
 function createdAt(record: QboRecord): number {
-	return Date.parse(String((record.MetaData as { CreateTime?: string } | undefined)?.CreateTime ?? '')) || 0;
+	return (
+		Date.parse(
+			String((record.MetaData as { CreateTime?: string } | undefined)?.CreateTime ?? ''),
+		) || 0
+	);
 }
 
 /** Oldest first: the document a race keeps. */
@@ -107,6 +119,9 @@ export function ownership(records: QboRecord[], kind: CrmKind, id: string): Owne
 export function describeDocument(entity: string, record: QboRecord): string {
 	const customer = (record.CustomerRef as { name?: string; value?: string } | undefined) ?? {};
 	const who = customer.name ?? (customer.value ? `id ${customer.value}` : undefined);
-	const parts = [record.DocNumber ? `no. ${String(record.DocNumber)}` : undefined, who ? `customer ${who}` : undefined].filter(Boolean);
+	const parts = [
+		record.DocNumber ? `no. ${String(record.DocNumber)}` : undefined,
+		who ? `customer ${who}` : undefined,
+	].filter(Boolean);
 	return `${entity} ${String(record.Id)}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }

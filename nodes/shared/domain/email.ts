@@ -1,5 +1,6 @@
 // The top-level domain is letters, or an internationalized one in its ASCII form (".xn--p1ai" is ".рф").
-const EMAIL = /^[^\s@'"<>(),;:]+(?:'[^\s@'"<>(),;:]+)*@[^\s@'"<>(),;:]+\.(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/;
+const EMAIL =
+	/^[^\s@'"<>(),;:]+(?:'[^\s@'"<>(),;:]+)*@[^\s@'"<>(),;:]+\.(?:[A-Za-z]{2,}|xn--[A-Za-z0-9-]+)$/;
 
 /** Trimmed, lower-cased e-mail, or undefined if it is missing or malformed. */
 export function normalizeEmail(raw: unknown): string | undefined {
@@ -21,7 +22,14 @@ export function describeEmailProblem(raw: unknown): string {
  */
 export function emailsIn(raw: unknown): string[] {
 	if (typeof raw !== 'string') return [];
-	return [...new Set(raw.split(/[,;]/).map(normalizeEmail).filter((e): e is string => Boolean(e)))];
+	return [
+		...new Set(
+			raw
+				.split(/[,;]/)
+				.map(normalizeEmail)
+				.filter((e): e is string => Boolean(e)),
+		),
+	];
 }
 
 /** The address as the CRM wrote it (trimmed, case kept), when it is a valid one. */

@@ -19,14 +19,23 @@ type Line = Record<string, any>;
 
 function salesLineKey(line: Line) {
 	const d = line.SalesItemLineDetail ?? {};
-	return [String(d.ItemRef?.value ?? ''), String(line.Description ?? ''), Number(d.Qty ?? 0), round2(Number(d.UnitPrice ?? 0) * 1e5) / 1e5, round2(Number(line.Amount ?? 0)), String(d.TaxCodeRef?.value ?? 'NON')];
+	return [
+		String(d.ItemRef?.value ?? ''),
+		String(line.Description ?? ''),
+		Number(d.Qty ?? 0),
+		round2(Number(d.UnitPrice ?? 0) * 1e5) / 1e5,
+		round2(Number(line.Amount ?? 0)),
+		String(d.TaxCodeRef?.value ?? 'NON'),
+	];
 }
 
 function discountKey(lines: Line[]) {
 	const line = lines.find((l) => l.DetailType === 'DiscountLineDetail');
 	if (!line) return [0];
 	const d = line.DiscountLineDetail ?? {};
-	return d.PercentBased ? ['%', Number(d.DiscountPercent)] : ['$', round2(Number(line.Amount ?? 0))];
+	return d.PercentBased
+		? ['%', Number(d.DiscountPercent)]
+		: ['$', round2(Number(line.Amount ?? 0))];
 }
 
 function linesKey(lines: Line[]): string {
@@ -37,19 +46,28 @@ function linesKey(lines: Line[]): string {
 }
 
 export function isVoided(invoice: QboRecord): boolean {
-	return String(invoice.PrivateNote ?? '').startsWith('Voided') && Number(invoice.TotalAmt ?? 0) === 0;
+	return (
+		String(invoice.PrivateNote ?? '').startsWith('Voided') && Number(invoice.TotalAmt ?? 0) === 0
+	);
 }
 
 /** Sparse changes to bring `current` to `desired`, or null when they already agree. */
 export function invoiceChanges(current: QboRecord, desired: DesiredInvoice): QboRecord | null {
 	const changes: QboRecord = {};
 	const currentLines = (current.Line as Line[] | undefined) ?? [];
-	const currentTax = round2(Number((current.TxnTaxDetail as { TotalTax?: number } | undefined)?.TotalTax ?? 0));
-	if (linesKey(currentLines) !== linesKey(desired.lines) || currentTax !== round2(desired.totalTax)) {
+	const currentTax = round2(
+		Number((current.TxnTaxDetail as { TotalTax?: number } | undefined)?.TotalTax ?? 0),
+	);
+	if (
+		linesKey(currentLines) !== linesKey(desired.lines) ||
+		currentTax !== round2(desired.totalTax)
+	) {
 		changes.Line = desired.lines;
 		changes.TxnTaxDetail = { TotalTax: desired.totalTax };
 	}
-	if (String((current.CustomerRef as { value?: string } | undefined)?.value) !== desired.customerId) {
+	if (
+		String((current.CustomerRef as { value?: string } | undefined)?.value) !== desired.customerId
+	) {
 		changes.CustomerRef = { value: desired.customerId };
 	}
 	if (desired.dueDate && current.DueDate !== desired.dueDate) changes.DueDate = desired.dueDate;

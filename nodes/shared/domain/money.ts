@@ -13,14 +13,17 @@ export function toAmount(value: unknown, field: string): number {
 	const text = typeof value === 'string' ? value.trim().replace(/[\s$€£¥]/g, '') : '';
 	const thousands = /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(text);
 	const plain = text.replace(thousands ? /,/g : /$^/, '');
-	const n = typeof value === 'number' ? value : /^-?\d*\.?\d+$/.test(plain) ? Number(plain) : Number.NaN;
-	if (!Number.isFinite(n)) throw new CrmInputError(field, `is not a number: ${JSON.stringify(value)}`);
+	const n =
+		typeof value === 'number' ? value : /^-?\d*\.?\d+$/.test(plain) ? Number(plain) : Number.NaN;
+	if (!Number.isFinite(n))
+		throw new CrmInputError(field, `is not a number: ${JSON.stringify(value)}`);
 	return n;
 }
 
 /** Like toAmount, but a missing value is an error (a total must be stated, never assumed 0). */
 export function requiredAmount(value: unknown, field: string): number {
-	if (value === undefined || value === null || value === '') throw new CrmInputError(field, 'is missing');
+	if (value === undefined || value === null || value === '')
+		throw new CrmInputError(field, 'is missing');
 	return toAmount(value, field);
 }
 

@@ -29,7 +29,9 @@ export function isDeleted(record: QboRecord): boolean {
 }
 
 export function isVoidedTxn(record: QboRecord): boolean {
-	return String(record.PrivateNote ?? '').startsWith('Voided') && Number(record.TotalAmt ?? 0) === 0;
+	return (
+		String(record.PrivateNote ?? '').startsWith('Voided') && Number(record.TotalAmt ?? 0) === 0
+	);
 }
 
 /** Invoices paid in full by a payment that changed in this window (so later edits don't re-fire). */
@@ -38,7 +40,8 @@ export function paidInvoices(invoices: QboRecord[], payments: QboRecord[]): QboR
 	return invoices.filter((invoice) => {
 		if (isDeleted(invoice) || isVoidedTxn(invoice)) return false;
 		if (!(Number(invoice.TotalAmt ?? 0) > 0) || Number(invoice.Balance ?? 1) !== 0) return false;
-		const links = (invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? [];
+		const links =
+			(invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? [];
 		return links.some((l) => l.TxnType === 'Payment' && paymentIds.has(String(l.TxnId)));
 	});
 }
@@ -53,9 +56,12 @@ export function invoicesToFetch(changes: Record<string, QboRecord[]>): string[] 
 	const ids = new Set<string>();
 	for (const payment of changes.Payment ?? []) {
 		if (isDeleted(payment) || isVoidedTxn(payment)) continue;
-		for (const line of (payment.Line as Array<{ LinkedTxn?: Array<{ TxnId?: string; TxnType?: string }> }> | undefined) ?? []) {
+		for (const line of (payment.Line as
+			| Array<{ LinkedTxn?: Array<{ TxnId?: string; TxnType?: string }> }>
+			| undefined) ?? []) {
 			for (const link of line.LinkedTxn ?? []) {
-				if (link.TxnType === 'Invoice' && link.TxnId && !known.has(String(link.TxnId))) ids.add(String(link.TxnId));
+				if (link.TxnType === 'Invoice' && link.TxnId && !known.has(String(link.TxnId)))
+					ids.add(String(link.TxnId));
 			}
 		}
 	}
@@ -63,7 +69,11 @@ export function invoicesToFetch(changes: Record<string, QboRecord[]>): string[] 
 }
 
 /** The events a window of changes holds, before de-duplication. */
-export function candidates(changes: Record<string, QboRecord[]>, events: TriggerEvent[], since: number): Candidate[] {
+export function candidates(
+	changes: Record<string, QboRecord[]>,
+	events: TriggerEvent[],
+	since: number,
+): Candidate[] {
 	const out: Candidate[] = [];
 	const wants = new Set(events);
 	const live = (entity: string) => (changes[entity] ?? []).filter((r) => !isDeleted(r));
@@ -71,24 +81,29 @@ export function candidates(changes: Record<string, QboRecord[]>, events: Trigger
 		if (customer.Active === false) continue;
 		const isNew = time(customer, 'CreateTime') >= since;
 		if (isNew && wants.has('newCustomer')) out.push({ event: 'newCustomer', record: customer });
-		if (!isNew && wants.has('updatedCustomer')) out.push({ event: 'updatedCustomer', record: customer });
+		if (!isNew && wants.has('updatedCustomer'))
+			out.push({ event: 'updatedCustomer', record: customer });
 	}
 	if (wants.has('newInvoice')) {
 		for (const invoice of live('Invoice')) {
-			if (time(invoice, 'CreateTime') >= since && !isVoidedTxn(invoice)) out.push({ event: 'newInvoice', record: invoice });
+			if (time(invoice, 'CreateTime') >= since && !isVoidedTxn(invoice))
+				out.push({ event: 'newInvoice', record: invoice });
 		}
 	}
 	if (wants.has('invoicePaid')) {
-		for (const invoice of paidInvoices(changes.Invoice ?? [], changes.Payment ?? [])) out.push({ event: 'invoicePaid', record: invoice });
+		for (const invoice of paidInvoices(changes.Invoice ?? [], changes.Payment ?? []))
+			out.push({ event: 'invoicePaid', record: invoice });
 	}
 	if (wants.has('newPayment')) {
 		for (const payment of live('Payment')) {
-			if (time(payment, 'CreateTime') >= since && !isVoidedTxn(payment)) out.push({ event: 'newPayment', record: payment });
+			if (time(payment, 'CreateTime') >= since && !isVoidedTxn(payment))
+				out.push({ event: 'newPayment', record: payment });
 		}
 	}
 	if (wants.has('newSalesReceipt')) {
 		for (const receipt of live('SalesReceipt')) {
-			if (time(receipt, 'CreateTime') >= since && !isVoidedTxn(receipt)) out.push({ event: 'newSalesReceipt', record: receipt });
+			if (time(receipt, 'CreateTime') >= since && !isVoidedTxn(receipt))
+				out.push({ event: 'newSalesReceipt', record: receipt });
 		}
 	}
 	return out;
@@ -132,7 +147,10 @@ export function dedupe(
  * customer is paid in full, except ones paid in this same window that come later (by paid time,
  * then Id), so two invoices paid in one poll give one event.
  */
-export function firstPaidOnly(paid: Candidate[], otherPaidByCustomer: Map<string, QboRecord[]>): Candidate[] {
+export function firstPaidOnly(
+	paid: Candidate[],
+	otherPaidByCustomer: Map<string, QboRecord[]>,
+): Candidate[] {
 	const inWindow = new Set(paid.map((c) => String(c.record.Id)));
 	const byCustomer = new Map<string, Candidate[]>();
 	for (const c of paid) {
@@ -145,7 +163,11 @@ export function firstPaidOnly(paid: Candidate[], otherPaidByCustomer: Map<string
 			(inv) => !inWindow.has(String(inv.Id)) && Number(inv.TotalAmt ?? 0) > 0 && !isVoidedTxn(inv),
 		);
 		if (earlier.length) continue;
-		const sorted = [...list].sort((a, b) => time(a.record, 'LastUpdatedTime') - time(b.record, 'LastUpdatedTime') || Number(a.record.Id) - Number(b.record.Id));
+		const sorted = [...list].sort(
+			(a, b) =>
+				time(a.record, 'LastUpdatedTime') - time(b.record, 'LastUpdatedTime') ||
+				Number(a.record.Id) - Number(b.record.Id),
+		);
 		out.push(sorted[0]);
 	}
 	return out;
@@ -154,7 +176,9 @@ export function firstPaidOnly(paid: Candidate[], otherPaidByCustomer: Map<string
 /** The flat fields a CRM needs first, then the full record. */
 export function toOutput(c: Candidate, customers: Map<string, QboRecord>): Record<string, unknown> {
 	const r = c.record;
-	const customerId = c.event.endsWith('Customer') ? String(r.Id) : String((r.CustomerRef as { value?: string } | undefined)?.value ?? '');
+	const customerId = c.event.endsWith('Customer')
+		? String(r.Id)
+		: String((r.CustomerRef as { value?: string } | undefined)?.value ?? '');
 	const customer = c.event.endsWith('Customer') ? r : customers.get(customerId);
 	const email =
 		(customer?.PrimaryEmailAddr as { Address?: string } | undefined)?.Address ??
@@ -168,9 +192,12 @@ export function toOutput(c: Candidate, customers: Map<string, QboRecord>): Recor
 		firstName: customer?.GivenName ?? null,
 		lastName: customer?.FamilyName ?? null,
 		companyName: customer?.CompanyName ?? null,
-		phone: (customer?.PrimaryPhone as { FreeFormNumber?: string } | undefined)?.FreeFormNumber ?? null,
+		phone:
+			(customer?.PrimaryPhone as { FreeFormNumber?: string } | undefined)?.FreeFormNumber ?? null,
 		balance: customer?.Balance ?? null,
-		...(c.event.endsWith('Customer') ? {} : { docNumber: r.DocNumber ?? null, total: r.TotalAmt ?? null, txnDate: r.TxnDate ?? null }),
+		...(c.event.endsWith('Customer')
+			? {}
+			: { docNumber: r.DocNumber ?? null, total: r.TotalAmt ?? null, txnDate: r.TxnDate ?? null }),
 		updatedAt: (r.MetaData as { LastUpdatedTime?: string } | undefined)?.LastUpdatedTime,
 		record: r,
 	};

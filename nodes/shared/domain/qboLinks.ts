@@ -22,7 +22,15 @@
  * - links carry no company id: QuickBooks opens them in the company the browser is signed in to.
  */
 
-export type QboLinkEntity = 'customer' | 'invoice' | 'salesReceipt' | 'payment' | 'item' | 'account' | 'paymentMethod' | 'taxCode';
+export type QboLinkEntity =
+	| 'customer'
+	| 'invoice'
+	| 'salesReceipt'
+	| 'payment'
+	| 'item'
+	| 'account'
+	| 'paymentMethod'
+	| 'taxCode';
 
 export const QBO_APP_HOSTS = {
 	production: 'https://app.qbo.intuit.com',
@@ -49,7 +57,11 @@ const QBO_ID = /^[0-9A-Za-z]+$/;
  * The web-app link of one record, or undefined when there is no app host (custom environment
  * without one) or no id. Items and payment methods get their list page (see UNCERTAIN above).
  */
-export function recordUrl(appBaseUrl: string | undefined, entity: QboLinkEntity, id: unknown): string | undefined {
+export function recordUrl(
+	appBaseUrl: string | undefined,
+	entity: QboLinkEntity,
+	id: unknown,
+): string | undefined {
 	const shape = SHAPES[entity];
 	const value = id === undefined || id === null ? '' : String(id).trim();
 	if (!appBaseUrl || !shape || !value) return undefined;
@@ -77,7 +89,9 @@ export function urlPattern(entity: QboLinkEntity): string | undefined {
 /** An example link for placeholders and messages. */
 export function exampleUrl(entity: QboLinkEntity): string | undefined {
 	const shape = SHAPES[entity];
-	return shape?.param ? `${QBO_APP_HOSTS.production}/app/${shape.path}?${shape.param}=123` : undefined;
+	return shape?.param
+		? `${QBO_APP_HOSTS.production}/app/${shape.path}?${shape.param}=123`
+		: undefined;
 }
 
 /** The record id in a pasted link, or undefined when the link is not a link to this kind of record. */
@@ -90,7 +104,9 @@ export function idFromUrl(entity: QboLinkEntity, url: unknown): string | undefin
 
 /** Whether a value is a QuickBooks id (what the By ID mode accepts). */
 export function isQboId(value: unknown): boolean {
-	return typeof value === 'string' ? QBO_ID.test(value.trim()) : typeof value === 'number' && Number.isInteger(value) && value >= 0;
+	return typeof value === 'string'
+		? QBO_ID.test(value.trim())
+		: typeof value === 'number' && Number.isInteger(value) && value >= 0;
 }
 
 /** Whether a value looks like a web link (so a plain-text parameter holding one is read as a link). */

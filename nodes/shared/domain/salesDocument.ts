@@ -34,7 +34,11 @@ export interface TaxCodes {
 
 export const US_TAX_CODES: TaxCodes = { taxed: 'TAX', untaxed: 'NON' };
 
-export function planSale(input: CrmSale, itemRefFor: (name: string) => ItemRef, taxCodes: TaxCodes = US_TAX_CODES): SalePlan {
+export function planSale(
+	input: CrmSale,
+	itemRefFor: (name: string) => ItemRef,
+	taxCodes: TaxCodes = US_TAX_CODES,
+): SalePlan {
 	const lines: QboRecord[] = [];
 	let subtotal = 0;
 	let includedTax = 0;
@@ -45,7 +49,8 @@ export function planSale(input: CrmSale, itemRefFor: (name: string) => ItemRef, 
 		const gross = line.qty * line.unitPrice;
 		const taxable = line.taxRate > 0;
 		anyTaxable ||= taxable;
-		const net = taxable && line.taxInclusive ? round2(gross / (1 + line.taxRate / 100)) : round2(gross);
+		const net =
+			taxable && line.taxInclusive ? round2(gross / (1 + line.taxRate / 100)) : round2(gross);
 		if (taxable && line.taxInclusive) includedTax += round2(gross) - net;
 		if (taxable && !line.taxInclusive) {
 			weightedRate += (net * line.taxRate) / 100;
@@ -82,10 +87,11 @@ export function planSale(input: CrmSale, itemRefFor: (name: string) => ItemRef, 
 	const percent = input.discount?.type === 'percentage' ? input.discount.value : undefined;
 	const discount = round2(
 		input.discountAmount ??
-			(percent !== undefined ? (subtotal * percent) / 100 : input.discount?.value ?? 0),
+			(percent !== undefined ? (subtotal * percent) / 100 : (input.discount?.value ?? 0)),
 	);
 	if (discount > 0) {
-		const usePercent = percent !== undefined && sameAmount(round2((subtotal * percent) / 100), discount);
+		const usePercent =
+			percent !== undefined && sameAmount(round2((subtotal * percent) / 100), discount);
 		lines.push({
 			DetailType: 'DiscountLineDetail',
 			Amount: discount,
@@ -99,7 +105,12 @@ export function planSale(input: CrmSale, itemRefFor: (name: string) => ItemRef, 
 	const discountShare = subtotal > 0 ? 1 - discount / subtotal : 1;
 	const fromRates = round2(weightedRate * discountShare + includedTax);
 	const fromTotal = round2(input.total - subtotal + discount);
-	let totalTax = input.taxAmount !== undefined ? round2(input.taxAmount) : fromTotal >= 0 ? fromTotal : fromRates;
+	let totalTax =
+		input.taxAmount !== undefined
+			? round2(input.taxAmount)
+			: fromTotal >= 0
+				? fromTotal
+				: fromRates;
 	if (totalTax < 0) totalTax = 0;
 	if (totalTax > 0 && !anyTaxable) {
 		// The CRM charged tax without saying on which lines: QuickBooks needs taxable lines.

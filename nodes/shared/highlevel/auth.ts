@@ -75,24 +75,55 @@ export function isSigned(headers: Headers): boolean {
 }
 
 /** Checks a marketplace delivery's signature over the exact bytes received. */
-export function verifySignature(raw: Buffer, headers: Headers, options: SignatureOptions): AuthResult {
+export function verifySignature(
+	raw: Buffer,
+	headers: Headers,
+	options: SignatureOptions,
+): AuthResult {
 	const ghl = header(headers, 'x-ghl-signature');
 	if (ghl) {
 		try {
-			const ok = verify(null, raw, publicKey(options.ed25519Key?.trim() || HIGHLEVEL_ED25519_PUBLIC_KEY), Buffer.from(ghl, 'base64'));
-			return ok ? { ok, via: 'X-GHL-Signature' } : { ok, reason: 'X-GHL-Signature does not match the body (Ed25519, HighLevel public key)' };
+			const ok = verify(
+				null,
+				raw,
+				publicKey(options.ed25519Key?.trim() || HIGHLEVEL_ED25519_PUBLIC_KEY),
+				Buffer.from(ghl, 'base64'),
+			);
+			return ok
+				? { ok, via: 'X-GHL-Signature' }
+				: { ok, reason: 'X-GHL-Signature does not match the body (Ed25519, HighLevel public key)' };
 		} catch (error) {
-			return { ok: false, reason: `X-GHL-Signature could not be checked: ${(error as Error).message}` };
+			return {
+				ok: false,
+				reason: `X-GHL-Signature could not be checked: ${(error as Error).message}`,
+			};
 		}
 	}
 	const wh = header(headers, 'x-wh-signature');
 	if (wh) {
-		if (!options.acceptRsa) return { ok: false, reason: 'only the legacy X-WH-Signature came and "Accept Legacy RSA Signature" is off' };
+		if (!options.acceptRsa)
+			return {
+				ok: false,
+				reason: 'only the legacy X-WH-Signature came and "Accept Legacy RSA Signature" is off',
+			};
 		try {
-			const ok = verify('sha256', raw, publicKey(options.rsaKey?.trim() || HIGHLEVEL_RSA_PUBLIC_KEY), Buffer.from(wh, 'base64'));
-			return ok ? { ok, via: 'X-WH-Signature' } : { ok, reason: 'X-WH-Signature does not match the body (RSA-SHA256, HighLevel public key)' };
+			const ok = verify(
+				'sha256',
+				raw,
+				publicKey(options.rsaKey?.trim() || HIGHLEVEL_RSA_PUBLIC_KEY),
+				Buffer.from(wh, 'base64'),
+			);
+			return ok
+				? { ok, via: 'X-WH-Signature' }
+				: {
+						ok,
+						reason: 'X-WH-Signature does not match the body (RSA-SHA256, HighLevel public key)',
+					};
 		} catch (error) {
-			return { ok: false, reason: `X-WH-Signature could not be checked: ${(error as Error).message}` };
+			return {
+				ok: false,
+				reason: `X-WH-Signature could not be checked: ${(error as Error).message}`,
+			};
 		}
 	}
 	return { ok: false, reason: 'no X-GHL-Signature' };
@@ -107,22 +138,34 @@ export function sameSecret(given: string, expected: string): boolean {
 
 /** Checks an unsigned workflow delivery's secret header. */
 export function verifySecret(headers: Headers, auth: SecretAuth | undefined): AuthResult {
-	if (!auth) return { ok: false, reason: 'unsigned delivery, and no HighLevel Webhook Secret credential is chosen on the trigger' };
+	if (!auth)
+		return {
+			ok: false,
+			reason:
+				'unsigned delivery, and no HighLevel Webhook Secret credential is chosen on the trigger',
+		};
 	if (auth.type === 'header') {
 		const name = auth.name.trim() || 'X-API-Key';
 		const given = header(headers, name);
 		if (!given) return { ok: false, reason: `unsigned delivery without the ${name} header` };
-		return sameSecret(given, auth.value) ? { ok: true, via: 'secret' } : { ok: false, reason: `wrong ${name} header` };
+		return sameSecret(given, auth.value)
+			? { ok: true, via: 'secret' }
+			: { ok: false, reason: `wrong ${name} header` };
 	}
 	const authorization = header(headers, 'authorization');
-	if (!authorization) return { ok: false, reason: 'unsigned delivery without an Authorization header' };
+	if (!authorization)
+		return { ok: false, reason: 'unsigned delivery without an Authorization header' };
 	if (auth.type === 'bearer') {
 		const match = /^Bearer\s+(.+)$/i.exec(authorization);
 		if (!match) return { ok: false, reason: 'Authorization header is not "Bearer <secret>"' };
-		return sameSecret(match[1].trim(), auth.token) ? { ok: true, via: 'secret' } : { ok: false, reason: 'wrong Bearer secret' };
+		return sameSecret(match[1].trim(), auth.token)
+			? { ok: true, via: 'secret' }
+			: { ok: false, reason: 'wrong Bearer secret' };
 	}
 	const match = /^Basic\s+(.+)$/i.exec(authorization);
 	if (!match) return { ok: false, reason: 'Authorization header is not "Basic <user:password>"' };
 	const expected = Buffer.from(`${auth.user}:${auth.password}`, 'utf8').toString('base64');
-	return sameSecret(match[1].trim(), expected) ? { ok: true, via: 'secret' } : { ok: false, reason: 'wrong Basic user or password' };
+	return sameSecret(match[1].trim(), expected)
+		? { ok: true, via: 'secret' }
+		: { ok: false, reason: 'wrong Basic user or password' };
 }

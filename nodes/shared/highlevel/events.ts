@@ -34,7 +34,16 @@ export const LINES_HINT =
 	'carries the net amount.';
 
 /** Words HighLevel uses for money that arrived. Anything else (failed, pending, refunded, …) is skipped. */
-const PAID = new Set(['succeeded', 'success', 'successful', 'paid', 'completed', 'complete', 'captured', 'approved']);
+const PAID = new Set([
+	'succeeded',
+	'success',
+	'successful',
+	'paid',
+	'completed',
+	'complete',
+	'captured',
+	'approved',
+]);
 
 const INVOICE_EVENTS: Record<string, string> = {
 	// InvoiceCreate's and InvoiceUpdate's examples both carry "draft": without `type` they cannot be told apart.
@@ -68,17 +77,31 @@ function isObject(value: unknown): value is Obj {
 }
 
 function problemOf(error: unknown): string {
-	return error instanceof CrmInputError ? `${error.field}: ${error.message}` : (error as Error).message;
+	return error instanceof CrmInputError
+		? `${error.field}: ${error.message}`
+		: (error as Error).message;
 }
 
-function base(body: Obj, options: NormalizeOptions, kind: EventKind, event: string): HighLevelEvent {
+function base(
+	body: Obj,
+	options: NormalizeOptions,
+	kind: EventKind,
+	event: string,
+): HighLevelEvent {
 	return {
 		kind,
 		event,
 		delivery: options.delivery,
 		key: '',
 		skipped: false,
-		ids: { locationId: text(body.locationId, body.location?.id, body.altType === 'location' ? body.altId : undefined), webhookId: text(body.webhookId) },
+		ids: {
+			locationId: text(
+				body.locationId,
+				body.location?.id,
+				body.altType === 'location' ? body.altId : undefined,
+			),
+			webhookId: text(body.webhookId),
+		},
 		contact: {},
 		amounts: {},
 		lines: [],
@@ -91,7 +114,11 @@ function skip(event: HighLevelEvent, reason: string): HighLevelEvent {
 	return { ...event, skipped: true, reason };
 }
 
-function fromPayment(event: HighLevelEvent, payment: CrmPayment | undefined, linesKnown: boolean): HighLevelEvent {
+function fromPayment(
+	event: HighLevelEvent,
+	payment: CrmPayment | undefined,
+	linesKnown: boolean,
+): HighLevelEvent {
 	if (!payment) return event;
 	return {
 		...event,
@@ -101,8 +128,20 @@ function fromPayment(event: HighLevelEvent, payment: CrmPayment | undefined, lin
 		lines: payment.lines,
 		linesKnown,
 		linesHint: linesKnown ? undefined : LINES_HINT,
-		contact: { ...event.contact, email: event.contact.email ?? payment.person.email, name: event.contact.name ?? payment.person.name, phone: event.contact.phone ?? payment.person.phone, companyName: event.contact.companyName ?? payment.person.companyName },
-		amounts: { ...event.amounts, discount: payment.discountAmount, tax: payment.taxAmount, shipping: payment.shipping, total: payment.total },
+		contact: {
+			...event.contact,
+			email: event.contact.email ?? payment.person.email,
+			name: event.contact.name ?? payment.person.name,
+			phone: event.contact.phone ?? payment.person.phone,
+			companyName: event.contact.companyName ?? payment.person.companyName,
+		},
+		amounts: {
+			...event.amounts,
+			discount: payment.discountAmount,
+			tax: payment.taxAmount,
+			shipping: payment.shipping,
+			total: payment.total,
+		},
 	};
 }
 
@@ -117,7 +156,13 @@ function workflowPayment(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	const p: Obj = body.payment;
 	const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
 	let event = base(body, options, 'payment', 'PaymentReceived');
-	event.ids = { ...event.ids, transactionId, contactId: text(body.contact_id, body.contactId, p.customer?.id), invoiceId: invoiceRef(p.invoice, /^(_?id|invoice_?id)$/i), invoiceNumber: invoiceRef(p.invoice, /number/i) };
+	event.ids = {
+		...event.ids,
+		transactionId,
+		contactId: text(body.contact_id, body.contactId, p.customer?.id),
+		invoiceId: invoiceRef(p.invoice, /^(_?id|invoice_?id)$/i),
+		invoiceNumber: invoiceRef(p.invoice, /number/i),
+	};
 	event.contact = {
 		id: event.ids.contactId,
 		email: text(p.customer?.email, body.email),
@@ -138,9 +183,13 @@ function workflowPayment(body: Obj, options: NormalizeOptions): HighLevelEvent {
 		event.problem = problemOf(error);
 		event.linesHint = LINES_HINT;
 	}
-	if (event.status && !PAID.has(event.status.toLowerCase())) return skip(event, `payment status is "${event.status}", not a success: no money was received`);
+	if (event.status && !PAID.has(event.status.toLowerCase()))
+		return skip(event, `payment status is "${event.status}", not a success: no money was received`);
 	if (options.invoicesSynced && (/invoice/i.test(event.source ?? '') || event.ids.invoiceId)) {
-		return skip(event, 'payment of a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it on the QuickBooks invoice (no sales receipt)');
+		return skip(
+			event,
+			'payment of a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it on the QuickBooks invoice (no sales receipt)',
+		);
 	}
 	return event;
 }
@@ -149,8 +198,21 @@ function order(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	const orderId = text(body._id, body.id, body.orderId);
 	let event = base(body, options, 'order', text(body.type) ?? 'OrderCreate');
 	const c: Obj = body.contactSnapshot ?? body.contact ?? {};
-	event.ids = { ...event.ids, orderId, transactionId: orderId, contactId: text(body.contactId, c.id) };
-	event.contact = { id: event.ids.contactId, email: text(c.email), name: text(c.name, [c.firstName, c.lastName].filter(Boolean).join(' ')), firstName: text(c.firstName), lastName: text(c.lastName), phone: text(c.phone), companyName: text(c.companyName) };
+	event.ids = {
+		...event.ids,
+		orderId,
+		transactionId: orderId,
+		contactId: text(body.contactId, c.id),
+	};
+	event.contact = {
+		id: event.ids.contactId,
+		email: text(c.email),
+		name: text(c.name, [c.firstName, c.lastName].filter(Boolean).join(' ')),
+		firstName: text(c.firstName),
+		lastName: text(c.lastName),
+		phone: text(c.phone),
+		companyName: text(c.companyName),
+	};
 	event.status = text(body.paymentStatus, body.status);
 	event.source = text(body.source?.type, body.sourceType);
 	event.amounts = { subtotal: amount(body.amountSummary?.subtotal, 'amountSummary.subtotal') };
@@ -164,9 +226,16 @@ function order(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	const status = text(body.status)?.toLowerCase();
 	const paymentStatus = text(body.paymentStatus)?.toLowerCase();
 	const paid = paymentStatus ? PAID.has(paymentStatus) : !!status && PAID.has(status);
-	if (!paid) return skip(event, `order is "${paymentStatus ?? status ?? 'without status'}", not paid yet: a receipt follows when HighLevel reports it completed (OrderStatusUpdate)`);
+	if (!paid)
+		return skip(
+			event,
+			`order is "${paymentStatus ?? status ?? 'without status'}", not paid yet: a receipt follows when HighLevel reports it completed (OrderStatusUpdate)`,
+		);
 	if (options.invoicesSynced && /invoice/i.test(event.source ?? '')) {
-		return skip(event, 'order paid through a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it');
+		return skip(
+			event,
+			'order paid through a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it',
+		);
 	}
 	return event;
 }
@@ -182,8 +251,19 @@ function invoice(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	const name = text(body.type) ?? (crm ? INVOICE_EVENTS[crm.status] : undefined) ?? 'InvoiceUpdate';
 	const event = base(body, options, 'invoice', name);
 	const c: Obj = body.contactDetails ?? {};
-	event.ids = { ...event.ids, invoiceId: text(body._id, body.id, body.invoiceId), invoiceNumber: text(body.invoiceNumber, body.number), contactId: text(c.id, body.contactId) };
-	event.contact = { id: event.ids.contactId, email: text(c.email), name: text(c.name), phone: text(c.phoneNo, c.phone), companyName: text(c.companyName) };
+	event.ids = {
+		...event.ids,
+		invoiceId: text(body._id, body.id, body.invoiceId),
+		invoiceNumber: text(body.invoiceNumber, body.number),
+		contactId: text(c.id, body.contactId),
+	};
+	event.contact = {
+		id: event.ids.contactId,
+		email: text(c.email),
+		name: text(c.name),
+		phone: text(c.phoneNo, c.phone),
+		companyName: text(c.companyName),
+	};
 	event.status = text(body.status);
 	event.currency = crm?.currency;
 	event.date = crm?.issueDate;
@@ -207,7 +287,15 @@ function contact(body: Obj, options: NormalizeOptions, name: string): HighLevelE
 	const event = base(body, options, 'contact', name);
 	const id = text(body.id, body.contact_id, body.contactId);
 	event.ids = { ...event.ids, contactId: id };
-	event.contact = { id, email: text(body.email), name: text(body.name, body.full_name), firstName: text(body.firstName, body.first_name), lastName: text(body.lastName, body.last_name), phone: text(body.phone), companyName: text(body.companyName, body.company_name) };
+	event.contact = {
+		id,
+		email: text(body.email),
+		name: text(body.name, body.full_name),
+		firstName: text(body.firstName, body.first_name),
+		lastName: text(body.lastName, body.last_name),
+		phone: text(body.phone),
+		companyName: text(body.companyName, body.company_name),
+	};
 	event.key = `contact:${id ?? ''}:${name}:${text(body.webhookId, body.dateUpdated, body.date_updated) ?? ''}`;
 	return event;
 }
@@ -215,17 +303,31 @@ function contact(body: Obj, options: NormalizeOptions, name: string): HighLevelE
 function kindOf(body: Obj): { kind: EventKind; event: string } {
 	const type = text(body.type) ?? '';
 	if (isObject(body.payment)) return { kind: 'payment', event: 'PaymentReceived' };
-	if (/^Order/.test(type) || (!type && (isObject(body.contactSnapshot) || isObject(body.amountSummary)))) return { kind: 'order', event: type || 'OrderCreate' };
-	if (/^Invoice/.test(type) || (!type && (Array.isArray(body.invoiceItems) || isObject(body.contactDetails)) && text(body.status))) return { kind: 'invoice', event: type };
+	if (
+		/^Order/.test(type) ||
+		(!type && (isObject(body.contactSnapshot) || isObject(body.amountSummary)))
+	)
+		return { kind: 'order', event: type || 'OrderCreate' };
+	if (
+		/^Invoice/.test(type) ||
+		(!type &&
+			(Array.isArray(body.invoiceItems) || isObject(body.contactDetails)) &&
+			text(body.status))
+	)
+		return { kind: 'invoice', event: type };
 	if (/^Contact/.test(type)) return { kind: 'contact', event: type };
-	if (!type && text(body.contact_id) && (text(body.email) || text(body.phone))) return { kind: 'contact', event: 'WorkflowWebhook' };
+	if (!type && text(body.contact_id) && (text(body.email) || text(body.phone)))
+		return { kind: 'contact', event: 'WorkflowWebhook' };
 	return { kind: 'other', event: type || 'Unknown' };
 }
 
 /** Reads any HighLevel body into one event; never throws for a body HighLevel could send. */
 export function normalizeHighLevelBody(body: unknown, options: NormalizeOptions): HighLevelEvent {
 	if (!isObject(body)) {
-		return skip({ ...base({}, options, 'other', 'Unknown'), key: '', body: { value: body as never } }, 'the body is not a JSON object');
+		return skip(
+			{ ...base({}, options, 'other', 'Unknown'), key: '', body: { value: body as never } },
+			'the body is not a JSON object',
+		);
 	}
 	const { kind, event: name } = kindOf(body);
 	let event: HighLevelEvent;
@@ -233,14 +335,27 @@ export function normalizeHighLevelBody(body: unknown, options: NormalizeOptions)
 	else if (kind === 'order') event = order(body, options);
 	else if (kind === 'invoice') event = invoice(body, options);
 	else if (kind === 'contact') event = contact(body, options, name);
-	else event = skip({ ...base(body, options, 'other', name), key: `other:${text(body.webhookId) ?? ''}` }, `not a HighLevel payment, order, invoice or contact body (type ${JSON.stringify(body.type ?? null)})`);
+	else
+		event = skip(
+			{ ...base(body, options, 'other', name), key: `other:${text(body.webhookId) ?? ''}` },
+			`not a HighLevel payment, order, invoice or contact body (type ${JSON.stringify(body.type ?? null)})`,
+		);
 	if (!event.skipped && options.kinds && !options.kinds.includes(event.kind)) {
-		event = skip(event, `${event.event} is a ${event.kind} event, which this trigger is not set to emit (Events)`);
+		event = skip(
+			event,
+			`${event.event} is a ${event.kind} event, which this trigger is not set to emit (Events)`,
+		);
 	}
 	return event;
 }
 
 /** The trigger's response body for HighLevel (and anyone reading the delivery log). */
 export function receipt(event: HighLevelEvent): Obj {
-	return { received: true, event: event.event, kind: event.kind, skipped: event.skipped, ...(event.reason ? { reason: event.reason } : {}) };
+	return {
+		received: true,
+		event: event.event,
+		kind: event.kind,
+		skipped: event.skipped,
+		...(event.reason ? { reason: event.reason } : {}),
+	};
 }

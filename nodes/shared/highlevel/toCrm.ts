@@ -29,28 +29,57 @@ function isoDate(value: unknown): string | undefined {
 function taxesOf(item: Obj): { rate: number; inclusive: boolean } {
 	// Invoice items carry `taxes`; order items carry them on the product (OrderCreate example,
 	// highlevel-api-docs "docs/webhook events/OrderCreate.md": items[].product.taxes).
-	const taxes: Obj[] = Array.isArray(item.taxes) ? item.taxes : Array.isArray(item.product?.taxes) ? item.product.taxes : [];
+	const taxes: Obj[] = Array.isArray(item.taxes)
+		? item.taxes
+		: Array.isArray(item.product?.taxes)
+			? item.product.taxes
+			: [];
 	const rate = taxes.reduce((sum, t) => sum + toAmount(t.rate, 'taxes.rate'), 0);
 	const inclusive = taxes.some((t) => /inclusive/i.test(String(t.calculation ?? '')));
 	return { rate, inclusive };
 }
 
 function lineFrom(item: Obj, index: number, field: string): CrmLine {
-	const name = text(item.name, item.title, item.product_name, item.productName, item.product?.name, item.price?.name);
+	const name = text(
+		item.name,
+		item.title,
+		item.product_name,
+		item.productName,
+		item.product?.name,
+		item.price?.name,
+	);
 	if (!name) throw new CrmInputError(`${field}[${index}].name`, `line ${index + 1} has no name`);
 	const qty = toAmount(item.qty ?? item.quantity ?? 1, `${field}[${index}].qty`);
-	const priceValue = item.price && typeof item.price === 'object' ? item.price.amount : item.price ?? item.unit_price ?? item.unitPrice ?? item.amount;
+	const priceValue =
+		item.price && typeof item.price === 'object'
+			? item.price.amount
+			: (item.price ?? item.unit_price ?? item.unitPrice ?? item.amount);
 	let unitPrice = toAmount(priceValue, `${field}[${index}].price`);
-	if (priceValue === undefined && item.total !== undefined && qty) unitPrice = toAmount(item.total, `${field}[${index}].total`) / qty;
+	if (priceValue === undefined && item.total !== undefined && qty)
+		unitPrice = toAmount(item.total, `${field}[${index}].total`) / qty;
 	const { rate, inclusive } = taxesOf(item);
-	return { name, description: text(item.description), qty, unitPrice, taxRate: rate, taxInclusive: inclusive };
+	return {
+		name,
+		description: text(item.description),
+		qty,
+		unitPrice,
+		taxRate: rate,
+		taxInclusive: inclusive,
+	};
 }
 
 function personFrom(contact: Obj | undefined, fallback: Obj = {}): Person {
 	const c = contact ?? {};
 	return {
 		email: text(c.email, fallback.email),
-		name: text(c.name, c.full_name, c.fullName, [c.firstName ?? c.first_name, c.lastName ?? c.last_name].filter(Boolean).join(' '), fallback.full_name, fallback.name),
+		name: text(
+			c.name,
+			c.full_name,
+			c.fullName,
+			[c.firstName ?? c.first_name, c.lastName ?? c.last_name].filter(Boolean).join(' '),
+			fallback.full_name,
+			fallback.name,
+		),
 		givenName: text(c.firstName, c.first_name, fallback.first_name),
 		familyName: text(c.lastName, c.last_name, fallback.last_name),
 		companyName: text(c.companyName, c.company_name, fallback.company_name),
@@ -70,11 +99,18 @@ const SOURCE_LABELS: Record<string, string> = {
 /** A payment without line items (a renewal, a booking) still needs one line for its net amount. */
 function withFallbackLine(payment: CrmPayment, subtotal: unknown): CrmPayment {
 	if (payment.lines.length) return payment;
-	const net = subtotal !== undefined && Number(subtotal) > 0
-		? toAmount(subtotal, 'sub_total_amount')
-		: payment.total - (payment.taxAmount ?? 0) + (payment.discountAmount ?? 0) - (payment.shipping ?? 0);
+	const net =
+		subtotal !== undefined && Number(subtotal) > 0
+			? toAmount(subtotal, 'sub_total_amount')
+			: payment.total -
+				(payment.taxAmount ?? 0) +
+				(payment.discountAmount ?? 0) -
+				(payment.shipping ?? 0);
 	const name = SOURCE_LABELS[String(payment.source ?? '').toLowerCase()] ?? 'Payment';
-	return { ...payment, lines: [{ name, qty: 1, unitPrice: round2(net), taxRate: 0, taxInclusive: false }] };
+	return {
+		...payment,
+		lines: [{ name, qty: 1, unitPrice: round2(net), taxRate: 0, taxInclusive: false }],
+	};
 }
 
 /**
@@ -82,7 +118,13 @@ function withFallbackLine(payment: CrmPayment, subtotal: unknown): CrmPayment {
  * recognised by shape, since the input is whatever the user's workflow hands the QuickBooks node.
  */
 function triggerEvent(value: Obj): Obj | undefined {
-	return value && typeof value === 'object' && typeof value.kind === 'string' && typeof value.event === 'string' && 'linesKnown' in value && value.body && typeof value.body === 'object'
+	return value &&
+		typeof value === 'object' &&
+		typeof value.kind === 'string' &&
+		typeof value.event === 'string' &&
+		'linesKnown' in value &&
+		value.body &&
+		typeof value.body === 'object'
 		? value
 		: undefined;
 }
@@ -92,7 +134,12 @@ function orderTax(body: Obj): number | undefined {
 	const summary: Obj = body.amountSummary ?? {};
 	if (summary.tax !== undefined) return toAmount(summary.tax, 'amountSummary.tax');
 	if (!Array.isArray(body.taxSummary) || !body.taxSummary.length) return undefined;
-	return round2(body.taxSummary.reduce((sum: number, t: Obj, i: number) => sum + toAmount(t.amount, `taxSummary[${i}].amount`), 0));
+	return round2(
+		body.taxSummary.reduce(
+			(sum: number, t: Obj, i: number) => sum + toAmount(t.amount, `taxSummary[${i}].amount`),
+			0,
+		),
+	);
 }
 
 /**
@@ -102,7 +149,10 @@ function orderTax(body: Obj): number | undefined {
 export function paymentFromHighLevel(input: Obj): CrmPayment {
 	const event = triggerEvent(input);
 	if (event && event.kind !== 'payment' && event.kind !== 'order') {
-		throw new CrmInputError('kind', `this is a HighLevel ${event.event} (${event.kind}) event, not a payment`);
+		throw new CrmInputError(
+			'kind',
+			`this is a HighLevel ${event.event} (${event.kind}) event, not a payment`,
+		);
 	}
 	return paymentFromBody(event ? event.body : input);
 }
@@ -111,40 +161,66 @@ function paymentFromBody(body: Obj): CrmPayment {
 	if (body && typeof body.payment === 'object' && body.payment) {
 		const p = body.payment as Obj;
 		const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
-		if (!transactionId) throw new CrmInputError('payment.transaction_id', 'the payment has no transaction id');
+		if (!transactionId)
+			throw new CrmInputError('payment.transaction_id', 'the payment has no transaction id');
 		const items: Obj[] = Array.isArray(p.line_items) ? p.line_items : [];
-		return withFallbackLine({
-			transactionId,
-			source: text(p.source, p.source_type),
-			person: personFrom(p.customer, body),
-			currency: text(p.currency_code, p.currency)?.toUpperCase(),
-			// `created_on` is the documented field (workflow webhook payment.*); the others are kept for older captures.
-			date: isoDate(p.created_on ?? p.created_at ?? p.createdAt),
-			lines: items.map((item, i) => lineFrom(item, i, 'payment.line_items')),
-			discountAmount: p.discount_amount === undefined ? undefined : toAmount(p.discount_amount, 'payment.discount_amount'),
-			taxAmount: p.tax_amount === undefined ? undefined : toAmount(p.tax_amount, 'payment.tax_amount'),
-			total: requiredAmount(p.total_amount ?? p.amount, 'payment.total_amount'),
-		}, p.sub_total_amount);
+		return withFallbackLine(
+			{
+				transactionId,
+				source: text(p.source, p.source_type),
+				person: personFrom(p.customer, body),
+				currency: text(p.currency_code, p.currency)?.toUpperCase(),
+				// `created_on` is the documented field (workflow webhook payment.*); the others are kept for older captures.
+				date: isoDate(p.created_on ?? p.created_at ?? p.createdAt),
+				lines: items.map((item, i) => lineFrom(item, i, 'payment.line_items')),
+				discountAmount:
+					p.discount_amount === undefined
+						? undefined
+						: toAmount(p.discount_amount, 'payment.discount_amount'),
+				taxAmount:
+					p.tax_amount === undefined ? undefined : toAmount(p.tax_amount, 'payment.tax_amount'),
+				total: requiredAmount(p.total_amount ?? p.amount, 'payment.total_amount'),
+			},
+			p.sub_total_amount,
+		);
 	}
-	if (body && (body.type === 'OrderCreate' || body.type === 'OrderStatusUpdate' || body.contactSnapshot || body.amountSummary)) {
+	if (
+		body &&
+		(body.type === 'OrderCreate' ||
+			body.type === 'OrderStatusUpdate' ||
+			body.contactSnapshot ||
+			body.amountSummary)
+	) {
 		const transactionId = text(body._id, body.id, body.orderId);
 		if (!transactionId) throw new CrmInputError('_id', 'the order has no id');
 		const summary: Obj = body.amountSummary ?? {};
 		const items: Obj[] = Array.isArray(body.items) ? body.items : [];
-		return withFallbackLine({
-			transactionId,
-			source: text(body.source?.type, body.sourceType),
-			person: personFrom(body.contactSnapshot ?? body.contact),
-			currency: text(body.currency)?.toUpperCase(),
-			date: isoDate(body.createdAt),
-			lines: items.map((item, i) => lineFrom(item, i, 'items')),
-			discountAmount: summary.discount === undefined ? undefined : toAmount(summary.discount, 'amountSummary.discount'),
-			taxAmount: orderTax(body),
-			shipping: summary.shipping === undefined ? undefined : toAmount(summary.shipping, 'amountSummary.shipping'),
-			total: requiredAmount(body.amount ?? body.total, 'amount'),
-		}, summary.subtotal);
+		return withFallbackLine(
+			{
+				transactionId,
+				source: text(body.source?.type, body.sourceType),
+				person: personFrom(body.contactSnapshot ?? body.contact),
+				currency: text(body.currency)?.toUpperCase(),
+				date: isoDate(body.createdAt),
+				lines: items.map((item, i) => lineFrom(item, i, 'items')),
+				discountAmount:
+					summary.discount === undefined
+						? undefined
+						: toAmount(summary.discount, 'amountSummary.discount'),
+				taxAmount: orderTax(body),
+				shipping:
+					summary.shipping === undefined
+						? undefined
+						: toAmount(summary.shipping, 'amountSummary.shipping'),
+				total: requiredAmount(body.amount ?? body.total, 'amount'),
+			},
+			summary.subtotal,
+		);
 	}
-	throw new CrmInputError('body', 'this is not a HighLevel payment ("payment" object) or order (OrderCreate) body');
+	throw new CrmInputError(
+		'body',
+		'this is not a HighLevel payment ("payment" object) or order (OrderCreate) body',
+	);
 }
 
 const STATUS_BY_EVENT: Record<string, CrmInvoiceStatus> = {
@@ -157,13 +233,22 @@ const STATUS_BY_EVENT: Record<string, CrmInvoiceStatus> = {
 };
 
 export function normalizeInvoiceStatus(raw: unknown): CrmInvoiceStatus | undefined {
-	const s = String(raw ?? '').toLowerCase().replace(/[\s-]+/g, '_');
+	const s = String(raw ?? '')
+		.toLowerCase()
+		.replace(/[\s-]+/g, '_');
 	if (s === 'partially_paid' || s === 'partiallypaid' || s === 'partial') return 'partially_paid';
 	if (['draft', 'sent', 'paid', 'void', 'deleted'].includes(s)) return s as CrmInvoiceStatus;
 	if (s === 'voided') return 'void';
 	// InvoiceDelete's documented example carries status "delete" and no type.
 	if (s === 'delete') return 'deleted';
-	if (s === 'updated' || s === 'viewed' || s === 'overdue' || s === 'due' || s === 'payment_processing') return 'sent';
+	if (
+		s === 'updated' ||
+		s === 'viewed' ||
+		s === 'overdue' ||
+		s === 'due' ||
+		s === 'payment_processing'
+	)
+		return 'sent';
 	return undefined;
 }
 
@@ -175,7 +260,10 @@ export function normalizeInvoiceStatus(raw: unknown): CrmInvoiceStatus | undefin
 export function invoiceFromHighLevel(input: Obj): CrmInvoice {
 	const event = triggerEvent(input);
 	if (event && event.kind !== 'invoice') {
-		throw new CrmInputError('kind', `this is a HighLevel ${event.event} (${event.kind}) event, not an invoice`);
+		throw new CrmInputError(
+			'kind',
+			`this is a HighLevel ${event.event} (${event.kind}) event, not an invoice`,
+		);
 	}
 	return invoiceFromBody(event ? event.body : input);
 }
@@ -186,12 +274,18 @@ function invoiceFromBody(body: Obj): CrmInvoice {
 	// The body's own status wins over the event name, except for void and delete events.
 	const eventStatus = STATUS_BY_EVENT[String(body.type ?? '')];
 	const bodyStatus = normalizeInvoiceStatus(body.status);
-	const status = eventStatus === 'void' || eventStatus === 'deleted' ? eventStatus : bodyStatus ?? eventStatus;
-	if (!status) throw new CrmInputError('status', `unknown invoice status ${JSON.stringify(body.status)}`);
+	const status =
+		eventStatus === 'void' || eventStatus === 'deleted' ? eventStatus : (bodyStatus ?? eventStatus);
+	if (!status)
+		throw new CrmInputError('status', `unknown invoice status ${JSON.stringify(body.status)}`);
 	const items: Obj[] = Array.isArray(body.invoiceItems) ? body.invoiceItems : [];
-	const discount = body.discount && body.discount.value !== undefined
-		? { type: body.discount.type === 'fixed' ? ('fixed' as const) : ('percentage' as const), value: toAmount(body.discount.value, 'discount.value') }
-		: undefined;
+	const discount =
+		body.discount && body.discount.value !== undefined
+			? {
+					type: body.discount.type === 'fixed' ? ('fixed' as const) : ('percentage' as const),
+					value: toAmount(body.discount.value, 'discount.value'),
+				}
+			: undefined;
 	return {
 		id,
 		number: text(body.invoiceNumber, body.number),
@@ -203,8 +297,14 @@ function invoiceFromBody(body: Obj): CrmInvoice {
 		memo: text(body.title, body.name),
 		lines: items.map((item, i) => lineFrom(item, i, 'invoiceItems')),
 		discount: discount && discount.value > 0 ? discount : undefined,
-		discountAmount: body.totalSummary?.discount === undefined ? undefined : toAmount(body.totalSummary.discount, 'totalSummary.discount'),
-		total: status === 'void' || status === 'deleted' ? toAmount(body.total, 'total') : requiredAmount(body.total, 'total'),
+		discountAmount:
+			body.totalSummary?.discount === undefined
+				? undefined
+				: toAmount(body.totalSummary.discount, 'totalSummary.discount'),
+		total:
+			status === 'void' || status === 'deleted'
+				? toAmount(body.total, 'total')
+				: requiredAmount(body.total, 'total'),
 		amountPaid: round2(toAmount(body.amountPaid, 'amountPaid')),
 	};
 }

@@ -24,7 +24,15 @@ export interface HighLevelEvent {
 		locationId?: string;
 		webhookId?: string;
 	};
-	contact: { id?: string; email?: string; name?: string; firstName?: string; lastName?: string; phone?: string; companyName?: string };
+	contact: {
+		id?: string;
+		email?: string;
+		name?: string;
+		firstName?: string;
+		lastName?: string;
+		phone?: string;
+		companyName?: string;
+	};
 	/** HighLevel's own status word (payment_status, order status, invoice status). */
 	status?: string;
 	/** Where the payment came from (funnel, subscription, calendar, invoice, …). */
@@ -32,7 +40,15 @@ export interface HighLevelEvent {
 	currency?: string;
 	/** YYYY-MM-DD: payment.created_on, order createdAt, invoice issueDate. */
 	date?: string;
-	amounts: { subtotal?: number; discount?: number; tax?: number; shipping?: number; total?: number; amountPaid?: number; amountDue?: number };
+	amounts: {
+		subtotal?: number;
+		discount?: number;
+		tax?: number;
+		shipping?: number;
+		total?: number;
+		amountPaid?: number;
+		amountDue?: number;
+	};
 	lines: CrmLine[];
 	/** Whether HighLevel stated the line items (workflow payment bodies carry none). */
 	linesKnown: boolean;

@@ -60,7 +60,12 @@ export async function findCustomerByEmail(
 		);
 	}
 	if (choice.kind === 'inactive') {
-		const { record } = await client.modify('Customer', String(choice.customer.Id), () => ({ Active: true }), choice.customer);
+		const { record } = await client.modify(
+			'Customer',
+			String(choice.customer.Id),
+			() => ({ Active: true }),
+			choice.customer,
+		);
 		return { customer: record, how: 'matched', reactivated: true };
 	}
 	return { customer: choice.customer, how: 'matched' };
@@ -80,7 +85,10 @@ export async function findOrCreateCustomer(
 	const email = normalizeEmail(person.email);
 	if (!email) {
 		if (options.fallbackCustomerId) {
-			return { customer: await client.read('Customer', options.fallbackCustomerId), how: 'fallback' };
+			return {
+				customer: await client.read('Customer', options.fallbackCustomerId),
+				how: 'fallback',
+			};
 		}
 		throw new CrmInputError(emailField, describeEmailProblem(person.email));
 	}
@@ -90,7 +98,11 @@ export async function findOrCreateCustomer(
 	const names = [displayNameFor(person, email), disambiguatedName(person, email)];
 	for (let i = 0; i < names.length; i++) {
 		try {
-			const customer = await client.create('Customer', newCustomerBody(person, email, names[i]), `customer:${email}:${names[i]}`);
+			const customer = await client.create(
+				'Customer',
+				newCustomerBody(person, email, names[i]),
+				`customer:${email}:${names[i]}`,
+			);
 			return { customer, how: 'created' };
 		} catch (error) {
 			if (!isNameTaken(error)) throw error;

@@ -10,7 +10,13 @@ import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
 import { resolveItems, type ItemMode } from './items';
-import { createOwnDocument, findOwnDocument, numberToCreate, type NumberClash, type OwnDocumentKey } from './ownDocuments';
+import {
+	createOwnDocument,
+	findOwnDocument,
+	numberToCreate,
+	type NumberClash,
+	type OwnDocumentKey,
+} from './ownDocuments';
 import type { CustomerMatch, InvoiceSyncResult, SyncSummary } from './types';
 
 export interface InvoiceSyncOptions {
@@ -28,7 +34,10 @@ export interface InvoiceSyncOptions {
 }
 
 /** Where a CRM invoice's QuickBooks invoice lives: the marker carries the CRM id, the number is the CRM number or id. */
-export function invoiceKey(crm: CrmInvoice, options: Pick<InvoiceSyncOptions, 'key' | 'docNumberPrefix' | 'onNumberClash'>): OwnDocumentKey {
+export function invoiceKey(
+	crm: CrmInvoice,
+	options: Pick<InvoiceSyncOptions, 'key' | 'docNumberPrefix' | 'onNumberClash'>,
+): OwnDocumentKey {
 	return {
 		entity: 'Invoice',
 		kind: 'invoice',
@@ -41,10 +50,19 @@ export function invoiceKey(crm: CrmInvoice, options: Pick<InvoiceSyncOptions, 'k
 
 /** Every QuickBooks invoice with this number (a company with custom numbers off may have several). */
 export async function invoicesNumbered(client: QboClient, docNumber: string): Promise<QboRecord[]> {
-	return await client.query({ entity: 'Invoice', where: [{ field: 'DocNumber', op: '=', value: docNumber }], maxResults: 100 });
+	return await client.query({
+		entity: 'Invoice',
+		where: [{ field: 'DocNumber', op: '=', value: docNumber }],
+		maxResults: 100,
+	});
 }
 
-function summarize(invoice: QboRecord | undefined, crm: CrmInvoice, action: SyncSummary['action'], reason?: string): SyncSummary {
+function summarize(
+	invoice: QboRecord | undefined,
+	crm: CrmInvoice,
+	action: SyncSummary['action'],
+	reason?: string,
+): SyncSummary {
 	const qboTotal = invoice ? Number(invoice.TotalAmt ?? 0) : undefined;
 	return {
 		action,
@@ -52,7 +70,10 @@ function summarize(invoice: QboRecord | undefined, crm: CrmInvoice, action: Sync
 		docNumber: invoice?.DocNumber as string | undefined,
 		crmTotal: crm.total,
 		qboTotal,
-		totalsMatch: qboTotal === undefined || action === 'voided' || action === 'deleted' ? undefined : Math.abs(qboTotal - crm.total) < 0.005,
+		totalsMatch:
+			qboTotal === undefined || action === 'voided' || action === 'deleted'
+				? undefined
+				: Math.abs(qboTotal - crm.total) < 0.005,
 		...(reason ? { reason } : {}),
 	};
 }
@@ -87,18 +108,33 @@ export async function recordCrmPayment(
  * applied, so the payments this sync recorded for it are voided first; a payment it did not record
  * (a bookkeeper's) stops the item before anything is written.
  */
-async function voidOwnInvoice(client: QboClient, invoice: QboRecord, crmId: string): Promise<{ invoice: QboRecord; changed: boolean; payments: QboRecord[] }> {
+async function voidOwnInvoice(
+	client: QboClient,
+	invoice: QboRecord,
+	crmId: string,
+): Promise<{ invoice: QboRecord; changed: boolean; payments: QboRecord[] }> {
 	if (isVoided(invoice)) return { invoice, changed: false, payments: [] };
-	const linked = ((invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? [])
+	const linked = (
+		(invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? []
+	)
 		.filter((t) => t.TxnType === 'Payment' && t.TxnId)
 		.map((t) => String(t.TxnId));
 	const payments = linked.length
-		? await client.query({ entity: 'Payment', where: [{ field: 'Id', op: 'IN', value: linked }], maxResults: 1000 })
+		? await client.query({
+				entity: 'Payment',
+				where: [{ field: 'Id', op: 'IN', value: linked }],
+				maxResults: 1000,
+			})
 		: [];
 	const applied = payments.filter((p) => Number(p.TotalAmt ?? 0) !== 0);
 	const foreign = applied.filter((p) => !hasCrmMarker(p, 'invoice-payment', crmId));
 	if (foreign.length) {
-		const list = foreign.map((p) => `payment ${String(p.Id)} of ${round2(Number(p.TotalAmt))} on ${String(p.TxnDate ?? '?')}`).join(', ');
+		const list = foreign
+			.map(
+				(p) =>
+					`payment ${String(p.Id)} of ${round2(Number(p.TotalAmt))} on ${String(p.TxnDate ?? '?')}`,
+			)
+			.join(', ');
 		throw new OutcomeError(
 			'refused',
 			`${describeDocument('QuickBooks invoice', invoice)} has payments this sync did not record (${list}); nothing was voided`,
@@ -110,8 +146,17 @@ async function voidOwnInvoice(client: QboClient, invoice: QboRecord, crmId: stri
 	return { invoice: await client.void('Invoice', fresh), changed: true, payments: applied };
 }
 
-async function updateInvoice(client: QboClient, existing: QboRecord, desired: DesiredInvoice): Promise<{ invoice: QboRecord; action: SyncSummary['action'] }> {
-	const result = await client.modify('Invoice', String(existing.Id), (current) => invoiceChanges(current, desired), existing);
+async function updateInvoice(
+	client: QboClient,
+	existing: QboRecord,
+	desired: DesiredInvoice,
+): Promise<{ invoice: QboRecord; action: SyncSummary['action'] }> {
+	const result = await client.modify(
+		'Invoice',
+		String(existing.Id),
+		(current) => invoiceChanges(current, desired),
+		existing,
+	);
 	return { invoice: result.record, action: result.changed ? 'updated' : 'unchanged' };
 }
 
@@ -127,11 +172,17 @@ function newInvoiceBody(crm: CrmInvoice, docNumber: string, desired: DesiredInvo
 		...(crm.dueDate ? { DueDate: crm.dueDate } : {}),
 		...(crm.memo ? { CustomerMemo: { value: crm.memo } } : {}),
 		...(crm.currency ? { CurrencyRef: { value: crm.currency } } : {}),
-		...(normalizeEmail(crm.person.email) ? { BillEmail: { Address: String(crm.person.email).trim() } } : {}),
+		...(normalizeEmail(crm.person.email)
+			? { BillEmail: { Address: String(crm.person.email).trim() } }
+			: {}),
 	};
 }
 
-export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: InvoiceSyncOptions): Promise<InvoiceSyncResult> {
+export async function syncInvoice(
+	client: QboClient,
+	crm: CrmInvoice,
+	options: InvoiceSyncOptions,
+): Promise<InvoiceSyncResult> {
 	const key = invoiceKey(crm, options);
 	const lookup = await findOwnDocument(client, key);
 	const existing = lookup.ours;
@@ -143,29 +194,64 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 				: 'not in QuickBooks';
 			return { payments: [], sync: summarize(undefined, crm, 'skipped', reason) };
 		}
-		if (crm.status === 'deleted' && options.onDelete === 'delete' && Number(existing.TotalAmt) === Number(existing.Balance) && !isVoided(existing)) {
+		if (
+			crm.status === 'deleted' &&
+			options.onDelete === 'delete' &&
+			Number(existing.TotalAmt) === Number(existing.Balance) &&
+			!isVoided(existing)
+		) {
 			await client.delete('Invoice', existing);
 			return { invoice: existing, payments: [], sync: summarize(existing, crm, 'deleted') };
 		}
 		const voided = await voidOwnInvoice(client, existing, crm.id);
-		return { invoice: voided.invoice, payments: voided.payments, sync: summarize(voided.invoice, crm, voided.changed ? 'voided' : 'unchanged') };
+		return {
+			invoice: voided.invoice,
+			payments: voided.payments,
+			sync: summarize(voided.invoice, crm, voided.changed ? 'voided' : 'unchanged'),
+		};
 	}
 	if (crm.status === 'draft' && !existing) {
-		return { payments: [], sync: summarize(undefined, crm, 'skipped', 'draft invoices are synced once sent') };
+		return {
+			payments: [],
+			sync: summarize(undefined, crm, 'skipped', 'draft invoices are synced once sent'),
+		};
 	}
-	if (!existing && options.onlyIssuedSince && crm.issueDate && crm.issueDate < options.onlyIssuedSince) {
-		return { payments: [], sync: summarize(undefined, crm, 'skipped', `issued ${crm.issueDate}, before ${options.onlyIssuedSince}`) };
+	if (
+		!existing &&
+		options.onlyIssuedSince &&
+		crm.issueDate &&
+		crm.issueDate < options.onlyIssuedSince
+	) {
+		return {
+			payments: [],
+			sync: summarize(
+				undefined,
+				crm,
+				'skipped',
+				`issued ${crm.issueDate}, before ${options.onlyIssuedSince}`,
+			),
+		};
 	}
 	if (existing && isVoided(existing)) {
-		return { invoice: existing, payments: [], sync: summarize(existing, crm, 'unchanged', 'voided in QuickBooks') };
+		return {
+			invoice: existing,
+			payments: [],
+			sync: summarize(existing, crm, 'unchanged', 'voided in QuickBooks'),
+		};
 	}
 	if (!existing) numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
 	// An invoice already billed to this e-mail keeps its customer: no look-up per later event.
-	const billedTo = normalizeEmail((existing?.BillEmail as { Address?: string } | undefined)?.Address);
-	const match: CustomerMatch = existing && billedTo && billedTo === normalizeEmail(crm.person.email)
-		? { customer: { Id: String((existing.CustomerRef as { value?: string }).value) }, how: 'matched' }
-		: await findOrCreateCustomer(client, crm.person, options.match, 'contactDetails.email');
+	const billedTo = normalizeEmail(
+		(existing?.BillEmail as { Address?: string } | undefined)?.Address,
+	);
+	const match: CustomerMatch =
+		existing && billedTo && billedTo === normalizeEmail(crm.person.email)
+			? {
+					customer: { Id: String((existing.CustomerRef as { value?: string }).value) },
+					how: 'matched',
+				}
+			: await findOrCreateCustomer(client, crm.person, options.match, 'contactDetails.email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(crm), options.items);
 	const plan = planSale(crm, itemRefFor, options.taxCodes);
 	const desired: DesiredInvoice = {
@@ -181,14 +267,24 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 	let action: SyncSummary['action'];
 	if (existing) ({ invoice, action } = await updateInvoice(client, existing, desired));
 	else {
-		const written = await createOwnDocument(client, key, lookup, (docNumber) => newInvoiceBody(crm, docNumber, desired));
+		const written = await createOwnDocument(client, key, lookup, (docNumber) =>
+			newInvoiceBody(crm, docNumber, desired),
+		);
 		// Another run created it first: bring theirs to what this event says (recovery R9).
-		({ invoice, action } = written.created ? { invoice: written.record, action: 'created' as const } : await updateInvoice(client, written.record, desired));
+		({ invoice, action } = written.created
+			? { invoice: written.record, action: 'created' as const }
+			: await updateInvoice(client, written.record, desired));
 	}
 
 	const payments: QboRecord[] = [];
 	if (options.recordPayments && crm.amountPaid > 0) {
-		const paid = await recordCrmPayment(client, invoice, crm.amountPaid, `invoice:${crm.id}`, crm.id);
+		const paid = await recordCrmPayment(
+			client,
+			invoice,
+			crm.amountPaid,
+			`invoice:${crm.id}`,
+			crm.id,
+		);
 		invoice = paid.invoice;
 		if (paid.payment) {
 			payments.push(paid.payment);
@@ -196,5 +292,9 @@ export async function syncInvoice(client: QboClient, crm: CrmInvoice, options: I
 		}
 	}
 	const sync = summarize(invoice, crm, action);
-	return { invoice, payments, sync: { ...sync, customer: { id: desired.customerId, how: match.how } } };
+	return {
+		invoice,
+		payments,
+		sync: { ...sync, customer: { id: desired.customerId, how: match.how } },
+	};
 }

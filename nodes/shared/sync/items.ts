@@ -10,7 +10,10 @@ export function itemName(name: string): string {
 	return name.replace(/:/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
 }
 
-export async function findItemByName(client: QboClient, name: string): Promise<QboRecord | undefined> {
+export async function findItemByName(
+	client: QboClient,
+	name: string,
+): Promise<QboRecord | undefined> {
 	const [item] = await client.query({
 		entity: 'Item',
 		where: [{ field: 'Name', op: '=', value: itemName(name) }],
@@ -43,7 +46,9 @@ export async function findOrCreateItem(
 	}
 }
 
-export type ItemMode = { mode: 'perLine'; incomeAccountId: string } | { mode: 'default'; itemId: string };
+export type ItemMode =
+	| { mode: 'perLine'; incomeAccountId: string }
+	| { mode: 'default'; itemId: string };
 
 /** Item references for every distinct line name. */
 export async function resolveItems(
@@ -54,7 +59,10 @@ export async function resolveItems(
 	if (itemMode.mode === 'default') return () => ({ value: itemMode.itemId });
 	const refs = new Map<string, ItemRef>();
 	for (const name of names) {
-		const { item } = await client.memo(`item:${itemName(name).toLowerCase()}`, async () => await findOrCreateItem(client, name, itemMode.incomeAccountId));
+		const { item } = await client.memo(
+			`item:${itemName(name).toLowerCase()}`,
+			async () => await findOrCreateItem(client, name, itemMode.incomeAccountId),
+		);
 		refs.set(name, { value: String(item.Id), name: String(item.Name) });
 	}
 	return (name) => refs.get(name)!;
@@ -62,7 +70,10 @@ export async function resolveItems(
 
 /** The income account used for new items: the one chosen, else the first "Services" income account. */
 export async function defaultIncomeAccount(client: QboClient): Promise<string> {
-	return await client.memo('defaultIncomeAccount', async () => await findDefaultIncomeAccount(client));
+	return await client.memo(
+		'defaultIncomeAccount',
+		async () => await findDefaultIncomeAccount(client),
+	);
 }
 
 async function findDefaultIncomeAccount(client: QboClient): Promise<string> {

@@ -9,7 +9,13 @@ import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import { isNumberTaken, lostRace } from '../recovery';
-import { alternateDocNumber, describeDocument, docNumberFor, ownership, type CrmKind } from '../domain/docNumber';
+import {
+	alternateDocNumber,
+	describeDocument,
+	docNumberFor,
+	ownership,
+	type CrmKind,
+} from '../domain/docNumber';
 import type { Created, Lookup } from './types';
 
 export type NumberClash = 'error' | 'alternate';
@@ -26,7 +32,10 @@ export interface OwnDocumentKey {
 }
 
 export function numbersFor(key: OwnDocumentKey): Lookup['numbers'] {
-	return { base: docNumberFor(key.numberKey, key.prefix), alternate: alternateDocNumber(key.numberKey, key.prefix) };
+	return {
+		base: docNumberFor(key.numberKey, key.prefix),
+		alternate: alternateDocNumber(key.numberKey, key.prefix),
+	};
 }
 
 /** One query for both numbers the document may have. */
@@ -40,13 +49,24 @@ export async function findOwnDocument(client: QboClient, key: OwnDocumentKey): P
 	return fromRecords(found, key, numbers);
 }
 
-export function fromRecords(found: QboRecord[], key: OwnDocumentKey, numbers = numbersFor(key)): Lookup {
+export function fromRecords(
+	found: QboRecord[],
+	key: OwnDocumentKey,
+	numbers = numbersFor(key),
+): Lookup {
 	const { ours, others } = ownership(found, key.kind, key.crmId);
 	return { ours: ours[0], others, numbers };
 }
 
-function clashError(key: OwnDocumentKey, number: string, others: QboRecord[], alternateTaken: boolean): OutcomeError {
-	const names = others.map((r) => describeDocument(key.entity === 'Invoice' ? 'invoice' : 'sales receipt', r)).join('; ');
+function clashError(
+	key: OwnDocumentKey,
+	number: string,
+	others: QboRecord[],
+	alternateTaken: boolean,
+): OutcomeError {
+	const names = others
+		.map((r) => describeDocument(key.entity === 'Invoice' ? 'invoice' : 'sales receipt', r))
+		.join('; ');
 	const what = key.entity === 'Invoice' ? 'invoice' : 'sales receipt';
 	return new OutcomeError(
 		'clash',
@@ -81,7 +101,11 @@ export async function createOwnDocument(
 	const docNumber = numberToCreate(key, lookup);
 	let record: QboRecord;
 	try {
-		record = await client.create(key.entity, body(docNumber), `${key.kind}:${key.crmId}:${docNumber}`);
+		record = await client.create(
+			key.entity,
+			body(docNumber),
+			`${key.kind}:${key.crmId}:${docNumber}`,
+		);
 	} catch (error) {
 		if (!isNumberTaken(error)) throw error;
 		const again = await findOwnDocument(client, key);

@@ -7,7 +7,13 @@ import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import type { SalePlan } from '../domain/types';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
-import { createOwnDocument, findOwnDocument, numberToCreate, type NumberClash, type OwnDocumentKey } from './ownDocuments';
+import {
+	createOwnDocument,
+	findOwnDocument,
+	numberToCreate,
+	type NumberClash,
+	type OwnDocumentKey,
+} from './ownDocuments';
 import { resolveItems, type ItemMode } from './items';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
@@ -25,7 +31,10 @@ export interface ReceiptOptions {
 }
 
 /** Where a payment's receipt lives: its marker, its numbers, what to do when a number is taken. */
-export function receiptKey(payment: CrmPayment, options: Pick<ReceiptOptions, 'docNumberPrefix' | 'onNumberClash'>): OwnDocumentKey {
+export function receiptKey(
+	payment: CrmPayment,
+	options: Pick<ReceiptOptions, 'docNumberPrefix' | 'onNumberClash'>,
+): OwnDocumentKey {
 	return {
 		entity: 'SalesReceipt',
 		kind: 'payment',
@@ -36,7 +45,12 @@ export function receiptKey(payment: CrmPayment, options: Pick<ReceiptOptions, 'd
 	};
 }
 
-export function receiptSummary(receipt: QboRecord, payment: CrmPayment, action: SyncSummary['action'], customer?: SyncSummary['customer']): SyncSummary {
+export function receiptSummary(
+	receipt: QboRecord,
+	payment: CrmPayment,
+	action: SyncSummary['action'],
+	customer?: SyncSummary['customer'],
+): SyncSummary {
 	const qboTotal = Number(receipt.TotalAmt ?? 0);
 	return {
 		action,
@@ -50,7 +64,13 @@ export function receiptSummary(receipt: QboRecord, payment: CrmPayment, action: 
 }
 
 /** The SalesReceipt QuickBooks gets for a payment. */
-export function receiptBody(payment: CrmPayment, docNumber: string, customerId: string, plan: SalePlan, options: ReceiptOptions): QboRecord {
+export function receiptBody(
+	payment: CrmPayment,
+	docNumber: string,
+	customerId: string,
+	plan: SalePlan,
+	options: ReceiptOptions,
+): QboRecord {
 	return {
 		DocNumber: docNumber,
 		CustomerRef: { value: customerId },
@@ -60,9 +80,13 @@ export function receiptBody(payment: CrmPayment, docNumber: string, customerId: 
 		PrivateNote: `${crmMarker('payment', payment.transactionId)}${payment.source ? ` (${payment.source})` : ''}`,
 		...(payment.date ? { TxnDate: payment.date } : {}),
 		...(payment.currency ? { CurrencyRef: { value: payment.currency } } : {}),
-		...(normalizeEmail(payment.person.email) ? { BillEmail: { Address: String(payment.person.email).trim() } } : {}),
+		...(normalizeEmail(payment.person.email)
+			? { BillEmail: { Address: String(payment.person.email).trim() } }
+			: {}),
 		...(options.paymentMethodId ? { PaymentMethodRef: { value: options.paymentMethodId } } : {}),
-		...(options.depositAccountId ? { DepositToAccountRef: { value: options.depositAccountId } } : {}),
+		...(options.depositAccountId
+			? { DepositToAccountRef: { value: options.depositAccountId } }
+			: {}),
 		PaymentRefNum: payment.transactionId.slice(-21),
 	};
 }
@@ -75,7 +99,12 @@ export async function createReceiptFromPayment(
 ): Promise<ReceiptResult> {
 	const key = receiptKey(payment, options);
 	const lookup = found ?? (await findOwnDocument(client, key));
-	if (lookup.ours) return { receipt: lookup.ours, alreadySynced: true, sync: receiptSummary(lookup.ours, payment, 'matched') };
+	if (lookup.ours)
+		return {
+			receipt: lookup.ours,
+			alreadySynced: true,
+			sync: receiptSummary(lookup.ours, payment, 'matched'),
+		};
 	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
 	const match = options.customerId
@@ -83,9 +112,23 @@ export async function createReceiptFromPayment(
 		: await findOrCreateCustomer(client, payment.person, options.match, 'email');
 	const itemRefFor = await resolveItems(client, itemNamesOf(payment), options.items);
 	const plan = planSale(payment, itemRefFor, options.taxCodes);
-	const customer = { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string };
-	const written = await createOwnDocument(client, key, lookup, (docNumber) => receiptBody(payment, docNumber, String(match.customer.Id), plan, options));
+	const customer = {
+		id: String(match.customer.Id),
+		how: match.how,
+		displayName: match.customer.DisplayName as string,
+	};
+	const written = await createOwnDocument(client, key, lookup, (docNumber) =>
+		receiptBody(payment, docNumber, String(match.customer.Id), plan, options),
+	);
 	return written.created
-		? { receipt: written.record, alreadySynced: false, sync: receiptSummary(written.record, payment, 'created', customer) }
-		: { receipt: written.record, alreadySynced: true, sync: receiptSummary(written.record, payment, 'matched', customer) };
+		? {
+				receipt: written.record,
+				alreadySynced: false,
+				sync: receiptSummary(written.record, payment, 'created', customer),
+			}
+		: {
+				receipt: written.record,
+				alreadySynced: true,
+				sync: receiptSummary(written.record, payment, 'matched', customer),
+			};
 }

@@ -10,7 +10,12 @@ import type { QboClient } from '../transport/client';
 import type { BatchOperation } from '../transport/types';
 import { selectQuery } from '../transport/query';
 import { CrmInputError, OutcomeError } from '../errors';
-import { lookupSettledOneByOne, lostRace, receiptRedoneOneByOne, settledInBatch } from '../recovery';
+import {
+	lookupSettledOneByOne,
+	lostRace,
+	receiptRedoneOneByOne,
+	settledInBatch,
+} from '../recovery';
 import type { CrmPayment } from '../domain/crm';
 import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/customerMatch';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
@@ -18,7 +23,13 @@ import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
 import { customersByEmailQuery, findOrCreateCustomer } from './customers';
 import { findOrCreateItem, itemName } from './items';
 import { fromRecords, numbersFor, numberToCreate } from './ownDocuments';
-import { createReceiptFromPayment, receiptBody, receiptKey, receiptSummary, type ReceiptOptions } from './receipts';
+import {
+	createReceiptFromPayment,
+	receiptBody,
+	receiptKey,
+	receiptSummary,
+	type ReceiptOptions,
+} from './receipts';
 import type { CustomerMatch, Lookup, ReceiptResult } from './types';
 
 const IN_CHUNK = 100;
@@ -29,7 +40,11 @@ function chunks<T>(list: T[], size: number): T[][] {
 	return out;
 }
 
-async function customersByEmail(client: QboClient, payments: CrmPayment[], options: ReceiptOptions): Promise<Map<string, CustomerMatch | Error>> {
+async function customersByEmail(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+): Promise<Map<string, CustomerMatch | Error>> {
 	const result = new Map<string, CustomerMatch | Error>();
 	const people = new Map<string, CrmPayment['person']>();
 	for (const p of payments) {
@@ -52,10 +67,22 @@ async function customersByEmail(client: QboClient, payments: CrmPayment[], optio
 				result.set(email, answer.error);
 				continue;
 			}
-			const choice = chooseCustomer(email, answer.records ?? [], options.match.duplicates, options.match.inactive);
+			const choice = chooseCustomer(
+				email,
+				answer.records ?? [],
+				options.match.duplicates,
+				options.match.inactive,
+			);
 			// Inactive or ambiguous: the one-by-one path reactivates or explains.
-			if (lookupSettledOneByOne(choice.kind)) result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
-			else if (choice.kind === 'active') result.set(email, { customer: choice.customer, how: 'matched' });
+			if (lookupSettledOneByOne(choice.kind))
+				result.set(
+					email,
+					await findOrCreateCustomer(client, people.get(email)!, options.match).catch(
+						(e: Error) => e,
+					),
+				);
+			else if (choice.kind === 'active')
+				result.set(email, { customer: choice.customer, how: 'matched' });
 			else missing.push(email);
 		}
 	}
@@ -64,39 +91,78 @@ async function customersByEmail(client: QboClient, payments: CrmPayment[], optio
 		const ops: BatchOperation[] = part.map((email) => ({
 			entity: 'Customer',
 			operation: 'create',
-			payload: newCustomerBody(people.get(email)!, email, displayNameFor(people.get(email)!, email)),
+			payload: newCustomerBody(
+				people.get(email)!,
+				email,
+				displayNameFor(people.get(email)!, email),
+			),
 		}));
 		const answers = await client.batch(ops, `customers:${part.join(',')}`);
 		for (const [i, answer] of answers.entries()) {
 			const email = part[i];
 			const created = settledInBatch(answer);
 			if (created) result.set(email, { customer: created, how: 'created' });
-			else result.set(email, await findOrCreateCustomer(client, people.get(email)!, options.match).catch((e: Error) => e));
+			else
+				result.set(
+					email,
+					await findOrCreateCustomer(client, people.get(email)!, options.match).catch(
+						(e: Error) => e,
+					),
+				);
 		}
 	}
 	return result;
 }
 
-async function itemRefs(client: QboClient, payments: CrmPayment[], options: ReceiptOptions): Promise<Map<string, ItemRef | Error>> {
+async function itemRefs(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+): Promise<Map<string, ItemRef | Error>> {
 	const refs = new Map<string, ItemRef | Error>();
 	const mode = options.items;
 	if (mode.mode === 'default') return refs;
 	const names = [...new Set(payments.flatMap((p) => itemNamesOf(p)))];
 	const byKey = new Map(names.map((n) => [itemName(n).toLowerCase(), n]));
 	for (const part of chunks([...byKey.keys()], IN_CHUNK)) {
-		const found = await client.queryAll({ entity: 'Item', where: [{ field: 'Name', op: 'IN', value: part.map((k) => itemName(byKey.get(k)!)) }] });
-		for (const item of found) refs.set(String(item.Name).toLowerCase(), { value: String(item.Id), name: String(item.Name) });
+		const found = await client.queryAll({
+			entity: 'Item',
+			where: [{ field: 'Name', op: 'IN', value: part.map((k) => itemName(byKey.get(k)!)) }],
+		});
+		for (const item of found)
+			refs.set(String(item.Name).toLowerCase(), {
+				value: String(item.Id),
+				name: String(item.Name),
+			});
 	}
 	const missing = [...byKey.keys()].filter((k) => !refs.has(k));
 	for (const part of chunks(missing, 30)) {
-		const answers = await client.batch(part.map((k) => ({ entity: 'Item', operation: 'create', payload: { Name: itemName(byKey.get(k)!), Type: 'Service', IncomeAccountRef: { value: mode.incomeAccountId } } })), `items:${part.join(',')}`);
+		const answers = await client.batch(
+			part.map((k) => ({
+				entity: 'Item',
+				operation: 'create',
+				payload: {
+					Name: itemName(byKey.get(k)!),
+					Type: 'Service',
+					IncomeAccountRef: { value: mode.incomeAccountId },
+				},
+			})),
+			`items:${part.join(',')}`,
+		);
 		for (const [i, answer] of answers.entries()) {
 			const key = part[i];
 			const created = settledInBatch(answer);
 			if (created) refs.set(key, { value: String(created.Id), name: String(created.Name) });
 			else {
-				const settled = await findOrCreateItem(client, byKey.get(key)!, mode.incomeAccountId).catch((e: Error) => e);
-				refs.set(key, settled instanceof Error ? settled : { value: String(settled.item.Id), name: String(settled.item.Name) });
+				const settled = await findOrCreateItem(client, byKey.get(key)!, mode.incomeAccountId).catch(
+					(e: Error) => e,
+				);
+				refs.set(
+					key,
+					settled instanceof Error
+						? settled
+						: { value: String(settled.item.Id), name: String(settled.item.Name) },
+				);
 			}
 		}
 	}
@@ -107,21 +173,35 @@ async function itemRefs(client: QboClient, payments: CrmPayment[], options: Rece
 async function receiptsNumbered(client: QboClient, numbers: string[]): Promise<QboRecord[]> {
 	const found: QboRecord[] = [];
 	for (const part of chunks([...new Set(numbers)], IN_CHUNK)) {
-		found.push(...(await client.queryAll({ entity: 'SalesReceipt', where: [{ field: 'DocNumber', op: 'IN', value: part }] })));
+		found.push(
+			...(await client.queryAll({
+				entity: 'SalesReceipt',
+				where: [{ field: 'DocNumber', op: 'IN', value: part }],
+			})),
+		);
 	}
 	return found;
 }
 
 /** Receipts grouped by the numbers a payment's receipt may carry. */
-function lookupFor(payment: CrmPayment, options: ReceiptOptions, all: Map<string, QboRecord[]>): Lookup {
+function lookupFor(
+	payment: CrmPayment,
+	options: ReceiptOptions,
+	all: Map<string, QboRecord[]>,
+): Lookup {
 	const key = receiptKey(payment, options);
 	const numbers = numbersFor(key);
-	return fromRecords([...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])], key, numbers);
+	return fromRecords(
+		[...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])],
+		key,
+		numbers,
+	);
 }
 
 function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
 	const map = new Map<string, QboRecord[]>();
-	for (const r of records) map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
+	for (const r of records)
+		map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
 	return map;
 }
 
@@ -130,16 +210,31 @@ function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
  * query per 100 new receipts finds them; the oldest stays, ours is voided when it is the newer
  * (recovery R8).
  */
-async function settleRaces(client: QboClient, payments: CrmPayment[], options: ReceiptOptions, created: number[], results: Array<ReceiptResult | Error | undefined>): Promise<void> {
+async function settleRaces(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+	created: number[],
+	results: Array<ReceiptResult | Error | undefined>,
+): Promise<void> {
 	if (!created.length) return;
-	const after = byNumber(await receiptsNumbered(client, created.map((i) => String((results[i] as ReceiptResult).receipt.DocNumber))));
+	const after = byNumber(
+		await receiptsNumbered(
+			client,
+			created.map((i) => String((results[i] as ReceiptResult).receipt.DocNumber)),
+		),
+	);
 	for (const i of created) {
 		const mine = (results[i] as ReceiptResult).receipt;
 		const kept = lookupFor(payments[i], options, after).ours;
 		if (!lostRace(mine, kept)) continue;
 		results[i] = await client
 			.void('SalesReceipt', mine)
-			.then(() => ({ receipt: kept, alreadySynced: true, sync: receiptSummary(kept, payments[i], 'matched') }))
+			.then(() => ({
+				receipt: kept,
+				alreadySynced: true,
+				sync: receiptSummary(kept, payments[i], 'matched'),
+			}))
 			.catch((e: Error) => e);
 	}
 }
@@ -152,7 +247,12 @@ export async function createReceiptsInBatch(
 ): Promise<Array<ReceiptResult | Error>> {
 	const results: Array<ReceiptResult | Error | undefined> = new Array(payments.length);
 	const keys = payments.map((p) => receiptKey(p, options));
-	const existing = byNumber(await receiptsNumbered(client, keys.flatMap((k) => Object.values(numbersFor(k)))));
+	const existing = byNumber(
+		await receiptsNumbered(
+			client,
+			keys.flatMap((k) => Object.values(numbersFor(k))),
+		),
+	);
 
 	// Already in QuickBooks, a number taken by someone else's receipt, or a repeat in this burst.
 	const firstIndexOf = new Map<string, number>();
@@ -160,7 +260,12 @@ export async function createReceiptsInBatch(
 	const docNumbers: string[] = [];
 	payments.forEach((payment, i) => {
 		const lookup = lookupFor(payment, options, existing);
-		if (lookup.ours) results[i] = { receipt: lookup.ours, alreadySynced: true, sync: receiptSummary(lookup.ours, payment, 'matched') };
+		if (lookup.ours)
+			results[i] = {
+				receipt: lookup.ours,
+				alreadySynced: true,
+				sync: receiptSummary(lookup.ours, payment, 'matched'),
+			};
 		else if (firstIndexOf.has(payment.transactionId)) return;
 		else {
 			try {
@@ -175,10 +280,16 @@ export async function createReceiptsInBatch(
 	});
 
 	const toCreate = pending.map((i) => payments[i]);
-	const customers = options.customerId ? new Map() : await customersByEmail(client, toCreate, options);
+	const customers = options.customerId
+		? new Map()
+		: await customersByEmail(client, toCreate, options);
 	const items = await itemRefs(client, toCreate, options);
 
-	const bodies: Array<{ index: number; body: QboRecord; customer: ReceiptResult['sync']['customer'] }> = [];
+	const bodies: Array<{
+		index: number;
+		body: QboRecord;
+		customer: ReceiptResult['sync']['customer'];
+	}> = [];
 	for (const i of pending) {
 		const payment = payments[i];
 		try {
@@ -186,8 +297,10 @@ export async function createReceiptsInBatch(
 			if (options.customerId) match = { customer: { Id: options.customerId }, how: 'given' };
 			else {
 				const email = normalizeEmail(payment.person.email);
-				if (!email && options.match.fallbackCustomerId) match = { customer: { Id: options.match.fallbackCustomerId }, how: 'fallback' };
-				else if (!email) throw new CrmInputError('email', describeEmailProblem(payment.person.email));
+				if (!email && options.match.fallbackCustomerId)
+					match = { customer: { Id: options.match.fallbackCustomerId }, how: 'fallback' };
+				else if (!email)
+					throw new CrmInputError('email', describeEmailProblem(payment.person.email));
 				else match = customers.get(email);
 			}
 			if (!match) {
@@ -198,20 +311,32 @@ export async function createReceiptsInBatch(
 				);
 			}
 			if (match instanceof Error) throw match;
-			const plan = planSale(payment, (name) => {
-				if (options.items.mode === 'default') return { value: options.items.itemId };
-				const ref = items.get(itemName(name).toLowerCase());
-				if (!ref) {
-					throw new OutcomeError(
-						'notFound',
-						`No QuickBooks item for the line "${name}"`,
-						'Run the item again without "Batch Requests", or choose one default item under "Products".',
-					);
-				}
-				if (ref instanceof Error) throw ref;
-				return ref;
-			}, options.taxCodes);
-			bodies.push({ index: i, body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options), customer: { id: String(match.customer.Id), how: match.how, displayName: match.customer.DisplayName as string | undefined } });
+			const plan = planSale(
+				payment,
+				(name) => {
+					if (options.items.mode === 'default') return { value: options.items.itemId };
+					const ref = items.get(itemName(name).toLowerCase());
+					if (!ref) {
+						throw new OutcomeError(
+							'notFound',
+							`No QuickBooks item for the line "${name}"`,
+							'Run the item again without "Batch Requests", or choose one default item under "Products".',
+						);
+					}
+					if (ref instanceof Error) throw ref;
+					return ref;
+				},
+				options.taxCodes,
+			);
+			bodies.push({
+				index: i,
+				body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options),
+				customer: {
+					id: String(match.customer.Id),
+					how: match.how,
+					displayName: match.customer.DisplayName as string | undefined,
+				},
+			});
 		} catch (error) {
 			results[i] = error as Error;
 		}
@@ -219,17 +344,27 @@ export async function createReceiptsInBatch(
 
 	const created: number[] = [];
 	for (const part of chunks(bodies, 30)) {
-		const answers = await client.batch(part.map((b) => ({ entity: 'SalesReceipt', operation: 'create', payload: b.body })), `receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`);
+		const answers = await client.batch(
+			part.map((b) => ({ entity: 'SalesReceipt', operation: 'create', payload: b.body })),
+			`receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`,
+		);
 		for (const [k, answer] of answers.entries()) {
 			const { index, customer } = part[k];
 			const payment = payments[index];
 			const receipt = settledInBatch(answer);
 			if (receipt) {
-				results[index] = { receipt, alreadySynced: false, sync: receiptSummary(receipt, payment, 'created', customer) };
+				results[index] = {
+					receipt,
+					alreadySynced: false,
+					sync: receiptSummary(receipt, payment, 'created', customer),
+				};
 				created.push(index);
 			} else if (receiptRedoneOneByOne(answer)) {
 				// Raced with another run (custom numbers on): settle it the one-by-one way.
-				results[index] = await createReceiptFromPayment(client, payment, { ...options, customerId: customer?.id }).catch((e: Error) => e);
+				results[index] = await createReceiptFromPayment(client, payment, {
+					...options,
+					customerId: customer?.id,
+				}).catch((e: Error) => e);
 			} else if (answer.ok) {
 				results[index] = new OutcomeError(
 					'incomplete',
@@ -249,7 +384,10 @@ export async function createReceiptsInBatch(
 		if (result) return result;
 		const first = results[firstIndexOf.get(payment.transactionId)!];
 		if (!first || first instanceof Error) return first ?? new Error('unreachable');
-		return { receipt: first.receipt, alreadySynced: true, sync: receiptSummary(first.receipt, payment, 'matched') };
+		return {
+			receipt: first.receipt,
+			alreadySynced: true,
+			sync: receiptSummary(first.receipt, payment, 'matched'),
+		};
 	});
 }
-

@@ -13,7 +13,16 @@ export interface CustomerMatch {
 
 /** The `sync` field of an output item: what was done, and whether the totals agree with the CRM. */
 export interface SyncSummary {
-	action: 'created' | 'updated' | 'unchanged' | 'paid' | 'sent' | 'voided' | 'deleted' | 'matched' | 'skipped';
+	action:
+		| 'created'
+		| 'updated'
+		| 'unchanged'
+		| 'paid'
+		| 'sent'
+		| 'voided'
+		| 'deleted'
+		| 'matched'
+		| 'skipped';
 	qboId?: string;
 	docNumber?: string;
 	crmTotal?: number;

@@ -38,7 +38,11 @@ export const BATCH_ID_MAX = 10;
  * scope and key (never the key itself), so ids stay within `maxLength` however long the key, and two
  * different keys do not share an id (128 bits or more of SHA-256). Without a key: a random UUID (36).
  */
-export function requestIdFor(scope: string, idempotencyKey?: string, maxLength = REQUEST_ID_MAX): string {
+export function requestIdFor(
+	scope: string,
+	idempotencyKey?: string,
+	maxLength = REQUEST_ID_MAX,
+): string {
 	if (!idempotencyKey) return randomUUID();
 	const digest = createHash('sha256').update(`${scope}\u0000${idempotencyKey}`).digest('hex');
 	// 44 characters where allowed (the ids earlier versions sent), 36 on /batch.
@@ -48,7 +52,10 @@ export function requestIdFor(scope: string, idempotencyKey?: string, maxLength =
 /** Any requestid a caller hands in, made to fit Intuit's limit without losing its identity. */
 export function fitRequestId(requestId: string, maxLength: number): string {
 	if (requestId.length <= maxLength) return requestId;
-	return `qbh-${createHash('sha256').update(requestId).digest('hex').slice(0, Math.min(40, maxLength - 4))}`;
+	return `qbh-${createHash('sha256')
+		.update(requestId)
+		.digest('hex')
+		.slice(0, Math.min(40, maxLength - 4))}`;
 }
 
 function entityPath(entity: string): string {
@@ -111,11 +118,19 @@ export class QboClient {
 	async call(
 		method: 'GET' | 'POST',
 		path: string,
-		options: { qs?: Record<string, string | number>; body?: unknown; requestId?: string; headers?: Record<string, string> } = {},
+		options: {
+			qs?: Record<string, string | number>;
+			body?: unknown;
+			requestId?: string;
+			headers?: Record<string, string>;
+		} = {},
 	): Promise<Record<string, unknown>> {
 		const qs: Record<string, string | number> = { minorversion: this.minorVersion, ...options.qs };
 		if (options.requestId) {
-			qs.requestid = fitRequestId(options.requestId, path === 'batch' ? BATCH_REQUEST_ID_MAX : REQUEST_ID_MAX);
+			qs.requestid = fitRequestId(
+				options.requestId,
+				path === 'batch' ? BATCH_REQUEST_ID_MAX : REQUEST_ID_MAX,
+			);
 		}
 		const request: HttpRequest = {
 			method,
@@ -146,7 +161,10 @@ export class QboClient {
 				const body = parseBody(response.body);
 				const faulty =
 					response.statusCode >= 400 ||
-					(body && typeof body === 'object' && ('Fault' in body || 'fault' in body) && !('BatchItemResponse' in body));
+					(body &&
+						typeof body === 'object' &&
+						('Fault' in body || 'fault' in body) &&
+						!('BatchItemResponse' in body));
 				if (faulty) {
 					throw faultFromResponse(response.statusCode, response.headers, body, this.clock.now());
 				}
@@ -174,7 +192,10 @@ export class QboClient {
 	async update(entity: string, changes: QboRecord, idempotencyKey?: string): Promise<QboRecord> {
 		const body = await this.call('POST', entityPath(entity), {
 			body: { ...changes, sparse: true },
-			requestId: requestIdFor(`update:${entity}:${changes.Id}:${changes.SyncToken}`, idempotencyKey),
+			requestId: requestIdFor(
+				`update:${entity}:${changes.Id}:${changes.SyncToken}`,
+				idempotencyKey,
+			),
 		});
 		return unwrap(body, entity);
 	}
@@ -196,7 +217,11 @@ export class QboClient {
 			const changes = mutate(latest);
 			if (!changes) return { record: latest, changed: false };
 			try {
-				const record = await this.update(entity, { ...changes, Id: id, SyncToken: latest.SyncToken });
+				const record = await this.update(entity, {
+					...changes,
+					Id: id,
+					SyncToken: latest.SyncToken,
+				});
 				return { record, changed: true };
 			} catch (error) {
 				if (!rereadAfterStale(error, rereads)) throw error;
@@ -282,12 +307,16 @@ export class QboClient {
 	 * Change data capture: changes per entity since `since` (deleted ones with status "Deleted"),
 	 * plus QuickBooks' own clock at answer time, a cursor immune to local clock skew.
 	 */
-	async cdc(entities: string[], since: Date): Promise<{ changes: Record<string, CdcChange[]>; serverTime?: number }> {
+	async cdc(
+		entities: string[],
+		since: Date,
+	): Promise<{ changes: Record<string, CdcChange[]>; serverTime?: number }> {
 		const body = await this.call('GET', 'cdc', {
 			qs: { entities: entities.join(','), changedSince: since.toISOString() },
 		});
 		const result: Record<string, CdcChange[]> = Object.fromEntries(entities.map((e) => [e, []]));
-		const cdcResponses = (body.CDCResponse as Array<{ QueryResponse?: Array<Record<string, unknown>> }>) ?? [];
+		const cdcResponses =
+			(body.CDCResponse as Array<{ QueryResponse?: Array<Record<string, unknown>> }>) ?? [];
 		for (const response of cdcResponses) {
 			for (const queryResponse of response.QueryResponse ?? []) {
 				for (const entity of entities) {

@@ -1,6 +1,5 @@
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
-
 export const CREDENTIAL_TYPE = 'quickBooksSyncOAuth2Api';
 
 export const API_BASE_URLS = {
@@ -12,7 +11,8 @@ export function apiBaseUrl(credentials: ICredentialDataDecryptedObject): string 
 	const environment = (credentials.environment as string) ?? 'production';
 	if (environment === 'custom') {
 		const custom = String(credentials.customBaseUrl ?? '').trim();
-		if (!custom) throw new Error('The credential uses a custom environment but has no API Base URL');
+		if (!custom)
+			throw new Error('The credential uses a custom environment but has no API Base URL');
 		return custom.replace(/\/+$/, '');
 	}
 	return environment === 'sandbox' ? API_BASE_URLS.sandbox : API_BASE_URLS.production;
@@ -28,7 +28,10 @@ export function realmIdOf(credentials: ICredentialDataDecryptedObject): string |
 }
 
 /** The QuickBooks web app per environment, for links that open a record (see domain/qboLinks). */
-export const APP_BASE_URLS = { production: 'https://app.qbo.intuit.com', sandbox: 'https://app.sandbox.qbo.intuit.com' } as const;
+export const APP_BASE_URLS = {
+	production: 'https://app.qbo.intuit.com',
+	sandbox: 'https://app.sandbox.qbo.intuit.com',
+} as const;
 
 /**
  * Where links to records point. A custom environment (an emulator or a proxy) has no web app of

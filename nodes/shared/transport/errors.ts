@@ -221,7 +221,10 @@ export function networkErrorCode(error: unknown): string | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
 		// n8n's NodeApiError keeps a socket error's code as httpCode (and drops the cause).
-		for (const code of [(current as { code?: unknown }).code, (current as { httpCode?: unknown }).httpCode]) {
+		for (const code of [
+			(current as { code?: unknown }).code,
+			(current as { httpCode?: unknown }).httpCode,
+		]) {
 			if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
 		}
 		if (/socket hang up/i.test(String((current as { message?: unknown }).message))) {

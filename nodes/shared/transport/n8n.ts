@@ -25,8 +25,9 @@ const RECONNECT_MESSAGE =
 function httpResponseOf(error: unknown): HttpResponse | undefined {
 	let current: unknown = error;
 	for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-		const response = (current as { response?: { status?: number; headers?: never; data?: unknown } })
-			.response;
+		const response = (
+			current as { response?: { status?: number; headers?: never; data?: unknown } }
+		).response;
 		if (response?.status) {
 			return { statusCode: response.status, headers: response.headers ?? {}, body: response.data };
 		}
@@ -75,7 +76,8 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 			if (isReconnectError(error)) {
 				// Recovery R3: no retry can help.
 				throw new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
-					description: 'Intuit refused the refresh token (invalid_grant): it expired, was revoked, or was replaced by a newer one.',
+					description:
+						'Intuit refused the refresh token (invalid_grant): it expired, was revoked, or was replaced by a newer one.',
 				});
 			}
 			// A 401 that survived n8n's token refresh, or any status n8n threw for: read it as a reply.
@@ -104,7 +106,11 @@ function forItem(message: string, itemIndex: number | undefined): string {
  * A NodeOperationError that keeps its message as written: n8n would swap a message naming a socket
  * code (ECONNRESET, …) for a generic sentence that says neither QuickBooks nor the item.
  */
-function operationError(node: INode, message: string, options: { itemIndex?: number; description?: string }): NodeOperationError {
+function operationError(
+	node: INode,
+	message: string,
+	options: { itemIndex?: number; description?: string },
+): NodeOperationError {
 	const error = new NodeOperationError(node, message, options);
 	error.message = message;
 	return error;
@@ -120,7 +126,11 @@ function operationError(node: INode, message: string, options: { itemIndex?: num
  * - anything else → NodeOperationError.
  * With an item index, every message starts with `Item N: `.
  */
-export function toNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
+export function toNodeError(
+	node: INode,
+	error: unknown,
+	itemIndex?: number,
+): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
 		if (itemIndex !== undefined && error.context.itemIndex === undefined) {
 			error.context.itemIndex = itemIndex;
@@ -132,12 +142,16 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 		return fieldError(node, itemIndex, error.field, error.message);
 	}
 	if (error instanceof OutcomeError) {
-		return operationError(node, forItem(error.message, itemIndex), { itemIndex, description: error.hint });
+		return operationError(node, forItem(error.message, itemIndex), {
+			itemIndex,
+			description: error.hint,
+		});
 	}
 	if (error instanceof QboError && error.kind === 'network') {
 		return operationError(node, forItem(error.message, itemIndex), {
 			itemIndex,
-			description: 'QuickBooks did not answer, also when asked again; nothing it said is known. Check that n8n can reach QuickBooks (network, proxy), then run the item again.',
+			description:
+				'QuickBooks did not answer, also when asked again; nothing it said is known. Check that n8n can reach QuickBooks (network, proxy), then run the item again.',
 		});
 	}
 	if (error instanceof QboError) {
@@ -166,13 +180,20 @@ export function toNodeError(node: INode, error: unknown, itemIndex?: number): No
 			},
 		);
 	}
-	const nodeError = new NodeOperationError(node, error instanceof Error ? error : String(error), { itemIndex });
+	const nodeError = new NodeOperationError(node, error instanceof Error ? error : String(error), {
+		itemIndex,
+	});
 	nodeError.message = forItem(nodeError.message, itemIndex);
 	return nodeError;
 }
 
 /** A bad input value: names the item and the field, so the user knows what to fix. */
-export function fieldError(node: INode, itemIndex: number | undefined, field: string, problem: string): NodeOperationError {
+export function fieldError(
+	node: INode,
+	itemIndex: number | undefined,
+	field: string,
+	problem: string,
+): NodeOperationError {
 	return operationError(node, forItem(`field "${field}" ${problem}`, itemIndex), {
 		itemIndex,
 		description: `Fix "${field}" in the incoming data or in the node's parameters. Nothing was written to QuickBooks for this item.`,

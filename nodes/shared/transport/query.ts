@@ -83,7 +83,8 @@ export function selectQuery(spec: QuerySpec): string {
 		if (dir !== 'ASC' && dir !== 'DESC') throw new Error(`Invalid sort direction: ${direction}`);
 		sql += ` ORDERBY ${identifier(field)} ${dir}`;
 	}
-	if (spec.startPosition !== undefined) sql += ` STARTPOSITION ${Math.max(1, Math.floor(spec.startPosition))}`;
+	if (spec.startPosition !== undefined)
+		sql += ` STARTPOSITION ${Math.max(1, Math.floor(spec.startPosition))}`;
 	if (spec.maxResults !== undefined) {
 		sql += ` MAXRESULTS ${Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(spec.maxResults)))}`;
 	}

@@ -2,7 +2,14 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient } from '../../../shared/transport/client';
 import { likePattern, type Condition } from '../../../shared/transport/query';
-import { limitFrom, returnAllAndLimit, withDisplay, appBaseOf, linked, type OperationResult } from '../common';
+import {
+	limitFrom,
+	returnAllAndLimit,
+	withDisplay,
+	appBaseOf,
+	linked,
+	type OperationResult,
+} from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('customers'),
@@ -13,8 +20,19 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Filter',
 		default: {},
 		options: [
-			{ displayName: 'Display Name Starts With', name: 'nameStartsWith', type: 'string', default: '' },
-			{ displayName: 'E-Mail', name: 'email', type: 'string', placeholder: 'name@email.com', default: '' },
+			{
+				displayName: 'Display Name Starts With',
+				name: 'nameStartsWith',
+				type: 'string',
+				default: '',
+			},
+			{
+				displayName: 'E-Mail',
+				name: 'email',
+				type: 'string',
+				placeholder: 'name@email.com',
+				default: '',
+			},
 			{ displayName: 'Include Inactive', name: 'includeInactive', type: 'boolean', default: false },
 			{ displayName: 'Updated Since', name: 'updatedSince', type: 'dateTime', default: '' },
 		],
@@ -23,15 +41,35 @@ const properties: INodeProperties[] = [
 
 export const description = withDisplay(properties, 'customer', 'getMany');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const where: Condition[] = [];
-	if (filters.email) where.push({ field: 'PrimaryEmailAddr', op: '=', value: String(filters.email).trim() });
-	if (filters.nameStartsWith) where.push({ field: 'DisplayName', op: 'LIKE', value: likePattern(String(filters.nameStartsWith), 'startsWith') });
-	if (filters.updatedSince) where.push({ field: 'MetaData.LastUpdatedTime', op: '>=', value: new Date(String(filters.updatedSince)) });
+	if (filters.email)
+		where.push({ field: 'PrimaryEmailAddr', op: '=', value: String(filters.email).trim() });
+	if (filters.nameStartsWith)
+		where.push({
+			field: 'DisplayName',
+			op: 'LIKE',
+			value: likePattern(String(filters.nameStartsWith), 'startsWith'),
+		});
+	if (filters.updatedSince)
+		where.push({
+			field: 'MetaData.LastUpdatedTime',
+			op: '>=',
+			value: new Date(String(filters.updatedSince)),
+		});
 	const appBase = await appBaseOf(this);
 	const records = await client.queryAll(
-		{ entity: 'Customer', where, includeInactive: Boolean(filters.includeInactive), orderBy: 'Id ASC' },
+		{
+			entity: 'Customer',
+			where,
+			includeInactive: Boolean(filters.includeInactive),
+			orderBy: 'Id ASC',
+		},
 		{ limit: limitFrom(this, itemIndex) },
 	);
 	return records.map((r) => linked(appBase, 'customer', r));

@@ -15,14 +15,25 @@ export const emailProperty: INodeProperties = {
 
 /** Name and contact fields used when a customer has to be created. */
 export const personFields: INodeProperties[] = [
-	{ displayName: 'Name', name: 'name', type: 'string', default: '', description: 'Full name; becomes the display name' },
+	{
+		displayName: 'Name',
+		name: 'name',
+		type: 'string',
+		default: '',
+		description: 'Full name; becomes the display name',
+	},
 	{ displayName: 'First Name', name: 'givenName', type: 'string', default: '' },
 	{ displayName: 'Last Name', name: 'familyName', type: 'string', default: '' },
 	{ displayName: 'Company Name', name: 'companyName', type: 'string', default: '' },
 	{ displayName: 'Phone', name: 'phone', type: 'string', default: '' },
 ];
 
-export function personFrom(context: IExecuteFunctions, itemIndex: number, email: string, collection = 'person'): Person {
+export function personFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	email: string,
+	collection = 'person',
+): Person {
 	const fields = context.getNodeParameter(collection, itemIndex, {}) as Record<string, string>;
 	const clean = (v?: string) => (v && String(v).trim() ? String(v).trim() : undefined);
 	return {

@@ -2,7 +2,13 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient, QboRecord } from '../../../shared/transport/client';
 import { requireEmail } from '../../../shared/sync/customers';
-import { locator, requiredLocatorValue, withDisplay, withLink, type OperationResult } from '../common';
+import {
+	locator,
+	requiredLocatorValue,
+	withDisplay,
+	withLink,
+	type OperationResult,
+} from '../common';
 
 const properties: INodeProperties[] = [
 	locator('customerId', 'Customer', 'customer', 'searchCustomers', { required: true }),
@@ -16,7 +22,13 @@ const properties: INodeProperties[] = [
 			{ displayName: 'Active', name: 'active', type: 'boolean', default: true },
 			{ displayName: 'Company Name', name: 'companyName', type: 'string', default: '' },
 			{ displayName: 'Display Name', name: 'displayName', type: 'string', default: '' },
-			{ displayName: 'E-Mail', name: 'email', type: 'string', placeholder: 'name@email.com', default: '' },
+			{
+				displayName: 'E-Mail',
+				name: 'email',
+				type: 'string',
+				placeholder: 'name@email.com',
+				default: '',
+			},
 			{ displayName: 'First Name', name: 'givenName', type: 'string', default: '' },
 			{ displayName: 'Last Name', name: 'familyName', type: 'string', default: '' },
 			{ displayName: 'Notes', name: 'notes', type: 'string', default: '' },
@@ -28,12 +40,17 @@ const properties: INodeProperties[] = [
 export const description = withDisplay(properties, 'customer', 'update');
 
 /** Sparse update through read-modify-write, so a concurrent edit in QuickBooks is not lost. */
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const id = requiredLocatorValue(this, 'customerId', itemIndex);
 	const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const changes: QboRecord = {};
 	if (fields.displayName) changes.DisplayName = String(fields.displayName);
-	if (fields.email !== undefined) changes.PrimaryEmailAddr = { Address: requireEmail(fields.email, 'updateFields.email') };
+	if (fields.email !== undefined)
+		changes.PrimaryEmailAddr = { Address: requireEmail(fields.email, 'updateFields.email') };
 	if (fields.givenName) changes.GivenName = String(fields.givenName);
 	if (fields.familyName) changes.FamilyName = String(fields.familyName);
 	if (fields.companyName) changes.CompanyName = String(fields.companyName);
@@ -41,8 +58,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	if (fields.notes) changes.Notes = String(fields.notes);
 	if (fields.active !== undefined) changes.Active = Boolean(fields.active);
 	const { record, changed } = await client.modify('Customer', id, (current) => {
-		const diff = Object.fromEntries(Object.entries(changes).filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v)));
+		const diff = Object.fromEntries(
+			Object.entries(changes).filter(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v)),
+		);
 		return Object.keys(diff).length ? diff : null;
 	});
-	return await withLink(this, 'customer', { ...record, sync: { action: changed ? 'updated' : 'unchanged', qboId: record.Id } });
+	return await withLink(this, 'customer', {
+		...record,
+		sync: { action: changed ? 'updated' : 'unchanged', qboId: record.Id },
+	});
 }

@@ -6,6 +6,10 @@ import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
 
 export const description = withDisplay(invoiceRefProperties, 'invoice', 'get');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	return await withLink(this, 'invoice', await invoiceFrom(this, itemIndex, client));
 }

@@ -17,18 +17,39 @@ export const invoiceRefProperties: INodeProperties[] = [
 		type: 'options',
 		default: 'docNumber',
 		options: [
-			{ name: 'Invoice Number', value: 'docNumber', description: 'The DocNumber, which Invoice Sync takes from the CRM' },
-			{ name: 'QuickBooks Invoice', value: 'id', description: 'Pick it from a list, by ID or by its QuickBooks link' },
+			{
+				name: 'Invoice Number',
+				value: 'docNumber',
+				description: 'The DocNumber, which Invoice Sync takes from the CRM',
+			},
+			{
+				name: 'QuickBooks Invoice',
+				value: 'id',
+				description: 'Pick it from a list, by ID or by its QuickBooks link',
+			},
 		],
 	},
-	{ displayName: 'Invoice Number', name: 'invoiceRef', type: 'string', default: '', required: true, displayOptions: { show: { invoiceBy: ['docNumber'] } } },
+	{
+		displayName: 'Invoice Number',
+		name: 'invoiceRef',
+		type: 'string',
+		default: '',
+		required: true,
+		displayOptions: { show: { invoiceBy: ['docNumber'] } },
+	},
 	// The picker keeps the name "invoiceRef": workflows saved before it hold the id there as text,
 	// which the picker still reads. Not marked required (n8n would refuse to start an empty one
 	// before the item can say which field is missing).
-	locator('invoiceRef', 'Invoice', 'invoice', 'searchInvoices', { displayOptions: { show: { invoiceBy: ['id'] } } }),
+	locator('invoiceRef', 'Invoice', 'invoice', 'searchInvoices', {
+		displayOptions: { show: { invoiceBy: ['id'] } },
+	}),
 ];
 
-export async function invoiceFrom(context: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<QboRecord> {
+export async function invoiceFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<QboRecord> {
 	const by = context.getNodeParameter('invoiceBy', itemIndex) as string;
 	if (by === 'id') {
 		const id = locatorValue(context, 'invoiceRef', itemIndex);
@@ -37,10 +58,19 @@ export async function invoiceFrom(context: IExecuteFunctions, itemIndex: number,
 	}
 	const ref = String(context.getNodeParameter('invoiceRef', itemIndex)).trim();
 	const invoices = await invoicesNumbered(client, ref);
-	if (!invoices.length) throw new OutcomeError('notFound', `No QuickBooks invoice has the number ${ref}`, 'Check the number (Invoice Sync uses the CRM number, with its prefix if set), or find the invoice by its QuickBooks ID.');
+	if (!invoices.length)
+		throw new OutcomeError(
+			'notFound',
+			`No QuickBooks invoice has the number ${ref}`,
+			'Check the number (Invoice Sync uses the CRM number, with its prefix if set), or find the invoice by its QuickBooks ID.',
+		);
 	// A company with custom transaction numbers off may hold several: never guess which one.
 	if (invoices.length > 1) {
-		throw new OutcomeError('ambiguous', `${invoices.length} QuickBooks invoices have the number ${ref} (ids ${invoices.map((i) => String(i.Id)).join(', ')}); find the invoice by its QuickBooks ID instead`, 'Set "Find Invoice By" to the QuickBooks invoice and pick it, or renumber the others in QuickBooks.');
+		throw new OutcomeError(
+			'ambiguous',
+			`${invoices.length} QuickBooks invoices have the number ${ref} (ids ${invoices.map((i) => String(i.Id)).join(', ')}); find the invoice by its QuickBooks ID instead`,
+			'Set "Find Invoice By" to the QuickBooks invoice and pick it, or renumber the others in QuickBooks.',
+		);
 	}
 	return invoices[0];
 }

@@ -16,13 +16,18 @@ const properties: INodeProperties[] = [
 		default: 0,
 		typeOptions: { numberPrecision: 2, minValue: 0 },
 		required: true,
-		description: 'What the CRM shows as paid in all (e.g. amountPaid). Only the part QuickBooks has not recorded yet is paid, so a repeated event never pays twice.',
+		description:
+			'What the CRM shows as paid in all (e.g. amountPaid). Only the part QuickBooks has not recorded yet is paid, so a repeated event never pays twice.',
 	},
 ];
 
 export const description = withDisplay(properties, 'invoice', 'recordPayment');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const invoice = await invoiceFrom(this, itemIndex, client);
 	const amountPaid = toAmount(this.getNodeParameter('amountPaid', itemIndex), 'amountPaid');
 	const result = await recordCrmPayment(client, invoice, amountPaid, `manual:${invoice.Id}`);

@@ -7,14 +7,31 @@ import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
 
 const properties: INodeProperties[] = [
 	...invoiceRefProperties,
-	{ displayName: 'Send To', name: 'sendTo', type: 'string', placeholder: 'name@email.com', default: '', description: 'Leave empty to use the invoice’s billing e-mail' },
+	{
+		displayName: 'Send To',
+		name: 'sendTo',
+		type: 'string',
+		placeholder: 'name@email.com',
+		default: '',
+		description: 'Leave empty to use the invoice’s billing e-mail',
+	},
 ];
 
 export const description = withDisplay(properties, 'invoice', 'send');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const invoice = await invoiceFrom(this, itemIndex, client);
 	const raw = String(this.getNodeParameter('sendTo', itemIndex, '')).trim();
-	const sent = await client.sendInvoice(String(invoice.Id), raw ? requireEmail(raw, 'sendTo') : undefined);
-	return await withLink(this, 'invoice', { ...sent, sync: { action: 'sent', qboId: sent.Id, docNumber: sent.DocNumber } });
+	const sent = await client.sendInvoice(
+		String(invoice.Id),
+		raw ? requireEmail(raw, 'sendTo') : undefined,
+	);
+	return await withLink(this, 'invoice', {
+		...sent,
+		sync: { action: 'sent', qboId: sent.Id, docNumber: sent.DocNumber },
+	});
 }

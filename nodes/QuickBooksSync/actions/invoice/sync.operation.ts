@@ -3,7 +3,22 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { QboClient } from '../../../shared/transport/client';
 import { invoiceFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { syncInvoice } from '../../../shared/sync/invoices';
-import { appBaseOf, linked, fallbackCustomerOption, numberClashFrom, numberClashOption, itemModeFrom, itemModeOptions, jsonParameter, matchOptionsFrom, matchingOptions, taxCodeOptions, taxCodesFrom, withDisplay, type OperationResult } from '../common';
+import {
+	appBaseOf,
+	linked,
+	fallbackCustomerOption,
+	numberClashFrom,
+	numberClashOption,
+	itemModeFrom,
+	itemModeOptions,
+	jsonParameter,
+	matchOptionsFrom,
+	matchingOptions,
+	taxCodeOptions,
+	taxCodesFrom,
+	withDisplay,
+	type OperationResult,
+} from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -11,7 +26,8 @@ const properties: INodeProperties[] = [
 		name: 'body',
 		type: 'json',
 		default: '={{ $json.body ?? $json }}',
-		description: 'A HighLevel invoice webhook body (InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete)',
+		description:
+			'A HighLevel invoice webhook body (InvoiceSent, InvoiceUpdate, InvoicePaid, InvoicePartiallyPaid, InvoiceVoid, InvoiceDelete)',
 		hint: 'Every event may go here: the invoice is created when missing, updated when changed, paid up to what the CRM shows, voided when void',
 	},
 	{
@@ -23,7 +39,8 @@ const properties: INodeProperties[] = [
 			{ name: 'CRM Invoice Number', value: 'number' },
 			{ name: 'CRM Invoice ID', value: 'id' },
 		],
-		description: 'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together.',
+		description:
+			'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together.',
 	},
 	...itemModeOptions,
 	{
@@ -33,8 +50,19 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{ displayName: 'Invoice Number Prefix', name: 'docNumberPrefix', type: 'string', default: '' },
-			{ displayName: 'Only Invoices Issued On or After', name: 'onlyIssuedSince', type: 'dateTime', default: '', description: 'Older CRM invoices are skipped, so nothing is back-filled' },
+			{
+				displayName: 'Invoice Number Prefix',
+				name: 'docNumberPrefix',
+				type: 'string',
+				default: '',
+			},
+			{
+				displayName: 'Only Invoices Issued On or After',
+				name: 'onlyIssuedSince',
+				type: 'dateTime',
+				default: '',
+				description: 'Older CRM invoices are skipped, so nothing is back-filled',
+			},
 			{
 				displayName: 'When Deleted in the CRM',
 				name: 'onDelete',
@@ -45,7 +73,13 @@ const properties: INodeProperties[] = [
 					{ name: 'Delete in QuickBooks (If Unpaid)', value: 'delete' },
 				],
 			},
-			{ displayName: 'Record Payments', name: 'recordPayments', type: 'boolean', default: true, description: 'Whether to record in QuickBooks what the CRM shows as paid' },
+			{
+				displayName: 'Record Payments',
+				name: 'recordPayments',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to record in QuickBooks what the CRM shows as paid',
+			},
 			fallbackCustomerOption,
 			numberClashOption,
 			...matchingOptions,
@@ -56,7 +90,11 @@ const properties: INodeProperties[] = [
 
 export const description = withDisplay(properties, 'invoice', 'sync');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const crm = invoiceFromHighLevel(jsonParameter(this, 'body', itemIndex));
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const result = await syncInvoice(client, crm, {
@@ -64,7 +102,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 		items: await itemModeFrom(this, itemIndex, client),
 		key: this.getNodeParameter('key', itemIndex, 'number') as 'number' | 'id',
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
-		onlyIssuedSince: options.onlyIssuedSince ? new Date(String(options.onlyIssuedSince)).toISOString().slice(0, 10) : undefined,
+		onlyIssuedSince: options.onlyIssuedSince
+			? new Date(String(options.onlyIssuedSince)).toISOString().slice(0, 10)
+			: undefined,
 		onDelete: (options.onDelete as 'void' | 'delete') ?? 'void',
 		recordPayments: options.recordPayments !== false,
 		taxCodes: taxCodesFrom(this, itemIndex),
@@ -72,7 +112,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, client
 	});
 	const appBase = await appBaseOf(this);
 	const payments = (result.payments as IDataObject[]).map((p) => linked(appBase, 'payment', p));
-	const output = { ...(result.invoice ?? {}), payments, sync: result.sync as unknown as IDataObject };
+	const output = {
+		...(result.invoice ?? {}),
+		payments,
+		sync: result.sync as unknown as IDataObject,
+	};
 	// A deleted invoice has no page left to open.
-	return (result.sync as { action?: string }).action === 'deleted' ? output : linked(appBase, 'invoice', output);
+	return (result.sync as { action?: string }).action === 'deleted'
+		? output
+		: linked(appBase, 'invoice', output);
 }

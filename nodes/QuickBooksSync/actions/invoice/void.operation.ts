@@ -7,9 +7,20 @@ import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
 
 export const description = withDisplay(invoiceRefProperties, 'invoice', 'void');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const invoice = await invoiceFrom(this, itemIndex, client);
-	if (isVoided(invoice)) return await withLink(this, 'invoice', { ...invoice, sync: { action: 'unchanged', qboId: invoice.Id } });
+	if (isVoided(invoice))
+		return await withLink(this, 'invoice', {
+			...invoice,
+			sync: { action: 'unchanged', qboId: invoice.Id },
+		});
 	const voided = await client.void('Invoice', invoice);
-	return await withLink(this, 'invoice', { ...voided, sync: { action: 'voided', qboId: voided.Id, docNumber: voided.DocNumber } });
+	return await withLink(this, 'invoice', {
+		...voided,
+		sync: { action: 'voided', qboId: voided.Id, docNumber: voided.DocNumber },
+	});
 }

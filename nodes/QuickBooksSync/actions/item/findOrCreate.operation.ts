@@ -7,15 +7,25 @@ import { locator, locatorValue, withDisplay, withLink, type OperationResult } fr
 
 const properties: INodeProperties[] = [
 	{ displayName: 'Name', name: 'name', type: 'string', default: '', required: true },
-	locator('incomeAccountId', 'Income Account', 'account', 'searchIncomeAccounts', { description: 'For a new item; leave empty for the first "Services" income account' }),
+	locator('incomeAccountId', 'Income Account', 'account', 'searchIncomeAccounts', {
+		description: 'For a new item; leave empty for the first "Services" income account',
+	}),
 ];
 
 export const description = withDisplay(properties, 'item', 'findOrCreate');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const name = String(this.getNodeParameter('name', itemIndex)).trim();
 	if (!name) throw fieldError(this.getNode(), itemIndex, 'name', 'is missing');
-	const account = locatorValue(this, 'incomeAccountId', itemIndex) ?? (await defaultIncomeAccount(client));
+	const account =
+		locatorValue(this, 'incomeAccountId', itemIndex) ?? (await defaultIncomeAccount(client));
 	const { item, created } = await findOrCreateItem(client, name, account);
-	return await withLink(this, 'item', { ...item, sync: { action: created ? 'created' : 'matched', qboId: item.Id } });
+	return await withLink(this, 'item', {
+		...item,
+		sync: { action: created ? 'created' : 'matched', qboId: item.Id },
+	});
 }

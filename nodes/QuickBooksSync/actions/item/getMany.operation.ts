@@ -2,7 +2,14 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient } from '../../../shared/transport/client';
 import { likePattern, type Condition } from '../../../shared/transport/query';
-import { limitFrom, returnAllAndLimit, withDisplay, appBaseOf, linked, type OperationResult } from '../common';
+import {
+	limitFrom,
+	returnAllAndLimit,
+	withDisplay,
+	appBaseOf,
+	linked,
+	type OperationResult,
+} from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('items'),
@@ -14,23 +21,41 @@ const properties: INodeProperties[] = [
 		default: {},
 		options: [
 			{ displayName: 'Name Starts With', name: 'nameStartsWith', type: 'string', default: '' },
-			{ displayName: 'Type', name: 'type', type: 'options', default: 'Service', options: [
-				{ name: 'Inventory', value: 'Inventory' },
-				{ name: 'Non-Inventory', value: 'NonInventory' },
-				{ name: 'Service', value: 'Service' },
-			] },
+			{
+				displayName: 'Type',
+				name: 'type',
+				type: 'options',
+				default: 'Service',
+				options: [
+					{ name: 'Inventory', value: 'Inventory' },
+					{ name: 'Non-Inventory', value: 'NonInventory' },
+					{ name: 'Service', value: 'Service' },
+				],
+			},
 		],
 	},
 ];
 
 export const description = withDisplay(properties, 'item', 'getMany');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const where: Condition[] = [];
-	if (filters.nameStartsWith) where.push({ field: 'Name', op: 'LIKE', value: likePattern(String(filters.nameStartsWith), 'startsWith') });
+	if (filters.nameStartsWith)
+		where.push({
+			field: 'Name',
+			op: 'LIKE',
+			value: likePattern(String(filters.nameStartsWith), 'startsWith'),
+		});
 	if (filters.type) where.push({ field: 'Type', op: '=', value: String(filters.type) });
 	const appBase = await appBaseOf(this);
-	const records = await client.queryAll({ entity: 'Item', where, orderBy: 'Id ASC' }, { limit: limitFrom(this, itemIndex) });
+	const records = await client.queryAll(
+		{ entity: 'Item', where, orderBy: 'Id ASC' },
+		{ limit: limitFrom(this, itemIndex) },
+	);
 	return records.map((r) => linked(appBase, 'item', r));
 }

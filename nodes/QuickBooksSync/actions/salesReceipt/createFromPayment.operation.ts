@@ -37,7 +37,11 @@ const properties: INodeProperties[] = [
 		type: 'options',
 		default: 'highLevel',
 		options: [
-			{ name: 'HighLevel Webhook Body (Auto-Detect)', value: 'highLevel', description: 'Workflow "Payment Received" webhook, OrderCreate or OrderStatusUpdate' },
+			{
+				name: 'HighLevel Webhook Body (Auto-Detect)',
+				value: 'highLevel',
+				description: 'Workflow "Payment Received" webhook, OrderCreate or OrderStatusUpdate',
+			},
 			{ name: 'Map Fields', value: 'fields' },
 		],
 	},
@@ -50,10 +54,40 @@ const properties: INodeProperties[] = [
 		hint: 'Connect the Webhook node that receives HighLevel’s “Payment Received” workflow webhook or OrderCreate; the same transaction never makes a second receipt',
 		displayOptions: { show: { source: ['highLevel'] } },
 	},
-	{ displayName: 'Transaction ID', name: 'transactionId', type: 'string', default: '', required: true, description: 'The CRM’s ID of the payment: the same ID never makes a second receipt', displayOptions: fields },
-	{ displayName: 'E-Mail', name: 'email', type: 'string', placeholder: 'name@email.com', default: '', required: true, displayOptions: fields },
-	{ displayName: 'Customer Name', name: 'customerName', type: 'string', default: '', displayOptions: fields },
-	{ displayName: 'Total', name: 'total', type: 'number', default: 0, typeOptions: { numberPrecision: 2 }, required: true, displayOptions: fields },
+	{
+		displayName: 'Transaction ID',
+		name: 'transactionId',
+		type: 'string',
+		default: '',
+		required: true,
+		description: 'The CRM’s ID of the payment: the same ID never makes a second receipt',
+		displayOptions: fields,
+	},
+	{
+		displayName: 'E-Mail',
+		name: 'email',
+		type: 'string',
+		placeholder: 'name@email.com',
+		default: '',
+		required: true,
+		displayOptions: fields,
+	},
+	{
+		displayName: 'Customer Name',
+		name: 'customerName',
+		type: 'string',
+		default: '',
+		displayOptions: fields,
+	},
+	{
+		displayName: 'Total',
+		name: 'total',
+		type: 'number',
+		default: 0,
+		typeOptions: { numberPrecision: 2 },
+		required: true,
+		displayOptions: fields,
+	},
 	{
 		displayName: 'Lines',
 		name: 'lines',
@@ -69,7 +103,13 @@ const properties: INodeProperties[] = [
 				values: [
 					{ displayName: 'Name', name: 'name', type: 'string', default: '' },
 					{ displayName: 'Quantity', name: 'qty', type: 'number', default: 1 },
-					{ displayName: 'Unit Price', name: 'unitPrice', type: 'number', default: 0, typeOptions: { numberPrecision: 2 } },
+					{
+						displayName: 'Unit Price',
+						name: 'unitPrice',
+						type: 'number',
+						default: 0,
+						typeOptions: { numberPrecision: 2 },
+					},
 					{ displayName: 'Tax Rate (%)', name: 'taxRate', type: 'number', default: 0 },
 				],
 			},
@@ -83,7 +123,13 @@ const properties: INodeProperties[] = [
 		default: {},
 		displayOptions: fields,
 		options: [
-			{ displayName: 'Currency', name: 'currency', type: 'string', default: '', placeholder: 'USD' },
+			{
+				displayName: 'Currency',
+				name: 'currency',
+				type: 'string',
+				default: '',
+				placeholder: 'USD',
+			},
 			{ displayName: 'Date', name: 'date', type: 'dateTime', default: '' },
 			{ displayName: 'Discount Amount', name: 'discountAmount', type: 'number', default: 0 },
 			{ displayName: 'Tax Amount', name: 'taxAmount', type: 'number', default: 0 },
@@ -91,7 +137,9 @@ const properties: INodeProperties[] = [
 	},
 	...itemModeOptions,
 	locator('paymentMethodId', 'Payment Method', 'paymentMethod', 'searchPaymentMethods'),
-	locator('depositAccountId', 'Deposit To Account', 'account', 'searchDepositAccounts', { description: 'Leave empty for Undeposited Funds' }),
+	locator('depositAccountId', 'Deposit To Account', 'account', 'searchDepositAccounts', {
+		description: 'Leave empty for Undeposited Funds',
+	}),
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -104,12 +152,21 @@ const properties: INodeProperties[] = [
 				name: 'batchRequests',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to send the look-ups and writes of all items through the QuickBooks batch endpoint, 30 per call: a burst of N payments costs about N/10 calls instead of 3-4 per payment. Settings are read from the first item.',
+				description:
+					'Whether to send the look-ups and writes of all items through the QuickBooks batch endpoint, 30 per call: a burst of N payments costs about N/10 calls instead of 3-4 per payment. Settings are read from the first item.',
 			},
 			locator('customerId', 'Customer', 'customer', 'searchCustomers', {
-				description: 'Use this QuickBooks customer instead of matching by e-mail (e.g. an expression with the ID from a Find Customer node before this one)',
+				description:
+					'Use this QuickBooks customer instead of matching by e-mail (e.g. an expression with the ID from a Find Customer node before this one)',
 			}),
-			{ displayName: 'Receipt Number Prefix', name: 'docNumberPrefix', type: 'string', default: '', description: 'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).' },
+			{
+				displayName: 'Receipt Number Prefix',
+				name: 'docNumberPrefix',
+				type: 'string',
+				default: '',
+				description:
+					'Put before the CRM transaction ID in the receipt number (max. 21 characters in all).',
+			},
 			fallbackCustomerOption,
 			numberClashOption,
 			...matchingOptions,
@@ -124,20 +181,46 @@ function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPa
 	const transactionId = String(context.getNodeParameter('transactionId', itemIndex, '')).trim();
 	if (!transactionId) throw fieldError(context.getNode(), itemIndex, 'transactionId', 'is missing');
 	const more = context.getNodeParameter('paymentFields', itemIndex, {}) as IDataObject;
-	const lines = ((context.getNodeParameter('lines', itemIndex, {}) as IDataObject).line as IDataObject[] | undefined) ?? [];
+	const lines =
+		((context.getNodeParameter('lines', itemIndex, {}) as IDataObject).line as
+			| IDataObject[]
+			| undefined) ?? [];
 	const total = toAmount(context.getNodeParameter('total', itemIndex), 'total');
 	return {
 		transactionId,
-		person: { email: context.getNodeParameter('email', itemIndex) as string, name: (context.getNodeParameter('customerName', itemIndex, '') as string) || undefined },
+		person: {
+			email: context.getNodeParameter('email', itemIndex) as string,
+			name: (context.getNodeParameter('customerName', itemIndex, '') as string) || undefined,
+		},
 		currency: more.currency ? String(more.currency).toUpperCase() : undefined,
 		date: more.date ? new Date(String(more.date)).toISOString().slice(0, 10) : undefined,
 		lines: lines.length
 			? lines.map((l, i) => {
-					if (!String(l.name ?? '').trim()) throw fieldError(context.getNode(), itemIndex, `lines[${i}].name`, 'is missing');
-					return { name: String(l.name), qty: toAmount(l.qty, `lines[${i}].qty`), unitPrice: toAmount(l.unitPrice, `lines[${i}].unitPrice`), taxRate: toAmount(l.taxRate, `lines[${i}].taxRate`), taxInclusive: false };
+					if (!String(l.name ?? '').trim())
+						throw fieldError(context.getNode(), itemIndex, `lines[${i}].name`, 'is missing');
+					return {
+						name: String(l.name),
+						qty: toAmount(l.qty, `lines[${i}].qty`),
+						unitPrice: toAmount(l.unitPrice, `lines[${i}].unitPrice`),
+						taxRate: toAmount(l.taxRate, `lines[${i}].taxRate`),
+						taxInclusive: false,
+					};
 				})
-			: [{ name: 'Payment', qty: 1, unitPrice: total - toAmount(more.taxAmount, 'taxAmount') + toAmount(more.discountAmount, 'discountAmount'), taxRate: 0, taxInclusive: false }],
-		discountAmount: more.discountAmount ? toAmount(more.discountAmount, 'discountAmount') : undefined,
+			: [
+					{
+						name: 'Payment',
+						qty: 1,
+						unitPrice:
+							total -
+							toAmount(more.taxAmount, 'taxAmount') +
+							toAmount(more.discountAmount, 'discountAmount'),
+						taxRate: 0,
+						taxInclusive: false,
+					},
+				],
+		discountAmount: more.discountAmount
+			? toAmount(more.discountAmount, 'discountAmount')
+			: undefined,
 		taxAmount: more.taxAmount ? toAmount(more.taxAmount, 'taxAmount') : undefined,
 		total,
 	};
@@ -145,10 +228,16 @@ function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPa
 
 function paymentOf(context: IExecuteFunctions, itemIndex: number): CrmPayment {
 	const source = context.getNodeParameter('source', itemIndex) as string;
-	return source === 'fields' ? paymentFromFields(context, itemIndex) : paymentFromHighLevel(jsonParameter(context, 'body', itemIndex));
+	return source === 'fields'
+		? paymentFromFields(context, itemIndex)
+		: paymentFromHighLevel(jsonParameter(context, 'body', itemIndex));
 }
 
-async function receiptOptions(context: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<ReceiptOptions> {
+async function receiptOptions(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<ReceiptOptions> {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {
 		match: matchOptionsFrom(context, itemIndex),
@@ -163,12 +252,23 @@ async function receiptOptions(context: IExecuteFunctions, itemIndex: number, cli
 }
 
 function output(result: ReceiptResult, appBase: string | undefined): OperationResult {
-	return linked(appBase, 'salesReceipt', { ...result.receipt, alreadySynced: result.alreadySynced, sync: result.sync as unknown as IDataObject });
+	return linked(appBase, 'salesReceipt', {
+		...result.receipt,
+		alreadySynced: result.alreadySynced,
+		sync: result.sync as unknown as IDataObject,
+	});
 }
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const payment = paymentOf(this, itemIndex);
-	return output(await createReceiptFromPayment(client, payment, await receiptOptions(this, itemIndex, client)), await appBaseOf(this));
+	return output(
+		await createReceiptFromPayment(client, payment, await receiptOptions(this, itemIndex, client)),
+		await appBaseOf(this),
+	);
 }
 
 export function usesBatch(this: IExecuteFunctions): boolean {
@@ -181,7 +281,11 @@ export function usesBatch(this: IExecuteFunctions): boolean {
 	}
 }
 
-export async function executeBatch(this: IExecuteFunctions, itemIndexes: number[], client: QboClient): Promise<Array<OperationResult | Error>> {
+export async function executeBatch(
+	this: IExecuteFunctions,
+	itemIndexes: number[],
+	client: QboClient,
+): Promise<Array<OperationResult | Error>> {
 	const parsed = itemIndexes.map((i) => {
 		try {
 			return paymentOf(this, i);
@@ -190,8 +294,16 @@ export async function executeBatch(this: IExecuteFunctions, itemIndexes: number[
 		}
 	});
 	const valid = parsed.filter((p): p is CrmPayment => !(p instanceof Error));
-	const results = await createReceiptsInBatch(client, valid, await receiptOptions(this, itemIndexes[0], client));
+	const results = await createReceiptsInBatch(
+		client,
+		valid,
+		await receiptOptions(this, itemIndexes[0], client),
+	);
 	const appBase = await appBaseOf(this);
 	let next = 0;
-	return parsed.map((p) => (p instanceof Error ? p : ((r) => (r instanceof Error ? r : output(r, appBase)))(results[next++])));
+	return parsed.map((p) =>
+		p instanceof Error
+			? p
+			: ((r) => (r instanceof Error ? r : output(r, appBase)))(results[next++]),
+	);
 }

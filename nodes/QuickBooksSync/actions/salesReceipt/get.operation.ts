@@ -6,6 +6,14 @@ import { salesReceiptProperty } from './receiptRef';
 
 export const description = withDisplay([salesReceiptProperty], 'salesReceipt', 'get');
 
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
-	return await withLink(this, 'salesReceipt', await client.read('SalesReceipt', requiredLocatorValue(this, 'salesReceiptId', itemIndex)));
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
+	return await withLink(
+		this,
+		'salesReceipt',
+		await client.read('SalesReceipt', requiredLocatorValue(this, 'salesReceiptId', itemIndex)),
+	);
 }

@@ -7,11 +7,18 @@ import { salesReceiptProperty } from './receiptRef';
 export const description = withDisplay([salesReceiptProperty], 'salesReceipt', 'void');
 
 /** Voiding keeps the receipt (amounts become zero), as QuickBooks does. Already void: no write. */
-export async function execute(this: IExecuteFunctions, itemIndex: number, client: QboClient): Promise<OperationResult> {
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
 	const id = requiredLocatorValue(this, 'salesReceiptId', itemIndex);
 	const current = await client.read('SalesReceipt', id);
 	if (String(current.PrivateNote ?? '').startsWith('Voided') && Number(current.TotalAmt) === 0) {
-		return await withLink(this, 'salesReceipt', { ...current, sync: { action: 'unchanged', qboId: id } });
+		return await withLink(this, 'salesReceipt', {
+			...current,
+			sync: { action: 'unchanged', qboId: id },
+		});
 	}
 	const voided = await client.void('SalesReceipt', current);
 	return await withLink(this, 'salesReceipt', { ...voided, sync: { action: 'voided', qboId: id } });

@@ -20,7 +20,15 @@
  *
  * Every attempt and the final outcome are recorded, so a test can assert that nothing was lost.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'crypto';
+import {
+	createHash,
+	createPrivateKey,
+	createPublicKey,
+	generateKeyPairSync,
+	randomUUID,
+	sign,
+	type KeyObject,
+} from 'crypto';
 
 // ---------------------------------------------------------------------------------------------
 // Bytes
@@ -38,7 +46,10 @@ function escapeString(s: string): string {
 		else if (ch === '\t') out += '\\t';
 		else if (code < 0x20 || code > 0x7e) {
 			// Non-ASCII (and control characters) as \uXXXX escapes, surrogate pairs for astral characters.
-			for (const unit of code > 0xffff ? [0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff)] : [code]) out += '\\u' + unit.toString(16).padStart(4, '0');
+			for (const unit of code > 0xffff
+				? [0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff)]
+				: [code])
+				out += '\\u' + unit.toString(16).padStart(4, '0');
 		} else out += ch;
 	}
 	return out + '"';
@@ -57,8 +68,12 @@ export function highLevelBytes(value: unknown): string {
 	if (typeof value === 'string') return escapeString(value);
 	if (Array.isArray(value)) return '[' + value.map((v) => highLevelBytes(v)).join(', ') + ']';
 	if (typeof value === 'object') {
-		const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined && typeof v !== 'function');
-		return '{' + entries.map(([k, v]) => `${escapeString(k)}: ${highLevelBytes(v)}`).join(', ') + '}';
+		const entries = Object.entries(value as Record<string, unknown>).filter(
+			([, v]) => v !== undefined && typeof v !== 'function',
+		);
+		return (
+			'{' + entries.map(([k, v]) => `${escapeString(k)}: ${highLevelBytes(v)}`).join(', ') + '}'
+		);
 	}
 	return 'null';
 }
@@ -108,13 +123,27 @@ export interface RetryPolicy {
 }
 
 /** HighLevel's documented marketplace policy on a real clock; pass `intervalMs` to compress it. */
-export const HIGHLEVEL_RETRY_POLICY: RetryPolicy = { intervalMs: 10 * 60_000, jitterMs: 0, maxRetries: 6, retryOn: (status) => status === 429 };
+export const HIGHLEVEL_RETRY_POLICY: RetryPolicy = {
+	intervalMs: 10 * 60_000,
+	jitterMs: 0,
+	maxRetries: 6,
+	retryOn: (status) => status === 429,
+};
 /** Workflow actions: no documented retry (UNCERTAIN), one attempt. */
-export const WORKFLOW_RETRY_POLICY: RetryPolicy = { intervalMs: 0, jitterMs: 0, maxRetries: 0, retryOn: () => false };
+export const WORKFLOW_RETRY_POLICY: RetryPolicy = {
+	intervalMs: 0,
+	jitterMs: 0,
+	maxRetries: 0,
+	retryOn: () => false,
+};
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function startDelivery(d: Omit<Delivery, 'attempts' | 'outcome' | 'done'>, policy: RetryPolicy, log: Delivery[]): Delivery {
+function startDelivery(
+	d: Omit<Delivery, 'attempts' | 'outcome' | 'done'>,
+	policy: RetryPolicy,
+	log: Delivery[],
+): Delivery {
 	const delivery = d as Delivery;
 	delivery.attempts = [];
 	delivery.outcome = 'pending';
@@ -124,7 +153,11 @@ function startDelivery(d: Omit<Delivery, 'attempts' | 'outcome' | 'done'>, polic
 			const attempt: DeliveryAttempt = { n, at: Date.now(), status: null, responseBody: '' };
 			delivery.attempts.push(attempt);
 			try {
-				const res = await fetch(delivery.url, { method: delivery.method, headers: delivery.headers, body: delivery.method === 'GET' ? undefined : delivery.raw });
+				const res = await fetch(delivery.url, {
+					method: delivery.method,
+					headers: delivery.headers,
+					body: delivery.method === 'GET' ? undefined : delivery.raw,
+				});
 				attempt.status = res.status;
 				attempt.responseBody = await res.text();
 			} catch (error) {
@@ -136,7 +169,9 @@ function startDelivery(d: Omit<Delivery, 'attempts' | 'outcome' | 'done'>, polic
 				return delivery;
 			}
 			if (policy.retryOn(status) && n <= policy.maxRetries) {
-				await sleep(policy.intervalMs + (policy.jitterMs ? Math.floor(Math.random() * policy.jitterMs) : 0));
+				await sleep(
+					policy.intervalMs + (policy.jitterMs ? Math.floor(Math.random() * policy.jitterMs) : 0),
+				);
 				continue;
 			}
 			delivery.outcome = 'lost';
@@ -220,21 +255,36 @@ export interface MarketplaceSender extends DeliveryLog {
 	/** Body bytes and headers exactly as `send` would post them, without sending. */
 	prepare(body: Record<string, unknown>, options?: MarketplaceSendOptions): PreparedDelivery;
 	/** Posts with HighLevel's retry behaviour; resolves once the outcome is final. */
-	send(url: string, body: Record<string, unknown>, options?: MarketplaceSendOptions): Promise<Delivery>;
+	send(
+		url: string,
+		body: Record<string, unknown>,
+		options?: MarketplaceSendOptions,
+	): Promise<Delivery>;
 	/** Like send, but returns the pending record at once (await `delivery.done`). */
 	start(url: string, body: Record<string, unknown>, options?: MarketplaceSendOptions): Delivery;
 }
 
 export function createMarketplaceSender(options: MarketplaceSenderOptions = {}): MarketplaceSender {
-	const privateKey: KeyObject = options.privateKeyPem ? createPrivateKey(options.privateKeyPem) : generateKeyPairSync('ed25519').privateKey;
+	const privateKey: KeyObject = options.privateKeyPem
+		? createPrivateKey(options.privateKeyPem)
+		: generateKeyPairSync('ed25519').privateKey;
 	let rsaKey: KeyObject | undefined;
-	if (options.rsa) rsaKey = typeof options.rsa === 'object' ? createPrivateKey(options.rsa.privateKeyPem) : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+	if (options.rsa)
+		rsaKey =
+			typeof options.rsa === 'object'
+				? createPrivateKey(options.rsa.privateKeyPem)
+				: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 	const policy: RetryPolicy = { ...HIGHLEVEL_RETRY_POLICY, ...options.retry };
 	const deliveries: Delivery[] = [];
-	const signEd = (raw: string | Buffer) => sign(null, Buffer.from(raw), privateKey).toString('base64');
-	const signRsa = (raw: string | Buffer) => sign('sha256', Buffer.from(raw), rsaKey!).toString('base64');
+	const signEd = (raw: string | Buffer) =>
+		sign(null, Buffer.from(raw), privateKey).toString('base64');
+	const signRsa = (raw: string | Buffer) =>
+		sign('sha256', Buffer.from(raw), rsaKey!).toString('base64');
 
-	const prepare = (body: Record<string, unknown>, o: MarketplaceSendOptions = {}): PreparedDelivery => {
+	const prepare = (
+		body: Record<string, unknown>,
+		o: MarketplaceSendOptions = {},
+	): PreparedDelivery => {
 		let payload: Record<string, unknown> = body;
 		let webhookId: string | undefined;
 		let timestamp: string | undefined;
@@ -259,7 +309,19 @@ export function createMarketplaceSender(options: MarketplaceSenderOptions = {}):
 
 	const start = (url: string, body: Record<string, unknown>, o: MarketplaceSendOptions = {}) => {
 		const p = prepare(body, o);
-		return startDelivery({ kind: 'marketplace', url, method: 'POST', raw: p.raw, headers: p.headers, body: p.body, webhookId: p.webhookId }, policy, deliveries);
+		return startDelivery(
+			{
+				kind: 'marketplace',
+				url,
+				method: 'POST',
+				raw: p.raw,
+				headers: p.headers,
+				body: p.body,
+				webhookId: p.webhookId,
+			},
+			policy,
+			deliveries,
+		);
 	};
 
 	return {
@@ -267,7 +329,9 @@ export function createMarketplaceSender(options: MarketplaceSenderOptions = {}):
 		publicKeyPem: createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString(),
 		privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
 		get rsaPublicKeyPem() {
-			return rsaKey ? createPublicKey(rsaKey).export({ type: 'spki', format: 'pem' }).toString() : undefined;
+			return rsaKey
+				? createPublicKey(rsaKey).export({ type: 'spki', format: 'pem' }).toString()
+				: undefined;
 		},
 		policy,
 		sign: signEd,
@@ -303,43 +367,93 @@ export interface WorkflowSenderOptions {
 
 export interface WorkflowSender extends DeliveryLog {
 	/** Body bytes and headers exactly as `send` would post them. */
-	prepare(body: Record<string, unknown>, overrides?: Partial<WorkflowSenderOptions>): PreparedDelivery;
-	send(url: string, body: Record<string, unknown>, overrides?: Partial<WorkflowSenderOptions>): Promise<Delivery>;
-	start(url: string, body: Record<string, unknown>, overrides?: Partial<WorkflowSenderOptions>): Delivery;
+	prepare(
+		body: Record<string, unknown>,
+		overrides?: Partial<WorkflowSenderOptions>,
+	): PreparedDelivery;
+	send(
+		url: string,
+		body: Record<string, unknown>,
+		overrides?: Partial<WorkflowSenderOptions>,
+	): Promise<Delivery>;
+	start(
+		url: string,
+		body: Record<string, unknown>,
+		overrides?: Partial<WorkflowSenderOptions>,
+	): Delivery;
 }
 
 export function authHeaders(auth: WorkflowAuth | undefined): Record<string, string> {
 	if (!auth || auth.type === 'none') return {};
 	if (auth.type === 'bearer') return { Authorization: `Bearer ${auth.token}` };
 	if (auth.type === 'apiKey') return { [auth.header]: auth.value };
-	return { Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+	return {
+		Authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+	};
 }
 
 export function createWorkflowSender(options: WorkflowSenderOptions = {}): WorkflowSender {
 	const deliveries: Delivery[] = [];
-	const prepare = (body: Record<string, unknown>, overrides: Partial<WorkflowSenderOptions> = {}): PreparedDelivery => {
+	const prepare = (
+		body: Record<string, unknown>,
+		overrides: Partial<WorkflowSenderOptions> = {},
+	): PreparedDelivery => {
 		const o = { ...options, ...overrides };
 		const action = o.action ?? (o.auth || o.headers ? 'customWebhook' : 'webhook');
-		if (action === 'webhook' && ((o.auth && o.auth.type !== 'none') || o.headers)) throw new Error('The plain Webhook action has no authorization or header settings: use action "customWebhook"');
-		const payload = action === 'webhook' && o.customData ? { ...body, customData: o.customData } : body;
+		if (action === 'webhook' && ((o.auth && o.auth.type !== 'none') || o.headers))
+			throw new Error(
+				'The plain Webhook action has no authorization or header settings: use action "customWebhook"',
+			);
+		const payload =
+			action === 'webhook' && o.customData ? { ...body, customData: o.customData } : body;
 		// Workflow bodies: compact JSON (UNCERTAIN; they are not signed, so the bytes do not matter to a verifier).
 		const raw = JSON.stringify(payload);
-		const headers = { 'Content-Type': 'application/json', ...(action === 'customWebhook' ? { ...o.headers, ...authHeaders(o.auth) } : {}) };
+		const headers = {
+			'Content-Type': 'application/json',
+			...(action === 'customWebhook' ? { ...o.headers, ...authHeaders(o.auth) } : {}),
+		};
 		return { raw, body: payload, headers };
 	};
-	const start = (url: string, body: Record<string, unknown>, overrides: Partial<WorkflowSenderOptions> = {}) => {
+	const start = (
+		url: string,
+		body: Record<string, unknown>,
+		overrides: Partial<WorkflowSenderOptions> = {},
+	) => {
 		const p = prepare(body, overrides);
 		const policy = { ...WORKFLOW_RETRY_POLICY, ...options.retry, ...overrides.retry };
-		return startDelivery({ kind: 'workflow', url, method: overrides.method ?? options.method ?? 'POST', raw: p.raw, headers: p.headers, body: p.body }, policy, deliveries);
+		return startDelivery(
+			{
+				kind: 'workflow',
+				url,
+				method: overrides.method ?? options.method ?? 'POST',
+				raw: p.raw,
+				headers: p.headers,
+				body: p.body,
+			},
+			policy,
+			deliveries,
+		);
 	};
-	return { ...deliveryLog(deliveries), prepare, start, send: (url, body, o) => start(url, body, o).done };
+	return {
+		...deliveryLog(deliveries),
+		prepare,
+		start,
+		send: (url, body, o) => start(url, body, o).done,
+	};
 }
 
 // ---------------------------------------------------------------------------------------------
 // Replay of exact bytes (captured deliveries)
 // ---------------------------------------------------------------------------------------------
 
-const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'transfer-encoding', 'accept-encoding', 'keep-alive']);
+const HOP_BY_HOP = new Set([
+	'host',
+	'content-length',
+	'connection',
+	'transfer-encoding',
+	'accept-encoding',
+	'keep-alive',
+]);
 
 /**
  * Posts `raw` byte for byte with the captured headers (hop-by-hop ones dropped; `headers` override them),
@@ -350,20 +464,34 @@ const HOP_BY_HOP = new Set(['host', 'content-length', 'connection', 'transfer-en
 export function replay(
 	url: string,
 	captured: { raw: string; headers?: Record<string, string>; kind?: 'marketplace' | 'workflow' },
-	options: { headers?: Record<string, string>; retry?: Partial<RetryPolicy>; log?: Delivery[] } = {},
+	options: {
+		headers?: Record<string, string>;
+		retry?: Partial<RetryPolicy>;
+		log?: Delivery[];
+	} = {},
 ): Promise<Delivery> {
 	const headers: Record<string, string> = { 'content-type': 'application/json' };
-	for (const [k, v] of Object.entries(captured.headers ?? {})) if (!HOP_BY_HOP.has(k.toLowerCase())) headers[k.toLowerCase()] = v;
+	for (const [k, v] of Object.entries(captured.headers ?? {}))
+		if (!HOP_BY_HOP.has(k.toLowerCase())) headers[k.toLowerCase()] = v;
 	for (const [k, v] of Object.entries(options.headers ?? {})) headers[k.toLowerCase()] = v;
-	const kind = captured.kind ?? (headers['x-ghl-signature'] || headers['x-wh-signature'] ? 'marketplace' : 'workflow');
+	const kind =
+		captured.kind ??
+		(headers['x-ghl-signature'] || headers['x-wh-signature'] ? 'marketplace' : 'workflow');
 	let body: any;
 	try {
 		body = JSON.parse(captured.raw);
 	} catch {
 		body = undefined;
 	}
-	const policy = { ...(kind === 'marketplace' ? HIGHLEVEL_RETRY_POLICY : WORKFLOW_RETRY_POLICY), ...options.retry };
-	return startDelivery({ kind, url, method: 'POST', raw: captured.raw, headers, body, webhookId: body?.webhookId }, policy, options.log ?? []).done;
+	const policy = {
+		...(kind === 'marketplace' ? HIGHLEVEL_RETRY_POLICY : WORKFLOW_RETRY_POLICY),
+		...options.retry,
+	};
+	return startDelivery(
+		{ kind, url, method: 'POST', raw: captured.raw, headers, body, webhookId: body?.webhookId },
+		policy,
+		options.log ?? [],
+	).done;
 }
 
 /** sha256 of the bytes, handy to compare what was sent with what a receiver stored. */

@@ -70,8 +70,15 @@ export const ROUTE_SCOPES = {
 	'POST /conversations/messages': 'conversations/message.write',
 } as const;
 export const ALL_SCOPES: string[] = [...new Set(Object.values(ROUTE_SCOPES))];
-export const SCOPE_REFUSAL = { statusCode: 401, message: 'The token is not authorized for this scope.' };
-export const INVALID_TOKEN = { statusCode: 401, message: 'Invalid token: access token is invalid', error: 'Unauthorized' };
+export const SCOPE_REFUSAL = {
+	statusCode: 401,
+	message: 'The token is not authorized for this scope.',
+};
+export const INVALID_TOKEN = {
+	statusCode: 401,
+	message: 'Invalid token: access token is invalid',
+	error: 'Unauthorized',
+};
 
 export class HighLevelEmulator {
 	readonly contacts = new Map<string, Contact>();
@@ -90,7 +97,8 @@ export class HighLevelEmulator {
 		this.token = options.token ?? 'pit-emulator-token';
 		this.matchBy = options.matchBy ?? ['email'];
 		this.tokens.set(this.token, new Set(options.scopes ?? ALL_SCOPES));
-		for (const [token, scopes] of Object.entries(options.tokens ?? {})) this.tokens.set(token, new Set(scopes));
+		for (const [token, scopes] of Object.entries(options.tokens ?? {}))
+			this.tokens.set(token, new Set(scopes));
 	}
 
 	/** Accept another token with these scopes (a private integration created with fewer scopes, say). */
@@ -109,7 +117,9 @@ export class HighLevelEmulator {
 		this.server = http.createServer((req, res) => {
 			this.handle(req, res).catch((error) => this.send(res, 500, { message: String(error) }));
 		});
-		await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve));
+		await new Promise<void>((resolve) =>
+			this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve),
+		);
 		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
 		return this.url;
 	}
@@ -119,25 +129,39 @@ export class HighLevelEmulator {
 		if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
 	}
 
-	private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	private send(
+		res: ServerResponse,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+	): void {
 		res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
 		res.end(JSON.stringify(body));
 	}
 
 	private findByEmail(locationId: string, email: string): Contact | undefined {
 		const wanted = email.trim().toLowerCase();
-		return [...this.contacts.values()].find((c) => c.locationId === locationId && c.email?.toLowerCase() === wanted);
+		return [...this.contacts.values()].find(
+			(c) => c.locationId === locationId && c.email?.toLowerCase() === wanted,
+		);
 	}
 
 	private findByPhone(locationId: string, phone: string): Contact | undefined {
 		const digits = (p: unknown) => String(p ?? '').replace(/\D/g, '');
-		return [...this.contacts.values()].find((c) => c.locationId === locationId && c.phone && digits(c.phone) === digits(phone));
+		return [...this.contacts.values()].find(
+			(c) => c.locationId === locationId && c.phone && digits(c.phone) === digits(phone),
+		);
 	}
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
 		if (url.pathname === '/healthz') return this.send(res, 200, { ok: true });
-		if (url.pathname === '/admin/state') return this.send(res, 200, { contacts: [...this.contacts.values()], messages: this.messages, calls: this.calls });
+		if (url.pathname === '/admin/state')
+			return this.send(res, 200, {
+				contacts: [...this.contacts.values()],
+				messages: this.messages,
+				calls: this.calls,
+			});
 		if (url.pathname === '/admin/reset') {
 			this.reset();
 			return this.send(res, 200, { ok: true });
@@ -148,13 +172,27 @@ export class HighLevelEmulator {
 		try {
 			body = raw ? JSON.parse(raw) : {};
 		} catch {
-			return this.record(req, url, res, 400, { statusCode: 400, message: 'Invalid JSON body' }, raw);
+			return this.record(
+				req,
+				url,
+				res,
+				400,
+				{ statusCode: 400, message: 'Invalid JSON body' },
+				raw,
+			);
 		}
 		const auth = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''));
 		const scopes = auth ? this.tokens.get(auth[1]) : undefined;
 		if (!scopes) return this.record(req, url, res, 401, INVALID_TOKEN, body);
 		if (req.headers.version !== HIGHLEVEL_VERSION) {
-			return this.record(req, url, res, 400, { statusCode: 400, message: `Version header must be ${HIGHLEVEL_VERSION}` }, body);
+			return this.record(
+				req,
+				url,
+				res,
+				400,
+				{ statusCode: 400, message: `Version header must be ${HIGHLEVEL_VERSION}` },
+				body,
+			);
 		}
 		const tags = /^\/contacts\/([^/]+)\/tags$/.exec(url.pathname);
 		const route =
@@ -167,52 +205,158 @@ export class HighLevelEmulator {
 						: req.method === 'POST' && url.pathname === '/conversations/messages'
 							? 'POST /conversations/messages'
 							: undefined;
-		if (!route) return this.record(req, url, res, 404, { statusCode: 404, message: 'Not found' }, body);
-		if (!scopes.has(ROUTE_SCOPES[route])) return this.record(req, url, res, 401, SCOPE_REFUSAL, body);
-		const contactIdInPath = tags?.[1] ?? (route === 'POST /conversations/messages' ? body.contactId : undefined);
-		const locationId = String(body.locationId ?? this.contacts.get(contactIdInPath ?? '')?.locationId ?? 'unknown');
+		if (!route)
+			return this.record(req, url, res, 404, { statusCode: 404, message: 'Not found' }, body);
+		if (!scopes.has(ROUTE_SCOPES[route]))
+			return this.record(req, url, res, 401, SCOPE_REFUSAL, body);
+		const contactIdInPath =
+			tags?.[1] ?? (route === 'POST /conversations/messages' ? body.contactId : undefined);
+		const locationId = String(
+			body.locationId ?? this.contacts.get(contactIdInPath ?? '')?.locationId ?? 'unknown',
+		);
 		const limit = this.limit(locationId);
-		if (limit.over) return this.record(req, url, res, 429, { statusCode: 429, message: 'Too Many Requests' }, body, limit.headers);
+		if (limit.over)
+			return this.record(
+				req,
+				url,
+				res,
+				429,
+				{ statusCode: 429, message: 'Too Many Requests' },
+				body,
+				limit.headers,
+			);
 		const now = new Date().toISOString();
 		if (route === 'POST /contacts/upsert') {
-			if (!body.locationId) return this.record(req, url, res, 422, { statusCode: 422, message: ['locationId should not be empty'], error: 'Unprocessable Entity' }, body, limit.headers);
-			if (!body.email && !body.phone) return this.record(req, url, res, 422, { statusCode: 422, message: ['email or phone is required'], error: 'Unprocessable Entity' }, body, limit.headers);
+			if (!body.locationId)
+				return this.record(
+					req,
+					url,
+					res,
+					422,
+					{
+						statusCode: 422,
+						message: ['locationId should not be empty'],
+						error: 'Unprocessable Entity',
+					},
+					body,
+					limit.headers,
+				);
+			if (!body.email && !body.phone)
+				return this.record(
+					req,
+					url,
+					res,
+					422,
+					{
+						statusCode: 422,
+						message: ['email or phone is required'],
+						error: 'Unprocessable Entity',
+					},
+					body,
+					limit.headers,
+				);
 			// Duplicate check in the location's configured order (the first field that matches wins).
 			let existing: Contact | undefined;
 			for (const field of this.matchBy) {
-				existing ??= field === 'email' ? (body.email ? this.findByEmail(body.locationId, body.email) : undefined) : body.phone ? this.findByPhone(body.locationId, body.phone) : undefined;
+				existing ??=
+					field === 'email'
+						? body.email
+							? this.findByEmail(body.locationId, body.email)
+							: undefined
+						: body.phone
+							? this.findByPhone(body.locationId, body.phone)
+							: undefined;
 			}
-			const contact: Contact = existing ?? { id: randomBytes(10).toString('hex'), locationId: body.locationId, tags: [], dateAdded: now, dateUpdated: now };
+			const contact: Contact = existing ?? {
+				id: randomBytes(10).toString('hex'),
+				locationId: body.locationId,
+				tags: [],
+				dateAdded: now,
+				dateUpdated: now,
+			};
 			// Every field sent overwrites the stored one; `tags` replaces all tags (documented).
 			for (const [field, value] of Object.entries(body)) {
 				if (field === 'locationId' || value === undefined) continue;
-				contact[field] = field === 'email' && typeof value === 'string' ? value.trim().toLowerCase() : field === 'tags' ? [...new Set(value as string[])] : value;
+				contact[field] =
+					field === 'email' && typeof value === 'string'
+						? value.trim().toLowerCase()
+						: field === 'tags'
+							? [...new Set(value as string[])]
+							: value;
 			}
 			contact.dateUpdated = now;
 			if (!existing) this.contacts.set(contact.id, contact);
-			return this.record(req, url, res, 200, { new: !existing, contact, traceId: randomUUID() }, body, limit.headers);
+			return this.record(
+				req,
+				url,
+				res,
+				200,
+				{ new: !existing, contact, traceId: randomUUID() },
+				body,
+				limit.headers,
+			);
 		}
 		if (route === 'POST /contacts/search') {
-			const email = String(body.query ?? body.filters?.find?.((f: any) => f.field === 'email')?.value ?? '');
-			const found = [...this.contacts.values()].filter((c) => c.locationId === body.locationId && (!email || c.email === email.toLowerCase()));
-			return this.record(req, url, res, 200, { contacts: found, total: found.length }, body, limit.headers);
+			const email = String(
+				body.query ?? body.filters?.find?.((f: any) => f.field === 'email')?.value ?? '',
+			);
+			const found = [...this.contacts.values()].filter(
+				(c) => c.locationId === body.locationId && (!email || c.email === email.toLowerCase()),
+			);
+			return this.record(
+				req,
+				url,
+				res,
+				200,
+				{ contacts: found, total: found.length },
+				body,
+				limit.headers,
+			);
 		}
 		if (route === 'POST /contacts/{contactId}/tags') {
 			const contact = this.contacts.get(tags![1]);
-			if (!contact) return this.record(req, url, res, 400, { statusCode: 400, message: 'Contact not found' }, body, limit.headers);
+			if (!contact)
+				return this.record(
+					req,
+					url,
+					res,
+					400,
+					{ statusCode: 400, message: 'Contact not found' },
+					body,
+					limit.headers,
+				);
 			contact.tags = [...new Set([...contact.tags, ...(body.tags ?? [])])];
 			return this.record(req, url, res, 201, { tags: contact.tags }, body, limit.headers);
 		}
 		// POST /conversations/messages
-		if (!this.contacts.get(body.contactId)) return this.record(req, url, res, 400, { statusCode: 400, message: 'Contact not found' }, body, limit.headers);
-		const message = { ...body, messageId: randomBytes(10).toString('hex'), conversationId: randomBytes(10).toString('hex') };
+		if (!this.contacts.get(body.contactId))
+			return this.record(
+				req,
+				url,
+				res,
+				400,
+				{ statusCode: 400, message: 'Contact not found' },
+				body,
+				limit.headers,
+			);
+		const message = {
+			...body,
+			messageId: randomBytes(10).toString('hex'),
+			conversationId: randomBytes(10).toString('hex'),
+		};
 		this.messages.push(message);
 		return this.record(
 			req,
 			url,
 			res,
 			200,
-			{ conversationId: message.conversationId, messageId: message.messageId, ...(body.type === 'Email' ? { emailMessageId: randomBytes(10).toString('hex') } : {}), msg: 'Message queued successfully.', status: 'pending' },
+			{
+				conversationId: message.conversationId,
+				messageId: message.messageId,
+				...(body.type === 'Email' ? { emailMessageId: randomBytes(10).toString('hex') } : {}),
+				msg: 'Message queued successfully.',
+				status: 'pending',
+			},
 			body,
 			limit.headers,
 		);
@@ -225,16 +369,39 @@ export class HighLevelEmulator {
 		const over = window.length >= max;
 		if (!over) window.push(now);
 		this.windows.set(locationId, window);
-		return { over, headers: { 'X-RateLimit-Max': String(max), 'X-RateLimit-Remaining': String(Math.max(0, max - window.length)), 'X-RateLimit-Interval-Milliseconds': '10000' } };
+		return {
+			over,
+			headers: {
+				'X-RateLimit-Max': String(max),
+				'X-RateLimit-Remaining': String(Math.max(0, max - window.length)),
+				'X-RateLimit-Interval-Milliseconds': '10000',
+			},
+		};
 	}
 
-	private record(req: IncomingMessage, url: URL, res: ServerResponse, status: number, response: unknown, body: unknown, headers: Record<string, string> = {}): void {
-		this.calls.push({ at: Date.now(), method: req.method ?? 'GET', path: url.pathname, status, body });
+	private record(
+		req: IncomingMessage,
+		url: URL,
+		res: ServerResponse,
+		status: number,
+		response: unknown,
+		body: unknown,
+		headers: Record<string, string> = {},
+	): void {
+		this.calls.push({
+			at: Date.now(),
+			method: req.method ?? 'GET',
+			path: url.pathname,
+			status,
+			body,
+		});
 		this.send(res, status, response, headers);
 	}
 }
 
-export async function startHighLevelEmulator(options: HighLevelEmulatorOptions = {}): Promise<HighLevelEmulator> {
+export async function startHighLevelEmulator(
+	options: HighLevelEmulatorOptions = {},
+): Promise<HighLevelEmulator> {
 	const emulator = new HighLevelEmulator(options);
 	await emulator.start();
 	return emulator;

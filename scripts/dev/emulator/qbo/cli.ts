@@ -22,16 +22,25 @@ void (async () => {
 		persistFile: option('persist'),
 		limits: args.includes('--limits'),
 		accessTokenTtlSec: option('token-ttl') ? Number(option('token-ttl')) : undefined,
-		preferences: option('custom-numbers') || option('sales-tax')
-			? {
-				...(option('custom-numbers') ? { SalesFormsPrefs: { CustomTxnNumbers: option('custom-numbers') !== 'off' } } : {}),
-				...(option('sales-tax') ? { TaxPrefs: { UsingSalesTax: option('sales-tax') !== 'off' } } : {}),
-			}
-			: undefined,
+		preferences:
+			option('custom-numbers') || option('sales-tax')
+				? {
+						...(option('custom-numbers')
+							? { SalesFormsPrefs: { CustomTxnNumbers: option('custom-numbers') !== 'off' } }
+							: {}),
+						...(option('sales-tax')
+							? { TaxPrefs: { UsingSalesTax: option('sales-tax') !== 'off' } }
+							: {}),
+					}
+				: undefined,
 		paymentTouchesInvoice: args.includes('--payment-touches-invoice'),
-		requestIdRetentionMs: option('requestid-retention-ms') ? Number(option('requestid-retention-ms')) : undefined,
+		requestIdRetentionMs: option('requestid-retention-ms')
+			? Number(option('requestid-retention-ms'))
+			: undefined,
 	});
-	console.log(`QuickBooks emulator on ${emulator.url} (realms: ${[...emulator.companies.keys()].join(', ')}; client ${DEFAULT_CLIENT.clientId} / ${DEFAULT_CLIENT.clientSecret})`);
+	console.log(
+		`QuickBooks emulator on ${emulator.url} (realms: ${[...emulator.companies.keys()].join(', ')}; client ${DEFAULT_CLIENT.clientId} / ${DEFAULT_CLIENT.clientSecret})`,
+	);
 	const stop = async () => {
 		await emulator.stop();
 		process.exit(0);

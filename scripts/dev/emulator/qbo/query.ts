@@ -103,7 +103,8 @@ export function parseQuery(input: string): ParsedQuery {
 	};
 	const expectPunct = (text: string) => {
 		const token = next();
-		if (token.type !== 'punct' || token.text !== text) throw new QueryParseError(`Expected ${text}`);
+		if (token.type !== 'punct' || token.text !== text)
+			throw new QueryParseError(`Expected ${text}`);
 	};
 	const value = (): Value => {
 		const token = next();
@@ -114,7 +115,9 @@ export function parseQuery(input: string): ParsedQuery {
 		// (`Balance > '0.0'`, https://github.com/intuit/QuickBooks-V3-DotNET-SDK/issues/111). That the same
 		// holds after `=`, `<`, `>` (not only in IN lists) is UNCERTAIN; the live probe `query-faults` checks.
 		if (token.type === 'number') {
-			throw new QueryParseError(`Encountered " <INTEGER> "${token.value} "". Was expecting one of: "false" ... "true" ... <DATETIME> ... <ID> ... <STRING> ...`);
+			throw new QueryParseError(
+				`Encountered " <INTEGER> "${token.value} "". Was expecting one of: "false" ... "true" ... <DATETIME> ... <ID> ... <STRING> ...`,
+			);
 		}
 		if (token.type === 'word' && /^(true|false)$/i.test(token.text)) {
 			return token.text.toLowerCase() === 'true';
@@ -218,7 +221,10 @@ function comparable(a: unknown, b: Value): [number | string | boolean, number | 
 	if (typeof b === 'boolean') return [a === true || a === 'true', b];
 	const sa = a === undefined || a === null ? '' : String(a);
 	if (/^\d{4}-\d{2}-\d{2}/.test(b) && /^\d{4}-\d{2}-\d{2}/.test(sa)) {
-		return [Date.parse(sa.length === 10 ? `${sa}T00:00:00Z` : sa), Date.parse(b.length === 10 ? `${b}T00:00:00Z` : b)];
+		return [
+			Date.parse(sa.length === 10 ? `${sa}T00:00:00Z` : sa),
+			Date.parse(b.length === 10 ? `${b}T00:00:00Z` : b),
+		];
 	}
 	if (/^-?\d+(\.\d+)?$/.test(b) && /^-?\d+(\.\d+)?$/.test(sa)) return [Number(sa), Number(b)];
 	// QuickBooks compares text case-insensitively.
@@ -228,7 +234,10 @@ function comparable(a: unknown, b: Value): [number | string | boolean, number | 
 function likeMatches(actual: unknown, pattern: string): boolean {
 	const text = String(actual ?? '').toLowerCase();
 	const parts = pattern.toLowerCase().split('%');
-	const regex = new RegExp(`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
+	const regex = new RegExp(
+		`^${parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`,
+		's',
+	);
 	return regex.test(text);
 }
 
@@ -266,9 +275,42 @@ export function matches(record: Record<string, unknown>, condition: ParsedCondit
  */
 const META = ['MetaData.CreateTime', 'MetaData.LastUpdatedTime'];
 export const FILTERABLE: Record<string, string[]> = {
-	Customer: ['Id', 'DisplayName', 'GivenName', 'FamilyName', 'MiddleName', 'CompanyName', 'PrimaryEmailAddr', 'PrintOnCheckName', 'Active', 'Balance', 'FullyQualifiedName', 'Job', ...META],
-	Vendor: ['Id', 'DisplayName', 'GivenName', 'FamilyName', 'MiddleName', 'CompanyName', 'PrintOnCheckName', 'Active', ...META],
-	Employee: ['Id', 'DisplayName', 'GivenName', 'FamilyName', 'MiddleName', 'PrintOnCheckName', 'Active', ...META],
+	Customer: [
+		'Id',
+		'DisplayName',
+		'GivenName',
+		'FamilyName',
+		'MiddleName',
+		'CompanyName',
+		'PrimaryEmailAddr',
+		'PrintOnCheckName',
+		'Active',
+		'Balance',
+		'FullyQualifiedName',
+		'Job',
+		...META,
+	],
+	Vendor: [
+		'Id',
+		'DisplayName',
+		'GivenName',
+		'FamilyName',
+		'MiddleName',
+		'CompanyName',
+		'PrintOnCheckName',
+		'Active',
+		...META,
+	],
+	Employee: [
+		'Id',
+		'DisplayName',
+		'GivenName',
+		'FamilyName',
+		'MiddleName',
+		'PrintOnCheckName',
+		'Active',
+		...META,
+	],
 	Invoice: ['Id', 'DocNumber', 'TxnDate', 'DueDate', 'CustomerRef', 'Balance', 'TotalAmt', ...META],
 	SalesReceipt: ['Id', 'DocNumber', 'TxnDate', 'CustomerRef', 'TotalAmt', ...META],
 	Payment: ['Id', 'TxnDate', 'CustomerRef', 'TotalAmt', ...META],
@@ -280,7 +322,8 @@ export const FILTERABLE: Record<string, string[]> = {
  */
 export function checkFilterable(entity: string, where: ParsedCondition[]): string | undefined {
 	for (const c of where) {
-		if (c.field === 'Id' && c.op !== '=' && c.op !== 'IN') return `operator ${c.op} is not supported for property 'Id'`;
+		if (c.field === 'Id' && c.op !== '=' && c.op !== 'IN')
+			return `operator ${c.op} is not supported for property 'Id'`;
 		const allowed = FILTERABLE[entity];
 		if (allowed && !allowed.includes(c.field)) return `property '${c.field}' is not queryable`;
 	}

@@ -9,7 +9,15 @@ import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo, Socket } from 'net';
 
 import { checkFilterable, parseQuery, matches, QueryParseError } from './query';
-import { Company, DEFAULT_BEHAVIOUR, Fault, entityByPath, type CompanyBehaviour, type Rec, type EntityName } from './store';
+import {
+	Company,
+	DEFAULT_BEHAVIOUR,
+	Fault,
+	entityByPath,
+	type CompanyBehaviour,
+	type Rec,
+	type EntityName,
+} from './store';
 
 export interface QboEmulatorOptions {
 	port?: number;
@@ -65,17 +73,29 @@ interface TokenInfo {
 	expiresAt: number;
 }
 
-export const DEFAULT_CLIENT = { clientId: 'emulator-client-id', clientSecret: 'emulator-client-secret' };
+export const DEFAULT_CLIENT = {
+	clientId: 'emulator-client-id',
+	clientSecret: 'emulator-client-secret',
+};
 
 export class QboEmulator {
 	readonly companies = new Map<string, Company>();
 	readonly log: LogEntry[] = [];
-	readonly options: Required<Pick<QboEmulatorOptions, 'accessTokenTtlSec' | 'refreshTokenTtlSec' | 'perMinute' | 'concurrent' | 'batchPerMinute'>> & QboEmulatorOptions;
+	readonly options: Required<
+		Pick<
+			QboEmulatorOptions,
+			'accessTokenTtlSec' | 'refreshTokenTtlSec' | 'perMinute' | 'concurrent' | 'batchPerMinute'
+		>
+	> &
+		QboEmulatorOptions;
 	private server?: http.Server;
 	private sockets = new Set<Socket>();
 	private accessTokens = new Map<string, TokenInfo>();
 	private refreshTokens = new Map<string, TokenInfo & { rotatedTo?: string }>();
-	private codes = new Map<string, { realmId: string; clientId: string; redirectUri: string; expiresAt: number }>();
+	private codes = new Map<
+		string,
+		{ realmId: string; clientId: string; redirectUri: string; expiresAt: number }
+	>();
 	private faults: FaultRule[] = [];
 	private hooks: Array<{ method?: string; path: string; run: () => void }> = [];
 	private windows = new Map<string, number[]>();
@@ -207,7 +227,9 @@ export class QboEmulator {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
 		});
-		await new Promise<void>((resolve) => this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve));
+		await new Promise<void>((resolve) =>
+			this.server!.listen(this.options.port ?? 0, '127.0.0.1', resolve),
+		);
 		const { port } = this.server.address() as AddressInfo;
 		this.url = `http://127.0.0.1:${port}`;
 		return this.url;
@@ -224,10 +246,16 @@ export class QboEmulator {
 		return this.options.clients ?? [DEFAULT_CLIENT];
 	}
 
-	private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+	private send(
+		res: ServerResponse,
+		status: number,
+		body: unknown,
+		headers: Record<string, string> = {},
+	): void {
 		const text = typeof body === 'string' ? body : JSON.stringify(body);
 		res.writeHead(status, {
-			'Content-Type': typeof body === 'string' && !headers['Content-Type'] ? 'text/plain' : 'application/json',
+			'Content-Type':
+				typeof body === 'string' && !headers['Content-Type'] ? 'text/plain' : 'application/json',
 			intuit_tid: randomUUID(),
 			...headers,
 		});
@@ -250,7 +278,13 @@ export class QboEmulator {
 		if (path === '/v2/oauth2/tokens/revoke') return await this.revoke(req, res);
 		const match = /^\/v3\/company\/([^/]+)\/(.+)$/.exec(path);
 		if (!match) {
-			this.log.push({ at: this.now(), method: req.method ?? 'GET', endpoint: path, operation: 'unknown', status: 404 });
+			this.log.push({
+				at: this.now(),
+				method: req.method ?? 'GET',
+				endpoint: path,
+				operation: 'unknown',
+				status: 404,
+			});
 			return this.send(res, 404, { error: 'Not found' });
 		}
 		return await this.api(req, res, url, decodeURIComponent(match[1]), match[2]);
@@ -261,9 +295,12 @@ export class QboEmulator {
 	private authorize(res: ServerResponse, url: URL): void {
 		const clientId = url.searchParams.get('client_id') ?? '';
 		const redirectUri = url.searchParams.get('redirect_uri') ?? '';
-		if (!this.clients().some((c) => c.clientId === clientId)) return this.send(res, 400, 'invalid_client');
-		if (url.searchParams.get('response_type') !== 'code') return this.send(res, 400, 'unsupported_response_type');
-		if (!(url.searchParams.get('scope') ?? '').includes('com.intuit.quickbooks.accounting')) return this.send(res, 400, 'invalid_scope');
+		if (!this.clients().some((c) => c.clientId === clientId))
+			return this.send(res, 400, 'invalid_client');
+		if (url.searchParams.get('response_type') !== 'code')
+			return this.send(res, 400, 'unsupported_response_type');
+		if (!(url.searchParams.get('scope') ?? '').includes('com.intuit.quickbooks.accounting'))
+			return this.send(res, 400, 'invalid_scope');
 		const realmId = url.searchParams.get('realmId') ?? this.defaultRealm;
 		this.company(realmId);
 		const code = `AB${randomBytes(24).toString('hex')}`;
@@ -281,15 +318,25 @@ export class QboEmulator {
 		const header = req.headers.authorization ?? '';
 		if (!header.startsWith('Basic ')) return undefined;
 		const [id, secret] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
-		const client = this.clients().find((c) => c.clientId === decodeURIComponent(id) && c.clientSecret === decodeURIComponent(secret ?? ''));
+		const client = this.clients().find(
+			(c) =>
+				c.clientId === decodeURIComponent(id) &&
+				c.clientSecret === decodeURIComponent(secret ?? ''),
+		);
 		return client ? { clientId: client.clientId } : undefined;
 	}
 
 	private tokenResponse(info: TokenInfo): Rec {
 		const access = `eyJ${randomBytes(32).toString('base64url')}`;
 		const refresh = `RT1-${randomBytes(24).toString('hex')}`;
-		this.accessTokens.set(access, { ...info, expiresAt: this.now() + this.options.accessTokenTtlSec * 1000 });
-		this.refreshTokens.set(refresh, { ...info, expiresAt: this.now() + this.options.refreshTokenTtlSec * 1000 });
+		this.accessTokens.set(access, {
+			...info,
+			expiresAt: this.now() + this.options.accessTokenTtlSec * 1000,
+		});
+		this.refreshTokens.set(refresh, {
+			...info,
+			expiresAt: this.now() + this.options.refreshTokenTtlSec * 1000,
+		});
 		this.queueSave();
 		return {
 			token_type: 'bearer',
@@ -304,20 +351,40 @@ export class QboEmulator {
 	private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const form = new URLSearchParams(await this.readBody(req));
 		const client = this.basicClient(req);
-		this.log.push({ at: this.now(), method: 'POST', endpoint: 'token', operation: `token:${form.get('grant_type')}`, status: client ? 200 : 401 });
+		this.log.push({
+			at: this.now(),
+			method: 'POST',
+			endpoint: 'token',
+			operation: `token:${form.get('grant_type')}`,
+			status: client ? 200 : 401,
+		});
 		if (!client) return this.send(res, 401, { error: 'invalid_client' });
 		const grant = form.get('grant_type');
 		if (grant === 'authorization_code') {
 			const code = this.codes.get(form.get('code') ?? '');
 			this.codes.delete(form.get('code') ?? '');
-			if (!code || code.expiresAt < this.now() || code.clientId !== client.clientId) return this.send(res, 400, { error: 'invalid_grant' });
-			if (form.get('redirect_uri') && form.get('redirect_uri') !== code.redirectUri) return this.send(res, 400, { error: 'invalid_grant', error_description: 'redirect_uri mismatch' });
-			return this.send(res, 200, this.tokenResponse({ realmId: code.realmId, clientId: client.clientId, expiresAt: 0 }));
+			if (!code || code.expiresAt < this.now() || code.clientId !== client.clientId)
+				return this.send(res, 400, { error: 'invalid_grant' });
+			if (form.get('redirect_uri') && form.get('redirect_uri') !== code.redirectUri)
+				return this.send(res, 400, {
+					error: 'invalid_grant',
+					error_description: 'redirect_uri mismatch',
+				});
+			return this.send(
+				res,
+				200,
+				this.tokenResponse({ realmId: code.realmId, clientId: client.clientId, expiresAt: 0 }),
+			);
 		}
 		if (grant === 'refresh_token') {
 			const old = form.get('refresh_token') ?? '';
 			const info = this.refreshTokens.get(old);
-			if (!info || info.expiresAt < this.now() || info.clientId !== client.clientId || info.rotatedTo) {
+			if (
+				!info ||
+				info.expiresAt < this.now() ||
+				info.clientId !== client.clientId ||
+				info.rotatedTo
+			) {
 				return this.send(res, 400, { error: 'invalid_grant' });
 			}
 			const response = this.tokenResponse(info);
@@ -340,7 +407,8 @@ export class QboEmulator {
 		const info = this.refreshTokens.get(token) ?? this.accessTokens.get(token);
 		if (info) {
 			for (const map of [this.refreshTokens, this.accessTokens] as Array<Map<string, TokenInfo>>) {
-				for (const [key, value] of map) if (value.realmId === info.realmId && value.clientId === info.clientId) map.delete(key);
+				for (const [key, value] of map)
+					if (value.realmId === info.realmId && value.clientId === info.clientId) map.delete(key);
 			}
 		}
 		this.queueSave();
@@ -353,7 +421,17 @@ export class QboEmulator {
 		return {
 			warnings: null,
 			intuitObject: null,
-			fault: { error: [{ message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail, code: '3200', element: null }], type: 'AUTHENTICATION' },
+			fault: {
+				error: [
+					{
+						message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
+						detail,
+						code: '3200',
+						element: null,
+					},
+				],
+				type: 'AUTHENTICATION',
+			},
 			report: null,
 			queryResponse: null,
 			batchItemResponse: [],
@@ -363,7 +441,17 @@ export class QboEmulator {
 
 	private faultBody(fault: Fault) {
 		return {
-			Fault: { Error: [{ Message: fault.message, Detail: fault.detail ?? fault.message, code: fault.code, ...(fault.element ? { element: fault.element } : {}) }], type: fault.type },
+			Fault: {
+				Error: [
+					{
+						Message: fault.message,
+						Detail: fault.detail ?? fault.message,
+						code: fault.code,
+						...(fault.element ? { element: fault.element } : {}),
+					},
+				],
+				type: fault.type,
+			},
 			time: new Date(this.now()).toISOString(),
 		};
 	}
@@ -392,19 +480,38 @@ export class QboEmulator {
 	}
 
 	private takeFault(method: string, rest: string): FaultRule | undefined {
-		const rule = this.faults.find((f) => f.count > 0 && (!f.method || f.method === method) && (!f.path || rest.includes(f.path)));
+		const rule = this.faults.find(
+			(f) =>
+				f.count > 0 && (!f.method || f.method === method) && (!f.path || rest.includes(f.path)),
+		);
 		if (rule) rule.count--;
 		return rule;
 	}
 
-	private async api(req: IncomingMessage, res: ServerResponse, url: URL, realmId: string, rest: string): Promise<void> {
+	private async api(
+		req: IncomingMessage,
+		res: ServerResponse,
+		url: URL,
+		realmId: string,
+		rest: string,
+	): Promise<void> {
 		const method = req.method ?? 'GET';
 		const [first, second, third] = rest.split('/');
 		const entity = entityByPath(first);
-		const operation = first === 'query' || first === 'cdc' || first === 'batch' || first === 'companyinfo'
-			? first
-			: url.searchParams.get('operation') ?? (method === 'GET' ? 'read' : third === 'send' ? 'send' : 'create/update');
-		const entry: LogEntry = { at: this.now(), realmId, method, endpoint: first, operation, entity, status: 0 };
+		const operation =
+			first === 'query' || first === 'cdc' || first === 'batch' || first === 'companyinfo'
+				? first
+				: (url.searchParams.get('operation') ??
+					(method === 'GET' ? 'read' : third === 'send' ? 'send' : 'create/update'));
+		const entry: LogEntry = {
+			at: this.now(),
+			realmId,
+			method,
+			endpoint: first,
+			operation,
+			entity,
+			status: 0,
+		};
 		const respond = (status: number, body: unknown, headers: Record<string, string> = {}) => {
 			entry.status = status;
 			this.log.push(entry);
@@ -415,11 +522,32 @@ export class QboEmulator {
 		const token = this.accessTokens.get(auth.replace(/^Bearer\s+/i, ''));
 		if (!token) return respond(401, this.authFault('Token invalid'));
 		if (token.expiresAt < this.now()) return respond(401, this.authFault('Token expired'));
-		if (token.realmId !== realmId) return respond(403, this.faultBody(new Fault(403, '3100', 'ApplicationAuthorizationFailed', 'The token is not valid for this company', undefined, 'SECURITY')));
+		if (token.realmId !== realmId)
+			return respond(
+				403,
+				this.faultBody(
+					new Fault(
+						403,
+						'3100',
+						'ApplicationAuthorizationFailed',
+						'The token is not valid for this company',
+						undefined,
+						'SECURITY',
+					),
+				),
+			);
 		const company = this.companies.get(realmId);
-		if (!company) return respond(400, this.faultBody(new Fault(400, '610', 'Object Not Found', `Company ${realmId} does not exist`)));
+		if (!company)
+			return respond(
+				400,
+				this.faultBody(
+					new Fault(400, '610', 'Object Not Found', `Company ${realmId} does not exist`),
+				),
+			);
 
-		const hookIndex = this.hooks.findIndex((h) => (!h.method || h.method === method) && `${rest}${url.search}`.includes(h.path));
+		const hookIndex = this.hooks.findIndex(
+			(h) => (!h.method || h.method === method) && `${rest}${url.search}`.includes(h.path),
+		);
 		if (hookIndex >= 0) this.hooks.splice(hookIndex, 1)[0].run();
 		const injected = this.takeFault(method, rest);
 		if (injected) {
@@ -435,17 +563,36 @@ export class QboEmulator {
 				res.on('close', () => this.hanging.delete(res));
 				return;
 			}
-			if (injected.action === 429) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml', 'Retry-After': '1' });
+			if (injected.action === 429)
+				return respond(429, this.throttleXml(), {
+					'Content-Type': 'application/xml',
+					'Retry-After': '1',
+				});
 			if (injected.action === 401) return respond(401, this.authFault('Token expired'));
-			return respond(injected.action, this.faultBody(new Fault(injected.action, injected.action === 503 ? '3003' : '10000', 'An application error has occurred while processing your request', 'System Failure Error: Something went wrong', undefined, 'SystemFault')));
+			return respond(
+				injected.action,
+				this.faultBody(
+					new Fault(
+						injected.action,
+						injected.action === 503 ? '3003' : '10000',
+						'An application error has occurred while processing your request',
+						'System Failure Error: Something went wrong',
+						undefined,
+						'SystemFault',
+					),
+				),
+			);
 		}
 
 		if (this.options.limits) {
-			if (this.overLimit(`realm:${realmId}`, this.options.perMinute)) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
+			if (this.overLimit(`realm:${realmId}`, this.options.perMinute))
+				return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
 			// 40 batch requests per minute per realm: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/batch
 			// ("up to 40 requests per minute to an end-user's QuickBooks Online company (specified by the realmId)").
-			if (first === 'batch' && this.overLimit(`batch:${realmId}`, this.options.batchPerMinute)) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
-			if ((this.inFlight.get(realmId) ?? 0) >= this.options.concurrent) return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
+			if (first === 'batch' && this.overLimit(`batch:${realmId}`, this.options.batchPerMinute))
+				return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
+			if ((this.inFlight.get(realmId) ?? 0) >= this.options.concurrent)
+				return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
 		}
 		this.inFlight.set(realmId, (this.inFlight.get(realmId) ?? 0) + 1);
 		try {
@@ -461,24 +608,48 @@ export class QboEmulator {
 			if (requestId) {
 				const max = first === 'batch' ? 36 : 50;
 				if (requestId.length > max) {
-					return respond(400, this.faultBody(new Fault(400, '2010', 'Request has invalid or unsupported property', `requestid must be at most ${max} characters`, 'requestid')));
+					return respond(
+						400,
+						this.faultBody(
+							new Fault(
+								400,
+								'2010',
+								'Request has invalid or unsupported property',
+								`requestid must be at most ${max} characters`,
+								'requestid',
+							),
+						),
+					);
 				}
 			}
 			if (method === 'POST' && requestId) {
 				const previous = company.requestIds.get(requestId);
 				const retention = company.behaviour.requestIdRetentionMs;
-				if (previous && (retention === undefined || this.now() - previous.at <= retention)) return respond(previous.status, previous.body);
+				if (previous && (retention === undefined || this.now() - previous.at <= retention))
+					return respond(previous.status, previous.body);
 			}
 			let status = 200;
 			let body: unknown;
 			try {
-				body = this.dispatch(company, method, url, first, second, third, entity, raw, entry, String(req.headers['content-type'] ?? ''));
+				body = this.dispatch(
+					company,
+					method,
+					url,
+					first,
+					second,
+					third,
+					entity,
+					raw,
+					entry,
+					String(req.headers['content-type'] ?? ''),
+				);
 			} catch (error) {
 				if (!(error instanceof Fault)) throw error;
 				status = error.status;
 				body = this.faultBody(error);
 			}
-			if (method === 'POST' && requestId) company.requestIds.set(requestId, { status, body, at: this.now() });
+			if (method === 'POST' && requestId)
+				company.requestIds.set(requestId, { status, body, at: this.now() });
 			if (status === 200 && method === 'POST') {
 				this.queueSave();
 				this.notify(company, entry);
@@ -489,22 +660,56 @@ export class QboEmulator {
 		}
 	}
 
-	private dispatch(company: Company, method: string, url: URL, first: string, second: string | undefined, third: string | undefined, entity: EntityName | undefined, raw: string, entry: LogEntry, contentType = ''): unknown {
+	private dispatch(
+		company: Company,
+		method: string,
+		url: URL,
+		first: string,
+		second: string | undefined,
+		third: string | undefined,
+		entity: EntityName | undefined,
+		raw: string,
+		entry: LogEntry,
+		contentType = '',
+	): unknown {
 		const time = new Date(this.now()).toISOString();
 		if (first === 'query') {
-			const text = method === 'GET' ? url.searchParams.get('query') ?? '' : raw;
+			const text = method === 'GET' ? (url.searchParams.get('query') ?? '') : raw;
 			return { QueryResponse: this.runQuery(company, text), time };
 		}
-		if (first === 'companyinfo') return { CompanyInfo: company.get('CompanyInfo', second ?? ''), time };
-		if (first === 'cdc') return { CDCResponse: [{ QueryResponse: this.runCdc(company, url) }], time };
+		if (first === 'companyinfo')
+			return { CompanyInfo: company.get('CompanyInfo', second ?? ''), time };
+		if (first === 'cdc')
+			return { CDCResponse: [{ QueryResponse: this.runCdc(company, url) }], time };
 		if (first === 'batch') {
 			const items = this.parseJson(raw).BatchItemRequest;
-			if (!Array.isArray(items) || items.length === 0) throw new Fault(400, '2020', 'Required param missing', 'BatchItemRequest is missing', 'BatchItemRequest');
-			if (items.length > 30) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Batch size exceeds the maximum of 30 items', 'BatchItemRequest');
+			if (!Array.isArray(items) || items.length === 0)
+				throw new Fault(
+					400,
+					'2020',
+					'Required param missing',
+					'BatchItemRequest is missing',
+					'BatchItemRequest',
+				);
+			if (items.length > 30)
+				throw new Fault(
+					400,
+					'6000',
+					'A business validation error has occurred while processing your request',
+					'Batch size exceeds the maximum of 30 items',
+					'BatchItemRequest',
+				);
 			entry.batchItems = items.length;
 			if (url.searchParams.get('requestid')) {
 				const long = items.find((item: Rec) => String(item.bId ?? '').length > 10);
-				if (long) throw new Fault(400, '2010', 'Request has invalid or unsupported property', `bId must be at most 10 characters when a requestid is given: ${long.bId}`, 'bId');
+				if (long)
+					throw new Fault(
+						400,
+						'2010',
+						'Request has invalid or unsupported property',
+						`bId must be at most 10 characters when a requestid is given: ${long.bId}`,
+						'bId',
+					);
 			}
 			// Items are independent and not atomic: each one succeeds or fails on its own (a Fault inside
 			// the HTTP 200), none sees another's result. Sources: https://blogs.intuit.com/2017/07/27/batch-operations-important
@@ -530,26 +735,64 @@ export class QboEmulator {
 			// is missing": https://github.com/nextform-app/quickbooks-js/issues/2 ; a bare 500:
 			// https://github.com/mozilla-ai/clawbolt/issues/1063): UNCERTAIN, a 400 / 2020 here.
 			if (!/^application\/octet-stream\b/i.test(contentType)) {
-				throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DeliveryAddress.Address is missing in the request', 'DeliveryAddress.Address');
+				throw new Fault(
+					400,
+					'2020',
+					'Required param missing, need to supply the required value for the API',
+					'Required parameter DeliveryAddress.Address is missing in the request',
+					'DeliveryAddress.Address',
+				);
 			}
-			return { Invoice: company.sendInvoice(decodeURIComponent(second!), url.searchParams.get('sendTo') ?? undefined), time };
+			return {
+				Invoice: company.sendInvoice(
+					decodeURIComponent(second!),
+					url.searchParams.get('sendTo') ?? undefined,
+				),
+				time,
+			};
 		}
 		const body = this.parseJson(raw);
-		return { [entity]: this.write(company, entity, url.searchParams.get('operation'), url.searchParams.get('include'), body), time };
+		return {
+			[entity]: this.write(
+				company,
+				entity,
+				url.searchParams.get('operation'),
+				url.searchParams.get('include'),
+				body,
+			),
+			time,
+		};
 	}
 
 	private parseJson(raw: string): Rec {
 		try {
 			return JSON.parse(raw || '{}');
 		} catch {
-			throw new Fault(400, '2020', 'Request has invalid or unsupported property', 'The request body is not valid JSON');
+			throw new Fault(
+				400,
+				'2020',
+				'Request has invalid or unsupported property',
+				'The request body is not valid JSON',
+			);
 		}
 	}
 
-	private write(company: Company, entity: EntityName, operation: string | null, include: string | null, body: Rec): Rec {
-		if (operation === 'void' || (operation === 'update' && include === 'void')) return company.voidTxn(entity, body);
+	private write(
+		company: Company,
+		entity: EntityName,
+		operation: string | null,
+		include: string | null,
+		body: Rec,
+	): Rec {
+		if (operation === 'void' || (operation === 'update' && include === 'void'))
+			return company.voidTxn(entity, body);
 		if (operation === 'delete') return company.delete(entity, body);
-		const flags = { allowDuplicateDocNum: (include ?? '').toLowerCase().split(',').includes('allowduplicatedocnum') };
+		const flags = {
+			allowDuplicateDocNum: (include ?? '')
+				.toLowerCase()
+				.split(',')
+				.includes('allowduplicatedocnum'),
+		};
 		if (body.Id) return company.update(entity, body, flags);
 		return company.create(entity, body, flags);
 	}
@@ -560,12 +803,21 @@ export class QboEmulator {
 			if (item.Query) return { bId, QueryResponse: this.runQuery(company, item.Query) };
 			const entityKey = Object.keys(item).find((k) => entityByPath(k));
 			const entity = entityKey ? entityByPath(entityKey) : undefined;
-			if (!entity) throw new Fault(400, '2020', 'Required param missing', 'Batch item has no entity', 'BatchItemRequest');
+			if (!entity)
+				throw new Fault(
+					400,
+					'2020',
+					'Required param missing',
+					'Batch item has no entity',
+					'BatchItemRequest',
+				);
 			const op = String(item.operation ?? 'create');
 			const body = item[entityKey!];
 			// optionsData carries "void", and "allowduplicatedocnum" inside a batch:
 			// https://github.com/intuit/QuickBooks-V3-DotNET-SDK/issues/175
-			const options = ([] as unknown[]).concat(item.optionsData ?? []).map((o) => String(o).toLowerCase());
+			const options = ([] as unknown[])
+				.concat(item.optionsData ?? [])
+				.map((o) => String(o).toLowerCase());
 			const flags = { allowDuplicateDocNum: options.includes('allowduplicatedocnum') };
 			let record: Rec;
 			if (op === 'delete') record = company.delete(entity, body);
@@ -584,11 +836,18 @@ export class QboEmulator {
 		try {
 			parsed = parseQuery(text);
 		} catch (error) {
-			if (error instanceof QueryParseError) throw new Fault(400, '4000', 'Error parsing query', `QueryParserError: ${error.message}`);
+			if (error instanceof QueryParseError)
+				throw new Fault(400, '4000', 'Error parsing query', `QueryParserError: ${error.message}`);
 			throw error;
 		}
 		const entity = entityByPath(parsed.entity);
-		if (!entity) throw new Fault(400, '4000', 'Error parsing query', `QueryValidationError: Unknown entity ${parsed.entity}`);
+		if (!entity)
+			throw new Fault(
+				400,
+				'4000',
+				'Error parsing query',
+				`QueryValidationError: Unknown entity ${parsed.entity}`,
+			);
 		const invalid = checkFilterable(entity, parsed.where);
 		if (invalid) throw new Fault(400, '4001', 'Invalid query', `QueryValidationError: ${invalid}`);
 		const activeFilter = parsed.where.some((c) => c.field === 'Active');
@@ -601,13 +860,15 @@ export class QboEmulator {
 			if (order) {
 				const av = order.field.split('.').reduce((o: any, k) => o?.[k], a);
 				const bv = order.field.split('.').reduce((o: any, k) => o?.[k], b);
-				const numeric = (v: unknown) => typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v));
+				const numeric = (v: unknown) =>
+					typeof v === 'number' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v));
 				const dated = (v: unknown) => typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v);
-				const cmp = numeric(av) && numeric(bv)
-					? Number(av) - Number(bv)
-					: dated(av) && dated(bv)
-						? Date.parse(av as string) - Date.parse(bv as string)
-						: String(av ?? '').localeCompare(String(bv ?? ''));
+				const cmp =
+					numeric(av) && numeric(bv)
+						? Number(av) - Number(bv)
+						: dated(av) && dated(bv)
+							? Date.parse(av as string) - Date.parse(bv as string)
+							: String(av ?? '').localeCompare(String(bv ?? ''));
 				if (cmp !== 0) return order.desc ? -cmp : cmp;
 			}
 			return Number(a.Id) - Number(b.Id) || String(a.Id).localeCompare(String(b.Id));
@@ -618,11 +879,29 @@ export class QboEmulator {
 	}
 
 	private runCdc(company: Company, url: URL): Rec[] {
-		const entities = (url.searchParams.get('entities') ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+		const entities = (url.searchParams.get('entities') ?? '')
+			.split(',')
+			.map((e) => e.trim())
+			.filter(Boolean);
 		const since = Date.parse(url.searchParams.get('changedSince') ?? '');
-		if (entities.length === 0) throw new Fault(400, '2020', 'Required param missing', 'entities is required', 'entities');
-		if (Number.isNaN(since)) throw new Fault(400, '2020', 'Required param missing', 'changedSince is required', 'changedSince');
-		if (since < this.now() - 30 * 24 * 3600_000) throw new Fault(400, '4001', 'Invalid changedSince', 'changedSince must be within the last 30 days', 'changedSince');
+		if (entities.length === 0)
+			throw new Fault(400, '2020', 'Required param missing', 'entities is required', 'entities');
+		if (Number.isNaN(since))
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing',
+				'changedSince is required',
+				'changedSince',
+			);
+		if (since < this.now() - 30 * 24 * 3600_000)
+			throw new Fault(
+				400,
+				'4001',
+				'Invalid changedSince',
+				'changedSince must be within the last 30 days',
+				'changedSince',
+			);
 		const resolved = entities.map((e) => {
 			const name = entityByPath(e);
 			if (!name) throw new Fault(400, '4000', 'Unsupported entity', `Unknown entity ${e}`);
@@ -646,20 +925,46 @@ export class QboEmulator {
 		const recent = company.changes.slice(-1)[0];
 		if (!recent) return;
 		const record = company.entities.get(recent.entity)?.get(recent.id);
-		const operation = recent.deleted ? 'Delete' : entry.operation === 'void' || entry.operation === 'update' ? 'Void' : record?.SyncToken === '0' ? 'Create' : 'Update';
+		const operation = recent.deleted
+			? 'Delete'
+			: entry.operation === 'void' || entry.operation === 'update'
+				? 'Void'
+				: record?.SyncToken === '0'
+					? 'Create'
+					: 'Update';
 		const lastUpdated = record?.MetaData?.LastUpdatedTime ?? new Date(this.now()).toISOString();
 		const payload =
 			hook.format === 'cloudevents'
-				? [{
-					specversion: '1.0', id: randomUUID(), source: 'intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=',
-					type: `qbo.${recent.entity.toLowerCase()}.${operation.toLowerCase()}d.v1`, datacontenttype: 'application/json',
-					time: lastUpdated, intuitentityid: recent.id, intuitaccountid: company.realmId, data: {},
-				}]
-				: { eventNotifications: [{ realmId: company.realmId, dataChangeEvent: { entities: [{ name: recent.entity, id: recent.id, operation, lastUpdated }] } }] };
+				? [
+						{
+							specversion: '1.0',
+							id: randomUUID(),
+							source: 'intuit.dsnBgbseACLLRZNxo2dfc4evmEJdxde58xeeYcZliOU=',
+							type: `qbo.${recent.entity.toLowerCase()}.${operation.toLowerCase()}d.v1`,
+							datacontenttype: 'application/json',
+							time: lastUpdated,
+							intuitentityid: recent.id,
+							intuitaccountid: company.realmId,
+							data: {},
+						},
+					]
+				: {
+						eventNotifications: [
+							{
+								realmId: company.realmId,
+								dataChangeEvent: {
+									entities: [{ name: recent.entity, id: recent.id, operation, lastUpdated }],
+								},
+							},
+						],
+					};
 		const raw = JSON.stringify(payload);
 		const signature = createHmac('sha256', hook.verifierToken).update(raw).digest('base64');
 		const target = new URL(hook.url);
-		const req = http.request(target, { method: 'POST', headers: { 'Content-Type': 'application/json', 'intuit-signature': signature } });
+		const req = http.request(target, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json', 'intuit-signature': signature },
+		});
 		req.on('error', () => undefined);
 		req.end(raw);
 	}
@@ -673,11 +978,14 @@ export class QboEmulator {
 	saveNow(): void {
 		this.saveQueued = false;
 		if (!this.options.persistFile) return;
-		writeFileSync(this.options.persistFile, JSON.stringify({
-			companies: [...this.companies.values()].map((c) => c.toJSON()),
-			refreshTokens: [...this.refreshTokens],
-			accessTokens: [...this.accessTokens],
-		}));
+		writeFileSync(
+			this.options.persistFile,
+			JSON.stringify({
+				companies: [...this.companies.values()].map((c) => c.toJSON()),
+				refreshTokens: [...this.refreshTokens],
+				accessTokens: [...this.accessTokens],
+			}),
+		);
 	}
 
 	// ---- admin over HTTP ----------------------------------------------------------------------
@@ -705,7 +1013,10 @@ export class QboEmulator {
 				return this.send(res, 200, entity ? { [entity]: company.all(entity) } : company.toJSON());
 			}
 			case '/admin/log':
-				return this.send(res, 200, { counts: this.counts({ realmId: url.searchParams.get('realmId') ?? undefined }), entries: this.log.slice(-Number(url.searchParams.get('tail') ?? 200)) });
+				return this.send(res, 200, {
+					counts: this.counts({ realmId: url.searchParams.get('realmId') ?? undefined }),
+					entries: this.log.slice(-Number(url.searchParams.get('tail') ?? 200)),
+				});
 			case '/admin/faults':
 				if (req.method === 'DELETE') this.clearFaults();
 				else this.injectFault(body);
@@ -714,7 +1025,10 @@ export class QboEmulator {
 				this.setOptions(body);
 				return this.send(res, 200, { ok: true });
 			case '/admin/preferences':
-				if (req.method === 'POST') return this.send(res, 200, { Preferences: this.setPreferences(body.patch ?? {}, realmId) });
+				if (req.method === 'POST')
+					return this.send(res, 200, {
+						Preferences: this.setPreferences(body.patch ?? {}, realmId),
+					});
 				return this.send(res, 200, { Preferences: this.company(realmId).get('Preferences', '1') });
 			case '/admin/tokens':
 				return this.send(res, 200, this.issueTokens(realmId, body.clientId));

@@ -159,26 +159,48 @@ export class Company {
 			['Accounts Receivable (A/R)', 'Accounts Receivable', 'AccountsReceivable'],
 		];
 		for (const [Name, AccountType, AccountSubType] of accounts) {
-			this.createRaw('Account', { Name, AccountType, AccountSubType, Active: true, CurrentBalance: 0 });
+			this.createRaw('Account', {
+				Name,
+				AccountType,
+				AccountSubType,
+				Active: true,
+				CurrentBalance: 0,
+			});
 		}
 		this.createRaw('TaxRate', { Name: 'Sales Tax', RateValue: 8.5, Active: true });
 		this.entities.get('TaxCode')!.set('TAX', {
-			Id: 'TAX', SyncToken: '0', Name: 'TAX', Taxable: true, Active: true, RateValue: 8.5,
+			Id: 'TAX',
+			SyncToken: '0',
+			Name: 'TAX',
+			Taxable: true,
+			Active: true,
+			RateValue: 8.5,
 		});
 		this.entities.get('TaxCode')!.set('NON', {
-			Id: 'NON', SyncToken: '0', Name: 'NON', Taxable: false, Active: true, RateValue: 0,
+			Id: 'NON',
+			SyncToken: '0',
+			Name: 'NON',
+			Taxable: false,
+			Active: true,
+			RateValue: 0,
 		});
 		for (const Name of ['Cash', 'Check', 'Credit Card']) {
-			this.createRaw('PaymentMethod', { Name, Type: Name === 'Credit Card' ? 'CREDIT_CARD' : 'NON_CREDIT_CARD', Active: true });
+			this.createRaw('PaymentMethod', {
+				Name,
+				Type: Name === 'Credit Card' ? 'CREDIT_CARD' : 'NON_CREDIT_CARD',
+				Active: true,
+			});
 		}
 		this.createRaw('Item', {
-			Name: 'Services', Type: 'Service', Active: true,
+			Name: 'Services',
+			Type: 'Service',
+			Active: true,
 			IncomeAccountRef: { value: this.findBy('Account', 'Name', 'Services')!.Id, name: 'Services' },
 		});
 	}
 
 	private createRaw(entity: string, fields: Rec): Rec {
-		const record: Rec = { ...fields, Id: this.newId(), SyncToken: "0" };
+		const record: Rec = { ...fields, Id: this.newId(), SyncToken: '0' };
 		const time = this.stamp();
 		record.MetaData = { CreateTime: time, LastUpdatedTime: time };
 		this.entities.get(entity)!.set(record.Id, record);
@@ -199,19 +221,43 @@ export class Company {
 	get(entity: string, id: string): Rec {
 		const record = this.entities.get(entity)?.get(String(id));
 		if (!record || record.status === 'Deleted') {
-			throw new Fault(400, '610', 'Object Not Found', `Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.`, undefined);
+			throw new Fault(
+				400,
+				'610',
+				'Object Not Found',
+				`Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.`,
+				undefined,
+			);
 		}
 		return record;
 	}
 
-	private ref(entity: string, ref: Rec | undefined, element: string, required: boolean): Rec | undefined {
+	private ref(
+		entity: string,
+		ref: Rec | undefined,
+		element: string,
+		required: boolean,
+	): Rec | undefined {
 		if (!ref?.value) {
-			if (required) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', `Required parameter ${element} is missing in the request`, element);
+			if (required)
+				throw new Fault(
+					400,
+					'2020',
+					'Required param missing, need to supply the required value for the API',
+					`Required parameter ${element} is missing in the request`,
+					element,
+				);
 			return undefined;
 		}
 		const record = this.entities.get(entity)!.get(String(ref.value));
 		if (!record || record.status === 'Deleted') {
-			throw new Fault(400, '610', 'Object Not Found', `Invalid Reference Id : ${entity} ${ref.value} does not exist`, element);
+			throw new Fault(
+				400,
+				'610',
+				'Object Not Found',
+				`Invalid Reference Id : ${entity} ${ref.value} does not exist`,
+				element,
+			);
 		}
 		return record;
 	}
@@ -237,13 +283,28 @@ export class Company {
 	}
 
 	update(entity: EntityName, body: Rec, flags: { allowDuplicateDocNum?: boolean } = {}): Rec {
-		if (!body.Id) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Id is missing in the request', 'Id');
+		if (!body.Id)
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing, need to supply the required value for the API',
+				'Required parameter Id is missing in the request',
+				'Id',
+			);
 		const current = this.get(entity, body.Id);
 		if (body.SyncToken === undefined || String(body.SyncToken) !== String(current.SyncToken)) {
-			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : You and ${'another user'} were working on the same thing. Please reload and try again. Current SyncToken ${current.SyncToken}`, 'SyncToken');
+			throw new Fault(
+				400,
+				'5010',
+				'Stale Object Error',
+				`Stale Object Error : You and ${'another user'} were working on the same thing. Please reload and try again. Current SyncToken ${current.SyncToken}`,
+				'SyncToken',
+			);
 		}
 		const sparse = body.sparse === true || body.sparse === 'true';
-		const next: Rec = sparse ? { ...structuredClone(current), ...structuredClone(body) } : { ...structuredClone(body) };
+		const next: Rec = sparse
+			? { ...structuredClone(current), ...structuredClone(body) }
+			: { ...structuredClone(body) };
 		delete next.sparse;
 		next.Id = current.Id;
 		next.MetaData = current.MetaData;
@@ -259,10 +320,17 @@ export class Company {
 	}
 
 	voidTxn(entity: EntityName, body: Rec): Rec {
-		if (!TXN_ENTITIES.has(entity)) throw new Fault(400, '6000', 'Operation void is not supported', `${entity} cannot be voided`);
+		if (!TXN_ENTITIES.has(entity))
+			throw new Fault(400, '6000', 'Operation void is not supported', `${entity} cannot be voided`);
 		const current = this.get(entity, body.Id);
 		if (String(body.SyncToken) !== String(current.SyncToken)) {
-			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : Current SyncToken ${current.SyncToken}`, 'SyncToken');
+			throw new Fault(
+				400,
+				'5010',
+				'Stale Object Error',
+				`Stale Object Error : Current SyncToken ${current.SyncToken}`,
+				'SyncToken',
+			);
 		}
 		// QuickBooks refuses to void an invoice that a payment settles (fully or in part): the payment
 		// must be voided, deleted or unapplied first. Source: production incident
@@ -270,7 +338,16 @@ export class Company {
 		// fix https://github.com/LanternOps/breeze/pull/5187). The fault code and wording are
 		// UNCERTAIN (6000 "business validation error" assumed); the live contract suite reports them.
 		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
-			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: This invoice has payments applied (${this.paymentsFor(current.Id).map((p) => `Payment ${p.paymentId}`).join(', ')}); void, delete or unapply them first`);
+			throw new Fault(
+				400,
+				'6000',
+				'A business validation error has occurred while processing your request',
+				`Business Validation Error: This invoice has payments applied (${this.paymentsFor(
+					current.Id,
+				)
+					.map((p) => `Payment ${p.paymentId}`)
+					.join(', ')}); void, delete or unapply them first`,
+			);
 		}
 		const next = structuredClone(current);
 		if (entity === 'Payment') this.unapplyPayment(current);
@@ -285,26 +362,45 @@ export class Company {
 		if (entity === 'Payment') next.UnappliedAmt = 0;
 		next.SyncToken = String(Number(current.SyncToken) + 1);
 		const saved = this.put(entity, next, false);
-		if (entity === 'Invoice' || entity === 'Payment') this.refreshCustomerBalance(current.CustomerRef?.value);
+		if (entity === 'Invoice' || entity === 'Payment')
+			this.refreshCustomerBalance(current.CustomerRef?.value);
 		return saved;
 	}
 
 	delete(entity: EntityName, body: Rec): Rec {
 		if (!DELETABLE.has(entity)) {
-			throw new Fault(400, '6000', 'Operation delete is not supported', `${entity} cannot be deleted; make it inactive instead`);
+			throw new Fault(
+				400,
+				'6000',
+				'Operation delete is not supported',
+				`${entity} cannot be deleted; make it inactive instead`,
+			);
 		}
 		const current = this.get(entity, body.Id);
 		if (String(body.SyncToken) !== String(current.SyncToken)) {
-			throw new Fault(400, '5010', 'Stale Object Error', `Stale Object Error : Current SyncToken ${current.SyncToken}`, 'SyncToken');
+			throw new Fault(
+				400,
+				'5010',
+				'Stale Object Error',
+				`Stale Object Error : Current SyncToken ${current.SyncToken}`,
+				'SyncToken',
+			);
 		}
 		// Same rule as void (see voidTxn); that QBO also refuses the delete is UNCERTAIN (in the
 		// QuickBooks UI deleting a paid invoice leaves the payment unapplied); the live suite reports it.
 		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
-			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'This invoice has payments applied; delete or void them first');
+			throw new Fault(
+				400,
+				'6000',
+				'A business validation error has occurred while processing your request',
+				'This invoice has payments applied; delete or void them first',
+			);
 		}
 		if (entity === 'Payment') this.unapplyPayment(current);
 		this.entities.get(entity)!.set(current.Id, {
-			Id: current.Id, status: 'Deleted', domain: 'QBO',
+			Id: current.Id,
+			status: 'Deleted',
+			domain: 'QBO',
 			MetaData: { ...current.MetaData, LastUpdatedTime: this.stamp() },
 		});
 		this.changes.push({ entity, id: current.Id, at: this.now(), deleted: true });
@@ -317,7 +413,13 @@ export class Company {
 		const current = this.get('Invoice', id);
 		const address = sendTo ?? current.BillEmail?.Address;
 		if (!address || !validEmailList(address)) {
-			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Business Validation Error: Please specify an email address to send the invoice to', 'BillEmail');
+			throw new Fault(
+				400,
+				'6000',
+				'A business validation error has occurred while processing your request',
+				'Business Validation Error: Please specify an email address to send the invoice to',
+				'BillEmail',
+			);
 		}
 		const next = structuredClone(current);
 		next.EmailStatus = 'EmailSent';
@@ -349,7 +451,14 @@ export class Company {
 			// falls through: a name is required as for accounts
 			case 'Account':
 			case 'PaymentMethod':
-				if (!record.Name) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Name is missing in the request', 'Name');
+				if (!record.Name)
+					throw new Fault(
+						400,
+						'2020',
+						'Required param missing, need to supply the required value for the API',
+						'Required parameter Name is missing in the request',
+						'Name',
+					);
 				record.Active = record.Active ?? true;
 				return;
 			default:
@@ -371,28 +480,60 @@ export class Company {
 	 *   The fault code for it (2050 here) is UNCERTAIN.
 	 */
 	private checkDisplayName(entity: string, record: Rec): void {
-		const fromNames = [record.Title, record.GivenName, record.MiddleName, record.FamilyName, record.Suffix]
+		const fromNames = [
+			record.Title,
+			record.GivenName,
+			record.MiddleName,
+			record.FamilyName,
+			record.Suffix,
+		]
 			.filter(Boolean)
 			.join(' ');
 		record.DisplayName = String(record.DisplayName ?? '').trim() || fromNames || record.CompanyName;
 		if (!record.DisplayName) {
-			throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter DisplayName is missing in the request', 'DisplayName');
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing, need to supply the required value for the API',
+				'Required parameter DisplayName is missing in the request',
+				'DisplayName',
+			);
 		}
 		if (record.DisplayName.length > 500 || /[:\t\r\n]/.test(record.DisplayName)) {
-			throw new Fault(400, '2050', 'Invalid String', 'DisplayName is longer than 500 characters or contains a colon, tab or newline', 'DisplayName');
+			throw new Fault(
+				400,
+				'2050',
+				'Invalid String',
+				'DisplayName is longer than 500 characters or contains a colon, tab or newline',
+				'DisplayName',
+			);
 		}
 		const name = record.DisplayName.toLowerCase();
 		for (const other of NAME_ENTITIES) {
 			const clash = this.all(other).find(
-				(c) => !(other === entity && c.Id === record.Id) && c.status !== 'Deleted' && String(c.DisplayName).toLowerCase() === name,
+				(c) =>
+					!(other === entity && c.Id === record.Id) &&
+					c.status !== 'Deleted' &&
+					String(c.DisplayName).toLowerCase() === name,
 			);
 			if (clash) {
-				throw new Fault(400, '6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name. Id=${clash.Id}`);
+				throw new Fault(
+					400,
+					'6240',
+					'Duplicate Name Exists Error',
+					`The name supplied already exists. : Another customer, vendor or employee is already using this name. Please use a different name. Id=${clash.Id}`,
+				);
 			}
 		}
 		const email = record.PrimaryEmailAddr?.Address;
 		if (email !== undefined && email !== '' && !validEmailList(String(email))) {
-			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `Business Validation Error: Invalid email address format: ${email}`, 'PrimaryEmailAddr');
+			throw new Fault(
+				400,
+				'6000',
+				'A business validation error has occurred while processing your request',
+				`Business Validation Error: Invalid email address format: ${email}`,
+				'PrimaryEmailAddr',
+			);
 		}
 		record.Active = record.Active ?? true;
 	}
@@ -413,29 +554,71 @@ export class Company {
 	}
 
 	private computeItem(record: Rec): void {
-		if (!record.Name) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Name is missing in the request', 'Name');
-		const clash = this.all('Item').find((i) => i.Id !== record.Id && String(i.Name).toLowerCase() === String(record.Name).toLowerCase());
-		if (clash) throw new Fault(400, '6240', 'Duplicate Name Exists Error', `The name supplied already exists. : Id=${clash.Id}`);
+		if (!record.Name)
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing, need to supply the required value for the API',
+				'Required parameter Name is missing in the request',
+				'Name',
+			);
+		const clash = this.all('Item').find(
+			(i) =>
+				i.Id !== record.Id && String(i.Name).toLowerCase() === String(record.Name).toLowerCase(),
+		);
+		if (clash)
+			throw new Fault(
+				400,
+				'6240',
+				'Duplicate Name Exists Error',
+				`The name supplied already exists. : Id=${clash.Id}`,
+			);
 		record.Type = record.Type ?? 'Service';
-		if (['Service', 'NonInventory'].includes(record.Type)) this.ref('Account', record.IncomeAccountRef, 'IncomeAccountRef', true);
+		if (['Service', 'NonInventory'].includes(record.Type))
+			this.ref('Account', record.IncomeAccountRef, 'IncomeAccountRef', true);
 		record.Active = record.Active ?? true;
 		record.FullyQualifiedName = record.Name;
 	}
 
-	private computeSalesTxn(entity: 'Invoice' | 'SalesReceipt', record: Rec, current: Rec | undefined): void {
+	private computeSalesTxn(
+		entity: 'Invoice' | 'SalesReceipt',
+		record: Rec,
+		current: Rec | undefined,
+	): void {
 		const customer = this.ref('Customer', record.CustomerRef, 'CustomerRef', entity === 'Invoice');
 		if (customer) record.CustomerRef = { value: customer.Id, name: customer.DisplayName };
 		if (!Array.isArray(record.Line) || record.Line.length === 0) {
-			throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Line is missing in the request', 'Line');
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing, need to supply the required value for the API',
+				'Required parameter Line is missing in the request',
+				'Line',
+			);
 		}
 		this.checkDocNumber(entity, record, current);
 		record.TxnDate = record.TxnDate ?? new Date(this.now()).toISOString().slice(0, 10);
-		if (record.TxnDate && !/^\d{4}-\d{2}-\d{2}$/.test(record.TxnDate)) throw new Fault(400, '2050', 'Invalid Date', `TxnDate must be YYYY-MM-DD: ${record.TxnDate}`, 'TxnDate');
+		if (record.TxnDate && !/^\d{4}-\d{2}-\d{2}$/.test(record.TxnDate))
+			throw new Fault(
+				400,
+				'2050',
+				'Invalid Date',
+				`TxnDate must be YYYY-MM-DD: ${record.TxnDate}`,
+				'TxnDate',
+			);
 		if (entity === 'Invoice' && !record.DueDate) record.DueDate = record.TxnDate;
-		if (record.DepositToAccountRef) this.ref('Account', record.DepositToAccountRef, 'DepositToAccountRef', false);
-		if (record.PaymentMethodRef) this.ref('PaymentMethod', record.PaymentMethodRef, 'PaymentMethodRef', false);
+		if (record.DepositToAccountRef)
+			this.ref('Account', record.DepositToAccountRef, 'DepositToAccountRef', false);
+		if (record.PaymentMethodRef)
+			this.ref('PaymentMethod', record.PaymentMethodRef, 'PaymentMethodRef', false);
 		if (record.BillEmail?.Address && !validEmailList(record.BillEmail.Address)) {
-			throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Invalid email address format', 'BillEmail');
+			throw new Fault(
+				400,
+				'6000',
+				'A business validation error has occurred while processing your request',
+				'Invalid email address format',
+				'BillEmail',
+			);
 		}
 
 		const salesLines: Rec[] = [];
@@ -444,29 +627,63 @@ export class Company {
 		for (const line of record.Line as Rec[]) {
 			if (line.DetailType === 'SalesItemLineDetail') {
 				const detail = (line.SalesItemLineDetail ??= {});
-				const item = this.ref('Item', detail.ItemRef, 'Line.SalesItemLineDetail.ItemRef', false)
-					?? this.findBy('Item', 'Name', 'Services');
+				const item =
+					this.ref('Item', detail.ItemRef, 'Line.SalesItemLineDetail.ItemRef', false) ??
+					this.findBy('Item', 'Name', 'Services');
 				detail.ItemRef = { value: item!.Id, name: item!.Name };
 				const qty = detail.Qty === undefined ? undefined : Number(detail.Qty);
 				const price = detail.UnitPrice === undefined ? undefined : Number(detail.UnitPrice);
 				if (line.Amount === undefined) {
-					if (qty === undefined || price === undefined) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter Line.Amount is missing in the request', 'Line.Amount');
+					if (qty === undefined || price === undefined)
+						throw new Fault(
+							400,
+							'2020',
+							'Required param missing, need to supply the required value for the API',
+							'Required parameter Line.Amount is missing in the request',
+							'Line.Amount',
+						);
 					line.Amount = round2(qty * price);
 				}
 				line.Amount = round2(Number(line.Amount));
-				if (qty !== undefined && price !== undefined && Math.abs(round2(qty * price) - line.Amount) > 0.005) {
-					throw new Fault(400, '6070', 'A business validation error has occurred while processing your request', `Business Validation Error: Amount is not equal to UnitPrice * Qty. Supplied value:${line.Amount}`, 'Line.Amount');
+				if (
+					qty !== undefined &&
+					price !== undefined &&
+					Math.abs(round2(qty * price) - line.Amount) > 0.005
+				) {
+					throw new Fault(
+						400,
+						'6070',
+						'A business validation error has occurred while processing your request',
+						`Business Validation Error: Amount is not equal to UnitPrice * Qty. Supplied value:${line.Amount}`,
+						'Line.Amount',
+					);
 				}
 				const taxCode = detail.TaxCodeRef?.value ?? 'NON';
-				if (!this.entities.get('TaxCode')!.get(taxCode)) throw new Fault(400, '610', 'Object Not Found', `Invalid Reference Id : TaxCode ${taxCode}`, 'TaxCodeRef');
+				if (!this.entities.get('TaxCode')!.get(taxCode))
+					throw new Fault(
+						400,
+						'610',
+						'Object Not Found',
+						`Invalid Reference Id : TaxCode ${taxCode}`,
+						'TaxCodeRef',
+					);
 				detail.TaxCodeRef = { value: taxCode };
 				line.Id = String(lineNum++);
 				line.LineNum = Number(line.Id);
 				salesLines.push(line);
 			} else if (line.DetailType === 'DiscountLineDetail') {
 				discountLine = line;
-			} else if (line.DetailType !== 'SubTotalLineDetail' && line.DetailType !== 'DescriptionOnly') {
-				throw new Fault(400, '2020', 'Required param missing', `Unsupported line DetailType ${line.DetailType}`, 'Line.DetailType');
+			} else if (
+				line.DetailType !== 'SubTotalLineDetail' &&
+				line.DetailType !== 'DescriptionOnly'
+			) {
+				throw new Fault(
+					400,
+					'2020',
+					'Required param missing',
+					`Unsupported line DetailType ${line.DetailType}`,
+					'Line.DetailType',
+				);
 			}
 		}
 		const subtotal = round2(salesLines.reduce((s, l) => s + l.Amount, 0));
@@ -475,24 +692,47 @@ export class Company {
 			const d = (discountLine.DiscountLineDetail ??= {});
 			if (d.PercentBased) {
 				const pct = Number(d.DiscountPercent ?? 0);
-				if (!(pct >= 0 && pct <= 100)) throw new Fault(400, '2050', 'Invalid Number', 'DiscountPercent must be between 0 and 100', 'DiscountPercent');
+				if (!(pct >= 0 && pct <= 100))
+					throw new Fault(
+						400,
+						'2050',
+						'Invalid Number',
+						'DiscountPercent must be between 0 and 100',
+						'DiscountPercent',
+					);
 				discount = round2((subtotal * pct) / 100);
 			} else {
 				discount = round2(Number(discountLine.Amount ?? 0));
 			}
-			if (discount < 0 || discount > subtotal + 0.001) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Discount exceeds the subtotal', 'DiscountLineDetail');
+			if (discount < 0 || discount > subtotal + 0.001)
+				throw new Fault(
+					400,
+					'6000',
+					'A business validation error has occurred while processing your request',
+					'Discount exceeds the subtotal',
+					'DiscountLineDetail',
+				);
 			discountLine.Amount = discount;
 		}
 		const taxableBase = salesLines
-			.filter((l) => this.entities.get('TaxCode')!.get(l.SalesItemLineDetail.TaxCodeRef.value)?.Taxable)
+			.filter(
+				(l) => this.entities.get('TaxCode')!.get(l.SalesItemLineDetail.TaxCodeRef.value)?.Taxable,
+			)
 			.reduce((s, l) => s + l.Amount, 0);
 		const applyAfterDiscount = record.ApplyTaxAfterDiscount !== false;
-		const discountedTaxable = applyAfterDiscount && subtotal > 0 ? taxableBase * (1 - discount / subtotal) : taxableBase;
+		const discountedTaxable =
+			applyAfterDiscount && subtotal > 0 ? taxableBase * (1 - discount / subtotal) : taxableBase;
 		let tax = 0;
 		if (this.usingSalesTax()) {
 			const supplied = record.TxnTaxDetail?.TotalTax;
-			const rate = Number(this.entities.get('TaxCode')!.get(record.TxnTaxDetail?.TxnTaxCodeRef?.value ?? 'TAX')?.RateValue ?? 0);
-			tax = supplied !== undefined && supplied !== null ? round2(Number(supplied)) : round2((discountedTaxable * rate) / 100);
+			const rate = Number(
+				this.entities.get('TaxCode')!.get(record.TxnTaxDetail?.TxnTaxCodeRef?.value ?? 'TAX')
+					?.RateValue ?? 0,
+			);
+			tax =
+				supplied !== undefined && supplied !== null
+					? round2(Number(supplied))
+					: round2((discountedTaxable * rate) / 100);
 			record.TxnTaxDetail = { ...(record.TxnTaxDetail ?? {}), TotalTax: tax };
 		} else {
 			// Sales tax off (Preferences.TaxPrefs.UsingSalesTax false): TxnTaxDetail is ignored, no tax
@@ -514,10 +754,19 @@ export class Company {
 		if (entity === 'Invoice') {
 			const paid = this.paymentsFor(record.Id).reduce((s, p) => s + p.amount, 0);
 			if (paid > record.TotalAmt + 0.001) {
-				throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `The invoice total ${record.TotalAmt} is lower than the payments applied to it (${round2(paid)})`, 'TotalAmt');
+				throw new Fault(
+					400,
+					'6000',
+					'A business validation error has occurred while processing your request',
+					`The invoice total ${record.TotalAmt} is lower than the payments applied to it (${round2(paid)})`,
+					'TotalAmt',
+				);
 			}
 			record.Balance = round2(record.TotalAmt - paid);
-			record.LinkedTxn = this.paymentsFor(record.Id).map((p) => ({ TxnId: p.paymentId, TxnType: 'Payment' }));
+			record.LinkedTxn = this.paymentsFor(record.Id).map((p) => ({
+				TxnId: p.paymentId,
+				TxnType: 'Payment',
+			}));
 			record.EmailStatus = record.EmailStatus ?? 'NotSet';
 			this.afterPut(() => this.refreshCustomerBalance(customer?.Id));
 		} else {
@@ -532,7 +781,8 @@ export class Company {
 	/** Sets company preferences (admin switch); keys are Preferences sections, merged shallowly. */
 	setPreferences(patch: Rec): Rec {
 		const prefs = this.entities.get('Preferences')!.get('1')!;
-		for (const [section, values] of Object.entries(patch)) prefs[section] = { ...(prefs[section] ?? {}), ...values };
+		for (const [section, values] of Object.entries(patch))
+			prefs[section] = { ...(prefs[section] ?? {}), ...values };
 		prefs.SyncToken = String(Number(prefs.SyncToken) + 1);
 		return prefs;
 	}
@@ -559,7 +809,12 @@ export class Company {
 	 *   modelled per type. Both are probed by the live suite.
 	 */
 	private checkDocNumber(entity: string, record: Rec, current: Rec | undefined): void {
-		if (record.DocNumber === 'AUTO_GENERATE' || record.DocNumber === undefined || record.DocNumber === null || record.DocNumber === '') {
+		if (
+			record.DocNumber === 'AUTO_GENERATE' ||
+			record.DocNumber === undefined ||
+			record.DocNumber === null ||
+			record.DocNumber === ''
+		) {
 			if (record.DocNumber !== 'AUTO_GENERATE' && current?.DocNumber) {
 				record.DocNumber = current.DocNumber;
 				return;
@@ -575,12 +830,25 @@ export class Company {
 		}
 		record.DocNumber = String(record.DocNumber);
 		if (record.DocNumber.length > 21) {
-			throw new Fault(400, '2050', 'String length is either shorter or longer than supported by specification', `DocNumber is longer than 21 characters: ${record.DocNumber}`, 'DocNumber');
+			throw new Fault(
+				400,
+				'2050',
+				'String length is either shorter or longer than supported by specification',
+				`DocNumber is longer than 21 characters: ${record.DocNumber}`,
+				'DocNumber',
+			);
 		}
 		if (!this.customTxnNumbers() || this.flags.allowDuplicateDocNum) return;
-		const clash = this.all(entity).find((r) => r.Id !== record.Id && r.status !== 'Deleted' && r.DocNumber === record.DocNumber);
+		const clash = this.all(entity).find(
+			(r) => r.Id !== record.Id && r.status !== 'Deleted' && r.DocNumber === record.DocNumber,
+		);
 		if (clash) {
-			throw new Fault(400, '6140', 'Duplicate Document Number Error', `Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${record.DocNumber} is assigned to TxnType=${entity} with TxnId=${clash.Id}`);
+			throw new Fault(
+				400,
+				'6140',
+				'Duplicate Document Number Error',
+				`Duplicate Document Number Error : You must specify a different number. This number has already been used. DocNumber=${record.DocNumber} is assigned to TxnType=${entity} with TxnId=${clash.Id}`,
+			);
 		}
 	}
 
@@ -589,7 +857,8 @@ export class Company {
 		if (!invoiceId) return [];
 		const out: Array<{ paymentId: string; amount: number }> = [];
 		for (const payment of this.all('Payment')) {
-			if (payment.status === 'Deleted' || String(payment.PrivateNote ?? '').startsWith('Voided')) continue;
+			if (payment.status === 'Deleted' || String(payment.PrivateNote ?? '').startsWith('Voided'))
+				continue;
 			for (const line of payment.Line ?? []) {
 				for (const link of line.LinkedTxn ?? []) {
 					if (link.TxnType === 'Invoice' && String(link.TxnId) === String(invoiceId)) {
@@ -604,7 +873,14 @@ export class Company {
 	private computePayment(record: Rec, current: Rec | undefined): void {
 		const customer = this.ref('Customer', record.CustomerRef, 'CustomerRef', true)!;
 		record.CustomerRef = { value: customer.Id, name: customer.DisplayName };
-		if (record.TotalAmt === undefined) throw new Fault(400, '2020', 'Required param missing, need to supply the required value for the API', 'Required parameter TotalAmt is missing in the request', 'TotalAmt');
+		if (record.TotalAmt === undefined)
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing, need to supply the required value for the API',
+				'Required parameter TotalAmt is missing in the request',
+				'TotalAmt',
+			);
 		record.TotalAmt = round2(Number(record.TotalAmt));
 		record.TxnDate = record.TxnDate ?? new Date(this.now()).toISOString().slice(0, 10);
 		let applied = 0;
@@ -614,16 +890,38 @@ export class Company {
 			for (const link of line.LinkedTxn ?? []) {
 				if (link.TxnType !== 'Invoice') continue;
 				const invoice = this.get('Invoice', link.TxnId);
-				if (invoice.CustomerRef?.value !== customer.Id) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'The invoice belongs to another customer', 'LinkedTxn');
-				const others = this.paymentsFor(invoice.Id).filter((p) => p.paymentId !== current?.Id).reduce((s, p) => s + p.amount, 0);
+				if (invoice.CustomerRef?.value !== customer.Id)
+					throw new Fault(
+						400,
+						'6000',
+						'A business validation error has occurred while processing your request',
+						'The invoice belongs to another customer',
+						'LinkedTxn',
+					);
+				const others = this.paymentsFor(invoice.Id)
+					.filter((p) => p.paymentId !== current?.Id)
+					.reduce((s, p) => s + p.amount, 0);
 				if (line.Amount > round2(invoice.TotalAmt - others) + 0.001) {
-					throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', `The payment of ${line.Amount} exceeds the open balance ${round2(invoice.TotalAmt - others)} of invoice ${invoice.Id}`, 'Line.Amount');
+					throw new Fault(
+						400,
+						'6000',
+						'A business validation error has occurred while processing your request',
+						`The payment of ${line.Amount} exceeds the open balance ${round2(invoice.TotalAmt - others)} of invoice ${invoice.Id}`,
+						'Line.Amount',
+					);
 				}
 				touched.add(invoice.Id);
 			}
 			applied += line.Amount;
 		}
-		if (applied > record.TotalAmt + 0.001) throw new Fault(400, '6000', 'A business validation error has occurred while processing your request', 'Applied amounts exceed the payment total', 'TotalAmt');
+		if (applied > record.TotalAmt + 0.001)
+			throw new Fault(
+				400,
+				'6000',
+				'A business validation error has occurred while processing your request',
+				'Applied amounts exceed the payment total',
+				'TotalAmt',
+			);
 		record.UnappliedAmt = round2(record.TotalAmt - applied);
 		for (const id of current ? this.linkedInvoiceIds(current) : []) touched.add(id);
 		this.afterPut(() => {
@@ -633,7 +931,11 @@ export class Company {
 	}
 
 	private linkedInvoiceIds(payment: Rec): string[] {
-		return (payment.Line ?? []).flatMap((l: Rec) => (l.LinkedTxn ?? []).filter((t: Rec) => t.TxnType === 'Invoice').map((t: Rec) => String(t.TxnId)));
+		return (payment.Line ?? []).flatMap((l: Rec) =>
+			(l.LinkedTxn ?? [])
+				.filter((t: Rec) => t.TxnType === 'Invoice')
+				.map((t: Rec) => String(t.TxnId)),
+		);
 	}
 
 	private unapplyPayment(payment: Rec): void {
@@ -649,10 +951,21 @@ export class Company {
 		const invoice = this.entities.get('Invoice')!.get(invoiceId);
 		if (!invoice || invoice.status === 'Deleted') return;
 		const payments = this.paymentsFor(invoiceId);
-		const balance = String(invoice.PrivateNote ?? '').startsWith('Voided') ? 0 : round2(invoice.TotalAmt - payments.reduce((s, p) => s + p.amount, 0));
+		const balance = String(invoice.PrivateNote ?? '').startsWith('Voided')
+			? 0
+			: round2(invoice.TotalAmt - payments.reduce((s, p) => s + p.amount, 0));
 		const links = payments.map((p) => ({ TxnId: p.paymentId, TxnType: 'Payment' }));
-		if (balance === invoice.Balance && JSON.stringify(links) === JSON.stringify(invoice.LinkedTxn ?? [])) return;
-		const next = { ...invoice, Balance: balance, LinkedTxn: links, SyncToken: String(Number(invoice.SyncToken) + 1) };
+		if (
+			balance === invoice.Balance &&
+			JSON.stringify(links) === JSON.stringify(invoice.LinkedTxn ?? [])
+		)
+			return;
+		const next = {
+			...invoice,
+			Balance: balance,
+			LinkedTxn: links,
+			SyncToken: String(Number(invoice.SyncToken) + 1),
+		};
 		if (this.behaviour.paymentTouchesInvoice) {
 			this.put('Invoice', next, false);
 			return;
@@ -664,7 +977,11 @@ export class Company {
 
 	customerBalance(customerId: string | undefined): number {
 		if (!customerId) return 0;
-		return round2(this.all('Invoice').filter((i) => i.status !== 'Deleted' && i.CustomerRef?.value === customerId).reduce((s, i) => s + Number(i.Balance ?? 0), 0));
+		return round2(
+			this.all('Invoice')
+				.filter((i) => i.status !== 'Deleted' && i.CustomerRef?.value === customerId)
+				.reduce((s, i) => s + Number(i.Balance ?? 0), 0),
+		);
 	}
 
 	refreshCustomerBalance(customerId: string | undefined): void {
@@ -693,12 +1010,21 @@ export class Company {
 			out[entity] = [...ids]
 				.map((id) => this.entities.get(entity)!.get(id)!)
 				.filter(Boolean)
-				.map((r) => (r.status === 'Deleted' ? { domain: 'QBO', status: 'Deleted', Id: r.Id, MetaData: r.MetaData } : r))
+				.map((r) =>
+					r.status === 'Deleted'
+						? { domain: 'QBO', status: 'Deleted', Id: r.Id, MetaData: r.MetaData }
+						: r,
+				)
 				// Grouped by type (one QueryResponse per entity) with deleted objects after the active ones.
 				// Source: Intuit's CDC reference, https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/changedatacapture
 				// (deleted entities are returned with status "Deleted" and only their Id). The order of
 				// objects within one group (oldest change first here) is UNCERTAIN.
-				.sort((a, b) => Number(a.status === 'Deleted') - Number(b.status === 'Deleted') || Date.parse(a.MetaData.LastUpdatedTime) - Date.parse(b.MetaData.LastUpdatedTime) || Number(a.Id) - Number(b.Id));
+				.sort(
+					(a, b) =>
+						Number(a.status === 'Deleted') - Number(b.status === 'Deleted') ||
+						Date.parse(a.MetaData.LastUpdatedTime) - Date.parse(b.MetaData.LastUpdatedTime) ||
+						Number(a.Id) - Number(b.Id),
+				);
 		}
 		return out;
 	}
