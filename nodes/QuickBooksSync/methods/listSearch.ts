@@ -60,6 +60,13 @@ const withDetail = (main: unknown, detail: unknown) =>
 	detail ? `${String(main)} (${String(detail)})` : String(main);
 const refName = (ref: unknown) => (ref as { name?: string } | undefined)?.name;
 
+/** A listSearch method for n8n (which calls it with `this` bound to its load-options context). */
+function searchFor(spec: Search) {
+	return async function (this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) {
+		return await search(this, spec, filter, paginationToken);
+	};
+}
+
 /** A transaction as a list shows it: number, customer, total, date. */
 const txnName = (r: Record<string, unknown>) =>
 	[
@@ -71,143 +78,55 @@ const txnName = (r: Record<string, unknown>) =>
 		.filter(Boolean)
 		.join(' · ');
 
-export async function searchCustomers(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{
-			entity: 'Customer',
-			kind: 'customer',
-			nameField: 'DisplayName',
-			name: (r) =>
-				withDetail(
-					r.DisplayName,
-					(r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address,
-				),
-		},
-		filter,
-		paginationToken,
-	);
-}
+export const searchCustomers = searchFor({
+	entity: 'Customer',
+	kind: 'customer',
+	nameField: 'DisplayName',
+	name: (r) =>
+		withDetail(r.DisplayName, (r.PrimaryEmailAddr as { Address?: string } | undefined)?.Address),
+});
 
 /**
- * Invoices, newest first; the typed text is matched against the invoice number. DocNumber is a
- * documented filter field; that it takes LIKE is UNCERTAIN (not documented either way) and left
- * to the live contract suite.
+ * Invoices and sales receipts, newest first; the typed text is matched against the number.
+ * DocNumber is a documented filter field; that it takes LIKE is UNCERTAIN (not documented either
+ * way) and left to the live contract suite.
  */
-export async function searchInvoices(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{
-			entity: 'Invoice',
-			kind: 'invoice',
-			nameField: 'DocNumber',
-			orderBy: 'TxnDate DESC',
-			name: txnName,
-		},
-		filter,
-		paginationToken,
-	);
-}
+export const searchInvoices = searchFor({
+	entity: 'Invoice',
+	kind: 'invoice',
+	nameField: 'DocNumber',
+	orderBy: 'TxnDate DESC',
+	name: txnName,
+});
 
-/** Sales receipts, newest first; the typed text is matched against the receipt number. */
-export async function searchSalesReceipts(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{
-			entity: 'SalesReceipt',
-			kind: 'salesReceipt',
-			nameField: 'DocNumber',
-			orderBy: 'TxnDate DESC',
-			name: txnName,
-		},
-		filter,
-		paginationToken,
-	);
-}
+export const searchSalesReceipts = searchFor({
+	entity: 'SalesReceipt',
+	kind: 'salesReceipt',
+	nameField: 'DocNumber',
+	orderBy: 'TxnDate DESC',
+	name: txnName,
+});
 
-export async function searchItems(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{ entity: 'Item', kind: 'item', nameField: 'Name' },
-		filter,
-		paginationToken,
-	);
-}
+export const searchItems = searchFor({ entity: 'Item', kind: 'item', nameField: 'Name' });
 
-export async function searchIncomeAccounts(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{
-			entity: 'Account',
-			kind: 'account',
-			nameField: 'Name',
-			extra: [{ field: 'AccountType', op: '=', value: 'Income' }],
-		},
-		filter,
-		paginationToken,
-	);
-}
+export const searchIncomeAccounts = searchFor({
+	entity: 'Account',
+	kind: 'account',
+	nameField: 'Name',
+	extra: [{ field: 'AccountType', op: '=', value: 'Income' }],
+});
 
-export async function searchDepositAccounts(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{
-			entity: 'Account',
-			kind: 'account',
-			nameField: 'Name',
-			extra: [{ field: 'AccountType', op: 'IN', value: ['Bank', 'Other Current Asset'] }],
-		},
-		filter,
-		paginationToken,
-	);
-}
+export const searchDepositAccounts = searchFor({
+	entity: 'Account',
+	kind: 'account',
+	nameField: 'Name',
+	extra: [{ field: 'AccountType', op: 'IN', value: ['Bank', 'Other Current Asset'] }],
+});
 
-export async function searchPaymentMethods(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{ entity: 'PaymentMethod', kind: 'paymentMethod', nameField: 'Name' },
-		filter,
-		paginationToken,
-	);
-}
+export const searchPaymentMethods = searchFor({
+	entity: 'PaymentMethod',
+	kind: 'paymentMethod',
+	nameField: 'Name',
+});
 
-export async function searchTaxCodes(
-	this: ILoadOptionsFunctions,
-	filter?: string,
-	paginationToken?: string,
-) {
-	return await search(
-		this,
-		{ entity: 'TaxCode', kind: 'taxCode', nameField: 'Name' },
-		filter,
-		paginationToken,
-	);
-}
+export const searchTaxCodes = searchFor({ entity: 'TaxCode', kind: 'taxCode', nameField: 'Name' });
