@@ -225,6 +225,29 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			expect(limited.every((i) => String(i.json.DisplayName).startsWith('Bulk 1'))).toBe(true);
 		});
 
+		test('Get Many by e-mail finds customers holding the address among several, not longer look-alikes', async () => {
+			qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
+				{
+					DisplayName: 'Shared Inbox',
+					PrimaryEmailAddr: { Address: 'ops@acme.example, Books@Acme.example' },
+				},
+				{ DisplayName: 'Look Alike', PrimaryEmailAddr: { Address: 'mybooks@acme.example' } },
+			]);
+			const getMany = (email: string) =>
+				runNode(
+					qb.creds,
+					{ resource: 'customer', operation: 'getMany', returnAll: true, filters: { email } },
+					[{}],
+					{ continueOnFail: true },
+				).then((r) => r.output('QuickBooks Sync').map((i) => i.json));
+			expect((await getMany('books@acme.example')).map((c) => c.DisplayName)).toEqual([
+				'Shared Inbox',
+			]);
+			expect((await getMany('not an e-mail'))[0].error).toBe(
+				'Item 0: field "filters.email" is not a valid e-mail address: "not an e-mail"',
+			);
+		});
+
 		test('Update is a sparse read-modify-write; nothing is written when nothing changed', async () => {
 			const [c] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
 				{ DisplayName: 'Up Date', PrimaryEmailAddr: { Address: 'up@example.com' } },

@@ -9,6 +9,8 @@ import type {
 } from 'n8n-workflow';
 
 import type { QboClient } from '../../shared/transport/client';
+import type { QuerySpec } from '../../shared/transport/query';
+import type { QboRecord } from '../../shared/types';
 import { fieldError } from '../../shared/transport/n8n';
 import type { MatchOptions } from '../../shared/sync/customers';
 import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
@@ -401,6 +403,23 @@ export const returnAllAndLimit = (resourceDisplay: string): INodeProperties[] =>
 		description: 'Max number of results to return',
 	},
 ];
+
+/** Get Many: the records matching `spec`, up to the item's limit, each with its QuickBooks link. */
+export async function listRecords(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+	kind: QboLinkEntity,
+	spec: Omit<QuerySpec, 'orderBy'>,
+	keep: (record: QboRecord) => boolean = () => true,
+): Promise<OperationResult> {
+	const appBase = await appBaseOf(context);
+	const records = await client.queryAll(
+		{ ...spec, orderBy: 'Id ASC' },
+		{ limit: limitFrom(context, itemIndex) },
+	);
+	return records.filter(keep).map((r) => linked(appBase, kind, r));
+}
 
 export function limitFrom(context: IExecuteFunctions, itemIndex: number): number | undefined {
 	const returnAll = context.getNodeParameter('returnAll', itemIndex, false) as boolean;

@@ -1,15 +1,11 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
+import { fieldError } from '../../../shared/transport/n8n';
+import { customerEmails } from '../../../shared/domain/customerMatch';
+import { describeEmailProblem, normalizeEmail } from '../../../shared/domain/email';
 import { likePattern, type Condition } from '../../../shared/transport/query';
-import {
-	limitFrom,
-	returnAllAndLimit,
-	withDisplay,
-	appBaseOf,
-	linked,
-	type OperationResult,
-} from '../common';
+import { returnAllAndLimit, withDisplay, listRecords, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('customers'),
@@ -48,8 +44,15 @@ export async function execute(
 ): Promise<OperationResult> {
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const where: Condition[] = [];
-	if (filters.email)
-		where.push({ field: 'PrimaryEmailAddr', op: '=', value: String(filters.email).trim() });
+	const email = filters.email ? normalizeEmail(filters.email) : undefined;
+	if (filters.email && !email)
+		throw fieldError(
+			this.getNode(),
+			itemIndex,
+			'filters.email',
+			describeEmailProblem(filters.email),
+		);
+	if (email) where.push({ field: 'PrimaryEmailAddr', op: 'LIKE', value: `%${email}%` });
 	if (filters.nameStartsWith)
 		where.push({
 			field: 'DisplayName',
@@ -62,15 +65,13 @@ export async function execute(
 			op: '>=',
 			value: new Date(String(filters.updatedSince)),
 		});
-	const appBase = await appBaseOf(this);
-	const records = await client.queryAll(
-		{
-			entity: 'Customer',
-			where,
-			includeInactive: Boolean(filters.includeInactive),
-			orderBy: 'Id ASC',
-		},
-		{ limit: limitFrom(this, itemIndex) },
+	return await listRecords(
+		this,
+		itemIndex,
+		client,
+		'customer',
+		{ entity: 'Customer', where, includeInactive: Boolean(filters.includeInactive) },
+		// The e-mail field may hold several addresses: LIKE finds candidates, this keeps exact ones.
+		(customer) => !email || customerEmails(customer).includes(email),
 	);
-	return records.map((r) => linked(appBase, 'customer', r));
 }

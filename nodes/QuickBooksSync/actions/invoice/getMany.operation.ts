@@ -1,14 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import {
-	limitFrom,
-	returnAllAndLimit,
-	withDisplay,
-	appBaseOf,
-	linked,
-	type OperationResult,
-} from '../common';
+import { returnAllAndLimit, withDisplay, listRecords, type OperationResult } from '../common';
 import { txnFilterProperties, txnWhere } from '../txnFilters';
 
 const properties: INodeProperties[] = [...returnAllAndLimit('invoices'), ...txnFilterProperties];
@@ -20,10 +13,8 @@ export async function execute(
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
-	const appBase = await appBaseOf(this);
-	const records = await client.queryAll(
-		{ entity: 'Invoice', where: txnWhere(this, itemIndex), orderBy: 'Id ASC' },
-		{ limit: limitFrom(this, itemIndex) },
-	);
-	return records.map((r) => linked(appBase, 'invoice', r));
+	return await listRecords(this, itemIndex, client, 'invoice', {
+		entity: 'Invoice',
+		where: txnWhere(this, itemIndex),
+	});
 }

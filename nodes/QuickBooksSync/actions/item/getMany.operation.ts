@@ -2,14 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient } from '../../../shared/transport/client';
 import { likePattern, type Condition } from '../../../shared/transport/query';
-import {
-	limitFrom,
-	returnAllAndLimit,
-	withDisplay,
-	appBaseOf,
-	linked,
-	type OperationResult,
-} from '../common';
+import { returnAllAndLimit, withDisplay, listRecords, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('items'),
@@ -52,10 +45,5 @@ export async function execute(
 			value: likePattern(String(filters.nameStartsWith), 'startsWith'),
 		});
 	if (filters.type) where.push({ field: 'Type', op: '=', value: String(filters.type) });
-	const appBase = await appBaseOf(this);
-	const records = await client.queryAll(
-		{ entity: 'Item', where, orderBy: 'Id ASC' },
-		{ limit: limitFrom(this, itemIndex) },
-	);
-	return records.map((r) => linked(appBase, 'item', r));
+	return await listRecords(this, itemIndex, client, 'item', { entity: 'Item', where });
 }

@@ -2,14 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { txnFilterProperties, txnWhere } from '../txnFilters';
-import {
-	limitFrom,
-	returnAllAndLimit,
-	withDisplay,
-	appBaseOf,
-	linked,
-	type OperationResult,
-} from '../common';
+import { returnAllAndLimit, withDisplay, listRecords, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
 	...returnAllAndLimit('sales receipts'),
@@ -23,10 +16,8 @@ export async function execute(
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
-	const appBase = await appBaseOf(this);
-	const records = await client.queryAll(
-		{ entity: 'SalesReceipt', where: txnWhere(this, itemIndex), orderBy: 'Id ASC' },
-		{ limit: limitFrom(this, itemIndex) },
-	);
-	return records.map((r) => linked(appBase, 'salesReceipt', r));
+	return await listRecords(this, itemIndex, client, 'salesReceipt', {
+		entity: 'SalesReceipt',
+		where: txnWhere(this, itemIndex),
+	});
 }
