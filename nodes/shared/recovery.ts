@@ -19,6 +19,7 @@
  * | R13 | a HighLevel delivery repeats one already emitted            | answered 200 without an execution (business key)                                                  | the newest `MAX_KEYS` keys                               | highlevel/seen.ts `rememberKey` |
  * | R14 | a trigger poll fails                                        | the poll state is saved only after success: the next poll reads the same window again             | every poll; re-reads of the overlap are de-duplicated    | QuickBooksSyncTrigger/QuickBooksSyncTrigger.node.ts `poll`, domain/pollEvents.ts `dedupe` |
  * | R15 | a memoized look-up fails                                    | it is forgotten, so the next item asks QuickBooks again                                           | one node execution                                       | transport/client.ts `memo` |
+ * | R16 | QuickBooks dropped the tax of a document just created (sales tax off) | the document this run created is deleted, the item stops with what to do                          | one delete                                               | sync/salesTax.ts `requireTaxKept` |
  */
 import type { QboRecord } from './types';
 import { FaultCode, QboError } from './transport/errors';

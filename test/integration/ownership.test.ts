@@ -148,6 +148,35 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		});
 	});
 
+	describe('a company with sales tax turned off', () => {
+		const salesTaxOff = () => qb.emulator.setPreferences({ TaxPrefs: { UsingSalesTax: false } });
+
+		test('a taxed payment or invoice stops with what to do and leaves no document; untaxed ones go through', async () => {
+			salesTaxOff();
+			const [taxed] = await receiptFrom([paymentReceived({ transactionId: 'tax-1', tax: 8.5 })]);
+			expect(taxed.error).toBe(
+				"Item 0: QuickBooks dropped the 8.5 tax of this sales receipt (the company has sales tax turned off), so its total would differ from the CRM's 158.5; nothing was kept",
+			);
+			expect(taxed.details).toMatch(/Turn on sales tax in QuickBooks/);
+			const [batched] = await receiptFrom([paymentReceived({ transactionId: 'tax-2', tax: 3 })], {
+				batchRequests: true,
+			});
+			expect(batched.error).toMatch(/^Item 0: QuickBooks dropped the 3 tax of this sales receipt/);
+			const [untaxed] = await receiptFrom([paymentReceived({ transactionId: 'tax-3' })]);
+			expect(untaxed).toMatchObject({ alreadySynced: false, TotalAmt: 150 });
+			const invoice = await invoiceSync(
+				invoiceEvent('InvoiceSent', {
+					id: 'inv-tax-1',
+					number: 'T-1',
+					items: [{ name: 'Audit', qty: 1, amount: 100, taxes: [{ name: 'VAT', rate: 10 }] }],
+				}),
+			);
+			expect(invoice.error).toMatch(/^Item 0: QuickBooks dropped the 10 tax of this invoice/);
+			expect(live('SalesReceipt').map((r) => r.DocNumber)).toEqual(['tax-3']);
+			expect(live('Invoice')).toHaveLength(0);
+		});
+	});
+
 	describe('invoices', () => {
 		const crm = { id: '6650ff00aa11bb22cc33dd44', number: '1001', email: 'riley.chen@example.com' };
 

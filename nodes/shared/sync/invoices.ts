@@ -9,6 +9,7 @@ import { round2 } from '../domain/money';
 import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
+import { requireTaxKept } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
 import {
 	createOwnDocument,
@@ -270,6 +271,7 @@ export async function syncInvoice(
 		const written = await createOwnDocument(client, key, lookup, (docNumber) =>
 			newInvoiceBody(crm, docNumber, desired),
 		);
+		await requireTaxKept(client, 'Invoice', written, plan.totalTax, crm.total);
 		// Another run created it first: bring theirs to what this event says (recovery R9).
 		({ invoice, action } = written.created
 			? { invoice: written.record, action: 'created' as const }

@@ -14,6 +14,7 @@ import {
 	type NumberClash,
 	type OwnDocumentKey,
 } from './ownDocuments';
+import { requireTaxKept } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
@@ -120,6 +121,7 @@ export async function createReceiptFromPayment(
 	const written = await createOwnDocument(client, key, lookup, (docNumber) =>
 		receiptBody(payment, docNumber, String(match.customer.Id), plan, options),
 	);
+	await requireTaxKept(client, 'SalesReceipt', written, plan.totalTax, payment.total);
 	return written.created
 		? {
 				receipt: written.record,

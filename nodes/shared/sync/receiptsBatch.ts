@@ -22,6 +22,7 @@ import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
 import { customersByEmailQuery, findOrCreateCustomer } from './customers';
 import { findOrCreateItem, itemName } from './items';
+import { requireTaxKept } from './salesTax';
 import { fromRecords, numbersFor, numberToCreate } from './ownDocuments';
 import {
 	createReceiptFromPayment,
@@ -377,6 +378,22 @@ export async function createReceiptsInBatch(
 		}
 	}
 	await settleRaces(client, payments, options, created, results);
+	// A company with sales tax off drops the tax: the receipts just written for taxed payments go again.
+	for (const index of created) {
+		const result = results[index];
+		if (!result || result instanceof Error || result.alreadySynced) continue;
+		const body = bodies.find((b) => b.index === index)?.body;
+		const plannedTax = Number(
+			(body?.TxnTaxDetail as { TotalTax?: number } | undefined)?.TotalTax ?? 0,
+		);
+		await requireTaxKept(
+			client,
+			'SalesReceipt',
+			{ record: result.receipt, created: true },
+			plannedTax,
+			payments[index].total,
+		).catch((error: Error) => (results[index] = error));
+	}
 
 	// Repeats inside the burst point at the receipt of their first occurrence.
 	return payments.map((payment, i) => {
