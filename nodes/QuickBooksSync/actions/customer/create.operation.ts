@@ -40,9 +40,11 @@ export async function execute(
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
-	const email = requireEmail(this.getNodeParameter('email', itemIndex), 'email');
+	const written = this.getNodeParameter('email', itemIndex);
+	const email = requireEmail(written, 'email');
 	const displayName = String(this.getNodeParameter('displayName', itemIndex)).trim() || email;
-	const person = personFrom(this, itemIndex, email);
+	// The address keeps the case it was given (matching ignores case anyway).
+	const person = personFrom(this, itemIndex, String(written).trim());
 	const customer = await client.create('Customer', newCustomerBody(person, email, displayName));
 	return await withLink(this, 'customer', {
 		...customer,
