@@ -10,7 +10,13 @@ import {
 	type IWebhookResponseData,
 } from 'n8n-workflow';
 
-import { isSigned, verifySecret, verifySignature, type SecretAuth } from '../shared/highlevel/auth';
+import {
+	isSigned,
+	verifySecret,
+	verifySignature,
+	withoutCustomDataSecret,
+	type SecretAuth,
+} from '../shared/highlevel/auth';
 import { normalizeHighLevelBody, receipt } from '../shared/highlevel/events';
 import type { AuthResult, EventKind, HighLevelEvent } from '../shared/highlevel/types';
 import { rememberKey, type SeenState } from '../shared/highlevel/seen';
@@ -224,14 +230,14 @@ export class HighLevelTrigger implements INodeType {
 					reason: 'unsigned delivery, and the trigger accepts only signed marketplace deliveries',
 				};
 			} else {
-				auth = verifySecret(headers, await secretOf(this));
+				auth = verifySecret(headers, await secretOf(this), parseBody(raw, req.body));
 			}
 			if (!auth.ok) {
 				this.logger.warn(`HighLevel Trigger refused a delivery (401): ${auth.reason}`, where);
 				return answer(401, { received: false, error: auth.reason ?? 'unauthenticated' });
 			}
 
-			const body = parseBody(raw, req.body);
+			const body = withoutCustomDataSecret(parseBody(raw, req.body));
 			const event = normalizeHighLevelBody(body, {
 				delivery: auth.via === 'secret' ? 'workflow' : 'marketplace',
 				invoicesSynced: this.getNodeParameter('invoicesSynced', true) !== false,

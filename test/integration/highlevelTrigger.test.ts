@@ -139,6 +139,25 @@ describe('who gets in', () => {
 		},
 	);
 
+	test('the plain Webhook action (no headers) is accepted with the secret in its Custom Data, which never reaches the execution', async () => {
+		const body = { ...workflowPayment(), customData: { secret: SECRET, campaign: 'spring' } };
+		const answer = await trigger().deliver(JSON.stringify(body), {});
+		expect(answer.status).toBe(200);
+		const [event] = received(answer);
+		expect((event as any).body.customData).toEqual({ campaign: 'spring' });
+		expect(JSON.stringify(answer.outputs)).not.toContain(SECRET);
+		const wrong = {
+			...workflowPayment({ transactionId: 'ch_9' }),
+			customData: { secret: 'guess' },
+		};
+		const refused = await trigger().deliver(JSON.stringify(wrong), {});
+		expect([refused.status, refused.body, refused.outputs]).toEqual([
+			401,
+			{ received: false, error: 'wrong secret in Custom Data "secret"' },
+			undefined,
+		]);
+	});
+
 	test('the API-key-header and Basic variants of the Custom Webhook action are accepted with their secret only', async () => {
 		const header = trigger(
 			{},

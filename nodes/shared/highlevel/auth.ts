@@ -136,14 +136,53 @@ export function sameSecret(given: string, expected: string): boolean {
 	return timingSafeEqual(a, b) && expected.length > 0;
 }
 
-/** Checks an unsigned workflow delivery's secret header. */
-export function verifySecret(headers: Headers, auth: SecretAuth | undefined): AuthResult {
+/**
+ * HighLevel's plain *Webhook* workflow action sends no headers of ours, only the Custom Data the
+ * user adds, under `customData` in the body. A Custom Data entry with this key carries the secret.
+ */
+export const CUSTOM_DATA_SECRET_KEY = 'secret';
+
+function secretValue(auth: SecretAuth): string {
+	return auth.type === 'bearer' ? auth.token : auth.type === 'header' ? auth.value : auth.password;
+}
+
+/** The secret a plain Webhook action put in its Custom Data, if any. */
+export function customDataSecret(body: unknown): string | undefined {
+	const data = (body as { customData?: Record<string, unknown> } | undefined)?.customData;
+	const value = data && typeof data === 'object' ? data[CUSTOM_DATA_SECRET_KEY] : undefined;
+	return typeof value === 'string' && value.trim() ? value.trim() : undefined;
+}
+
+/** The body without the Custom Data secret, so that it never reaches execution data. */
+export function withoutCustomDataSecret<T>(body: T): T {
+	const data = (body as { customData?: Record<string, unknown> } | undefined)?.customData;
+	if (!data || typeof data !== 'object' || !(CUSTOM_DATA_SECRET_KEY in data)) return body;
+	const rest = { ...data };
+	delete rest[CUSTOM_DATA_SECRET_KEY];
+	return { ...(body as object), customData: rest } as T;
+}
+
+/**
+ * Checks an unsigned workflow delivery: the secret header of a *Custom Webhook* action, or, for the
+ * plain *Webhook* action (which cannot send headers), the same secret in its Custom Data.
+ */
+export function verifySecret(
+	headers: Headers,
+	auth: SecretAuth | undefined,
+	body?: unknown,
+): AuthResult {
 	if (!auth)
 		return {
 			ok: false,
 			reason:
 				'unsigned delivery, and no HighLevel Webhook Secret credential is chosen on the trigger',
 		};
+	const inCustomData = customDataSecret(body);
+	if (inCustomData !== undefined) {
+		return sameSecret(inCustomData, secretValue(auth))
+			? { ok: true, via: 'secret' }
+			: { ok: false, reason: `wrong secret in Custom Data "${CUSTOM_DATA_SECRET_KEY}"` };
+	}
 	if (auth.type === 'header') {
 		const name = auth.name.trim() || 'X-API-Key';
 		const given = header(headers, name);
