@@ -216,6 +216,7 @@ export class HighLevelTrigger implements INodeType {
 		try {
 			const options = this.getNodeParameter('options', {}) as IDataObject;
 			const raw = await rawBody(req);
+			const parsed = parseBody(raw, req.body);
 			const headers = req.headers as Record<string, string | string[] | undefined>;
 			let auth: AuthResult;
 			if (isSigned(headers)) {
@@ -230,14 +231,14 @@ export class HighLevelTrigger implements INodeType {
 					reason: 'unsigned delivery, and the trigger accepts only signed marketplace deliveries',
 				};
 			} else {
-				auth = verifySecret(headers, await secretOf(this), parseBody(raw, req.body));
+				auth = verifySecret(headers, await secretOf(this), parsed);
 			}
 			if (!auth.ok) {
 				this.logger.warn(`HighLevel Trigger refused a delivery (401): ${auth.reason}`, where);
 				return answer(401, { received: false, error: auth.reason ?? 'unauthenticated' });
 			}
 
-			const body = withoutCustomDataSecret(parseBody(raw, req.body));
+			const body = withoutCustomDataSecret(parsed);
 			const event = normalizeHighLevelBody(body, {
 				delivery: auth.via === 'secret' ? 'workflow' : 'marketplace',
 				invoicesSynced: this.getNodeParameter('invoicesSynced', true) !== false,

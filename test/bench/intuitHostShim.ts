@@ -3,8 +3,10 @@
  * those hosts are sent to the emulator at the socket layer, so the built-in node runs unmodified
  * through n8n-core and its API calls can be counted against the same emulator.
  */
+import { existsSync } from 'fs';
 import http from 'http';
 import https from 'https';
+import { join } from 'path';
 
 export function routeIntuitHostsTo(emulatorUrl: string): () => void {
 	const target = new URL(emulatorUrl);
@@ -41,4 +43,21 @@ export function routeIntuitHostsTo(emulatorUrl: string): () => void {
 	return () => {
 		(https as any).request = original;
 	};
+}
+
+/** n8n's built-in QuickBooks node from the pinned n8n install (N8N_BIN), or undefined without it. */
+export function loadPeerQuickBooksNode(): unknown {
+	if (!process.env.N8N_BIN) return undefined;
+	const path = join(
+		process.env.N8N_BIN,
+		'..',
+		'..',
+		'n8n-nodes-base',
+		'dist',
+		'nodes',
+		'QuickBooks',
+		'QuickBooks.node.js',
+	);
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	return existsSync(path) ? new (require(path).QuickBooks)() : undefined;
 }

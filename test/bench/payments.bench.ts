@@ -6,8 +6,6 @@
  *
  *   npm run bench            (prints a table; N payments via BENCH_PAYMENTS, default 200)
  */
-import { existsSync } from 'fs';
-import { join } from 'path';
 
 import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import { paymentReceived } from '../fixtures/highlevel';
@@ -17,7 +15,7 @@ import {
 	emulatorCredential,
 	runNode,
 } from '../helpers/engine';
-import { routeIntuitHostsTo } from './intuitHostShim';
+import { loadPeerQuickBooksNode, routeIntuitHostsTo } from './intuitHostShim';
 
 const N = Number(process.env.BENCH_PAYMENTS ?? 200);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
@@ -115,22 +113,9 @@ void (async () => {
 		);
 	}
 
-	const peerPath = process.env.N8N_BIN
-		? join(
-				process.env.N8N_BIN,
-				'..',
-				'..',
-				'n8n-nodes-base',
-				'dist',
-				'nodes',
-				'QuickBooks',
-				'QuickBooks.node.js',
-			)
-		: '';
-	if (peerPath && existsSync(peerPath)) {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const { QuickBooks } = require(peerPath);
-		TestNodeTypes.extra['n8n-nodes-base.quickbooks'] = new QuickBooks();
+	const peer = loadPeerQuickBooksNode();
+	if (peer) {
+		TestNodeTypes.extra['n8n-nodes-base.quickbooks'] = peer as never;
 		const restore = routeIntuitHostsTo(emulator.url);
 		try {
 			rows.push(

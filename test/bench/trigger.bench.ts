@@ -5,8 +5,6 @@
  * "Get Many customers" every minute (run here unmodified through n8n-core), which re-reads every
  * customer and cannot tell new from old without extra nodes.
  */
-import { existsSync } from 'fs';
-import { join } from 'path';
 
 import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import {
@@ -16,7 +14,7 @@ import {
 	emulatorCredential,
 	runNode,
 } from '../helpers/engine';
-import { routeIntuitHostsTo } from './intuitHostShim';
+import { loadPeerQuickBooksNode, routeIntuitHostsTo } from './intuitHostShim';
 
 const EXISTING = Number(process.env.BENCH_CUSTOMERS ?? 5000);
 const POLLS = 30;
@@ -112,21 +110,9 @@ void (async () => {
 		);
 	}
 
-	const peerPath = process.env.N8N_BIN
-		? join(
-				process.env.N8N_BIN,
-				'..',
-				'..',
-				'n8n-nodes-base',
-				'dist',
-				'nodes',
-				'QuickBooks',
-				'QuickBooks.node.js',
-			)
-		: '';
-	if (peerPath && existsSync(peerPath)) {
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		TestNodeTypes.extra['n8n-nodes-base.quickbooks'] = new (require(peerPath).QuickBooks)();
+	const peer = loadPeerQuickBooksNode();
+	if (peer) {
+		TestNodeTypes.extra['n8n-nodes-base.quickbooks'] = peer as never;
 		const restore = routeIntuitHostsTo(emulator.url);
 		try {
 			const peerCreds = new MemoryCredentialsHelper({

@@ -13,17 +13,21 @@ import { createHash, createPublicKey, timingSafeEqual, verify, type KeyObject } 
 import type { AuthResult } from './types';
 
 /**
- * HighLevel's Ed25519 webhook key, as published in its Webhook Integration Guide
- * (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide). Overridable in the
- * trigger's options for a key rotation.
+ * HighLevel's Ed25519 webhook key, as published in its Webhook Integration Guide, section
+ * "Security: Verifying Webhook Authenticity"
+ * (https://marketplace.gohighlevel.com/docs/webhook/WebhookIntegrationGuide). UNCERTAIN: that
+ * section could not be read from here; this text is the one quoted identically, citing that page,
+ * by several independent public integrations (scripts/dev/fixtures/highlevel/SOURCES.md).
+ * Overridable in the trigger's options (a rotation, or a correction).
  */
 export const HIGHLEVEL_ED25519_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
 MCowBQYDK2VwAyEAi2HR1srL4o18O8BRa7gVJY7G7bupbN3H9AwJrHCDiOg=
 -----END PUBLIC KEY-----`;
 
 /**
- * HighLevel's RSA key for the legacy `X-WH-Signature`, as published in
- * GoHighLevel/highlevel-api-docs, docs/oauth/WebhookAuthentication.md.
+ * HighLevel's RSA key (4096-bit) for the legacy `X-WH-Signature`, verbatim from
+ * GoHighLevel/highlevel-api-docs docs/oauth/WebhookAuthentication.md and the "GHL Public Key"
+ * block of the Webhook Integration Guide.
  */
 export const HIGHLEVEL_RSA_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
 MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAokvo/r9tVgcfZ5DysOSC

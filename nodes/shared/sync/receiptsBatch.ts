@@ -378,11 +378,12 @@ export async function createReceiptsInBatch(
 		}
 	}
 	await settleRaces(client, payments, options, created, results);
+	const bodyOf = new Map(bodies.map((b) => [b.index, b.body]));
 	// A company with sales tax off drops the tax: the receipts just written for taxed payments go again.
 	for (const index of created) {
 		const result = results[index];
 		if (!result || result instanceof Error || result.alreadySynced) continue;
-		const body = bodies.find((b) => b.index === index)?.body;
+		const body = bodyOf.get(index);
 		const plannedTax = Number(
 			(body?.TxnTaxDetail as { TotalTax?: number } | undefined)?.TotalTax ?? 0,
 		);

@@ -74,6 +74,8 @@ export const SCOPE_REFUSAL = {
 	statusCode: 401,
 	message: 'The token is not authorized for this scope.',
 };
+/** UNCERTAIN: the body HighLevel answers for an unknown contact id (not in its examples). */
+const CONTACT_NOT_FOUND = { statusCode: 400, message: 'Contact not found' };
 export const INVALID_TOKEN = {
 	statusCode: 401,
 	message: 'Invalid token: access token is invalid',
@@ -315,30 +317,13 @@ export class HighLevelEmulator {
 		}
 		if (route === 'POST /contacts/{contactId}/tags') {
 			const contact = this.contacts.get(tags![1]);
-			if (!contact)
-				return this.record(
-					req,
-					url,
-					res,
-					400,
-					{ statusCode: 400, message: 'Contact not found' },
-					body,
-					limit.headers,
-				);
+			if (!contact) return this.record(req, url, res, 400, CONTACT_NOT_FOUND, body, limit.headers);
 			contact.tags = [...new Set([...contact.tags, ...(body.tags ?? [])])];
 			return this.record(req, url, res, 201, { tags: contact.tags }, body, limit.headers);
 		}
 		// POST /conversations/messages
 		if (!this.contacts.get(body.contactId))
-			return this.record(
-				req,
-				url,
-				res,
-				400,
-				{ statusCode: 400, message: 'Contact not found' },
-				body,
-				limit.headers,
-			);
+			return this.record(req, url, res, 400, CONTACT_NOT_FOUND, body, limit.headers);
 		const message = {
 			...body,
 			messageId: randomBytes(10).toString('hex'),

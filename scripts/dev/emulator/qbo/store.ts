@@ -292,15 +292,7 @@ export class Company {
 				'Id',
 			);
 		const current = this.get(entity, body.Id);
-		if (body.SyncToken === undefined || String(body.SyncToken) !== String(current.SyncToken)) {
-			throw new Fault(
-				400,
-				'5010',
-				'Stale Object Error',
-				`Stale Object Error : You and ${'another user'} were working on the same thing. Please reload and try again. Current SyncToken ${current.SyncToken}`,
-				'SyncToken',
-			);
-		}
+		this.requireCurrent(current, body);
 		const sparse = body.sparse === true || body.sparse === 'true';
 		const next: Rec = sparse
 			? { ...structuredClone(current), ...structuredClone(body) }
@@ -319,36 +311,43 @@ export class Company {
 		return this.put(entity, next, false);
 	}
 
+	/** A write must carry the current SyncToken (fault 5010 otherwise). */
+	private requireCurrent(current: Rec, body: Rec): void {
+		if (body.SyncToken !== undefined && String(body.SyncToken) === String(current.SyncToken))
+			return;
+		throw new Fault(
+			400,
+			'5010',
+			'Stale Object Error',
+			`Stale Object Error : You and another user were working on the same thing. Please reload and try again. Current SyncToken ${current.SyncToken}`,
+			'SyncToken',
+		);
+	}
+
+	// QuickBooks refuses to void an invoice that a payment settles (fully or in part): the payment
+	// must be voided, deleted or unapplied first. Source: production incident
+	// https://github.com/LanternOps/breeze/issues/5180 (void refused while a Payment was applied;
+	// fix https://github.com/LanternOps/breeze/pull/5187). The fault code and wording are
+	// UNCERTAIN (6000 "business validation error" assumed); the live contract suite reports them.
+	// Deleting: the same rule is assumed; that QBO also refuses the delete is UNCERTAIN (in the
+	// QuickBooks UI deleting a paid invoice leaves the payment unapplied); the live suite reports it.
+	private refuseIfPaid(invoice: Rec, operation: 'void' | 'delete'): void {
+		const payments = this.paymentsFor(invoice.Id);
+		if (!payments.length) return;
+		throw new Fault(
+			400,
+			'6000',
+			'A business validation error has occurred while processing your request',
+			`Business Validation Error: This invoice has payments applied (${payments.map((p) => `Payment ${p.paymentId}`).join(', ')}); void, delete or unapply them first before the ${operation}`,
+		);
+	}
+
 	voidTxn(entity: EntityName, body: Rec): Rec {
 		if (!TXN_ENTITIES.has(entity))
 			throw new Fault(400, '6000', 'Operation void is not supported', `${entity} cannot be voided`);
 		const current = this.get(entity, body.Id);
-		if (String(body.SyncToken) !== String(current.SyncToken)) {
-			throw new Fault(
-				400,
-				'5010',
-				'Stale Object Error',
-				`Stale Object Error : Current SyncToken ${current.SyncToken}`,
-				'SyncToken',
-			);
-		}
-		// QuickBooks refuses to void an invoice that a payment settles (fully or in part): the payment
-		// must be voided, deleted or unapplied first. Source: production incident
-		// https://github.com/LanternOps/breeze/issues/5180 (void refused while a Payment was applied;
-		// fix https://github.com/LanternOps/breeze/pull/5187). The fault code and wording are
-		// UNCERTAIN (6000 "business validation error" assumed); the live contract suite reports them.
-		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
-			throw new Fault(
-				400,
-				'6000',
-				'A business validation error has occurred while processing your request',
-				`Business Validation Error: This invoice has payments applied (${this.paymentsFor(
-					current.Id,
-				)
-					.map((p) => `Payment ${p.paymentId}`)
-					.join(', ')}); void, delete or unapply them first`,
-			);
-		}
+		this.requireCurrent(current, body);
+		if (entity === 'Invoice') this.refuseIfPaid(current, 'void');
 		const next = structuredClone(current);
 		if (entity === 'Payment') this.unapplyPayment(current);
 		for (const line of next.Line ?? []) {
@@ -377,25 +376,8 @@ export class Company {
 			);
 		}
 		const current = this.get(entity, body.Id);
-		if (String(body.SyncToken) !== String(current.SyncToken)) {
-			throw new Fault(
-				400,
-				'5010',
-				'Stale Object Error',
-				`Stale Object Error : Current SyncToken ${current.SyncToken}`,
-				'SyncToken',
-			);
-		}
-		// Same rule as void (see voidTxn); that QBO also refuses the delete is UNCERTAIN (in the
-		// QuickBooks UI deleting a paid invoice leaves the payment unapplied); the live suite reports it.
-		if (entity === 'Invoice' && this.paymentsFor(current.Id).length > 0) {
-			throw new Fault(
-				400,
-				'6000',
-				'A business validation error has occurred while processing your request',
-				'This invoice has payments applied; delete or void them first',
-			);
-		}
+		this.requireCurrent(current, body);
+		if (entity === 'Invoice') this.refuseIfPaid(current, 'delete');
 		if (entity === 'Payment') this.unapplyPayment(current);
 		this.entities.get(entity)!.set(current.Id, {
 			Id: current.Id,
