@@ -89,6 +89,11 @@ export class QboClient {
 	private readonly retry: RetryPolicy;
 	private readonly memos = new Map<string, Promise<unknown>>();
 
+	/** Which company this client talks to (API base URL + realm): the key of caches that outlive one execution. */
+	get companyKey(): string {
+		return this.companyUrl;
+	}
+
 	constructor(
 		config: QboClientConfig,
 		private readonly send: Send,
