@@ -229,8 +229,9 @@ function registryOf(clock: Clock): Registry {
 }
 
 /**
- * The budget of the company at `key` (its API base URL and realm id) for clients on `clock`. Idle
- * companies are forgotten, looked at once a window, so memory follows the companies in use.
+ * The budget of the company at `key` (its API base URL and realm id) for clients on `clock`, made
+ * with `limits` on first use. Idle companies are forgotten, looked at once a window, so memory
+ * follows the companies in use.
  */
 export function companyBudget(
 	clock: Clock,
