@@ -4,7 +4,8 @@
  *
  * | #   | When                                                        | Decision                                                                                          | Bounded by                                               | Used in |
  * |-----|-------------------------------------------------------------|---------------------------------------------------------------------------------------------------|----------------------------------------------------------|---------|
- * | R1  | HTTP 429 / fault 3001, 5xx, connection reset or timeout     | `isTransient`: send the same request again (same requestid), exponential backoff with equal jitter, never sooner than Retry-After | `HTTP_RETRY`: 6 attempts, 120 s after the first          | transport/retry.ts `withRetry`, for every call of transport/client.ts `call` |
+ * | R1a | HTTP 429 / fault 3001 (a company limit reached)             | `retryKindOf` "throttled": the company's budget holds every call to the company in the process for `throttleHoldMs`; then the same request again (same requestid), in the call's first place in the company's queue, once the window has room | `THROTTLED_RETRY`: 10 attempts, 200 s after the first was sent (three windows) | transport/retry.ts `withRetry`, transport/pacing.ts `CompanyBudget` |
+ * | R1b | HTTP 5xx, connection reset or timeout                       | `retryKindOf` "transient": send the same request again (same requestid), exponential backoff with equal jitter, never sooner than Retry-After | `HTTP_RETRY`: 6 attempts, 120 s after the first          | transport/retry.ts `withRetry`, for every call of transport/client.ts `call` |
  * | R2  | HTTP 401 (access token expired)                             | `N8N_REFRESH_STATUSES`: n8n throws, refreshes the OAuth2 token and repeats the request             | once (n8n)                                               | transport/n8n.ts `getQboClient` |
  * | R3  | token refresh refused (`invalid_grant`)                     | `isReconnectError`: no retry; the user must reconnect the credential                              | –                                                        | transport/n8n.ts `getQboClient` |
  * | R4  | fault 5010 (stale SyncToken) on an update                   | `rereadAfterStale`: read the record again, re-apply the change, write once more                   | `STALE_REREADS` = 1                                      | transport/client.ts `modify` (customer update and reactivation, invoice update) |
@@ -28,9 +29,21 @@
  */
 import type { QboRecord } from './types';
 import { FaultCode, QboError } from './transport/errors';
-import type { BatchResult, RetryPolicy } from './transport/types';
+import type { BatchResult, RetryPolicies, RetryPolicy } from './transport/types';
 
-/** R1: the retry budget of one QuickBooks call. */
+/**
+ * R1a: the retry budget of a call QuickBooks refused for the company's limits. Its waits are the
+ * company's holds (`throttleHoldMs`), so the time bound is what counts: three whole windows of a
+ * minute after the first attempt, with room for the calls themselves.
+ */
+export const THROTTLED_RETRY: RetryPolicy = {
+	maxAttempts: 10,
+	baseDelayMs: 1_000,
+	maxDelayMs: 60_000,
+	maxTotalMs: 200_000,
+};
+
+/** R1b: the retry budget of a call that met server trouble or a dropped connection. */
 export const HTTP_RETRY: RetryPolicy = {
 	maxAttempts: 6,
 	baseDelayMs: 500,
@@ -38,12 +51,39 @@ export const HTTP_RETRY: RetryPolicy = {
 	maxTotalMs: 120_000,
 };
 
-/** R1: throttling, server trouble and dropped connections are transient; validation faults are not. */
+export const RETRY_POLICIES: RetryPolicies = { throttled: THROTTLED_RETRY, transient: HTTP_RETRY };
+
+/** R1a, R1b: throttling, server trouble and dropped connections are transient; validation faults are not. */
 export function isTransient(error: unknown): boolean {
 	if (!(error instanceof QboError)) return false;
 	if (error.kind === 'throttled' || error.kind === 'server' || error.kind === 'network')
 		return true;
 	return error.kind === 'fault' && (error.httpStatus ?? 0) >= 500;
+}
+
+/** R1a, R1b: which retry budget a failure draws on; undefined when it is not retried. */
+export function retryKindOf(error: unknown): keyof RetryPolicies | undefined {
+	if (error instanceof QboError && error.kind === 'throttled') return 'throttled';
+	return isTransient(error) ? 'transient' : undefined;
+}
+
+/**
+ * R1a: how long every call to a company holds back after a throttled answer, `episode` being the
+ * number of throttled episodes in a row (1 for the first). Without Retry-After: a whole window, as
+ * Intuit advises ("wait 60 seconds before retrying"), since its count then holds requests this
+ * process cannot see (our own never pass the limits, see transport/pacing.ts). With it: the later of
+ * Retry-After and a backoff doubling with each episode, up to a window.
+ * Source: https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
+ */
+export function throttleHoldMs(
+	episode: number,
+	retryAfterMs: number | undefined,
+	windowMs: number,
+	policy: RetryPolicy = THROTTLED_RETRY,
+): number {
+	if (retryAfterMs === undefined) return windowMs;
+	const backoff = Math.min(windowMs, policy.maxDelayMs, policy.baseDelayMs * 2 ** (episode - 1));
+	return Math.max(retryAfterMs, backoff);
 }
 
 /** R2: statuses n8n must throw for (the others come back as answers), so that it refreshes the token and repeats. */
