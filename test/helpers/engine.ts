@@ -203,7 +203,8 @@ export function additionalDataFor(
 
 export interface RunResult {
 	run: IRun;
-	output(nodeName: string): INodeExecutionData[];
+	/** Items of one output (0: main, 1: the error output when it is used). */
+	output(nodeName: string, outputIndex?: number): INodeExecutionData[];
 	error(
 		nodeName: string,
 	): (Error & { description?: string; context?: Record<string, unknown> }) | undefined;
@@ -216,7 +217,13 @@ export async function runNode(
 	credentials: MemoryCredentialsHelper,
 	parameters: Record<string, unknown>,
 	input: Array<Record<string, unknown>>,
-	options: { continueOnFail?: boolean; nodeType?: string; credentialType?: string } = {},
+	options: {
+		continueOnFail?: boolean;
+		/** "Continue (using error output)": failed items leave on the second output. */
+		errorOutput?: boolean;
+		nodeType?: string;
+		credentialType?: string;
+	} = {},
 ): Promise<RunResult> {
 	const start: INode = {
 		id: 'start',
@@ -240,6 +247,7 @@ export async function runNode(
 			},
 		},
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
+		...(options.errorOutput ? { onError: 'continueErrorOutput' as const } : {}),
 	};
 	const connections: IConnections = {
 		Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] },
@@ -287,7 +295,7 @@ export async function runNode(
 	const run = await done;
 	return {
 		run,
-		output: (name) => run.data.resultData.runData[name]?.[0]?.data?.main?.[0] ?? [],
+		output: (name, index = 0) => run.data.resultData.runData[name]?.[0]?.data?.main?.[index] ?? [],
 		error: (name) => run.data.resultData.runData[name]?.[0]?.error as never,
 	};
 }

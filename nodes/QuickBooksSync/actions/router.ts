@@ -18,16 +18,15 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 
 	const client = await getQboClient(this);
+	const errorOutput = this.getNode().onError === 'continueErrorOutput';
 	const output: INodeExecutionData[] = [];
 	const emit = (itemIndex: number, result: OperationResult | Error) => {
 		if (result instanceof Error) {
 			const nodeError = toNodeError(this.getNode(), result, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
 			const details = (nodeError as { description?: string }).description;
-			// `error` on the item too: n8n's "Continue (using error output)" routes by it.
 			output.push({
-				json: { error: nodeError.message, ...(details ? { details } : {}) },
-				error: nodeError,
+				json: failedItem(nodeError.message, details, errorOutput),
 				pairedItem: { item: itemIndex },
 			});
 			return;
@@ -62,4 +61,15 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		emit(itemIndex, result);
 	}
 	return [output];
+}
+
+/**
+ * A failed item's JSON. With "Continue (using error output)", n8n moves an item to the error output
+ * only when its JSON is `{error}` or `{error, message}` (n8n-core WorkflowExecute.handleNodeErrorOutput;
+ * an item-level `error` would do too, but n8n then cuts the JSON down to the message), so the
+ * description travels as `message` there and as `details` on the regular output.
+ */
+function failedItem(error: string, details: string | undefined, errorOutput: boolean): IDataObject {
+	if (!details) return { error };
+	return errorOutput ? { error, message: details } : { error, details };
 }
