@@ -2,7 +2,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from './dev/stack';
+import {
+	DRAIN_WEBHOOK_PATH,
+	REALM_ID,
+	TRIGGER_WEBHOOK_IDS,
+	WEBHOOK_SECRET,
+	startStack,
+} from './dev/stack';
 
 const cache =
 	process.env.QBSYNC_CACHE ??
@@ -48,6 +54,8 @@ void (async () => {
 				privateKeyPem: stack.sender.privateKeyPem,
 				webhookSecret: WEBHOOK_SECRET,
 				paymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment),
+				durablePaymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable),
+				drainUrl: stack.webhookUrl(DRAIN_WEBHOOK_PATH),
 				invoiceUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice),
 			},
 			null,
@@ -59,10 +67,13 @@ void (async () => {
   QuickBooks (emu)  ${stack.qbo.url}/admin/state?entity=SalesReceipt
   HighLevel (emu)   ${stack.highLevel.url}/admin/state
 
-  Four templates are imported, connected to the emulators and published.
+  The templates are imported, connected to the emulators and published.
   HighLevel Trigger URLs (Custom Webhook secret: Bearer ${WEBHOOK_SECRET}):
-    payments  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment)}
-    invoices  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice)}
+    payments (direct)   ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment)}
+    payments (durable)  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable)}
+                        stored in the Data Table "QuickBooks Sync Outbox"; drained every minute,
+                        or now: curl -X POST ${stack.webhookUrl(DRAIN_WEBHOOK_PATH)}
+    invoices            ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice)}
   Fire sample CRM events (payments and an invoice life cycle) from another terminal:
 
     npm run demo:events
