@@ -1,0 +1,850 @@
+/**
+ * Benchmark on the real path (issue 12, part 4): CRM payments delivered as HighLevel webhooks to a
+ * REAL n8n (the pinned release, this package installed from `npm pack`), against the QuickBooks
+ * emulator with QuickBooks' per-realm limits on (500 requests/min, 10 concurrent, 40 batch
+ * requests/min) and 100–250 ms latency. Three systems run side by side in one n8n, each on a
+ * QuickBooks company (realm) of its own, because QuickBooks' limits are per realm:
+ *
+ *   direct   workflows/crm-payment-to-sales-receipt.json (HighLevel Trigger → e-mail matching →
+ *            Create Sales Receipt)
+ *   durable  the durable template (HighLevel Trigger → n8n Data Table outbox → drain in batches of
+ *            30); skipped with a printed line until that template is in workflows/
+ *   peer     the same flow with n8n's built-in nodes only (test/bench/peer-payment-workflow.json):
+ *            Webhook → built-in QuickBooks customer Get Many (e-mail query) → IF → built-in
+ *            QuickBooks customer Create → Merge → HTTP Request (credential quickBooksOAuth2Api)
+ *            POST /salesreceipt. The built-in credential hard-codes Intuit's hosts: n8n is started
+ *            with a preload that sends them to the emulator (intuitHostPreload.ts), for this
+ *            benchmark only.
+ *
+ * Scenarios: `burst` (BENCH_PAYMENTS deliveries, default 1,000, at concurrency 10: 60 % payments by
+ * customers that exist in QuickBooks before n8n starts, 30 % by new customers, 10 % repeated
+ * deliveries of an earlier payment) and `outage` (the same, with every QuickBooks API request
+ * answered 503 for BENCH_OUTAGE_MINUTES, default 10, from the moment half of the deliveries have
+ * been sent: a TEST fault of the emulator, not a documented QuickBooks behaviour). Each scenario
+ * gets a fresh stack. Also measured: the QuickBooks Sync Trigger's back-fill peak memory
+ * (backfillMemory.ts).
+ *
+ *   npm run bench -- real        (only this benchmark; `npm run build` first is done by bench.sh)
+ *
+ * Environment: BENCH_PAYMENTS, BENCH_OUTAGE_MINUTES, BENCH_CONCURRENCY (10), BENCH_SYSTEMS
+ * (direct,durable,peer), BENCH_SCENARIOS (burst,outage), BENCH_LATENCY_MS (100,250),
+ * BENCH_TIMEOUT_MINUTES (per scenario; default 30 + outage), BENCH_BACKFILL_SIZES (1000,10000;
+ * empty = skip), BENCH_RESULTS (bench/results/latest.json).
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
+import os from 'os';
+import { dirname, join } from 'path';
+
+import { crmMarkersIn } from '../../nodes/shared/domain/docNumber';
+import { createWorkflowSender } from '../../scripts/dev/emulator/highlevel/delivery';
+import { DEFAULT_CLIENT, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
+import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { REPO, freePort, type N8n } from '../../scripts/dev/n8n';
+import {
+	REALM_ID,
+	WEBHOOK_SECRET,
+	loadTemplates,
+	startStack,
+	type Stack,
+} from '../../scripts/dev/stack';
+import { measureBackfill, type BackfillMemory } from './backfillMemory';
+import { intuitHostPreload } from './intuitHostPreload';
+import peerWorkflow from './peer-payment-workflow.json';
+
+// ---- configuration ------------------------------------------------------------------------------
+
+const env = (name: string, fallback: string) => process.env[name] ?? fallback;
+const PAYMENTS = Number(env('BENCH_PAYMENTS', '1000'));
+const OUTAGE_MINUTES = Number(env('BENCH_OUTAGE_MINUTES', '10'));
+const CONCURRENCY = Number(env('BENCH_CONCURRENCY', '10'));
+const SYSTEMS = env('BENCH_SYSTEMS', 'direct,durable,peer').split(',').filter(Boolean);
+const SCENARIOS = env('BENCH_SCENARIOS', 'burst,outage').split(',').filter(Boolean);
+const LATENCY = env('BENCH_LATENCY_MS', '100,250').split(',').map(Number) as [number, number];
+const TIMEOUT_MS = Number(env('BENCH_TIMEOUT_MINUTES', String(30 + OUTAGE_MINUTES))) * 60_000;
+const BACKFILL_SIZES = env('BENCH_BACKFILL_SIZES', '1000,10000')
+	.split(',')
+	.filter(Boolean)
+	.map(Number);
+const RESULTS = env('BENCH_RESULTS', join(REPO, 'bench', 'results', 'latest.json'));
+
+/** QuickBooks' documented per-realm limits (DESIGN.md "Limits per realm"). */
+const LIMITS = { perMinute: 500, concurrent: 10, batchPerMinute: 40 };
+const SHARE = { existing: 0.6, new: 0.3, repeat: 0.1 };
+
+type SystemName = 'direct' | 'durable' | 'peer';
+type Scenario = 'burst' | 'outage';
+
+// ---- the payments -------------------------------------------------------------------------------
+
+interface PlannedDelivery {
+	index: number;
+	kind: 'existing' | 'new' | 'repeat';
+	transactionId: string;
+	total: number;
+	body: Record<string, any>;
+}
+
+interface Plan {
+	deliveries: PlannedDelivery[];
+	/** CRM transaction id → CRM total, one entry per distinct payment. */
+	totals: Map<string, number>;
+	/** Customers every realm holds before n8n starts. */
+	existing: Array<Record<string, unknown>>;
+}
+
+function prng(seed: number): () => number {
+	// mulberry32: the same plan on every run.
+	return () => {
+		seed = (seed + 0x6d2b79f5) | 0;
+		let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+		t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function planPayments(scenario: Scenario, n: number): Plan {
+	const random = prng(scenario === 'burst' ? 12 : 13);
+	const repeats = Math.round(n * SHARE.repeat);
+	const fresh = Math.round(n * SHARE.new);
+	const kinds: PlannedDelivery['kind'][] = [
+		...Array<'repeat'>(repeats).fill('repeat'),
+		...Array<'new'>(fresh).fill('new'),
+		...Array<'existing'>(n - repeats - fresh).fill('existing'),
+	];
+	for (let i = kinds.length - 1; i > 0; i--) {
+		const j = Math.floor(random() * (i + 1));
+		[kinds[i], kinds[j]] = [kinds[j], kinds[i]];
+	}
+	// A repeat needs an earlier payment: the first delivery is never one.
+	const first = kinds.findIndex((k) => k !== 'repeat');
+	[kinds[0], kinds[first]] = [kinds[first], kinds[0]];
+
+	const existingCount = Math.max(1, Math.ceil(kinds.filter((k) => k === 'existing').length / 2));
+	const existing = Array.from({ length: existingCount }, (_, j) => ({
+		DisplayName: `Existing Customer ${j}`,
+		GivenName: 'Existing',
+		FamilyName: `Customer ${j}`,
+		PrimaryEmailAddr: { Address: `existing${j}@bench.example.com` },
+	}));
+	const tag = scenario === 'burst' ? 'bb' : 'bo';
+	const deliveries: PlannedDelivery[] = [];
+	const totals = new Map<string, number>();
+	kinds.forEach((kind, index) => {
+		if (kind === 'repeat') {
+			const earlier = deliveries.filter((d) => d.kind !== 'repeat');
+			const original = earlier[Math.floor(random() * earlier.length)];
+			deliveries.push({ ...original, index, kind });
+			return;
+		}
+		const transactionId = `ch_${tag}_${String(index).padStart(5, '0')}`;
+		const customer = kind === 'existing' ? Math.floor(random() * existingCount) : undefined;
+		const subTotal = round2(20 + ((index * 7919) % 48000) / 100);
+		const discount = index % 5 === 0 ? round2(subTotal * 0.1) : 0;
+		const tax = index % 3 === 0 ? round2((subTotal - discount) * 0.085) : 0;
+		const body = workflowPayment({
+			transactionId,
+			contactId: `bench${tag}${String(index).padStart(15, '0')}`,
+			firstName: customer === undefined ? 'New' : 'Existing',
+			lastName: customer === undefined ? `Buyer ${tag} ${index}` : `Customer ${customer}`,
+			email:
+				customer === undefined
+					? `new.${tag}.${index}@bench.example.com`
+					: `existing${customer}@bench.example.com`,
+			subTotal,
+			discount,
+			tax,
+			createdOn: new Date(Date.UTC(2026, 10, 1 + (index % 28), 12)).toISOString(),
+		});
+		const total = body.payment.total_amount as number;
+		totals.set(transactionId, total);
+		deliveries.push({ index, kind, transactionId, total, body });
+	});
+	return { deliveries, totals, existing };
+}
+
+// ---- systems ------------------------------------------------------------------------------------
+
+/**
+ * One system under test, as a small descriptor: how it is installed in n8n, where HighLevel
+ * delivers to, and how the harness tells that it has finished (no work in flight any more: no
+ * running execution, and for the durable system no outbox row waiting) and which payments it
+ * still holds for a retry (retrievable, so not lost).
+ */
+interface SystemDescriptor {
+	name: SystemName;
+	/** Its QuickBooks company: QuickBooks' limits are per realm. */
+	realm: string;
+	/** Why it cannot run in this worktree; it is then skipped with this line, never faked. */
+	pending(): string | undefined;
+	/** Files of workflows/ the stack imports and publishes for it. */
+	templateFiles(): string[];
+	/** Credentials imported with n8n's CLI before n8n starts. */
+	credentials(qbo: QboEmulator): Array<Record<string, unknown>>;
+	/** Workflows imported and published with n8n's CLI before n8n starts. */
+	workflows(qbo: QboEmulator): Array<Record<string, any>>;
+	/** The n8n workflows whose executions are its work. */
+	workflowIds(stack: Stack): string[];
+	webhookUrl(stack: Stack): string;
+	/** Work of its own still waiting besides running executions (durable: outbox rows). */
+	waiting(stack: Stack): Promise<number>;
+	/** CRM transaction ids it gave up on but still holds for a retry (durable: dead letters). */
+	retrievable(stack: Stack): Promise<Set<string>>;
+}
+
+const PAYMENT_TEMPLATE = 'crm-payment-to-sales-receipt.json';
+const DIRECT_REALM = '9130350000000101';
+const PEER_REALM = '9130350000000102';
+
+/** The package's credential on an emulated realm (the same data stack.ts imports for REALM_ID). */
+function packageCredential(qbo: QboEmulator, id: string, realmId: string) {
+	const tokens = qbo.issueTokens(realmId);
+	return {
+		id,
+		name: `QuickBooks Sync (${realmId})`,
+		type: 'quickBooksSyncOAuth2Api',
+		data: {
+			environment: 'custom',
+			customBaseUrl: qbo.url,
+			customAuthUrl: `${qbo.url}/connect/oauth2`,
+			customTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
+			grantType: 'authorizationCode',
+			authUrl: `${qbo.url}/connect/oauth2`,
+			accessTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
+			scope: 'com.intuit.quickbooks.accounting',
+			authQueryParameters: '',
+			authentication: 'header',
+			clientId: DEFAULT_CLIENT.clientId,
+			clientSecret: DEFAULT_CLIENT.clientSecret,
+			oauthTokenData: oauthTokenData(tokens, realmId),
+		},
+	};
+}
+
+function oauthTokenData(tokens: Record<string, any>, realmId: string) {
+	return {
+		token_type: 'bearer',
+		access_token: tokens.access_token,
+		refresh_token: tokens.refresh_token,
+		expires_in: tokens.expires_in,
+		x_refresh_token_expires_in: tokens.x_refresh_token_expires_in,
+		callbackQueryString: { code: 'emulator', state: 'emulator', realmId },
+	};
+}
+
+/** A copy of a workflow with its own id, webhook ids and credentials. */
+function rewired(
+	workflow: Record<string, any>,
+	id: string,
+	webhookId: string,
+	credentials: Record<string, { id: string; name: string }>,
+): Record<string, any> {
+	const copy = structuredClone(workflow);
+	copy.id = id;
+	copy.name = `${copy.name} [bench ${id}]`;
+	for (const node of copy.nodes) {
+		if (node.webhookId) node.webhookId = webhookId;
+		for (const type of Object.keys(node.credentials ?? {}))
+			if (credentials[type]) node.credentials[type] = credentials[type];
+	}
+	return copy;
+}
+
+async function runningExecutions(n8n: N8n, workflowId: string): Promise<number> {
+	const filter = encodeURIComponent(
+		JSON.stringify({ workflowId, status: ['new', 'running', 'waiting'] }),
+	);
+	const page = await n8n.rest('GET', `/executions?filter=${filter}&limit=1`);
+	return Number(page.count ?? page.results?.length ?? 0);
+}
+
+async function failedExecutions(n8n: N8n, workflowId: string): Promise<number> {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['error', 'crashed'] }));
+	const page = await n8n.rest('GET', `/executions?filter=${filter}&limit=1`);
+	return Number(page.count ?? page.results?.length ?? 0);
+}
+
+const direct: SystemDescriptor = {
+	name: 'direct',
+	realm: DIRECT_REALM,
+	pending: () => undefined,
+	templateFiles: () => [],
+	credentials: (qbo) => [packageCredential(qbo, 'qbsyncBenchQboDirect', DIRECT_REALM)],
+	workflows: () => {
+		const template = loadTemplates().find((t) => t.file === PAYMENT_TEMPLATE)!.workflow;
+		return [
+			rewired(template, 'qbsyncBenchDirect', 'qbsync-bench-direct', {
+				quickBooksSyncOAuth2Api: {
+					id: 'qbsyncBenchQboDirect',
+					name: `QuickBooks Sync (${DIRECT_REALM})`,
+				},
+			}),
+		];
+	},
+	workflowIds: () => ['qbsyncBenchDirect'],
+	webhookUrl: (stack) => stack.triggerUrl('qbsync-bench-direct'),
+	waiting: async () => 0,
+	retrievable: async () => new Set(),
+};
+
+const peer: SystemDescriptor = {
+	name: 'peer',
+	realm: PEER_REALM,
+	pending: () => undefined,
+	templateFiles: () => [],
+	credentials: (qbo) => [
+		{
+			id: 'qbsyncBenchPeerQbo',
+			name: 'QuickBooks (built-in credential)',
+			type: 'quickBooksOAuth2Api',
+			data: {
+				// n8n's built-in credential: Intuit's hosts are hard-coded (rerouted by the preload).
+				environment: 'production',
+				grantType: 'authorizationCode',
+				authUrl: 'https://appcenter.intuit.com/connect/oauth2',
+				accessTokenUrl: 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
+				scope: 'com.intuit.quickbooks.accounting',
+				authQueryParameters: '',
+				authentication: 'header',
+				clientId: DEFAULT_CLIENT.clientId,
+				clientSecret: DEFAULT_CLIENT.clientSecret,
+				oauthTokenData: oauthTokenData(qbo.issueTokens(PEER_REALM), PEER_REALM),
+			},
+		},
+		{
+			id: 'qbsyncBenchPeerHook',
+			name: 'Peer webhook secret',
+			type: 'httpHeaderAuth',
+			data: { name: 'Authorization', value: `Bearer ${WEBHOOK_SECRET}` },
+		},
+	],
+	workflows: (qbo) => {
+		const workflow = structuredClone(peerWorkflow) as Record<string, any>;
+		const item = qbo
+			.company(PEER_REALM)
+			.all('Item')
+			.find((i) => i.Name === 'Services');
+		const config = workflow.nodes.find((n: any) => n.name === 'Config');
+		for (const a of config.parameters.assignments.assignments)
+			a.value = a.name === 'realmId' ? PEER_REALM : String(item?.Id ?? '1');
+		return [workflow];
+	},
+	workflowIds: () => [String(peerWorkflow.id)],
+	webhookUrl: (stack) => stack.webhookUrl('bench-peer-payment'),
+	waiting: async () => 0,
+	retrievable: async () => new Set(),
+};
+
+/**
+ * The durable template the lead developer is building: a workflows/ file with an n8n Data Table
+ * node (the outbox) behind a HighLevel Trigger, drained in batches of 30. The stack imports it
+ * (with its Data Table setup, in stack.ts) on the stack's own credential and realm, REALM_ID;
+ * nothing else runs on that realm here. TO CHECK when it lands: the outbox table's name and the
+ * status column the `waiting` and `retrievable` guesses below read.
+ */
+function durableTemplate(): { file: string; workflow: Record<string, any> } | undefined {
+	return loadTemplates().find((t) =>
+		t.workflow.nodes?.some((n: any) => n.type === 'n8n-nodes-base.dataTable'),
+	);
+}
+
+interface OutboxRow {
+	[column: string]: unknown;
+}
+
+async function outboxRows(stack: Stack): Promise<OutboxRow[] | undefined> {
+	try {
+		const tables = await stack.n8n.rest('GET', '/data-tables-global?take=100');
+		const list = (tables.data ?? tables) as Array<{ id: string; name: string; projectId: string }>;
+		const rows: OutboxRow[] = [];
+		for (const table of list.filter((t) => /outbox/i.test(t.name))) {
+			for (let skip = 0; ; skip += 1000) {
+				const page = await stack.n8n.rest(
+					'GET',
+					`/projects/${table.projectId}/data-tables/${table.id}/rows?take=1000&skip=${skip}`,
+				);
+				const data = (page.data ?? []) as OutboxRow[];
+				rows.push(...data);
+				if (data.length < 1000) break;
+			}
+		}
+		return rows;
+	} catch {
+		return undefined;
+	}
+}
+
+const statusOf = (row: OutboxRow) =>
+	String(Object.entries(row).find(([k]) => /^(status|state)$/i.test(k))?.[1] ?? '').toLowerCase();
+
+const durable: SystemDescriptor = {
+	name: 'durable',
+	realm: REALM_ID,
+	pending: () =>
+		durableTemplate()
+			? undefined
+			: 'durable: PENDING, not run. Its template (HighLevel Trigger → n8n Data Table outbox → drain in batches of 30) is not in workflows/ of this worktree yet; the descriptor in test/bench/realPath.bench.ts picks it up once it is.',
+	templateFiles: () => [durableTemplate()?.file].filter((f): f is string => Boolean(f)),
+	credentials: () => [],
+	workflows: () => [],
+	workflowIds: (stack) =>
+		stack.templates.filter((t) => t.file === durableTemplate()?.file).map((t) => t.id),
+	webhookUrl: (stack) => {
+		const trigger = durableTemplate()!.workflow.nodes.find(
+			(n: any) => n.type === 'n8n-nodes-quickbooks-sync.highLevelTrigger',
+		);
+		return stack.triggerUrl(trigger.webhookId);
+	},
+	waiting: async (stack) => {
+		const rows = await outboxRows(stack);
+		if (!rows) return 0;
+		return rows.filter((r) => !/done|sent|synced|dead|fail/.test(statusOf(r))).length;
+	},
+	retrievable: async (stack) => {
+		const rows = (await outboxRows(stack)) ?? [];
+		const ids = new Set<string>();
+		for (const row of rows.filter((r) => /dead|fail/.test(statusOf(r))))
+			for (const value of Object.values(row))
+				for (const m of String(value).matchAll(/ch_b[bo]_\d{5}/g)) ids.add(m[0]);
+		return ids;
+	},
+};
+
+const DESCRIPTORS: Record<SystemName, SystemDescriptor> = { direct, durable, peer };
+
+// ---- one scenario -------------------------------------------------------------------------------
+
+interface Row {
+	scenario: Scenario;
+	system: SystemName;
+	payments: number;
+	wallMs: number;
+	apiCalls: number;
+	callsPerPayment: number;
+	paymentsPerMin: number;
+	floorPaymentsPerMin: number;
+	duplicates: number;
+	lost: number;
+	totalsDiffer: number;
+}
+
+interface Detail {
+	scenario: Scenario;
+	system: SystemName;
+	realm: string;
+	distinctPayments: number;
+	booked: number;
+	retrievable: number;
+	calls429: number;
+	calls5xx: number;
+	batchCalls: number;
+	usefulCalls: number;
+	usefulBatchCalls: number;
+	usefulCallsPerBookedPayment: number;
+	extraReceipts: number;
+	failedExecutions: number;
+	deliveriesNot2xx: number;
+	deliveriesMs: number;
+	timedOut: boolean;
+	callsByKind: Record<string, number>;
+	/** Queries QuickBooks answered, by entity (batch items included). */
+	queriesByEntity: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Diagnostics only: which entity each query that QuickBooks answered asked for, per realm (the
+ * emulator's log says "query" without it). Wraps the emulator's private query runner in-process.
+ */
+function countQueries(qbo: QboEmulator): Map<string, Record<string, number>> {
+	const counts = new Map<string, Record<string, number>>();
+	const target = qbo as unknown as {
+		runQuery: (company: { realmId: string }, text: string) => unknown;
+	};
+	const original = target.runQuery.bind(qbo);
+	target.runQuery = (company, text) => {
+		const entity = /\bFROM\s+(\w+)/i.exec(text)?.[1] ?? '?';
+		const realm = counts.get(company.realmId) ?? {};
+		realm[entity] = (realm[entity] ?? 0) + 1;
+		counts.set(company.realmId, realm);
+		return original(company, text);
+	};
+	return counts;
+}
+
+async function runScenario(
+	scenario: Scenario,
+	systems: SystemDescriptor[],
+): Promise<{ rows: Row[]; details: Detail[]; outage?: { fromMs: number; untilMs: number } }> {
+	const plan = planPayments(scenario, PAYMENTS);
+	const qboPort = await freePort();
+	const preloadDir = mkdtempSync(join(os.tmpdir(), 'qbsync-bench-preload-'));
+	const log = (line: string) => {
+		if (process.env.BENCH_N8N_LOG) console.log(`[n8n] ${line}`);
+	};
+	console.log(
+		`\n[${scenario}] starting the stack (emulators, n8n ${process.env.N8N_VERSION ?? ''}) for ${systems.map((s) => s.name).join(', ')}`,
+	);
+	const stack = await startStack({
+		qboPort,
+		log,
+		n8nEnv: {
+			...intuitHostPreload(preloadDir, `http://127.0.0.1:${qboPort}`),
+			// Another n8n on this machine (e.g. an end-to-end run) holds the default 5679.
+			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+		},
+		templates: (file) => systems.some((s) => s.templateFiles().includes(file)),
+		beforeN8n: ({ qbo }) => {
+			for (const s of systems) qbo.seed(s.realm, 'Customer', plan.existing);
+		},
+		beforeN8nStart: ({ qbo, n8n }) => {
+			const credentials = systems.flatMap((s) => s.credentials(qbo));
+			if (credentials.length) n8n.importCredentials(credentials);
+			for (const workflow of systems.flatMap((s) => s.workflows(qbo))) {
+				n8n.importWorkflow(workflow);
+				n8n.publishWorkflow(String(workflow.id));
+			}
+		},
+	});
+	const qbo = stack.qbo;
+	try {
+		qbo.setOptions({ limits: true, ...LIMITS, latencyMs: LATENCY });
+		const queries = countQueries(qbo);
+		const runs = systems.map((system) => ({
+			system,
+			url: system.webhookUrl(stack),
+			statuses: [] as Array<number | null>,
+			receipts: 0,
+			lastReceiptAt: 0,
+			doneAt: 0,
+			timedOut: false,
+			deliveriesMs: 0,
+		}));
+		const totalDeliveries = plan.deliveries.length * runs.length;
+		let sent = 0;
+		let outage: { fromMs: number; untilMs: number } | undefined;
+		const onSent = () => {
+			sent++;
+			if (scenario === 'outage' && !outage && sent >= totalDeliveries / 2) {
+				const fromMs = qbo.now();
+				outage = { fromMs, untilMs: fromMs + OUTAGE_MINUTES * 60_000 };
+				// TEST fault: every QuickBooks API request of every realm answered 503 for the window.
+				qbo.injectFault({ action: 503, ...outage });
+				console.log(
+					`[${scenario}] QuickBooks outage (test fault, 503 on every API request) for ${OUTAGE_MINUTES} min from now`,
+				);
+			}
+		};
+
+		const t0 = Date.now();
+		const sender = createWorkflowSender({
+			action: 'customWebhook',
+			auth: { type: 'bearer', token: WEBHOOK_SECRET },
+		});
+		const deliver = async (run: (typeof runs)[number]) => {
+			let next = 0;
+			const worker = async () => {
+				while (next < plan.deliveries.length) {
+					const d = plan.deliveries[next++];
+					const delivery = await sender.send(run.url, d.body);
+					run.statuses.push(delivery.attempts[delivery.attempts.length - 1].status);
+					onSent();
+				}
+			};
+			await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+			run.deliveriesMs = Date.now() - t0;
+		};
+		const receiptCount = (realm: string) => qbo.company(realm).all('SalesReceipt').length;
+		const watch = async (run: (typeof runs)[number], delivered: Promise<void>) => {
+			let sending = true;
+			void delivered.then(() => (sending = false));
+			let idleChecks = 0;
+			let lastCheck = 0;
+			for (;;) {
+				const count = receiptCount(run.system.realm);
+				if (count !== run.receipts) {
+					run.receipts = count;
+					run.lastReceiptAt = Date.now();
+				}
+				if (Date.now() - t0 > TIMEOUT_MS) {
+					run.timedOut = true;
+					break;
+				}
+				if (!sending && Date.now() - lastCheck >= 2000) {
+					lastCheck = Date.now();
+					let busy = await run.system.waiting(stack);
+					for (const id of run.system.workflowIds(stack))
+						busy += await runningExecutions(stack.n8n, id);
+					idleChecks = busy === 0 ? idleChecks + 1 : 0;
+					if (idleChecks >= 2) break;
+				}
+				await sleep(250);
+			}
+			run.doneAt = Date.now();
+			console.log(
+				`[${scenario}] ${run.system.name}: settled after ${((run.doneAt - t0) / 1000).toFixed(1)} s${run.timedOut ? ' (TIMED OUT)' : ''}, ${run.receipts} receipts`,
+			);
+		};
+		console.log(
+			`[${scenario}] delivering ${plan.deliveries.length} payments to each system at concurrency ${CONCURRENCY}`,
+		);
+		await Promise.all(
+			runs.map((run) => {
+				const delivered = deliver(run);
+				return Promise.all([delivered, watch(run, delivered)]);
+			}),
+		);
+
+		const rows: Row[] = [];
+		const details: Detail[] = [];
+		for (const run of runs) {
+			const { system } = run;
+			const entries = qbo.log.filter((e) => e.realmId === system.realm && e.at >= t0);
+			const useful = entries.filter((e) => e.status > 0 && e.status !== 429 && e.status < 500);
+			const callsByKind: Record<string, number> = {};
+			for (const e of entries) {
+				const key = `${e.method} ${e.operation}${e.entity ? ` ${e.entity}` : ''} → ${e.status}`;
+				callsByKind[key] = (callsByKind[key] ?? 0) + 1;
+			}
+			const receipts = qbo
+				.company(system.realm)
+				.all('SalesReceipt')
+				.filter((r) => r.status !== 'Deleted');
+			const live = receipts.filter(
+				(r) => !(Number(r.TotalAmt) === 0 && /^Voided/.test(String(r.PrivateNote ?? ''))),
+			);
+			const byTxn = new Map<string, Array<Record<string, any>>>();
+			for (const r of live) {
+				const ids = crmMarkersIn(r.PrivateNote)
+					.filter((m) => m.kind === 'payment')
+					.map((m) => m.id);
+				const id = ids.find((i) => plan.totals.has(i)) ?? String(r.DocNumber ?? '');
+				if (!plan.totals.has(id)) continue;
+				byTxn.set(id, [...(byTxn.get(id) ?? []), r]);
+			}
+			const retrievable = await system.retrievable(stack);
+			let duplicates = 0;
+			let extraReceipts = 0;
+			let totalsDiffer = 0;
+			let lost = 0;
+			for (const [id, total] of plan.totals) {
+				const list = byTxn.get(id) ?? [];
+				if (list.length > 1) {
+					duplicates++;
+					extraReceipts += list.length - 1;
+				}
+				if (list.some((r) => round2(Number(r.TotalAmt)) !== round2(total))) totalsDiffer++;
+				if (list.length === 0 && !retrievable.has(id)) lost++;
+			}
+			const booked = [...plan.totals.keys()].filter((id) => byTxn.has(id)).length;
+			const end = run.lastReceiptAt || run.doneAt;
+			const wallMs = end - t0;
+			const usefulBatch = useful.filter((e) => e.endpoint === 'batch').length;
+			const perPayment = booked ? useful.length / booked : 0;
+			const batchPerPayment = booked ? usefulBatch / booked : 0;
+			let failed = 0;
+			for (const id of system.workflowIds(stack)) failed += await failedExecutions(stack.n8n, id);
+			rows.push({
+				scenario,
+				system: system.name,
+				payments: plan.deliveries.length,
+				wallMs,
+				apiCalls: entries.length,
+				callsPerPayment: round2(entries.length / plan.deliveries.length),
+				paymentsPerMin: round2(booked / (wallMs / 60_000)),
+				floorPaymentsPerMin: floorPerMin(perPayment, batchPerPayment),
+				duplicates,
+				lost,
+				totalsDiffer,
+			});
+			details.push({
+				scenario,
+				system: system.name,
+				realm: system.realm,
+				distinctPayments: plan.totals.size,
+				booked,
+				retrievable: retrievable.size,
+				calls429: entries.filter((e) => e.status === 429).length,
+				calls5xx: entries.filter((e) => e.status >= 500).length,
+				batchCalls: entries.filter((e) => e.endpoint === 'batch').length,
+				usefulCalls: useful.length,
+				usefulBatchCalls: usefulBatch,
+				usefulCallsPerBookedPayment: round2(perPayment),
+				extraReceipts,
+				failedExecutions: failed,
+				deliveriesNot2xx: run.statuses.filter((s) => s === null || s < 200 || s >= 300).length,
+				deliveriesMs: run.deliveriesMs,
+				timedOut: run.timedOut,
+				callsByKind,
+				queriesByEntity: queries.get(system.realm) ?? {},
+			});
+		}
+		return { rows, details, outage };
+	} catch (error) {
+		console.error(`--- n8n log (tail) ---\n${stack.n8n.logs().slice(-6000)}`);
+		throw error;
+	} finally {
+		await stack.stop();
+	}
+}
+
+/**
+ * The rate-limit floor: payments per minute QuickBooks' per-realm limits allow at the calls a
+ * system needs per payment, floor = min(500 / c, 40 / b), c = API calls per booked payment that
+ * QuickBooks did not refuse (429 and 5xx answers excluded: they are not calls the system needs),
+ * b = the same for /batch calls (b = 0: no batch bound). The 10-concurrent limit bounds latency,
+ * not a per-minute count, and is left out.
+ */
+function floorPerMin(c: number, b: number): number {
+	if (!c) return 0;
+	return Math.floor(
+		Math.min(LIMITS.perMinute / c, b ? LIMITS.batchPerMinute / b : Number.POSITIVE_INFINITY),
+	);
+}
+
+// ---- report -------------------------------------------------------------------------------------
+
+function machine(): { text: string; detail: Record<string, unknown> } {
+	const cpus = os.cpus();
+	const detail = {
+		cpu: cpus[0]?.model ?? 'unknown',
+		cores: cpus.length,
+		memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+		node: process.version,
+		n8n: process.env.N8N_VERSION ?? 'unknown',
+	};
+	return {
+		text: `${detail.cpu}, ${detail.cores} cores, ${detail.memoryGiB} GiB, Node ${detail.node}, n8n ${detail.n8n}`,
+		detail,
+	};
+}
+
+function printTable(rows: Row[], details: Detail[]): void {
+	console.log(
+		'\n| scenario | system | payments | wall | API calls | calls / payment | 429s | 5xx | payments / min | floor / min | duplicates | totals differ | lost | failed executions |',
+	);
+	console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+	for (const r of rows) {
+		const d = details.find((x) => x.scenario === r.scenario && x.system === r.system)!;
+		console.log(
+			`| ${r.scenario} | ${r.system} | ${r.payments} | ${(r.wallMs / 1000).toFixed(1)} s${d.timedOut ? ' (timed out)' : ''} | ${r.apiCalls} | ${r.callsPerPayment} | ${d.calls429} | ${d.calls5xx} | ${r.paymentsPerMin} | ${r.floorPaymentsPerMin} | ${r.duplicates} | ${r.totalsDiffer} | ${r.lost} | ${d.failedExecutions} |`,
+		);
+	}
+}
+
+const DEFINITIONS = {
+	payments: `deliveries sent (${Math.round(SHARE.existing * 100)} % by customers existing in QuickBooks before n8n starts, ${Math.round(SHARE.new * 100)} % by new customers, ${Math.round(SHARE.repeat * 100)} % repeated deliveries of an earlier payment)`,
+	wallMs: 'first delivery to the last sales receipt written in the system’s realm',
+	apiCalls:
+		'requests to the system’s realm in the emulator log, 429 and 5xx answers included (token calls excluded)',
+	callsPerPayment: 'apiCalls / payments',
+	paymentsPerMin: 'distinct CRM payments with a receipt / wall minutes',
+	floorPaymentsPerMin:
+		'min(500 / c, 40 / b): c = calls not answered 429/5xx per booked payment, b = the same for /batch calls (QuickBooks: 500 requests/min, 40 batch requests/min per realm)',
+	duplicates: 'CRM transactions with more than one non-void receipt',
+	totalsDiffer:
+		'CRM transactions with a non-void receipt whose TotalAmt differs from the CRM total',
+	lost: 'distinct CRM payments without a receipt that the system does not hold for a retry; for direct and peer a failed execution is lost (HighLevel already had its 200)',
+};
+
+void (async () => {
+	const started = Date.now();
+	const host = machine();
+	console.log(
+		`Real-path benchmark: ${PAYMENTS} payments per system and scenario, concurrency ${CONCURRENCY}, QuickBooks latency ${LATENCY.join('–')} ms, limits ${LIMITS.perMinute}/min, ${LIMITS.concurrent} concurrent, ${LIMITS.batchPerMinute} batch/min per realm; outage ${OUTAGE_MINUTES} min`,
+	);
+	console.log(`Machine: ${host.text}`);
+
+	let backfill: BackfillMemory[] = [];
+	if (BACKFILL_SIZES.length) {
+		console.log(
+			`\nQuickBooks Sync Trigger back-fill memory at ${BACKFILL_SIZES.join(', ')} customers`,
+		);
+		backfill = await measureBackfill(BACKFILL_SIZES);
+		console.log(
+			'| customers | polls | time | heap peak Δ | RSS peak Δ | heap peak Δ, GC between polls | heap retained after a poll |',
+		);
+		console.log('|---:|---:|---:|---:|---:|---:|---:|');
+		for (const b of backfill)
+			console.log(
+				`| ${b.customers} | ${b.polls} | ${b.durationMs} ms | ${b.heapGrowthMiB} MiB | ${b.rssGrowthMiB} MiB | ${b.heapGrowthGcEachPollMiB} MiB | ${b.retainedAfterGcMiB} MiB |`,
+			);
+	}
+
+	const wanted = SYSTEMS.map((name) => {
+		const d = DESCRIPTORS[name as SystemName];
+		if (!d) throw new Error(`unknown system ${name} (direct, durable, peer)`);
+		return d;
+	});
+	const skipped: string[] = [];
+	const runnable = wanted.filter((d) => {
+		const reason = d.pending();
+		if (reason) {
+			skipped.push(reason);
+			console.log(`\n${reason}`);
+		}
+		return !reason;
+	});
+
+	const rows: Row[] = [];
+	const details: Detail[] = [];
+	const outages: Record<string, unknown> = {};
+	if (runnable.length) {
+		for (const scenario of SCENARIOS as Scenario[]) {
+			if (scenario !== 'burst' && scenario !== 'outage')
+				throw new Error(`unknown scenario ${scenario}`);
+			const result = await runScenario(scenario, runnable);
+			rows.push(...result.rows);
+			details.push(...result.details);
+			if (result.outage) outages[scenario] = result.outage;
+			printTable(result.rows, result.details);
+		}
+	}
+
+	console.log(
+		`\nAll scenarios (the systems ran side by side in ONE n8n on this ${host.detail.cores}-core machine, each on its own QuickBooks realm; they shared its CPU):`,
+	);
+	printTable(rows, details);
+	for (const [k, v] of Object.entries(DEFINITIONS)) console.log(`- ${k}: ${v}`);
+	if (skipped.length) console.log(skipped.map((s) => `- ${s}`).join('\n'));
+
+	const result = {
+		machine: host.text,
+		scenarios: rows,
+		details: {
+			machine: host.detail,
+			sharedN8n: `The systems ran side by side in one n8n ${host.detail.n8n} on a ${host.detail.cores}-core machine, each on its own QuickBooks realm, one fresh stack per scenario.`,
+			config: {
+				payments: PAYMENTS,
+				concurrency: CONCURRENCY,
+				latencyMs: LATENCY,
+				limits: LIMITS,
+				share: SHARE,
+				outageMinutes: OUTAGE_MINUTES,
+				outageNote:
+					'Outage = the emulator answers every QuickBooks API request 503 for the window (a test fault, not a documented QuickBooks behaviour), from the moment half of the deliveries were sent.',
+				timeoutMs: TIMEOUT_MS,
+				systems: SYSTEMS,
+				scenarios: SCENARIOS,
+			},
+			definitions: DEFINITIONS,
+			skipped,
+			outages,
+			perRun: details,
+			backfillMemory: {
+				note: 'QuickBooks Sync Trigger, New Customer with back-fill (1,000 per poll), run through n8n-core in a child process with --expose-gc; polls back to back. Δ = above the heap/RSS after a full GC before the first poll.',
+				runs: backfill,
+			},
+			durationMs: Date.now() - started,
+		},
+	};
+	mkdirSync(dirname(RESULTS), { recursive: true });
+	writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+	console.log(`\nWritten: ${RESULTS}`);
+	process.exit(0);
+})().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});
