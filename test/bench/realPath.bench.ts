@@ -265,6 +265,53 @@ async function failedExecutions(n8n: N8n, workflowId: string): Promise<number> {
 	return Number(page.count ?? page.results?.length ?? 0);
 }
 
+/** n8n's execution data is in the `flatted` format: objects and strings by index into one array. */
+function unflatten(text: string): any {
+	const input = JSON.parse(text) as unknown[];
+	const revived = new Map<number, unknown>();
+	const revive = (index: number): unknown => {
+		if (revived.has(index)) return revived.get(index);
+		const value = input[index];
+		if (typeof value !== 'object' || value === null) {
+			revived.set(index, value);
+			return value;
+		}
+		const out: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+		revived.set(index, out);
+		for (const [k, v] of Object.entries(value))
+			(out as Record<string, unknown>)[k] = typeof v === 'string' ? revive(Number(v)) : v;
+		return out;
+	};
+	return revive(0);
+}
+
+/** Why executions failed: "<node>: <message>" → count, over at most `sample` failed executions. */
+async function failureReasons(
+	n8n: N8n,
+	workflowId: string,
+	sample = 100,
+): Promise<Record<string, number>> {
+	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['error', 'crashed'] }));
+	const page = await n8n.rest('GET', `/executions?filter=${filter}&limit=${sample}`);
+	const reasons: Record<string, number> = {};
+	for (const { id } of (page.results ?? []) as Array<{ id: string }>) {
+		try {
+			const execution = await n8n.rest('GET', `/executions/${id}`);
+			const data = typeof execution.data === 'string' ? unflatten(execution.data) : execution.data;
+			const error = data?.resultData?.error;
+			const node = error?.node?.name ?? data?.resultData?.lastNodeExecuted ?? '?';
+			const message = String(error?.message ?? 'no error recorded')
+				.replace(/\d{3,}/g, 'N')
+				.slice(0, 160);
+			const key = `${node}: ${message}`;
+			reasons[key] = (reasons[key] ?? 0) + 1;
+		} catch (e) {
+			reasons[`(execution ${id} unreadable: ${String(e).slice(0, 80)})`] = 1;
+		}
+	}
+	return reasons;
+}
+
 const direct: SystemDescriptor = {
 	name: 'direct',
 	realm: DIRECT_REALM,
@@ -448,6 +495,8 @@ interface Detail {
 	deliveriesMs: number;
 	timedOut: boolean;
 	callsByKind: Record<string, number>;
+	/** Why executions failed (a sample of at most 100 per workflow). */
+	failureReasons: Record<string, number>;
 	/** Queries QuickBooks answered, by entity (batch items included). */
 	queriesByEntity: Record<string, number>;
 }
@@ -523,8 +572,9 @@ async function runScenario(
 			deliveriesMs: 0,
 		}));
 		const totalDeliveries = plan.deliveries.length * runs.length;
+		const t0 = Date.now();
 		let sent = 0;
-		let outage: { fromMs: number; untilMs: number } | undefined;
+		let outage: { fromMs: number; untilMs: number; startsAfterMs?: number } | undefined;
 		const onSent = () => {
 			sent++;
 			if (scenario === 'outage' && !outage && sent >= totalDeliveries / 2) {
@@ -532,13 +582,13 @@ async function runScenario(
 				outage = { fromMs, untilMs: fromMs + OUTAGE_MINUTES * 60_000 };
 				// TEST fault: every QuickBooks API request of every realm answered 503 for the window.
 				qbo.injectFault({ action: 503, ...outage });
+				outage.startsAfterMs = fromMs - t0;
 				console.log(
 					`[${scenario}] QuickBooks outage (test fault, 503 on every API request) for ${OUTAGE_MINUTES} min from now`,
 				);
 			}
 		};
 
-		const t0 = Date.now();
 		const sender = createWorkflowSender({
 			action: 'customWebhook',
 			auth: { type: 'bearer', token: WEBHOOK_SECRET },
@@ -645,7 +695,12 @@ async function runScenario(
 			const perPayment = booked ? useful.length / booked : 0;
 			const batchPerPayment = booked ? usefulBatch / booked : 0;
 			let failed = 0;
-			for (const id of system.workflowIds(stack)) failed += await failedExecutions(stack.n8n, id);
+			const reasons: Record<string, number> = {};
+			for (const id of system.workflowIds(stack)) {
+				failed += await failedExecutions(stack.n8n, id);
+				for (const [k, v] of Object.entries(await failureReasons(stack.n8n, id)))
+					reasons[k] = (reasons[k] ?? 0) + v;
+			}
 			rows.push({
 				scenario,
 				system: system.name,
@@ -678,6 +733,7 @@ async function runScenario(
 				deliveriesMs: run.deliveriesMs,
 				timedOut: run.timedOut,
 				callsByKind,
+				failureReasons: reasons,
 				queriesByEntity: queries.get(system.realm) ?? {},
 			});
 		}
@@ -800,6 +856,16 @@ void (async () => {
 			details.push(...result.details);
 			if (result.outage) outages[scenario] = result.outage;
 			printTable(result.rows, result.details);
+			for (const d of result.details) {
+				const reasons = Object.entries(d.failureReasons).sort((a, b) => b[1] - a[1]);
+				if (reasons.length)
+					console.log(
+						`${d.system} failed executions, why (sample): ${reasons.map(([k, v]) => `${v}× ${k}`).join(' | ')}`,
+					);
+				console.log(
+					`${d.system} queries by entity: ${JSON.stringify(d.queriesByEntity)}; calls: ${JSON.stringify(d.callsByKind)}`,
+				);
+			}
 		}
 	}
 
