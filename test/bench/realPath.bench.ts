@@ -28,8 +28,9 @@
  *
  * Environment: BENCH_PAYMENTS, BENCH_OUTAGE_MINUTES, BENCH_CONCURRENCY (10), BENCH_SYSTEMS
  * (direct,durable,peer), BENCH_SCENARIOS (burst,outage), BENCH_LATENCY_MS (100,250),
- * BENCH_TIMEOUT_MINUTES (per scenario; default 30 + outage), BENCH_BACKFILL_SIZES (1000,10000;
- * empty = skip), BENCH_RESULTS (bench/results/latest.json).
+ * BENCH_TIMEOUT_MINUTES (per scenario; default 30 + outage), BENCH_CALIBRATION (30 payments sent
+ * before the first measured run to count the calls a payment needs unthrottled; 0 = none),
+ * BENCH_BACKFILL_SIZES (1000,10000; empty = skip), BENCH_RESULTS (bench/results/latest.json).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
 import os from 'os';
@@ -57,6 +58,7 @@ const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const PAYMENTS = Number(env('BENCH_PAYMENTS', '1000'));
 const OUTAGE_MINUTES = Number(env('BENCH_OUTAGE_MINUTES', '10'));
 const CONCURRENCY = Number(env('BENCH_CONCURRENCY', '10'));
+const CALIBRATION = Number(env('BENCH_CALIBRATION', '30'));
 const SYSTEMS = env('BENCH_SYSTEMS', 'direct,durable,peer').split(',').filter(Boolean);
 const SCENARIOS = env('BENCH_SCENARIOS', 'burst,outage').split(',').filter(Boolean);
 const LATENCY = env('BENCH_LATENCY_MS', '100,250').split(',').map(Number) as [number, number];
@@ -104,8 +106,12 @@ function prng(seed: number): () => number {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-function planPayments(scenario: Scenario, n: number): Plan {
-	const random = prng(scenario === 'burst' ? 12 : 13);
+const TAGS = { burst: 'bb', outage: 'bo', calibration: 'bc' } as const;
+
+/** The deliveries of one run; `poolSize` caps the existing customers to those already seeded. */
+function planPayments(scenario: Scenario | 'calibration', n: number, poolSize?: number): Plan {
+	const tag = TAGS[scenario];
+	const random = prng(tag.charCodeAt(1));
 	const repeats = Math.round(n * SHARE.repeat);
 	const fresh = Math.round(n * SHARE.new);
 	const kinds: PlannedDelivery['kind'][] = [
@@ -121,14 +127,16 @@ function planPayments(scenario: Scenario, n: number): Plan {
 	const first = kinds.findIndex((k) => k !== 'repeat');
 	[kinds[0], kinds[first]] = [kinds[first], kinds[0]];
 
-	const existingCount = Math.max(1, Math.ceil(kinds.filter((k) => k === 'existing').length / 2));
+	const existingCount = Math.min(
+		poolSize ?? Number.POSITIVE_INFINITY,
+		Math.max(1, Math.ceil(kinds.filter((k) => k === 'existing').length / 2)),
+	);
 	const existing = Array.from({ length: existingCount }, (_, j) => ({
 		DisplayName: `Existing Customer ${j}`,
 		GivenName: 'Existing',
 		FamilyName: `Customer ${j}`,
 		PrimaryEmailAddr: { Address: `existing${j}@bench.example.com` },
 	}));
-	const tag = scenario === 'burst' ? 'bb' : 'bo';
 	const deliveries: PlannedDelivery[] = [];
 	const totals = new Map<string, number>();
 	kinds.forEach((kind, index) => {
@@ -187,8 +195,11 @@ interface SystemDescriptor {
 	/** The n8n workflows whose executions are its work. */
 	workflowIds(stack: Stack): string[];
 	webhookUrl(stack: Stack): string;
-	/** Work of its own still waiting besides running executions (durable: outbox rows). */
-	waiting(stack: Stack): Promise<number>;
+	/**
+	 * Work of its own still waiting besides running executions (durable: outbox rows); undefined
+	 * when it cannot tell (the harness then waits for every payment to be booked or held).
+	 */
+	waiting(stack: Stack): Promise<number | undefined>;
 	/** CRM transaction ids it gave up on but still holds for a retry (durable: dead letters). */
 	retrievable(stack: Stack): Promise<Set<string>>;
 }
@@ -259,8 +270,18 @@ async function runningExecutions(n8n: N8n, workflowId: string): Promise<number> 
 	return Number(page.count ?? page.results?.length ?? 0);
 }
 
-async function failedExecutions(n8n: N8n, workflowId: string): Promise<number> {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['error', 'crashed'] }));
+/** Failed executions since `since` (the calibration's own failures are not the run's). */
+const failedFilter = (workflowId: string, since: number) =>
+	encodeURIComponent(
+		JSON.stringify({
+			workflowId,
+			status: ['error', 'crashed'],
+			startedAfter: new Date(since).toISOString(),
+		}),
+	);
+
+async function failedExecutions(n8n: N8n, workflowId: string, since: number): Promise<number> {
+	const filter = failedFilter(workflowId, since);
 	const page = await n8n.rest('GET', `/executions?filter=${filter}&limit=1`);
 	return Number(page.count ?? page.results?.length ?? 0);
 }
@@ -289,9 +310,10 @@ function unflatten(text: string): any {
 async function failureReasons(
 	n8n: N8n,
 	workflowId: string,
+	since: number,
 	sample = 100,
 ): Promise<Record<string, number>> {
-	const filter = encodeURIComponent(JSON.stringify({ workflowId, status: ['error', 'crashed'] }));
+	const filter = failedFilter(workflowId, since);
 	const page = await n8n.rest('GET', `/executions?filter=${filter}&limit=${sample}`);
 	const reasons: Record<string, number> = {};
 	for (const { id } of (page.results ?? []) as Array<{ id: string }>) {
@@ -445,7 +467,7 @@ const durable: SystemDescriptor = {
 	},
 	waiting: async (stack) => {
 		const rows = await outboxRows(stack);
-		if (!rows) return 0;
+		if (!rows) return undefined;
 		return rows.filter((r) => !/done|sent|synced|dead|fail/.test(statusOf(r))).length;
 	},
 	retrievable: async (stack) => {
@@ -453,7 +475,7 @@ const durable: SystemDescriptor = {
 		const ids = new Set<string>();
 		for (const row of rows.filter((r) => /dead|fail/.test(statusOf(r))))
 			for (const value of Object.values(row))
-				for (const m of String(value).matchAll(/ch_b[bo]_\d{5}/g)) ids.add(m[0]);
+				for (const m of String(value).matchAll(/ch_b[a-z]_\d{5}/g)) ids.add(m[0]);
 		return ids;
 	},
 };
@@ -489,6 +511,8 @@ interface Detail {
 	usefulCalls: number;
 	usefulBatchCalls: number;
 	usefulCallsPerBookedPayment: number;
+	/** Where floorPaymentsPerMin comes from: the calibration, or this run when there was none. */
+	floorFrom: string;
 	extraReceipts: number;
 	failedExecutions: number;
 	deliveriesNot2xx: number;
@@ -523,10 +547,192 @@ function countQueries(qbo: QboEmulator): Map<string, Record<string, number>> {
 	return counts;
 }
 
+interface Run {
+	system: SystemDescriptor;
+	url: string;
+	statuses: Array<number | null>;
+	receipts: number;
+	lastReceiptAt: number;
+	doneAt: number;
+	timedOut: boolean;
+	deliveriesMs: number;
+}
+
+/** Live (not voided, not deleted) receipts of a realm that belong to the plan, by CRM transaction. */
+function receiptsByTransaction(
+	qbo: QboEmulator,
+	realm: string,
+	totals: Map<string, number>,
+): Map<string, Array<Record<string, any>>> {
+	const byTxn = new Map<string, Array<Record<string, any>>>();
+	for (const r of qbo.company(realm).all('SalesReceipt')) {
+		if (r.status === 'Deleted') continue;
+		if (Number(r.TotalAmt) === 0 && /^Voided/.test(String(r.PrivateNote ?? ''))) continue;
+		const ids = crmMarkersIn(r.PrivateNote)
+			.filter((m) => m.kind === 'payment')
+			.map((m) => m.id);
+		const id = ids.find((i) => totals.has(i)) ?? String(r.DocNumber ?? '');
+		if (totals.has(id)) byTxn.set(id, [...(byTxn.get(id) ?? []), r]);
+	}
+	return byTxn;
+}
+
+/**
+ * Delivers the plan to every system (CONCURRENCY deliveries in flight per system, like HighLevel
+ * firing its workflow webhooks) and waits until each has settled: every delivery answered, then
+ * no work in flight in two checks 2 s apart (running executions; for the durable system also its
+ * outbox, or, when that cannot be read, every payment booked or held), or the timeout.
+ */
+async function deliverAndSettle(
+	stack: Stack,
+	label: string,
+	plan: Plan,
+	runs: Run[],
+	t0: number,
+	timeoutMs: number,
+	onSent: () => void = () => undefined,
+): Promise<void> {
+	const sender = createWorkflowSender({
+		action: 'customWebhook',
+		auth: { type: 'bearer', token: WEBHOOK_SECRET },
+	});
+	const deliver = async (run: Run) => {
+		let next = 0;
+		const worker = async () => {
+			while (next < plan.deliveries.length) {
+				const d = plan.deliveries[next++];
+				const delivery = await sender.send(run.url, d.body);
+				run.statuses.push(delivery.attempts[delivery.attempts.length - 1].status);
+				onSent();
+			}
+		};
+		await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+		run.deliveriesMs = Date.now() - t0;
+	};
+	const watch = async (run: Run, delivered: Promise<void>) => {
+		let sending = true;
+		void delivered.then(() => (sending = false));
+		let idleChecks = 0;
+		let lastCheck = 0;
+		for (;;) {
+			const count = stack.qbo.company(run.system.realm).all('SalesReceipt').length;
+			if (count !== run.receipts) {
+				run.receipts = count;
+				run.lastReceiptAt = Date.now();
+			}
+			if (Date.now() - t0 > timeoutMs) {
+				run.timedOut = true;
+				break;
+			}
+			if (!sending && Date.now() - lastCheck >= 2000) {
+				lastCheck = Date.now();
+				let busy = await run.system.waiting(stack);
+				if (busy === undefined) {
+					const booked = receiptsByTransaction(stack.qbo, run.system.realm, plan.totals);
+					const held = await run.system.retrievable(stack);
+					busy = [...plan.totals.keys()].filter((id) => !booked.has(id) && !held.has(id)).length;
+				}
+				for (const id of run.system.workflowIds(stack))
+					busy += await runningExecutions(stack.n8n, id);
+				idleChecks = busy === 0 ? idleChecks + 1 : 0;
+				if (idleChecks >= 2) break;
+			}
+			await sleep(250);
+		}
+		run.doneAt = Date.now();
+		console.log(
+			`[${label}] ${run.system.name}: settled after ${((run.doneAt - t0) / 1000).toFixed(1)} s${run.timedOut ? ' (TIMED OUT)' : ''}, ${run.receipts} receipts in its realm`,
+		);
+	};
+	console.log(
+		`[${label}] delivering ${plan.deliveries.length} payments to each system at concurrency ${CONCURRENCY}`,
+	);
+	await Promise.all(
+		runs.map((run) => {
+			const delivered = deliver(run);
+			return Promise.all([delivered, watch(run, delivered)]);
+		}),
+	);
+}
+
+const newRun = (system: SystemDescriptor, stack: Stack): Run => ({
+	system,
+	url: system.webhookUrl(stack),
+	statuses: [],
+	receipts: 0,
+	lastReceiptAt: 0,
+	doneAt: 0,
+	timedOut: false,
+	deliveriesMs: 0,
+});
+
+/** Calls QuickBooks did the work for: neither throttled (429) nor failed (5xx, dropped). */
+const isUseful = (e: { status: number }) => e.status > 0 && e.status !== 429 && e.status < 500;
+
+/** Calls (and /batch calls) per booked payment when nothing is throttled: the floor's c and b. */
+interface Calibration {
+	payments: number;
+	booked: number;
+	callsPerPayment: number;
+	batchCallsPerPayment: number;
+	floorPaymentsPerMin: number;
+}
+
+/**
+ * Before the measured burst, CALIBRATION payments of the same mix (default 30: 30 × the direct
+ * template's ~7 calls stays under 500/min) go to each system; what they cost is the fewest calls
+ * a system needs per payment, with no 429 or retry in the count. Then the harness waits until the
+ * realms' one-minute windows are empty again, so the burst starts from a clean limit.
+ */
+async function calibrate(
+	stack: Stack,
+	systems: SystemDescriptor[],
+	poolSize: number,
+): Promise<Map<SystemName, Calibration>> {
+	const plan = planPayments('calibration', CALIBRATION, poolSize);
+	const runs = systems.map((s) => newRun(s, stack));
+	const t0 = Date.now();
+	await deliverAndSettle(stack, 'calibration', plan, runs, t0, 5 * 60_000);
+	const out = new Map<SystemName, Calibration>();
+	let lastCall = t0;
+	for (const run of runs) {
+		const entries = stack.qbo.log.filter((e) => e.realmId === run.system.realm && e.at >= t0);
+		lastCall = Math.max(lastCall, ...entries.map((e) => e.at));
+		const useful = entries.filter(isUseful);
+		const booked = receiptsByTransaction(stack.qbo, run.system.realm, plan.totals).size;
+		const c = booked ? useful.length / booked : 0;
+		const b = booked ? useful.filter((e) => e.endpoint === 'batch').length / booked : 0;
+		out.set(run.system.name, {
+			payments: plan.deliveries.length,
+			booked,
+			callsPerPayment: round2(c),
+			batchCallsPerPayment: round2(b),
+			floorPaymentsPerMin: floorPerMin(c, b),
+		});
+		console.log(
+			`[calibration] ${run.system.name}: ${booked}/${plan.totals.size} payments booked, ${round2(c)} calls (${round2(b)} batch calls) per payment → floor ${floorPerMin(c, b)} payments/min`,
+		);
+	}
+	const wait = lastCall + 61_000 - Date.now();
+	if (wait > 0) {
+		console.log(
+			`[calibration] waiting ${Math.ceil(wait / 1000)} s for QuickBooks' one-minute windows to empty`,
+		);
+		await sleep(wait);
+	}
+	return out;
+}
+
 async function runScenario(
 	scenario: Scenario,
 	systems: SystemDescriptor[],
-): Promise<{ rows: Row[]; details: Detail[]; outage?: { fromMs: number; untilMs: number } }> {
+	withCalibration: boolean,
+): Promise<{
+	rows: Row[];
+	details: Detail[];
+	outage?: { fromMs: number; untilMs: number; startsAfterMs?: number };
+	calibration?: Map<SystemName, Calibration>;
+}> {
 	const plan = planPayments(scenario, PAYMENTS);
 	const qboPort = await freePort();
 	const preloadDir = mkdtempSync(join(os.tmpdir(), 'qbsync-bench-preload-'));
@@ -561,16 +767,13 @@ async function runScenario(
 	try {
 		qbo.setOptions({ limits: true, ...LIMITS, latencyMs: LATENCY });
 		const queries = countQueries(qbo);
-		const runs = systems.map((system) => ({
-			system,
-			url: system.webhookUrl(stack),
-			statuses: [] as Array<number | null>,
-			receipts: 0,
-			lastReceiptAt: 0,
-			doneAt: 0,
-			timedOut: false,
-			deliveriesMs: 0,
-		}));
+		const calibration =
+			withCalibration && CALIBRATION > 0
+				? await calibrate(stack, systems, plan.existing.length)
+				: undefined;
+		for (const realm of queries.keys()) queries.delete(realm);
+
+		const runs = systems.map((s) => newRun(s, stack));
 		const totalDeliveries = plan.deliveries.length * runs.length;
 		const t0 = Date.now();
 		let sent = 0;
@@ -588,92 +791,20 @@ async function runScenario(
 				);
 			}
 		};
-
-		const sender = createWorkflowSender({
-			action: 'customWebhook',
-			auth: { type: 'bearer', token: WEBHOOK_SECRET },
-		});
-		const deliver = async (run: (typeof runs)[number]) => {
-			let next = 0;
-			const worker = async () => {
-				while (next < plan.deliveries.length) {
-					const d = plan.deliveries[next++];
-					const delivery = await sender.send(run.url, d.body);
-					run.statuses.push(delivery.attempts[delivery.attempts.length - 1].status);
-					onSent();
-				}
-			};
-			await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-			run.deliveriesMs = Date.now() - t0;
-		};
-		const receiptCount = (realm: string) => qbo.company(realm).all('SalesReceipt').length;
-		const watch = async (run: (typeof runs)[number], delivered: Promise<void>) => {
-			let sending = true;
-			void delivered.then(() => (sending = false));
-			let idleChecks = 0;
-			let lastCheck = 0;
-			for (;;) {
-				const count = receiptCount(run.system.realm);
-				if (count !== run.receipts) {
-					run.receipts = count;
-					run.lastReceiptAt = Date.now();
-				}
-				if (Date.now() - t0 > TIMEOUT_MS) {
-					run.timedOut = true;
-					break;
-				}
-				if (!sending && Date.now() - lastCheck >= 2000) {
-					lastCheck = Date.now();
-					let busy = await run.system.waiting(stack);
-					for (const id of run.system.workflowIds(stack))
-						busy += await runningExecutions(stack.n8n, id);
-					idleChecks = busy === 0 ? idleChecks + 1 : 0;
-					if (idleChecks >= 2) break;
-				}
-				await sleep(250);
-			}
-			run.doneAt = Date.now();
-			console.log(
-				`[${scenario}] ${run.system.name}: settled after ${((run.doneAt - t0) / 1000).toFixed(1)} s${run.timedOut ? ' (TIMED OUT)' : ''}, ${run.receipts} receipts`,
-			);
-		};
-		console.log(
-			`[${scenario}] delivering ${plan.deliveries.length} payments to each system at concurrency ${CONCURRENCY}`,
-		);
-		await Promise.all(
-			runs.map((run) => {
-				const delivered = deliver(run);
-				return Promise.all([delivered, watch(run, delivered)]);
-			}),
-		);
+		await deliverAndSettle(stack, scenario, plan, runs, t0, TIMEOUT_MS, onSent);
 
 		const rows: Row[] = [];
 		const details: Detail[] = [];
 		for (const run of runs) {
 			const { system } = run;
 			const entries = qbo.log.filter((e) => e.realmId === system.realm && e.at >= t0);
-			const useful = entries.filter((e) => e.status > 0 && e.status !== 429 && e.status < 500);
+			const useful = entries.filter(isUseful);
 			const callsByKind: Record<string, number> = {};
 			for (const e of entries) {
 				const key = `${e.method} ${e.operation}${e.entity ? ` ${e.entity}` : ''} → ${e.status}`;
 				callsByKind[key] = (callsByKind[key] ?? 0) + 1;
 			}
-			const receipts = qbo
-				.company(system.realm)
-				.all('SalesReceipt')
-				.filter((r) => r.status !== 'Deleted');
-			const live = receipts.filter(
-				(r) => !(Number(r.TotalAmt) === 0 && /^Voided/.test(String(r.PrivateNote ?? ''))),
-			);
-			const byTxn = new Map<string, Array<Record<string, any>>>();
-			for (const r of live) {
-				const ids = crmMarkersIn(r.PrivateNote)
-					.filter((m) => m.kind === 'payment')
-					.map((m) => m.id);
-				const id = ids.find((i) => plan.totals.has(i)) ?? String(r.DocNumber ?? '');
-				if (!plan.totals.has(id)) continue;
-				byTxn.set(id, [...(byTxn.get(id) ?? []), r]);
-			}
+			const byTxn = receiptsByTransaction(qbo, system.realm, plan.totals);
 			const retrievable = await system.retrievable(stack);
 			let duplicates = 0;
 			let extraReceipts = 0;
@@ -688,17 +819,16 @@ async function runScenario(
 				if (list.some((r) => round2(Number(r.TotalAmt)) !== round2(total))) totalsDiffer++;
 				if (list.length === 0 && !retrievable.has(id)) lost++;
 			}
-			const booked = [...plan.totals.keys()].filter((id) => byTxn.has(id)).length;
-			const end = run.lastReceiptAt || run.doneAt;
-			const wallMs = end - t0;
+			const booked = byTxn.size;
+			const wallMs = (run.lastReceiptAt || run.doneAt) - t0;
 			const usefulBatch = useful.filter((e) => e.endpoint === 'batch').length;
 			const perPayment = booked ? useful.length / booked : 0;
 			const batchPerPayment = booked ? usefulBatch / booked : 0;
 			let failed = 0;
 			const reasons: Record<string, number> = {};
 			for (const id of system.workflowIds(stack)) {
-				failed += await failedExecutions(stack.n8n, id);
-				for (const [k, v] of Object.entries(await failureReasons(stack.n8n, id)))
+				failed += await failedExecutions(stack.n8n, id, t0);
+				for (const [k, v] of Object.entries(await failureReasons(stack.n8n, id, t0)))
 					reasons[k] = (reasons[k] ?? 0) + v;
 			}
 			rows.push({
@@ -709,6 +839,7 @@ async function runScenario(
 				apiCalls: entries.length,
 				callsPerPayment: round2(entries.length / plan.deliveries.length),
 				paymentsPerMin: round2(booked / (wallMs / 60_000)),
+				// Replaced by the calibration's figure when there is one (see main).
 				floorPaymentsPerMin: floorPerMin(perPayment, batchPerPayment),
 				duplicates,
 				lost,
@@ -727,6 +858,7 @@ async function runScenario(
 				usefulCalls: useful.length,
 				usefulBatchCalls: usefulBatch,
 				usefulCallsPerBookedPayment: round2(perPayment),
+				floorFrom: 'this run',
 				extraReceipts,
 				failedExecutions: failed,
 				deliveriesNot2xx: run.statuses.filter((s) => s === null || s < 200 || s >= 300).length,
@@ -737,7 +869,7 @@ async function runScenario(
 				queriesByEntity: queries.get(system.realm) ?? {},
 			});
 		}
-		return { rows, details, outage };
+		return { rows, details, outage, calibration };
 	} catch (error) {
 		console.error(`--- n8n log (tail) ---\n${stack.n8n.logs().slice(-6000)}`);
 		throw error;
@@ -749,9 +881,9 @@ async function runScenario(
 /**
  * The rate-limit floor: payments per minute QuickBooks' per-realm limits allow at the calls a
  * system needs per payment, floor = min(500 / c, 40 / b), c = API calls per booked payment that
- * QuickBooks did not refuse (429 and 5xx answers excluded: they are not calls the system needs),
- * b = the same for /batch calls (b = 0: no batch bound). The 10-concurrent limit bounds latency,
- * not a per-minute count, and is left out.
+ * QuickBooks did not refuse (429 and 5xx answers excluded: they are not calls the system needs;
+ * measured by `calibrate`), b = the same for /batch calls (b = 0: no batch bound). The
+ * 10-concurrent limit bounds latency, not a per-minute count, and is left out.
  */
 function floorPerMin(c: number, b: number): number {
 	if (!c) return 0;
@@ -797,8 +929,7 @@ const DEFINITIONS = {
 		'requests to the system’s realm in the emulator log, 429 and 5xx answers included (token calls excluded)',
 	callsPerPayment: 'apiCalls / payments',
 	paymentsPerMin: 'distinct CRM payments with a receipt / wall minutes',
-	floorPaymentsPerMin:
-		'min(500 / c, 40 / b): c = calls not answered 429/5xx per booked payment, b = the same for /batch calls (QuickBooks: 500 requests/min, 40 batch requests/min per realm)',
+	floorPaymentsPerMin: `min(500 / c, 40 / b) (QuickBooks: 500 requests/min, 40 batch requests/min per realm; b = 0: no batch bound): c = API calls per booked payment, b = the same for /batch calls, both counted in a calibration of ${CALIBRATION} payments of the same mix sent before the first measured run, with no call throttled (429) or failed (5xx); without a calibration, the same from the run's own calls not answered 429/5xx`,
 	duplicates: 'CRM transactions with more than one non-void receipt',
 	totalsDiffer:
 		'CRM transactions with a non-void receipt whose TotalAmt differs from the CRM total',
@@ -847,11 +978,21 @@ void (async () => {
 	const rows: Row[] = [];
 	const details: Detail[] = [];
 	const outages: Record<string, unknown> = {};
+	let calibration: Map<SystemName, Calibration> | undefined;
 	if (runnable.length) {
 		for (const scenario of SCENARIOS as Scenario[]) {
 			if (scenario !== 'burst' && scenario !== 'outage')
 				throw new Error(`unknown scenario ${scenario}`);
-			const result = await runScenario(scenario, runnable);
+			const result = await runScenario(scenario, runnable, !calibration);
+			calibration ??= result.calibration;
+			for (const row of result.rows) {
+				const cal = calibration?.get(row.system);
+				if (!cal?.booked) continue;
+				row.floorPaymentsPerMin = cal.floorPaymentsPerMin;
+				result.details.find(
+					(d) => d.scenario === row.scenario && d.system === row.system,
+				)!.floorFrom = 'calibration';
+			}
 			rows.push(...result.rows);
 			details.push(...result.details);
 			if (result.outage) outages[scenario] = result.outage;
@@ -898,6 +1039,7 @@ void (async () => {
 			definitions: DEFINITIONS,
 			skipped,
 			outages,
+			calibration: Object.fromEntries(calibration ?? []),
 			perRun: details,
 			backfillMemory: {
 				note: 'QuickBooks Sync Trigger, New Customer with back-fill (1,000 per poll), run through n8n-core in a child process with --expose-gc; polls back to back. Δ = above the heap/RSS after a full GC before the first poll.',
