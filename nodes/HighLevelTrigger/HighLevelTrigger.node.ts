@@ -61,7 +61,9 @@ export class HighLevelTrigger implements INodeType {
 			{
 				name: 'default',
 				httpMethod: 'POST',
-				responseMode: 'onReceived',
+				// "responseNode" lets the workflow answer after it stored the event (durable template).
+				responseMode:
+					'={{$parameter["responseMode"] === "responseNode" ? "responseNode" : "onReceived"}}',
 				// Empty, so that n8n answers with the node's webhookResponse (its default would be the
 				// literal text "firstEntryJson").
 				responseData: '',
@@ -75,6 +77,27 @@ export class HighLevelTrigger implements INodeType {
 				name: 'notice',
 				type: 'notice',
 				default: '',
+			},
+			{
+				displayName: 'Respond',
+				name: 'responseMode',
+				type: 'options',
+				default: 'onReceived',
+				options: [
+					{
+						name: 'Immediately',
+						value: 'onReceived',
+						description: 'HighLevel gets 200 as soon as the delivery is verified',
+					},
+					{
+						name: 'Using ‘Respond to Webhook’ Node',
+						value: 'responseNode',
+						description:
+							'The workflow answers, e.g. 200 once the event is stored and 429 (HighLevel retries) when storing failed',
+					},
+				],
+				description:
+					'When HighLevel hears back. Unauthenticated deliveries (401), repeats (200) and failures inside the trigger (429) are answered by the trigger either way.',
 			},
 			{
 				displayName: 'Events',

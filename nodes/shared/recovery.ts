@@ -4,28 +4,46 @@
  *
  * | #   | When                                                        | Decision                                                                                          | Bounded by                                               | Used in |
  * |-----|-------------------------------------------------------------|---------------------------------------------------------------------------------------------------|----------------------------------------------------------|---------|
- * | R1  | HTTP 429 / fault 3001, 5xx, connection reset or timeout     | `isTransient`: send the same request again (same requestid), exponential backoff with equal jitter, never sooner than Retry-After | `HTTP_RETRY`: 6 attempts, 120 s after the first          | transport/retry.ts `withRetry`, for every call of transport/client.ts `call` |
+ * | R1a | HTTP 429 / fault 3001 (a company limit reached)             | `retryKindOf` "throttled": the company's budget holds every call to the company in the process for `throttleHoldMs`; then the same request again (same requestid), in the call's first place in the company's queue, once the window has room | `THROTTLED_RETRY`: 10 attempts, 200 s after the first was sent (three windows) | transport/retry.ts `withRetry`, transport/pacing.ts `CompanyBudget` |
+ * | R1b | HTTP 5xx, connection reset or timeout                       | `retryKindOf` "transient": send the same request again (same requestid), exponential backoff with equal jitter, never sooner than Retry-After | `HTTP_RETRY`: 6 attempts, 120 s after the first          | transport/retry.ts `withRetry`, for every call of transport/client.ts `call` |
  * | R2  | HTTP 401 (access token expired)                             | `N8N_REFRESH_STATUSES`: n8n throws, refreshes the OAuth2 token and repeats the request             | once (n8n)                                               | transport/n8n.ts `getQboClient` |
  * | R3  | token refresh refused (`invalid_grant`)                     | `isReconnectError`: no retry; the user must reconnect the credential                              | –                                                        | transport/n8n.ts `getQboClient` |
  * | R4  | fault 5010 (stale SyncToken) on an update                   | `rereadAfterStale`: read the record again, re-apply the change, write once more                   | `STALE_REREADS` = 1                                      | transport/client.ts `modify` (customer update and reactivation, invoice update) |
  * | R5  | fault 6240 (name taken) creating a customer                 | `isNameTaken`: look the e-mail up again (a concurrent run created it: use it), else the next name "Name (e-mail)" | the 2 names of domain/customerMatch.ts        | sync/customers.ts `findOrCreateCustomer` |
  * | R6  | fault 6240 creating an item                                 | `isNameTaken`: look the name up again (a concurrent run created it: use it)                       | 1 look-up                                                | sync/items.ts `findOrCreateItem` |
- * | R7  | fault 6140 (number taken; "custom transaction numbers" on)  | `isNumberTaken`: look our document up: ours → use it; someone else's → clash error                | 1 look-up                                                | sync/ownDocuments.ts `createOwnDocument` |
- * | R8  | after a create, an older document with our marker exists    | `lostRace`: keep the oldest, void ours                                                            | 1 look-up, 1 void                                        | sync/ownDocuments.ts `createOwnDocument`, sync/receiptsBatch.ts `settleRaces` |
+ * | R7  | fault 6140 (number taken; "custom transaction numbers" on)  | `isNumberTaken`: look our document up: ours → use it; someone else's → clash error. With the preference on (cached, R8) this is how a race between two runs ends | 1 look-up                  | sync/ownDocuments.ts `createOwnDocument` |
+ * | R8  | after a create, an older document with our marker exists    | `raceLookupNeeded`: look again after each create unless the company's preference, cached for `CACHE_LIMITS.preferences` (15 min), says QuickBooks refuses duplicate numbers (then R7 settled any race); off or unknown: `lostRace`: keep the oldest, void ours | 1 look-up, 1 void | sync/ownDocuments.ts `createOwnDocument`, sync/receiptsBatch.ts `settleRaces`, sync/preferences.ts |
  * | R9  | the invoice was created by another run (R7/R8 gave theirs)  | bring theirs to what this event says (an update)                                                  | 1 update (itself R4)                                     | sync/invoices.ts `syncInvoice` |
- * | R10 | a batch item the batch cannot settle                        | `lookupSettledOneByOne`, `settledInBatch`, `receiptRedoneOneByOne`: that item alone goes the one-by-one way (R4–R8 apply there) | once per item                 | sync/receiptsBatch.ts |
+ * | R10 | a batch item the batch cannot settle                        | `lookupSettledOneByOne`, `settledInBatch`, `receiptRedoneOneByOne`, `isRefusedReference`: that item alone goes the one-by-one way (R4–R8, R17 apply there) | once per item | sync/receiptsBatch.ts, sync/customersBatch.ts |
  * | R11 | a write repeated (retry, re-run, replayed event)            | the same caller key gives the same requestid, so QuickBooks answers with the first response       | QuickBooks' memory of requestids (undocumented)          | transport/client.ts `requestIdFor`; keys in sync/* |
  * | R12 | a HighLevel delivery fails on our side                      | `HIGHLEVEL_REDELIVER_STATUS`: answer 429, the only status HighLevel redelivers on                  | HighLevel: about 6 tries, 10 min apart                   | HighLevelTrigger/HighLevelTrigger.node.ts `webhook` |
  * | R13 | a HighLevel delivery repeats one already emitted            | answered 200 without an execution (business key)                                                  | the newest `MAX_KEYS` keys                               | highlevel/seen.ts `rememberKey` |
  * | R14 | a trigger poll fails                                        | the poll state is saved only after success: the next poll reads the same window again             | every poll; re-reads of the overlap are de-duplicated    | QuickBooksSyncTrigger/QuickBooksSyncTrigger.node.ts `poll`, domain/pollEvents.ts `dedupe` |
  * | R15 | a memoized look-up fails                                    | it is forgotten, so the next item asks QuickBooks again                                           | one node execution                                       | transport/client.ts `memo` |
  * | R16 | QuickBooks dropped the tax of a document just created (sales tax off) | the document this run created is deleted, the item stops with what to do                          | one delete                                               | sync/salesTax.ts `requireTaxKept` |
+ * | R17 | a write refused with 610 / 2500 (a record it names was made inactive, merged or deleted) | `isRefusedReference`: every cached customer and item the write used is dropped; when one came from the cache, they are looked up again (`lookAgainAfterRefusal`) and the write goes once more if that gave other records (or reactivated the customer): the refused write stored nothing. Otherwise the item stops with QuickBooks' fault | `FRESH_REF_RETRIES` = 1 | sync/documentRefs.ts `writeWithRefs` (receipts, invoices), sync/receiptsBatch.ts |
+ * | R18 | QuickBooks echoes a cached customer or item under another name in the document just written (renamed) | `echoedUnderOtherName`: the entry is dropped, the next run looks it up again; the written document stays (same record, new name) | no retry                 | sync/documentRefs.ts `forgetRenamed` |
+ *
+ * What is cached across executions (sync/companyCache.ts) is never "not found": a customer or item
+ * that is missing is always looked for in QuickBooks again right before it is created (R5, R6).
  */
 import type { QboRecord } from './types';
 import { FaultCode, QboError } from './transport/errors';
-import type { BatchResult, RetryPolicy } from './transport/types';
+import type { BatchResult, RetryPolicies, RetryPolicy } from './transport/types';
 
-/** R1: the retry budget of one QuickBooks call. */
+/**
+ * R1a: the retry budget of a call QuickBooks refused for the company's limits. Its waits are the
+ * company's holds (`throttleHoldMs`), so the time bound is what counts: three whole windows of a
+ * minute after the first attempt, with room for the calls themselves.
+ */
+export const THROTTLED_RETRY: RetryPolicy = {
+	maxAttempts: 10,
+	baseDelayMs: 1_000,
+	maxDelayMs: 60_000,
+	maxTotalMs: 200_000,
+};
+
+/** R1b: the retry budget of a call that met server trouble or a dropped connection. */
 export const HTTP_RETRY: RetryPolicy = {
 	maxAttempts: 6,
 	baseDelayMs: 500,
@@ -33,12 +51,39 @@ export const HTTP_RETRY: RetryPolicy = {
 	maxTotalMs: 120_000,
 };
 
-/** R1: throttling, server trouble and dropped connections are transient; validation faults are not. */
+export const RETRY_POLICIES: RetryPolicies = { throttled: THROTTLED_RETRY, transient: HTTP_RETRY };
+
+/** R1a, R1b: throttling, server trouble and dropped connections are transient; validation faults are not. */
 export function isTransient(error: unknown): boolean {
 	if (!(error instanceof QboError)) return false;
 	if (error.kind === 'throttled' || error.kind === 'server' || error.kind === 'network')
 		return true;
 	return error.kind === 'fault' && (error.httpStatus ?? 0) >= 500;
+}
+
+/** R1a, R1b: which retry budget a failure draws on; undefined when it is not retried. */
+export function retryKindOf(error: unknown): keyof RetryPolicies | undefined {
+	if (error instanceof QboError && error.kind === 'throttled') return 'throttled';
+	return isTransient(error) ? 'transient' : undefined;
+}
+
+/**
+ * R1a: how long every call to a company holds back after a throttled answer, `episode` being the
+ * number of throttled episodes in a row (1 for the first). Without Retry-After: a whole window, as
+ * Intuit advises ("wait 60 seconds before retrying"), since its count then holds requests this
+ * process cannot see (our own never pass the limits, see transport/pacing.ts). With it: the later of
+ * Retry-After and a backoff doubling with each episode, up to a window.
+ * Source: https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles
+ */
+export function throttleHoldMs(
+	episode: number,
+	retryAfterMs: number | undefined,
+	windowMs: number,
+	policy: RetryPolicy = THROTTLED_RETRY,
+): number {
+	if (retryAfterMs === undefined) return windowMs;
+	const backoff = Math.min(windowMs, policy.maxDelayMs, policy.baseDelayMs * 2 ** (episode - 1));
+	return Math.max(retryAfterMs, backoff);
 }
 
 /** R2: statuses n8n must throw for (the others come back as answers), so that it refreshes the token and repeats. */
@@ -83,6 +128,15 @@ export function isNumberTaken(error: unknown): boolean {
 	return error instanceof QboError && error.hasCode(FaultCode.DuplicateDocNumber);
 }
 
+/**
+ * R7, R8: whether a create needs the look-up that settles a race. Not when the company refuses
+ * duplicate numbers (`SalesFormsPrefs.CustomTxnNumbers` on): a concurrent run's create was then
+ * refused with 6140 and settled by R7. Off or unknown: look.
+ */
+export function raceLookupNeeded(duplicateNumbersRefused: boolean | undefined): boolean {
+	return duplicateNumbersRefused !== true;
+}
+
 /** R8: `oldest` is the document a race keeps; true when it is not `mine`, which must then be voided. */
 export function lostRace(mine: QboRecord, oldest: QboRecord | undefined): oldest is QboRecord {
 	return oldest !== undefined && String(oldest.Id) !== String(mine.Id);
@@ -103,6 +157,36 @@ export function settledInBatch(answer: BatchResult): QboRecord | undefined {
 /** R10: a batch receipt refused for its number (a race with another run) is settled one by one (R7). */
 export function receiptRedoneOneByOne(answer: BatchResult): boolean {
 	return !answer.ok && isNumberTaken(answer.error);
+}
+
+/** R17: Intuit's code for an invalid (inactive or deleted) reference, besides 610 (source below). */
+const INVALID_REFERENCE = '2500';
+
+/**
+ * R17: QuickBooks refused a write because a record it references is gone from use: 610 "Object Not
+ * Found: Something you're trying to use has been made inactive" or 2500 "Invalid Reference Id" with
+ * the same detail. Source: Intuit, "Top QuickBooks Online API errors and how to handle them",
+ * https://developer.intuit.com/hub/blog/2017/06/08/top-quickbooks-online-api-errors-and-how-to-handle-them ;
+ * a merged customer becomes inactive: https://quickbooks.intuit.com/learn-support/en-global/help-article/manage-customers/merge-duplicate-customers-quickbooks-online/L6s6B3PQd_ROW_en
+ */
+export function isRefusedReference(error: unknown): boolean {
+	return error instanceof QboError && error.hasCode(FaultCode.NotFound, INVALID_REFERENCE);
+}
+
+/** R17: writes repeated with freshly looked-up records after a refusal. */
+export const FRESH_REF_RETRIES = 1;
+
+/**
+ * R17: whether a refused write looks its records up afresh (`retries` done so far): only when it
+ * used a cached one. It is then written once more if the look-up gave other records.
+ */
+export function lookAgainAfterRefusal(retries: number, usedCache: boolean): boolean {
+	return retries < FRESH_REF_RETRIES && usedCache;
+}
+
+/** R18: QuickBooks echoes a cached record under a name it was not cached with: it was renamed. */
+export function echoedUnderOtherName(cachedNames: string[], echoed: unknown): boolean {
+	return typeof echoed === 'string' && echoed !== '' && !cachedNames.includes(echoed);
 }
 
 /** R12: HighLevel redelivers a webhook only when it is answered 429. */

@@ -20,11 +20,18 @@ export const WEBHOOK_SECRET = 'e2e-5f0c7a1d9b2e4c68a3f1d0b7c9e2a4f6';
 /** webhookId of each template's HighLevel Trigger (its URL is /webhook/<webhookId>/highlevel). */
 export const TRIGGER_WEBHOOK_IDS = {
 	payment: 'qbsync-highlevel-payment',
+	paymentDurable: 'qbsync-highlevel-payment-durable',
 	invoice: 'qbsync-highlevel-invoice',
 } as const;
+/** The durable template's on-demand drain (a Webhook node path). */
+export const DRAIN_WEBHOOK_PATH = 'qbsync-outbox-drain';
+/** The error workflow the durable template names in its settings. */
+export const ALERT_WORKFLOW_ID = 'qbsyncTplAlert';
 
 export const TEMPLATE_IDS: Record<string, string> = {
 	'crm-payment-to-sales-receipt.json': 'qbsyncTplPayment',
+	'crm-payment-to-sales-receipt-durable.json': 'qbsyncTplDurable',
+	'sync-failure-alert.json': ALERT_WORKFLOW_ID,
 	'crm-invoice-to-qbo-invoice.json': 'qbsyncTplInvoice',
 	'qbo-customers-to-crm-contacts.json': 'qbsyncTplContacts',
 	'first-invoice-paid-review-request.json': 'qbsyncTplReview',
@@ -40,6 +47,8 @@ export interface StackOptions {
 	log?: (line: string) => void;
 	/** Extra workflows to import (and publish unless `publish` is false). */
 	extraWorkflows?: Array<{ workflow: Record<string, any>; publish?: boolean }>;
+	/** Values for the templates' Config nodes, over the stack's own (e.g. `alertWebhookUrl`). */
+	config?: Record<string, unknown>;
 	/** Runs after the emulators are up and before n8n starts (seed QuickBooks, etc.). */
 	beforeN8n?: (stack: { qbo: QboEmulator; highLevel: HighLevelEmulator }) => Promise<void> | void;
 	/** Which files of workflows/ to import and publish (default: all). */
@@ -63,7 +72,78 @@ export interface Stack {
 	webhookUrl(path: string): string;
 	/** Production URL of a HighLevel Trigger. */
 	triggerUrl(webhookId: string): string;
+	/** The durable template's outbox (n8n Data Table): rows in id order, and a row patch. */
+	outbox: Outbox;
+	/** Starts the durable template's drain now (its on-demand webhook). */
+	drain(): Promise<void>;
 	stop(): Promise<void>;
+}
+
+export interface OutboxRow {
+	id: number;
+	key: string;
+	event: string;
+	status: 'pending' | 'processing' | 'done' | 'dead';
+	attempts: number;
+	version: number;
+	nextTryAt: string | null;
+	lastError: string | null;
+	qboId: string | null;
+	docNumber: string | null;
+	createdAt: string;
+	updatedAt: string;
+}
+
+export interface Outbox {
+	/** Undefined until the template created its table (on the first delivery or drain). */
+	table(): Promise<{ id: string; projectId: string } | undefined>;
+	rows(): Promise<OutboxRow[]>;
+	update(filter: Partial<OutboxRow>, data: Partial<OutboxRow>): Promise<void>;
+}
+
+export const OUTBOX_TABLE = 'QuickBooks Sync Outbox';
+
+/** The outbox through n8n's own REST API (the owner's session), as the editor's data table view reads it. */
+function outboxOf(n8n: N8n): Outbox {
+	const table = async () => {
+		const found = await n8n.rest<{ data: Array<{ id: string; name: string; projectId: string }> }>(
+			'GET',
+			`/data-tables-global?take=50&filter=${encodeURIComponent(JSON.stringify({ name: OUTBOX_TABLE }))}`,
+		);
+		const list = Array.isArray(found) ? found : found.data;
+		return list.find((t) => t.name === OUTBOX_TABLE);
+	};
+	return {
+		table,
+		async rows() {
+			const t = await table();
+			if (!t) return [];
+			const rows: OutboxRow[] = [];
+			for (let skip = 0; ; skip += 1000) {
+				const page = await n8n.rest<{ count: number; data: OutboxRow[] }>(
+					'GET',
+					`/projects/${t.projectId}/data-tables/${t.id}/rows?take=1000&skip=${skip}&sortBy=id:asc`,
+				);
+				rows.push(...page.data);
+				if (page.data.length < 1000) return rows;
+			}
+		},
+		async update(filter, data) {
+			const t = await table();
+			if (!t) throw new Error('the outbox table does not exist yet');
+			await n8n.rest('PATCH', `/projects/${t.projectId}/data-tables/${t.id}/rows`, {
+				filter: {
+					type: 'and',
+					filters: Object.entries(filter).map(([columnName, value]) => ({
+						columnName,
+						condition: 'eq',
+						value,
+					})),
+				},
+				data,
+			});
+		},
+	};
 }
 
 export function loadTemplates(): Array<{ file: string; workflow: Record<string, any> }> {
@@ -169,6 +249,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		highLevelApiUrl: highLevel.url,
 		locationId: LOCATION_ID,
 		onlyInvoicesIssuedFrom: '2026-01-01',
+		...options.config,
 	};
 	const templates = loadTemplates().map(({ file, workflow }) => {
 		const id = TEMPLATE_IDS[file] ?? file.replace(/\W/g, '').slice(0, 16);
@@ -208,6 +289,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		templates,
 		webhookUrl: (path) => `${n8n.url}/webhook/${path}`,
 		triggerUrl: (webhookId) => `${n8n.url}/webhook/${webhookId}/highlevel`,
+		outbox: outboxOf(n8n),
+		async drain() {
+			const res = await fetch(`${n8n.url}/webhook/${DRAIN_WEBHOOK_PATH}`, { method: 'POST' });
+			if (!res.ok) throw new Error(`drain: ${res.status} ${await res.text()}`);
+		},
 		async stop() {
 			await n8n.stop();
 			await highLevel.stop();

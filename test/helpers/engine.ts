@@ -28,6 +28,7 @@ import { QuickBooksSyncOAuth2Api } from '../../credentials/QuickBooksSyncOAuth2A
 import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
 import { HighLevelTrigger } from '../../nodes/HighLevelTrigger/HighLevelTrigger.node';
+import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
 import {
 	DEFAULT_CLIENT,
 	startQboEmulator,
@@ -372,6 +373,8 @@ export function useEmulatedQuickBooks(
 	afterAll(async () => await context.emulator.stop());
 	beforeEach(() => {
 		context.emulator.reset();
+		// A reset company reuses ids, which a real one never does: the cache across executions must go too.
+		clearCompanyCaches();
 		context.emulator.setOptions({ clockOffsetMs: 0, requestIdRetentionMs: undefined });
 		context.creds = new MemoryCredentialsHelper(emulatorCredential(context.emulator));
 	});

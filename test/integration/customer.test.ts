@@ -1,4 +1,5 @@
 import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
+import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
 
 // Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
@@ -94,6 +95,7 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			).output('QuickBooks Sync');
 			expect(ignored[0].json.sync).toMatchObject({ action: 'created' });
 			qb.emulator.reset();
+			clearCompanyCaches();
 			qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
 				{
 					DisplayName: 'Old Client',

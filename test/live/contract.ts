@@ -274,6 +274,41 @@ export function defineContract(
 			},
 		);
 
+		check(
+			'a sales receipt echoes its customer and items by name; one naming an inactive customer is refused (610 or 2500) and stores nothing',
+			async (f) => {
+				const customer = await newCustomer(f);
+				const receipt = ok(
+					await f.http.post('salesreceipt', {
+						CustomerRef: { value: customer.Id },
+						Line: [line(f, 10)],
+					}),
+					'receipt',
+				).body.SalesReceipt;
+				expect(receipt.CustomerRef).toEqual({ value: customer.Id, name: customer.DisplayName });
+				expect(typeof receipt.Line[0].SalesItemLineDetail.ItemRef.name).toBe('string');
+				ok(
+					await f.http.post('customer', {
+						Id: customer.Id,
+						SyncToken: customer.SyncToken,
+						Active: false,
+						sparse: true,
+					}),
+					'deactivate',
+				);
+				const refused = await f.http.post('salesreceipt', {
+					CustomerRef: { value: customer.Id },
+					Line: [line(f, 11)],
+				});
+				expect(refused.status).toBe(400);
+				expect(['610', '2500']).toContain(faultCode(refused));
+				const stored = await f.http.query(
+					`SELECT * FROM SalesReceipt WHERE CustomerRef = '${customer.Id}'`,
+				);
+				expect(stored.body?.QueryResponse?.SalesReceipt ?? []).toHaveLength(1);
+			},
+		);
+
 		check('UsingSalesTax off: TxnTaxDetail is ignored, no tax is taken', async (f) => {
 			if (usingSalesTax()) return; // nothing to check in a company that uses sales tax
 			const customer = await newCustomer(f);

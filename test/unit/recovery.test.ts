@@ -8,6 +8,8 @@ import {
 	isNameTaken,
 	isNumberTaken,
 	isTransient,
+	retryKindOf,
+	throttleHoldMs,
 	lookupSettledOneByOne,
 	lostRace,
 	receiptRedoneOneByOne,
@@ -25,6 +27,26 @@ describe('recovery decisions', () => {
 		expect(isTransient(fault('6000', 500))).toBe(true);
 		expect(isTransient(fault(FaultCode.StaleObject))).toBe(false);
 		expect(isTransient(new OutcomeError('incomplete', 'x', 'y'))).toBe(false);
+	});
+
+	test('R1a, R1b: throttling has its own retry budget; server trouble and dropped connections the other', () => {
+		expect(retryKindOf(new QboError('x', { kind: 'throttled', httpStatus: 429 }))).toBe(
+			'throttled',
+		);
+		expect(retryKindOf(new QboError('x', { kind: 'network' }))).toBe('transient');
+		expect(retryKindOf(fault('6000', 500))).toBe('transient');
+		expect(retryKindOf(fault(FaultCode.StaleObject))).toBeUndefined();
+		expect(retryKindOf(new Error('plain'))).toBeUndefined();
+	});
+
+	test('R1a: without Retry-After a throttled company holds a window; with it, the later of it and a doubling backoff', () => {
+		expect(throttleHoldMs(1, undefined, 60_000)).toBe(60_000);
+		expect(throttleHoldMs(5, undefined, 60_000)).toBe(60_000);
+		expect([1, 2, 3, 7, 8].map((episode) => throttleHoldMs(episode, 0, 60_000))).toEqual([
+			1_000, 2_000, 4_000, 60_000, 60_000,
+		]);
+		expect(throttleHoldMs(1, 9_000, 60_000)).toBe(9_000);
+		expect(throttleHoldMs(1, 90_000, 60_000)).toBe(90_000);
 	});
 
 	test('R2, R12: the statuses that make n8n and HighLevel try again', () => {

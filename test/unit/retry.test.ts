@@ -4,9 +4,15 @@ import {
 	type HttpResponse,
 } from '../../nodes/shared/transport/client';
 import { QboError } from '../../nodes/shared/transport/errors';
+import { companyBudget } from '../../nodes/shared/transport/pacing';
 import { backoffDelay, withRetry } from '../../nodes/shared/transport/retry';
 import type { Clock } from '../../nodes/shared/transport/types';
-import { HTTP_RETRY, isTransient } from '../../nodes/shared/recovery';
+import {
+	HTTP_RETRY,
+	RETRY_POLICIES,
+	THROTTLED_RETRY,
+	isTransient,
+} from '../../nodes/shared/recovery';
 
 class FakeClock implements Clock {
 	t = 0;
@@ -55,14 +61,19 @@ function clientWith(responses: Array<HttpResponse | Error>, clock = new FakeCloc
 }
 
 describe('retry policy', () => {
-	test('429 waits at least Retry-After, then succeeds', async () => {
+	test('429 waits at least Retry-After, then succeeds; without Retry-After a whole window', async () => {
 		const { client, clock, requests } = clientWith([
 			fault(429, '3001', { 'Retry-After': '9' }),
+			ok,
+			fault(429, '3001'),
 			ok,
 		]);
 		await client.read('Customer', '1');
 		expect(requests).toHaveLength(2);
 		expect(clock.sleeps).toEqual([9000]);
+		await client.read('Customer', '1');
+		expect(clock.sleeps).toEqual([9000, 60_000]);
+		expect(client.stats).toMatchObject({ requests: 4, retries: 2, throttled: 2 });
 	});
 
 	test('500, 503 and a reset connection are retried with growing delays', async () => {
@@ -76,7 +87,25 @@ describe('retry policy', () => {
 			backoffDelay(3, HTTP_RETRY, 0.5),
 		]);
 		expect(clock.sleeps[1]).toBeGreaterThan(clock.sleeps[0]);
-		expect(client.stats).toEqual({ requests: 4, retries: 3 });
+		expect(client.stats).toEqual({
+			requests: 4,
+			retries: 3,
+			throttled: 0,
+			waitedMs: 0,
+			company: { requests: 4, throttled: 0, waitedMs: 0 },
+		});
+	});
+
+	test('throttled answers and server trouble draw on separate budgets: 7 attempts can still succeed', async () => {
+		const { client, clock, requests } = clientWith([
+			fault(429, '3001'),
+			...Array.from({ length: HTTP_RETRY.maxAttempts - 1 }, () => fault(503)),
+			ok,
+		]);
+		await client.read('Customer', '1');
+		expect(requests).toHaveLength(HTTP_RETRY.maxAttempts + 1);
+		expect(clock.sleeps[0]).toBe(60_000);
+		expect(client.stats).toMatchObject({ throttled: 1, retries: HTTP_RETRY.maxAttempts });
 	});
 
 	test('validation faults (400) are never retried', async () => {
@@ -103,7 +132,8 @@ describe('retry policy', () => {
 					throw new QboError('slow down', { kind: 'throttled', retryAfterMs: 90_000 });
 				},
 				clock,
-				{ ...HTTP_RETRY, maxTotalMs: 120_000 },
+				async () => await companyBudget(clock, 'company').acquire(false),
+				{ ...RETRY_POLICIES, throttled: { ...THROTTLED_RETRY, maxTotalMs: 120_000 } },
 			),
 		).rejects.toThrow('slow down');
 		expect(calls).toEqual([0, 90_000]);

@@ -13,7 +13,7 @@ import type { QuerySpec } from '../../shared/transport/query';
 import type { QboRecord } from '../../shared/types';
 import { fieldError } from '../../shared/transport/n8n';
 import type { MatchOptions } from '../../shared/sync/customers';
-import { defaultIncomeAccount, type ItemMode } from '../../shared/sync/items';
+import type { ItemMode } from '../../shared/sync/items';
 import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
 import {
@@ -364,11 +364,7 @@ export const itemModeOptions: INodeProperties[] = [
 	}),
 ];
 
-export async function itemModeFrom(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	client: QboClient,
-): Promise<ItemMode> {
+export function itemModeFrom(context: IExecuteFunctions, itemIndex: number): ItemMode {
 	const mode = context.getNodeParameter('itemMode', itemIndex, 'perLine') as string;
 	if (mode === 'default') {
 		const itemId = locatorValue(context, 'defaultItemId', itemIndex);
@@ -381,8 +377,8 @@ export async function itemModeFrom(
 			);
 		return { mode: 'default', itemId };
 	}
-	const chosen = locatorValue(context, 'incomeAccountId', itemIndex);
-	return { mode: 'perLine', incomeAccountId: chosen ?? (await defaultIncomeAccount(client)) };
+	// Without a chosen account the default one is looked up only if an item has to be created.
+	return { mode: 'perLine', incomeAccountId: locatorValue(context, 'incomeAccountId', itemIndex) };
 }
 
 export const returnAllAndLimit = (resourceDisplay: string): INodeProperties[] => [

@@ -24,8 +24,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 			const nodeError = toNodeError(this.getNode(), result, itemIndex);
 			if (!this.continueOnFail()) throw nodeError;
 			const details = (nodeError as { description?: string }).description;
+			// `error` on the item too: n8n's "Continue (using error output)" routes by it.
 			output.push({
 				json: { error: nodeError.message, ...(details ? { details } : {}) },
+				error: nodeError,
 				pairedItem: { item: itemIndex },
 			});
 			return;
@@ -36,11 +38,17 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	};
 
 	if (entry.module.executeBatch && entry.module.usesBatch?.call(this)) {
-		const results = await entry.module.executeBatch.call(
-			this,
-			items.map((_, i) => i),
-			client,
-		);
+		let results: Array<OperationResult | Error>;
+		try {
+			results = await entry.module.executeBatch.call(
+				this,
+				items.map((_, i) => i),
+				client,
+			);
+		} catch (error) {
+			// A batch call that failed as a whole (QuickBooks down) fails each item, so each can be retried.
+			results = items.map(() => (error instanceof Error ? error : new Error(String(error))));
+		}
 		results.forEach((result, itemIndex) => emit(itemIndex, result));
 		return [output];
 	}

@@ -14,6 +14,24 @@ export interface ItemRef {
 
 export const SHIPPING_LINE_NAME = 'Shipping';
 
+/**
+ * The customer and products a written sales document names, as QuickBooks echoes them
+ * (`CustomerRef` and each line's `SalesItemLineDetail.ItemRef`, each `{value, name}` with the
+ * record's current name: Intuit API reference, SalesReceipt and Invoice response examples).
+ */
+export function echoedRefs(document: QboRecord): { customer?: ItemRef; items: ItemRef[] } {
+	const asRef = (ref: unknown): ItemRef | undefined => {
+		const value = (ref as { value?: unknown } | undefined)?.value;
+		if (value === undefined || value === null || value === '') return undefined;
+		const name = (ref as { name?: unknown }).name;
+		return { value: String(value), ...(typeof name === 'string' ? { name } : {}) };
+	};
+	const items = ((document.Line as QboRecord[] | undefined) ?? [])
+		.map((line) => asRef((line.SalesItemLineDetail as QboRecord | undefined)?.ItemRef))
+		.filter((ref): ref is ItemRef => ref !== undefined);
+	return { customer: asRef(document.CustomerRef), items };
+}
+
 /** Names of the items a sale needs (used to find or create them before planning). */
 export function itemNamesOf(input: CrmSale): string[] {
 	const names = input.lines.map((l) => l.name);

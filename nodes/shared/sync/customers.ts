@@ -1,6 +1,7 @@
 /** Customer look-up and creation by e-mail against QuickBooks, following the matching policy. */
 import type { QboClient } from '../transport/client';
 import type { QuerySpec } from '../transport/query';
+import type { QboRecord } from '../types';
 import { CrmInputError, OutcomeError } from '../errors';
 import { isNameTaken } from '../recovery';
 import {
@@ -14,6 +15,7 @@ import {
 } from '../domain/customerMatch';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import type { CustomerMatch } from './types';
+import { companyCache, createKeySuffix, customerKey, forgetCustomer } from './companyCache';
 
 export interface MatchOptions {
 	duplicates: DuplicatePolicy;
@@ -23,6 +25,35 @@ export interface MatchOptions {
 }
 
 export const DEFAULT_MATCH: MatchOptions = { duplicates: 'oldest', inactive: 'reactivate' };
+
+/** `fresh`: ask QuickBooks even when the company cache knows the answer (after a refusal, R17). */
+export interface LookupMode {
+	fresh?: boolean;
+}
+
+/** A customer QuickBooks just gave as the match for this e-mail (found, reactivated or created). */
+export function rememberCustomer(
+	client: QboClient,
+	email: string,
+	options: MatchOptions,
+	customer: QboRecord,
+): void {
+	companyCache(client).customers.set(customerKey(email, options.duplicates), customer);
+}
+
+/** A customer this package just changed (e-mail, name, active): its cached matches go. */
+export function forgetCachedCustomer(client: QboClient, customerId: string): void {
+	forgetCustomer(companyCache(client), customerId);
+}
+
+function cachedCustomer(
+	client: QboClient,
+	email: string,
+	options: MatchOptions,
+): CustomerMatch | undefined {
+	const customer = companyCache(client).customers.get(customerKey(email, options.duplicates));
+	return customer ? { customer, how: 'matched', cached: true } : undefined;
+}
 
 export function requireEmail(raw: unknown, field = 'email'): string {
 	const email = normalizeEmail(raw);
@@ -43,13 +74,31 @@ export function customersByEmailQuery(email: string, options: MatchOptions): Que
 	};
 }
 
-/** The customer with this e-mail, or undefined. Inactive matches are reactivated per policy. */
+/**
+ * The customer with this e-mail, or undefined. Inactive matches are reactivated per policy. A match
+ * may come from the company cache; "not found" never does.
+ */
 export async function findCustomerByEmail(
 	client: QboClient,
 	email: string,
 	options: MatchOptions = DEFAULT_MATCH,
+	mode: LookupMode = {},
 ): Promise<CustomerMatch | undefined> {
+	const cached = mode.fresh ? undefined : cachedCustomer(client, email, options);
+	if (cached) return cached;
 	const candidates = await client.query(customersByEmailQuery(email, options));
+	const match = await settleChoice(client, email, candidates, options);
+	if (match) rememberCustomer(client, email, options, match.customer);
+	return match;
+}
+
+/** What the customers QuickBooks returned for an e-mail come to: one match, none, or an error. */
+async function settleChoice(
+	client: QboClient,
+	email: string,
+	candidates: QboRecord[],
+	options: MatchOptions,
+): Promise<CustomerMatch | undefined> {
 	const choice = chooseCustomer(email, candidates, options.duplicates, options.inactive);
 	if (choice.kind === 'none') return undefined;
 	if (choice.kind === 'ambiguous') {
@@ -81,6 +130,7 @@ export async function findOrCreateCustomer(
 	person: Person,
 	options: MatchOptions = DEFAULT_MATCH,
 	emailField = 'email',
+	mode: LookupMode = {},
 ): Promise<CustomerMatch> {
 	const email = normalizeEmail(person.email);
 	if (!email) {
@@ -92,21 +142,34 @@ export async function findOrCreateCustomer(
 		}
 		throw new CrmInputError(emailField, describeEmailProblem(person.email));
 	}
-	const existing = await findCustomerByEmail(client, email, options);
+	const existing = await findCustomerByEmail(client, email, options, mode);
 	if (existing) return existing;
+	return await createCustomer(client, person, email, options);
+}
 
+/**
+ * Creates the customer for an e-mail nobody has (just looked up, never from the cache). A name
+ * clash (6240) is settled as in findOrCreateCustomer (recovery R5).
+ */
+async function createCustomer(
+	client: QboClient,
+	person: Person,
+	email: string,
+	options: MatchOptions,
+): Promise<CustomerMatch> {
 	const names = [displayNameFor(person, email), disambiguatedName(person, email)];
 	for (let i = 0; i < names.length; i++) {
 		try {
 			const customer = await client.create(
 				'Customer',
 				newCustomerBody(person, email, names[i]),
-				`customer:${email}:${names[i]}`,
+				`customer:${email}:${names[i]}${createKeySuffix(companyCache(client), 'customer', customerKey(email, options.duplicates))}`,
 			);
+			rememberCustomer(client, email, options, customer);
 			return { customer, how: 'created' };
 		} catch (error) {
 			if (!isNameTaken(error)) throw error;
-			const raced = await findCustomerByEmail(client, email, options);
+			const raced = await findCustomerByEmail(client, email, options, { fresh: true });
 			if (raced) return raced;
 			if (i === names.length - 1 || names[i] === names[i + 1]) throw error;
 		}

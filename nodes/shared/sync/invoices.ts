@@ -11,6 +11,7 @@ import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
 import { requireTaxKept } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
+import { forgetRenamed, writeWithRefs } from './documentRefs';
 import {
 	createOwnDocument,
 	findOwnDocument,
@@ -18,7 +19,7 @@ import {
 	type NumberClash,
 	type OwnDocumentKey,
 } from './ownDocuments';
-import type { CustomerMatch, InvoiceSyncResult, SyncSummary } from './types';
+import type { InvoiceSyncResult, SyncSummary } from './types';
 
 export interface InvoiceSyncOptions {
 	match: MatchOptions;
@@ -246,37 +247,56 @@ export async function syncInvoice(
 	const billedTo = normalizeEmail(
 		(existing?.BillEmail as { Address?: string } | undefined)?.Address,
 	);
-	const match: CustomerMatch =
+	const keptCustomerId =
 		existing && billedTo && billedTo === normalizeEmail(crm.person.email)
-			? {
-					customer: { Id: String((existing.CustomerRef as { value?: string }).value) },
-					how: 'matched',
-				}
-			: await findOrCreateCustomer(client, crm.person, options.match, 'contactDetails.email');
-	const itemRefFor = await resolveItems(client, itemNamesOf(crm), options.items);
-	const plan = planSale(crm, itemRefFor, options.taxCodes);
-	const desired: DesiredInvoice = {
-		customerId: String(match.customer.Id),
-		lines: plan.lines,
-		totalTax: plan.totalTax,
-		dueDate: crm.dueDate,
-		txnDate: crm.issueDate,
-		memo: crm.memo,
-	};
-
-	let invoice: QboRecord;
-	let action: SyncSummary['action'];
-	if (existing) ({ invoice, action } = await updateInvoice(client, existing, desired));
-	else {
-		const written = await createOwnDocument(client, key, lookup, (docNumber) =>
-			newInvoiceBody(crm, docNumber, desired),
-		);
-		await requireTaxKept(client, 'Invoice', written, plan.totalTax, crm.total);
-		// Another run created it first: bring theirs to what this event says (recovery R9).
-		({ invoice, action } = written.created
-			? { invoice: written.record, action: 'created' as const }
-			: await updateInvoice(client, written.record, desired));
-	}
+			? String((existing.CustomerRef as { value?: string }).value)
+			: undefined;
+	const {
+		result: { invoice: written, action: done, desired },
+		refs: { match },
+	} = await writeWithRefs(
+		client,
+		async (mode) => ({
+			match: keptCustomerId
+				? { customer: { Id: keptCustomerId }, how: 'matched' as const }
+				: await findOrCreateCustomer(
+						client,
+						crm.person,
+						options.match,
+						'contactDetails.email',
+						mode,
+					),
+			items: await resolveItems(client, itemNamesOf(crm), options.items, mode),
+		}),
+		async (refs, requestKeySuffix) => {
+			const plan = planSale(crm, refs.items.refFor, options.taxCodes);
+			const desired: DesiredInvoice = {
+				customerId: String(refs.match.customer.Id),
+				lines: plan.lines,
+				totalTax: plan.totalTax,
+				dueDate: crm.dueDate,
+				txnDate: crm.issueDate,
+				memo: crm.memo,
+			};
+			if (existing) return { ...(await updateInvoice(client, existing, desired)), desired };
+			const created = await createOwnDocument(
+				client,
+				key,
+				lookup,
+				(docNumber) => newInvoiceBody(crm, docNumber, desired),
+				requestKeySuffix,
+			);
+			await requireTaxKept(client, 'Invoice', created, plan.totalTax, crm.total);
+			// Another run created it first: bring theirs to what this event says (recovery R9).
+			const result = created.created
+				? { invoice: created.record, action: 'created' as const }
+				: await updateInvoice(client, created.record, desired);
+			return { ...result, desired };
+		},
+	);
+	forgetRenamed(client, written);
+	let invoice: QboRecord = written;
+	let action: SyncSummary['action'] = done;
 
 	const payments: QboRecord[] = [];
 	if (options.recordPayments && crm.amountPaid > 0) {

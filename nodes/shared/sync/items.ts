@@ -4,6 +4,8 @@ import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import { isNameTaken } from '../recovery';
 import type { ItemRef } from '../domain/salesDocument';
+import { companyCache, createKeySuffix, itemKey, type CachedItem } from './companyCache';
+import type { LookupMode } from './customers';
 
 /** QuickBooks item names: no colon, at most 100 characters. */
 export function itemName(name: string): string {
@@ -22,18 +24,31 @@ export async function findItemByName(
 	return item;
 }
 
+/** The body of a new service item; without a chosen income account, the company's default one. */
+export async function newItemBody(
+	client: QboClient,
+	name: string,
+	incomeAccountId: string | undefined,
+): Promise<QboRecord> {
+	return {
+		Name: itemName(name),
+		Type: 'Service',
+		IncomeAccountRef: { value: incomeAccountId ?? (await defaultIncomeAccount(client)) },
+	};
+}
+
 export async function findOrCreateItem(
 	client: QboClient,
 	name: string,
-	incomeAccountId: string,
+	incomeAccountId: string | undefined,
 ): Promise<{ item: QboRecord; created: boolean }> {
 	const found = await findItemByName(client, name);
 	if (found) return { item: found, created: false };
 	try {
 		const item = await client.create(
 			'Item',
-			{ Name: itemName(name), Type: 'Service', IncomeAccountRef: { value: incomeAccountId } },
-			`item:${itemName(name).toLowerCase()}`,
+			await newItemBody(client, name, incomeAccountId),
+			itemCreateKey(client, name),
 		);
 		return { item, created: true };
 	} catch (error) {
@@ -41,31 +56,85 @@ export async function findOrCreateItem(
 		if (isNameTaken(error)) {
 			const raced = await findItemByName(client, name);
 			if (raced) return { item: raced, created: false };
+			throw inactiveItemNamed(name, error as Error);
 		}
 		throw error;
 	}
 }
 
+/** The idempotency key of an item's create (recovery R11; distinct after a retired item, see companyCache). */
+export function itemCreateKey(client: QboClient, name: string): string {
+	const key = itemKey(itemName(name));
+	return `item:${key}${createKeySuffix(companyCache(client), 'item', key)}`;
+}
+
+/** QuickBooks keeps the name of an inactive item: say so instead of "the name is taken". */
+function inactiveItemNamed(name: string, cause: Error): OutcomeError {
+	const error = new OutcomeError(
+		'refused',
+		`QuickBooks refused to create the product or service "${itemName(name)}": the name is taken by an inactive one (${cause.message})`,
+		`Make the inactive product or service "${itemName(name)}" active again in QuickBooks, or rename it, then run the item again.`,
+	);
+	(error as { cause?: unknown }).cause = cause;
+	return error;
+}
+
+/** Without an income account: the company's default one, looked up only when an item is created. */
 export type ItemMode =
-	| { mode: 'perLine'; incomeAccountId: string }
+	| { mode: 'perLine'; incomeAccountId?: string }
 	| { mode: 'default'; itemId: string };
 
-/** Item references for every distinct line name. */
+/** The item of each line name, and which of them the company cache served (recovery R17, R18). */
+export interface ItemRefs {
+	refFor(name: string): ItemRef;
+	/** Line name → item. */
+	byName: Map<string, ItemRef>;
+	/** Cache key → entry, for the items the company cache served. */
+	cached: Map<string, CachedItem>;
+}
+
+export function cachedItemOf(item: QboRecord): CachedItem {
+	return {
+		ref: { value: String(item.Id), name: String(item.Name) },
+		names: [item.Name, item.FullyQualifiedName].filter((n) => n).map(String),
+	};
+}
+
+/** A product QuickBooks just gave for this line name (found or created). */
+export function rememberItem(client: QboClient, name: string, item: QboRecord): CachedItem {
+	const cached = cachedItemOf(item);
+	companyCache(client).items.set(itemKey(itemName(name)), cached);
+	return cached;
+}
+
+/** Item references for every distinct line name: from the company cache, else found or created. */
 export async function resolveItems(
 	client: QboClient,
 	names: string[],
 	itemMode: ItemMode,
-): Promise<(name: string) => ItemRef> {
-	if (itemMode.mode === 'default') return () => ({ value: itemMode.itemId });
-	const refs = new Map<string, ItemRef>();
-	for (const name of names) {
-		const { item } = await client.memo(
-			`item:${itemName(name).toLowerCase()}`,
-			async () => await findOrCreateItem(client, name, itemMode.incomeAccountId),
-		);
-		refs.set(name, { value: String(item.Id), name: String(item.Name) });
+	mode: LookupMode = {},
+): Promise<ItemRefs> {
+	if (itemMode.mode === 'default') {
+		const ref = { value: itemMode.itemId };
+		return { refFor: () => ref, byName: new Map(names.map((n) => [n, ref])), cached: new Map() };
 	}
-	return (name) => refs.get(name)!;
+	const cache = companyCache(client).items;
+	const refs = new Map<string, ItemRef>();
+	const cached = new Map<string, CachedItem>();
+	for (const name of names) {
+		const key = itemKey(itemName(name));
+		const known = mode.fresh ? undefined : cache.get(key);
+		if (known) {
+			cached.set(key, known);
+			refs.set(name, known.ref);
+			continue;
+		}
+		const find = async () => await findOrCreateItem(client, name, itemMode.incomeAccountId);
+		// A fresh look-up must not take this execution's memo either: it may hold the refused item.
+		const { item } = mode.fresh ? await find() : await client.memo(`item:${key}`, find);
+		refs.set(name, rememberItem(client, name, item).ref);
+	}
+	return { refFor: (name) => refs.get(name)!, byName: refs, cached };
 }
 
 /** The income account used for new items: the one chosen, else the first "Services" income account. */

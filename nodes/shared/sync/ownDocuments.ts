@@ -8,7 +8,7 @@
 import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
-import { isNumberTaken, lostRace } from '../recovery';
+import { isNumberTaken, lostRace, raceLookupNeeded } from '../recovery';
 import {
 	alternateDocNumber,
 	describeDocument,
@@ -17,6 +17,7 @@ import {
 	type CrmKind,
 } from '../domain/docNumber';
 import type { Created, Lookup } from './types';
+import { duplicateNumbersRefused } from './preferences';
 
 export type NumberClash = 'error' | 'alternate';
 
@@ -90,13 +91,16 @@ export function numberToCreate(key: OwnDocumentKey, lookup: Lookup): string {
 /**
  * Creates the document, then settles a race: if another run created this CRM record's document
  * too, the oldest is kept and the newer one (ours) is voided (recovery R8). With custom numbers
- * on, the race shows up as fault 6140 instead and the other run's document is returned (R7).
+ * on, the race shows up as fault 6140 instead and the other run's document is returned (R7); the
+ * look-up after the create is then skipped. `requestKeySuffix` gives a repeated write (R17) its own
+ * requestid.
  */
 export async function createOwnDocument(
 	client: QboClient,
 	key: OwnDocumentKey,
 	lookup: Lookup,
 	body: (docNumber: string) => QboRecord,
+	requestKeySuffix = '',
 ): Promise<Created> {
 	const docNumber = numberToCreate(key, lookup);
 	let record: QboRecord;
@@ -104,7 +108,7 @@ export async function createOwnDocument(
 		record = await client.create(
 			key.entity,
 			body(docNumber),
-			`${key.kind}:${key.crmId}:${docNumber}`,
+			`${key.kind}:${key.crmId}:${docNumber}${requestKeySuffix}`,
 		);
 	} catch (error) {
 		if (!isNumberTaken(error)) throw error;
@@ -113,6 +117,7 @@ export async function createOwnDocument(
 		if (again.others.length) numberToCreate(key, again); // throws the clash error naming the new document
 		throw error;
 	}
+	if (!raceLookupNeeded(await duplicateNumbersRefused(client))) return { record, created: true };
 	const after = await findOwnDocument(client, key);
 	if (!lostRace(record, after.ours)) return { record, created: true };
 	// A concurrent run's document is older: void ours (written moments ago) and use theirs.

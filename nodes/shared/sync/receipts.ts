@@ -16,6 +16,7 @@ import {
 } from './ownDocuments';
 import { requireTaxKept } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
+import { forgetRenamed, writeWithRefs } from './documentRefs';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
 export interface ReceiptOptions {
@@ -108,19 +109,36 @@ export async function createReceiptFromPayment(
 		};
 	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
-	const match = options.customerId
-		? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
-		: await findOrCreateCustomer(client, payment.person, options.match, 'email');
-	const itemRefFor = await resolveItems(client, itemNamesOf(payment), options.items);
-	const plan = planSale(payment, itemRefFor, options.taxCodes);
+	const {
+		result: { written, plan },
+		refs: { match },
+	} = await writeWithRefs(
+		client,
+		async (mode) => ({
+			match: options.customerId
+				? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
+				: await findOrCreateCustomer(client, payment.person, options.match, 'email', mode),
+			items: await resolveItems(client, itemNamesOf(payment), options.items, mode),
+		}),
+		async (refs, requestKeySuffix) => {
+			const plan = planSale(payment, refs.items.refFor, options.taxCodes);
+			const written = await createOwnDocument(
+				client,
+				key,
+				lookup,
+				(docNumber) =>
+					receiptBody(payment, docNumber, String(refs.match.customer.Id), plan, options),
+				requestKeySuffix,
+			);
+			return { written, plan };
+		},
+	);
+	forgetRenamed(client, written.record);
 	const customer = {
 		id: String(match.customer.Id),
 		how: match.how,
 		displayName: match.customer.DisplayName as string,
 	};
-	const written = await createOwnDocument(client, key, lookup, (docNumber) =>
-		receiptBody(payment, docNumber, String(match.customer.Id), plan, options),
-	);
 	await requireTaxKept(client, 'SalesReceipt', written, plan.totalTax, payment.total);
 	return written.created
 		? {

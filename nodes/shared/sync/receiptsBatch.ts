@@ -2,26 +2,29 @@
  * Sales receipts for a burst of CRM payments through QuickBooks' batch endpoint: look-ups and
  * writes go 30 to a call instead of 3-4 calls per payment. Every rule of the one-by-one path
  * holds (one receipt per transaction id, one customer per e-mail); the rare conflicts a batch
- * item meets (a name clash, a race) are settled by the one-by-one path for that item only
- * (recovery R10).
+ * item meets (a name clash, a race, a cached record QuickBooks refuses) are settled by the
+ * one-by-one path for that item only (recovery R10).
  */
 import type { QboRecord } from '../types';
-import type { QboClient } from '../transport/client';
-import type { BatchOperation } from '../transport/types';
-import { selectQuery } from '../transport/query';
-import { CrmInputError, OutcomeError } from '../errors';
+import { BATCH_LIMIT, type QboClient } from '../transport/client';
+import { OutcomeError } from '../errors';
 import {
-	lookupSettledOneByOne,
+	lookAgainAfterRefusal,
 	lostRace,
+	raceLookupNeeded,
 	receiptRedoneOneByOne,
 	settledInBatch,
 } from '../recovery';
 import type { CrmPayment } from '../domain/crm';
-import { chooseCustomer, displayNameFor, newCustomerBody } from '../domain/customerMatch';
-import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
-import { customersByEmailQuery, findOrCreateCustomer } from './customers';
-import { findOrCreateItem, itemName } from './items';
+import {
+	findOrCreateItem,
+	itemCreateKey,
+	itemName,
+	newItemBody,
+	rememberItem,
+	type ItemRefs,
+} from './items';
 import { requireTaxKept } from './salesTax';
 import { fromRecords, numbersFor, numberToCreate } from './ownDocuments';
 import {
@@ -31,129 +34,58 @@ import {
 	receiptSummary,
 	type ReceiptOptions,
 } from './receipts';
+import { chunks, matchEachInBatch } from './customersBatch';
+import { companyCache, itemKey, type CachedItem } from './companyCache';
+import { forgetRefused, forgetRenamed, usesCache, type DocumentRefs } from './documentRefs';
+import { duplicateNumbersRefused } from './preferences';
 import type { CustomerMatch, Lookup, ReceiptResult } from './types';
 
 const IN_CHUNK = 100;
 
-function chunks<T>(list: T[], size: number): T[][] {
-	const out: T[][] = [];
-	for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
-	return out;
-}
-
-async function customersByEmail(
-	client: QboClient,
-	payments: CrmPayment[],
-	options: ReceiptOptions,
-): Promise<Map<string, CustomerMatch | Error>> {
-	const result = new Map<string, CustomerMatch | Error>();
-	const people = new Map<string, CrmPayment['person']>();
-	for (const p of payments) {
-		const email = normalizeEmail(p.person.email);
-		if (email && !people.has(email)) people.set(email, p.person);
-	}
-	const emails = [...people.keys()];
-	// 1. Look-ups, 30 queries per batch call.
-	const missing: string[] = [];
-	for (const part of chunks(emails, 30)) {
-		const ops: BatchOperation[] = part.map((email) => ({
-			entity: 'Customer',
-			operation: 'query',
-			payload: selectQuery(customersByEmailQuery(email, options.match)),
-		}));
-		const answers = await client.batch(ops);
-		for (const [i, answer] of answers.entries()) {
-			const email = part[i];
-			if (!answer.ok) {
-				result.set(email, answer.error);
-				continue;
-			}
-			const choice = chooseCustomer(
-				email,
-				answer.records ?? [],
-				options.match.duplicates,
-				options.match.inactive,
-			);
-			// Inactive or ambiguous: the one-by-one path reactivates or explains.
-			if (lookupSettledOneByOne(choice.kind))
-				result.set(
-					email,
-					await findOrCreateCustomer(client, people.get(email)!, options.match).catch(
-						(e: Error) => e,
-					),
-				);
-			else if (choice.kind === 'active')
-				result.set(email, { customer: choice.customer, how: 'matched' });
-			else missing.push(email);
-		}
-	}
-	// 2. Creates, 30 per batch call; a name clash goes the one-by-one way.
-	for (const part of chunks(missing, 30)) {
-		const ops: BatchOperation[] = part.map((email) => ({
-			entity: 'Customer',
-			operation: 'create',
-			payload: newCustomerBody(
-				people.get(email)!,
-				email,
-				displayNameFor(people.get(email)!, email),
-			),
-		}));
-		const answers = await client.batch(ops, `customers:${part.join(',')}`);
-		for (const [i, answer] of answers.entries()) {
-			const email = part[i];
-			const created = settledInBatch(answer);
-			if (created) result.set(email, { customer: created, how: 'created' });
-			else
-				result.set(
-					email,
-					await findOrCreateCustomer(client, people.get(email)!, options.match).catch(
-						(e: Error) => e,
-					),
-				);
-		}
-	}
-	return result;
-}
-
+/** Items by cache key: from the company cache, else 100 names per query, the missing ones created 30 per batch call. */
 async function itemRefs(
 	client: QboClient,
 	payments: CrmPayment[],
 	options: ReceiptOptions,
-): Promise<Map<string, ItemRef | Error>> {
+): Promise<{ refs: Map<string, ItemRef | Error>; cached: Map<string, CachedItem> }> {
 	const refs = new Map<string, ItemRef | Error>();
+	const cached = new Map<string, CachedItem>();
 	const mode = options.items;
-	if (mode.mode === 'default') return refs;
+	if (mode.mode === 'default') return { refs, cached };
+	const cache = companyCache(client).items;
 	const names = [...new Set(payments.flatMap((p) => itemNamesOf(p)))];
-	const byKey = new Map(names.map((n) => [itemName(n).toLowerCase(), n]));
-	for (const part of chunks([...byKey.keys()], IN_CHUNK)) {
+	const byKey = new Map(names.map((n) => [itemKey(itemName(n)), n]));
+	for (const key of byKey.keys()) {
+		const known = cache.get(key);
+		if (known) {
+			cached.set(key, known);
+			refs.set(key, known.ref);
+		}
+	}
+	const toLookUp = [...byKey.keys()].filter((k) => !refs.has(k));
+	for (const part of chunks(toLookUp, IN_CHUNK)) {
 		const found = await client.queryAll({
 			entity: 'Item',
 			where: [{ field: 'Name', op: 'IN', value: part.map((k) => itemName(byKey.get(k)!)) }],
 		});
-		for (const item of found)
-			refs.set(String(item.Name).toLowerCase(), {
-				value: String(item.Id),
-				name: String(item.Name),
-			});
+		for (const item of found) {
+			const key = itemKey(String(item.Name));
+			if (byKey.has(key)) refs.set(key, rememberItem(client, byKey.get(key)!, item).ref);
+		}
 	}
 	const missing = [...byKey.keys()].filter((k) => !refs.has(k));
-	for (const part of chunks(missing, 30)) {
+	for (const part of chunks(missing, BATCH_LIMIT)) {
+		const bodies = await Promise.all(
+			part.map(async (k) => await newItemBody(client, byKey.get(k)!, mode.incomeAccountId)),
+		);
 		const answers = await client.batch(
-			part.map((k) => ({
-				entity: 'Item',
-				operation: 'create',
-				payload: {
-					Name: itemName(byKey.get(k)!),
-					Type: 'Service',
-					IncomeAccountRef: { value: mode.incomeAccountId },
-				},
-			})),
-			`items:${part.join(',')}`,
+			bodies.map((payload) => ({ entity: 'Item', operation: 'create', payload })),
+			`items:${part.map((k) => itemCreateKey(client, byKey.get(k)!)).join(',')}`,
 		);
 		for (const [i, answer] of answers.entries()) {
 			const key = part[i];
 			const created = settledInBatch(answer);
-			if (created) refs.set(key, { value: String(created.Id), name: String(created.Name) });
+			if (created) refs.set(key, rememberItem(client, byKey.get(key)!, created).ref);
 			else {
 				const settled = await findOrCreateItem(client, byKey.get(key)!, mode.incomeAccountId).catch(
 					(e: Error) => e,
@@ -162,12 +94,12 @@ async function itemRefs(
 					key,
 					settled instanceof Error
 						? settled
-						: { value: String(settled.item.Id), name: String(settled.item.Name) },
+						: rememberItem(client, byKey.get(key)!, settled.item).ref,
 				);
 			}
 		}
 	}
-	return refs;
+	return { refs, cached };
 }
 
 /** Receipts under any of these numbers, in as few queries as possible. */
@@ -207,9 +139,9 @@ function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
 }
 
 /**
- * With custom numbers off, a concurrent run may have created the same payment's receipt: one
- * query per 100 new receipts finds them; the oldest stays, ours is voided when it is the newer
- * (recovery R8).
+ * With custom numbers off (or not known), a concurrent run may have created the same payment's
+ * receipt: one query per 100 new receipts finds them; the oldest stays, ours is voided when it is
+ * the newer (recovery R8). With them on, QuickBooks refused the loser's create (R7).
  */
 async function settleRaces(
 	client: QboClient,
@@ -219,6 +151,7 @@ async function settleRaces(
 	results: Array<ReceiptResult | Error | undefined>,
 ): Promise<void> {
 	if (!created.length) return;
+	if (!raceLookupNeeded(await duplicateNumbersRefused(client))) return;
 	const after = byNumber(
 		await receiptsNumbered(
 			client,
@@ -240,11 +173,62 @@ async function settleRaces(
 	}
 }
 
-/** One result per input payment, in order: the receipt, or the error of that payment alone. */
+/** The customer of each pending payment: given by earlier nodes, else matched by e-mail or created. */
+async function customersFor(
+	client: QboClient,
+	payments: CrmPayment[],
+	pending: number[],
+	options: ReceiptOptions,
+	customerIds: Array<string | undefined>,
+): Promise<Map<number, CustomerMatch | Error | undefined>> {
+	const givenTo = (i: number) => customerIds[i] ?? options.customerId;
+	const byEmail = pending.filter((i) => !givenTo(i));
+	const matches = await matchEachInBatch(
+		client,
+		byEmail.map((i) => payments[i].person),
+		options.match,
+		true,
+	);
+	const result = new Map<number, CustomerMatch | Error | undefined>(
+		byEmail.map((i, k) => [i, matches[k]]),
+	);
+	for (const i of pending) {
+		const given = givenTo(i);
+		if (given) result.set(i, { customer: { Id: given }, how: 'given' });
+	}
+	return result;
+}
+
+/** What one receipt of the batch was written with, for R17 and R18. */
+function refsOf(
+	match: CustomerMatch,
+	payment: CrmPayment,
+	items: Map<string, ItemRef | Error>,
+	cachedItems: Map<string, CachedItem>,
+	options: ReceiptOptions,
+): DocumentRefs {
+	const byName = new Map<string, ItemRef>();
+	const cached = new Map<string, CachedItem>();
+	for (const name of itemNamesOf(payment)) {
+		const key = itemKey(itemName(name));
+		const ref = options.items.mode === 'default' ? { value: options.items.itemId } : items.get(key);
+		if (ref && !(ref instanceof Error)) byName.set(name, ref);
+		if (cachedItems.has(key)) cached.set(key, cachedItems.get(key)!);
+	}
+	const refs: ItemRefs = { refFor: (name) => byName.get(name)!, byName, cached };
+	return { match, items: refs };
+}
+
+/**
+ * One result per input payment, in order: the receipt, or the error of that payment alone.
+ * `customerIds[i]`: the customer chosen for payment i by earlier nodes, if any (else
+ * `options.customerId`, else matched by e-mail).
+ */
 export async function createReceiptsInBatch(
 	client: QboClient,
 	payments: CrmPayment[],
 	options: ReceiptOptions,
+	customerIds: Array<string | undefined> = [],
 ): Promise<Array<ReceiptResult | Error>> {
 	const results: Array<ReceiptResult | Error | undefined> = new Array(payments.length);
 	const keys = payments.map((p) => receiptKey(p, options));
@@ -280,30 +264,23 @@ export async function createReceiptsInBatch(
 		}
 	});
 
-	const toCreate = pending.map((i) => payments[i]);
-	const customers = options.customerId
-		? new Map()
-		: await customersByEmail(client, toCreate, options);
-	const items = await itemRefs(client, toCreate, options);
+	const customers = await customersFor(client, payments, pending, options, customerIds);
+	const items = await itemRefs(
+		client,
+		pending.map((i) => payments[i]),
+		options,
+	);
 
 	const bodies: Array<{
 		index: number;
 		body: QboRecord;
+		refs: DocumentRefs;
 		customer: ReceiptResult['sync']['customer'];
 	}> = [];
 	for (const i of pending) {
 		const payment = payments[i];
 		try {
-			let match: CustomerMatch | Error | undefined;
-			if (options.customerId) match = { customer: { Id: options.customerId }, how: 'given' };
-			else {
-				const email = normalizeEmail(payment.person.email);
-				if (!email && options.match.fallbackCustomerId)
-					match = { customer: { Id: options.match.fallbackCustomerId }, how: 'fallback' };
-				else if (!email)
-					throw new CrmInputError('email', describeEmailProblem(payment.person.email));
-				else match = customers.get(email);
-			}
+			const match = customers.get(i);
 			if (!match) {
 				throw new OutcomeError(
 					'notFound',
@@ -316,7 +293,7 @@ export async function createReceiptsInBatch(
 				payment,
 				(name) => {
 					if (options.items.mode === 'default') return { value: options.items.itemId };
-					const ref = items.get(itemName(name).toLowerCase());
+					const ref = items.refs.get(itemKey(itemName(name)));
 					if (!ref) {
 						throw new OutcomeError(
 							'notFound',
@@ -332,6 +309,7 @@ export async function createReceiptsInBatch(
 			bodies.push({
 				index: i,
 				body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options),
+				refs: refsOf(match, payment, items.refs, items.cached, options),
 				customer: {
 					id: String(match.customer.Id),
 					how: match.how,
@@ -344,16 +322,17 @@ export async function createReceiptsInBatch(
 	}
 
 	const created: number[] = [];
-	for (const part of chunks(bodies, 30)) {
+	for (const part of chunks(bodies, BATCH_LIMIT)) {
 		const answers = await client.batch(
 			part.map((b) => ({ entity: 'SalesReceipt', operation: 'create', payload: b.body })),
 			`receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`,
 		);
 		for (const [k, answer] of answers.entries()) {
-			const { index, customer } = part[k];
+			const { index, customer, refs } = part[k];
 			const payment = payments[index];
 			const receipt = settledInBatch(answer);
 			if (receipt) {
+				forgetRenamed(client, receipt);
 				results[index] = {
 					receipt,
 					alreadySynced: false,
@@ -365,6 +344,16 @@ export async function createReceiptsInBatch(
 				results[index] = await createReceiptFromPayment(client, payment, {
 					...options,
 					customerId: customer?.id,
+				}).catch((e: Error) => e);
+			} else if (
+				!answer.ok &&
+				forgetRefused(client, answer.error, refs) &&
+				lookAgainAfterRefusal(0, usesCache(refs))
+			) {
+				// A cached customer or item QuickBooks refused (recovery R17): this payment alone, looked up afresh.
+				results[index] = await createReceiptFromPayment(client, payment, {
+					...options,
+					customerId: customerIds[index] ?? options.customerId,
 				}).catch((e: Error) => e);
 			} else if (answer.ok) {
 				results[index] = new OutcomeError(

@@ -9,6 +9,8 @@ export interface CustomerMatch {
 	customer: QboRecord;
 	how: MatchHow;
 	reactivated?: boolean;
+	/** Served by the company cache (../sync/companyCache.ts), not asked of QuickBooks in this run. */
+	cached?: boolean;
 }
 
 /** The `sync` field of an output item: what was done, and whether the totals agree with the CRM. */

@@ -2,8 +2,9 @@ import { createHash, randomUUID } from 'crypto';
 
 import type { QboRecord } from '../types';
 import { OutcomeError } from '../errors';
-import { HTTP_RETRY, rereadAfterStale } from '../recovery';
+import { RETRY_POLICIES, rereadAfterStale } from '../recovery';
 import { QboError, faultFromResponse, networkErrorCode } from './errors';
+import { QBO_PACE, companyBudget, type CompanyBudget } from './pacing';
 import { withRetry } from './retry';
 import { MAX_PAGE_SIZE, countQuery, selectQuery, type QuerySpec } from './query';
 import type {
@@ -14,9 +15,11 @@ import type {
 	Clock,
 	HttpRequest,
 	HttpResponse,
+	PaceLimits,
 	QboClientConfig,
-	RetryPolicy,
+	RetryPolicies,
 	Send,
+	Slot,
 } from './types';
 
 /** What a caller of the client names: its records and the `send` it is built with (defined in ../types.ts, ./types.ts). */
@@ -77,17 +80,26 @@ function unwrap(body: unknown, entity: string): QboRecord {
 
 /**
  * Every QuickBooks call of both nodes goes through this client: URL building, minorversion,
- * requestid on writes, retries with backoff, fault parsing, paging, CDC, batch and SyncToken
- * handling. It knows nothing of n8n: `send` is n8n's authenticated request in production and
- * a plain HTTP call in tests.
+ * requestid on writes, pacing to the company's limits, retries with backoff, fault parsing, paging,
+ * CDC, batch and SyncToken handling. It knows nothing of n8n: `send` is n8n's authenticated request
+ * in production and a plain HTTP call in tests. Clients on the same `clock` share each company's
+ * budget (./pacing.ts).
  */
 export class QboClient {
-	readonly stats: ClientStats = { requests: 0, retries: 0 };
+	private readonly counts = { requests: 0, retries: 0, throttled: 0, waitedMs: 0 };
 	private readonly companyUrl: string;
 	private readonly minorVersion: number;
 	private readonly timeoutMs: number;
-	private readonly retry: RetryPolicy;
+	private readonly retry: RetryPolicies;
+	private readonly pace: PaceLimits;
 	private readonly memos = new Map<string, Promise<unknown>>();
+	/** The company's budget of the last call, for its figures. */
+	private company?: CompanyBudget;
+
+	/** Which company this client talks to (API base URL + realm): the key of caches that outlive one execution. */
+	get companyKey(): string {
+		return this.companyUrl;
+	}
 
 	constructor(
 		config: QboClientConfig,
@@ -97,7 +109,14 @@ export class QboClient {
 		this.companyUrl = `${config.baseUrl.replace(/\/+$/, '')}/v3/company/${encodeURIComponent(config.realmId)}`;
 		this.minorVersion = config.minorVersion ?? MINOR_VERSION;
 		this.timeoutMs = config.timeoutMs ?? 125_000;
-		this.retry = config.retry ?? HTTP_RETRY;
+		this.retry = { ...RETRY_POLICIES, ...config.retry };
+		this.pace = config.pace ?? QBO_PACE;
+	}
+
+	/** This client's figures, and those of its company's budget (every client calling it in the process). */
+	get stats(): ClientStats {
+		const company = this.company?.stats ?? { requests: 0, throttled: 0, waitedMs: 0 };
+		return { ...this.counts, company: { ...company } };
 	}
 
 	/**
@@ -114,7 +133,7 @@ export class QboClient {
 		return await pending;
 	}
 
-	/** One API call with retries. `requestId` must stay the same across retries of a write. */
+	/** One API call, paced and retried. `requestId` must stay the same across retries of a write. */
 	async call(
 		method: 'GET' | 'POST',
 		path: string,
@@ -140,39 +159,60 @@ export class QboClient {
 			timeoutMs: this.timeoutMs,
 		};
 		if (options.headers) request.headers = options.headers;
+		const since = this.clock.now();
+		const acquire = async (): Promise<Slot> => {
+			// Looked up each time: an idle company's budget is forgotten after a window.
+			this.company = companyBudget(this.clock, this.companyUrl, this.pace);
+			const slot = await this.company.acquire(path === 'batch', since);
+			this.counts.waitedMs += slot.waitedMs;
+			return slot;
+		};
 		return await withRetry(
 			async (attempt) => {
-				if (attempt > 1) this.stats.retries++;
-				this.stats.requests++;
-				let response: HttpResponse;
-				try {
-					response = await this.send(request);
-				} catch (error) {
-					if (error instanceof QboError) throw error;
-					const code = networkErrorCode(error);
-					if (code) {
-						throw new QboError(`Could not reach QuickBooks (${code})`, {
-							kind: 'network',
-							cause: error,
-						});
-					}
-					throw error;
-				}
-				const body = parseBody(response.body);
-				const faulty =
-					response.statusCode >= 400 ||
-					(body &&
-						typeof body === 'object' &&
-						('Fault' in body || 'fault' in body) &&
-						!('BatchItemResponse' in body));
-				if (faulty) {
-					throw faultFromResponse(response.statusCode, response.headers, body, this.clock.now());
-				}
-				return (body ?? {}) as Record<string, unknown>;
+				if (attempt > 1) this.counts.retries++;
+				return await this.attempt(request);
 			},
 			this.clock,
+			acquire,
 			this.retry,
 		);
+	}
+
+	/** One HTTP request: the body of a good answer; a QboError for a fault or no answer. */
+	private async attempt(request: HttpRequest): Promise<Record<string, unknown>> {
+		this.counts.requests++;
+		let response: HttpResponse;
+		try {
+			response = await this.send(request);
+		} catch (error) {
+			if (error instanceof QboError) throw error;
+			const code = networkErrorCode(error);
+			if (code) {
+				throw new QboError(`Could not reach QuickBooks (${code})`, {
+					kind: 'network',
+					cause: error,
+				});
+			}
+			throw error;
+		}
+		const body = parseBody(response.body);
+		const faulty =
+			response.statusCode >= 400 ||
+			(body &&
+				typeof body === 'object' &&
+				('Fault' in body || 'fault' in body) &&
+				!('BatchItemResponse' in body));
+		if (faulty) {
+			const fault = faultFromResponse(
+				response.statusCode,
+				response.headers,
+				body,
+				this.clock.now(),
+			);
+			if (fault.kind === 'throttled') this.counts.throttled++;
+			throw fault;
+		}
+		return (body ?? {}) as Record<string, unknown>;
 	}
 
 	async read(entity: string, id: string): Promise<QboRecord> {

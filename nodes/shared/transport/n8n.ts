@@ -12,7 +12,7 @@ import {
 
 import { QboClient } from './client';
 import { QboError } from './errors';
-import type { HttpResponse, Send } from './types';
+import type { Clock, HttpResponse, Send } from './types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 import { CrmInputError, OutcomeError } from '../errors';
 import { N8N_REFRESH_STATUSES, isReconnectError } from '../recovery';
@@ -21,6 +21,16 @@ type Context = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
 const RECONNECT_MESSAGE =
 	'QuickBooks access has expired or was revoked: open the QuickBooks Sync credential and click "Reconnect"';
+
+/**
+ * One clock for every client in the process, n8n's sleep for waits: clients on one clock share each
+ * company's budget (pacing.ts), so all executions of all workflows pace their calls together.
+ */
+const PROCESS_CLOCK: Clock = {
+	now: () => Date.now(),
+	sleep: async (ms) => await sleep(ms),
+	random: () => Math.random(),
+};
 
 function httpResponseOf(error: unknown): HttpResponse | undefined {
 	let current: unknown = error;
@@ -88,11 +98,7 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 		}
 	};
 
-	return new QboClient({ baseUrl, realmId }, send, {
-		now: () => Date.now(),
-		sleep: async (ms) => await sleep(ms),
-		random: () => Math.random(),
-	});
+	return new QboClient({ baseUrl, realmId }, send, PROCESS_CLOCK);
 }
 
 /** `Item N: ` before the message of an error that belongs to one item, once. */

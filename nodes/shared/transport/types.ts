@@ -1,4 +1,4 @@
-/** The transport's own types: what goes over the wire, batch and CDC results, the retry budget. */
+/** The transport's own types: what goes over the wire, batch and CDC results, the retry and pacing budgets. */
 import type { QboRecord } from '../types';
 import type { QboError } from './errors';
 import type { OutcomeError } from '../errors';
@@ -31,6 +31,44 @@ export interface RetryPolicy {
 	maxTotalMs: number;
 }
 
+/** The retry budget of each kind of failure (recovery R1a, R1b). */
+export interface RetryPolicies {
+	throttled: RetryPolicy;
+	transient: RetryPolicy;
+}
+
+/** What the pacing keeps a company's calls within (./pacing.ts). */
+export interface PaceLimits {
+	/** The window the two per-window limits are counted over. */
+	windowMs: number;
+	/** Requests per window, batch requests included. */
+	perWindow: number;
+	batchPerWindow: number;
+	/** Requests in flight at once. */
+	concurrent: number;
+}
+
+/** One HTTP attempt's place in its company's budget (./pacing.ts). */
+export interface Slot {
+	/** How long the attempt waited for its place. */
+	readonly waitedMs: number;
+	/**
+	 * The answer arrived, or none will. `throttled` when QuickBooks refused for the company's limits:
+	 * the company then holds back. Returns how long the company takes no calls from now (ms).
+	 */
+	release(throttled?: { retryAfterMs?: number }): number;
+}
+
+/** A company's budget in this process: every client's calls to it together. */
+export interface CompanyStats {
+	/** HTTP requests the budget let through. */
+	requests: number;
+	/** Answers refused for the company's limits (429 / fault 3001). */
+	throttled: number;
+	/** Time the calls waited for the budget, added up. */
+	waitedMs: number;
+}
+
 export interface Clock {
 	now(): number;
 	sleep(ms: number): Promise<void>;
@@ -42,7 +80,9 @@ export interface QboClientConfig {
 	realmId: string;
 	minorVersion?: number;
 	timeoutMs?: number;
-	retry?: RetryPolicy;
+	retry?: Partial<RetryPolicies>;
+	/** QuickBooks' limits (less a margin) unless given: tests pace to an emulator's smaller ones. */
+	pace?: PaceLimits;
 }
 
 export interface BatchOperation {
@@ -65,4 +105,10 @@ export interface ClientStats {
 	/** HTTP requests sent, retries included. */
 	requests: number;
 	retries: number;
+	/** Answers refused for the company's limits (429 / fault 3001). */
+	throttled: number;
+	/** Time this client's calls waited for the company's budget. */
+	waitedMs: number;
+	/** The company's budget: the figures of every client in the process that calls it. */
+	company: CompanyStats;
 }

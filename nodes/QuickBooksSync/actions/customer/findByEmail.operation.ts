@@ -1,8 +1,10 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { findCustomerByEmail, requireEmail } from '../../../shared/sync/customers';
-import { emailProperty } from './person';
+import { matchEachInBatch } from '../../../shared/sync/customersBatch';
+import type { CustomerMatch } from '../../../shared/sync/types';
+import { batchRequestsOption, emailProperty } from './person';
 import {
 	matchOptionsFrom,
 	matchingOptions,
@@ -19,25 +21,73 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: matchingOptions,
+		options: [batchRequestsOption('look-ups'), ...matchingOptions],
 	},
 ];
 
 export const description = withDisplay(properties, 'customer', 'findByEmail');
 
-/** Always outputs one item: the customer with `found: true`, or `found: false` and the e-mail. */
+/** Always one item: the customer with `found: true`, or `found: false` and the e-mail. */
+async function output(
+	context: IExecuteFunctions,
+	email: string,
+	match: CustomerMatch | undefined,
+): Promise<OperationResult> {
+	if (!match) return { found: false, email };
+	return await withLink(context, 'customer', {
+		found: true,
+		email,
+		...match.customer,
+		sync: { action: 'matched', qboId: match.customer.Id, reactivated: match.reactivated ?? false },
+	});
+}
+
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
 	const email = requireEmail(this.getNodeParameter('email', itemIndex), 'email');
-	const match = await findCustomerByEmail(client, email, matchOptionsFrom(this, itemIndex));
-	if (!match) return { found: false, email };
-	return await withLink(this, 'customer', {
-		found: true,
+	return await output(
+		this,
 		email,
-		...match.customer,
-		sync: { action: 'matched', qboId: match.customer.Id, reactivated: match.reactivated ?? false },
+		await findCustomerByEmail(client, email, matchOptionsFrom(this, itemIndex)),
+	);
+}
+
+export function usesBatch(this: IExecuteFunctions): boolean {
+	return (this.getNodeParameter('options', 0, {}) as IDataObject).batchRequests === true;
+}
+
+/** The matching options are read from the first item. */
+export async function executeBatch(
+	this: IExecuteFunctions,
+	itemIndexes: number[],
+	client: QboClient,
+): Promise<Array<OperationResult | Error>> {
+	const emails = itemIndexes.map((i) => {
+		try {
+			return requireEmail(this.getNodeParameter('email', i), 'email');
+		} catch (error) {
+			return error as Error;
+		}
 	});
+	const matches = await matchEachInBatch(
+		client,
+		emails.map((email) => (email instanceof Error ? email : { email })),
+		matchOptionsFrom(this, itemIndexes[0]),
+		false,
+	);
+	const results: Array<OperationResult | Error> = [];
+	for (const [k, match] of matches.entries()) {
+		const email = emails[k];
+		results.push(
+			email instanceof Error
+				? email
+				: match instanceof Error
+					? match
+					: await output(this, email, match),
+		);
+	}
+	return results;
 }

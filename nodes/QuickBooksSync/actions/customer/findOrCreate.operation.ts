@@ -1,7 +1,9 @@
-import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { findOrCreateCustomer } from '../../../shared/sync/customers';
+import { matchEachInBatch } from '../../../shared/sync/customersBatch';
+import type { CustomerMatch } from '../../../shared/sync/types';
 import {
 	fallbackCustomerOption,
 	matchOptionsFrom,
@@ -10,7 +12,7 @@ import {
 	withLink,
 	type OperationResult,
 } from '../common';
-import { emailProperty, personFields, personFrom } from './person';
+import { batchRequestsOption, emailProperty, personFields, personFrom } from './person';
 
 const properties: INodeProperties[] = [
 	emailProperty,
@@ -29,11 +31,22 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [fallbackCustomerOption, ...matchingOptions],
+		options: [
+			batchRequestsOption('look-ups and creates'),
+			fallbackCustomerOption,
+			...matchingOptions,
+		],
 	},
 ];
 
 export const description = withDisplay(properties, 'customer', 'findOrCreate');
+
+async function output(context: IExecuteFunctions, match: CustomerMatch): Promise<OperationResult> {
+	return await withLink(context, 'customer', {
+		...match.customer,
+		sync: { action: match.how, qboId: match.customer.Id, reactivated: match.reactivated ?? false },
+	});
+}
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -47,8 +60,40 @@ export async function execute(
 		matchOptionsFrom(this, itemIndex),
 		'email',
 	);
-	return await withLink(this, 'customer', {
-		...match.customer,
-		sync: { action: match.how, qboId: match.customer.Id, reactivated: match.reactivated ?? false },
+	return await output(this, match);
+}
+
+export function usesBatch(this: IExecuteFunctions): boolean {
+	return (this.getNodeParameter('options', 0, {}) as IDataObject).batchRequests === true;
+}
+
+/** The matching options and the fallback customer are read from the first item. */
+export async function executeBatch(
+	this: IExecuteFunctions,
+	itemIndexes: number[],
+	client: QboClient,
+): Promise<Array<OperationResult | Error>> {
+	const people = itemIndexes.map((i) => {
+		try {
+			return personFrom(this, i, this.getNodeParameter('email', i) as string);
+		} catch (error) {
+			return error as Error;
+		}
 	});
+	const matches = await matchEachInBatch(
+		client,
+		people,
+		matchOptionsFrom(this, itemIndexes[0]),
+		true,
+	);
+	const results: Array<OperationResult | Error> = [];
+	for (const match of matches) {
+		// With `create`, only an error leaves an item without a customer.
+		results.push(
+			match instanceof Error || !match
+				? (match ?? new Error('no customer'))
+				: await output(this, match),
+		);
+	}
+	return results;
 }

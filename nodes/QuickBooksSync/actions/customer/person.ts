@@ -13,6 +13,17 @@ export const emailProperty: INodeProperties = {
 	description: 'Compared with the customer’s primary e-mail, ignoring case and surrounding spaces',
 };
 
+/** The Batch Requests option of the customer operations (the drain workflow sends up to 30 items). */
+export function batchRequestsOption(what: string): INodeProperties {
+	return {
+		displayName: 'Batch Requests',
+		name: 'batchRequests',
+		type: 'boolean',
+		default: false,
+		description: `Whether to send the ${what} of all items through the QuickBooks batch endpoint, 30 per call, instead of one call per item. Settings other than the e-mail (and the new customer's details) are read from the first item.`,
+	};
+}
+
 /** Name and contact fields used when a customer has to be created. */
 export const personFields: INodeProperties[] = [
 	{

@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient, QboRecord } from '../../../shared/transport/client';
-import { requireEmail } from '../../../shared/sync/customers';
+import { forgetCachedCustomer, requireEmail } from '../../../shared/sync/customers';
 import {
 	locator,
 	requiredLocatorValue,
@@ -63,6 +63,8 @@ export async function execute(
 		);
 		return Object.keys(diff).length ? diff : null;
 	});
+	// A changed e-mail, name or active flag must not be answered from the cache across executions.
+	if (changed) forgetCachedCustomer(client, id);
 	return await withLink(this, 'customer', {
 		...record,
 		sync: { action: changed ? 'updated' : 'unchanged', qboId: record.Id },

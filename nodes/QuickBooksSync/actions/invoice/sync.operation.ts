@@ -99,7 +99,7 @@ export async function execute(
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const result = await syncInvoice(client, crm, {
 		match: matchOptionsFrom(this, itemIndex),
-		items: await itemModeFrom(this, itemIndex, client),
+		items: itemModeFrom(this, itemIndex),
 		key: this.getNodeParameter('key', itemIndex, 'number') as 'number' | 'id',
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
 		onlyIssuedSince: options.onlyIssuedSince

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { fieldError } from '../../../shared/transport/n8n';
-import { defaultIncomeAccount, findOrCreateItem } from '../../../shared/sync/items';
+import { findOrCreateItem } from '../../../shared/sync/items';
 import { locator, locatorValue, withDisplay, withLink, type OperationResult } from '../common';
 
 const properties: INodeProperties[] = [
@@ -21,8 +21,8 @@ export async function execute(
 ): Promise<OperationResult> {
 	const name = String(this.getNodeParameter('name', itemIndex)).trim();
 	if (!name) throw fieldError(this.getNode(), itemIndex, 'name', 'is missing');
-	const account =
-		locatorValue(this, 'incomeAccountId', itemIndex) ?? (await defaultIncomeAccount(client));
+	// Without a chosen account the default one is looked up only if the item has to be created.
+	const account = locatorValue(this, 'incomeAccountId', itemIndex);
 	const { item, created } = await findOrCreateItem(client, name, account);
 	return await withLink(this, 'item', {
 		...item,

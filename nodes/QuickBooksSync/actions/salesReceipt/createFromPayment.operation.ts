@@ -153,7 +153,7 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to send the look-ups and writes of all items through the QuickBooks batch endpoint, 30 per call: a burst of N payments costs about N/10 calls instead of 3-4 per payment. Settings are read from the first item.',
+					'Whether to send the look-ups and writes of all items through the QuickBooks batch endpoint, 30 per call: a burst of N payments costs about N/10 calls instead of 2-4 per payment. Settings other than the payment and its Customer are read from the first item.',
 			},
 			locator('customerId', 'Customer', 'customer', 'searchCustomers', {
 				description:
@@ -233,15 +233,11 @@ function paymentOf(context: IExecuteFunctions, itemIndex: number): CrmPayment {
 		: paymentFromHighLevel(jsonParameter(context, 'body', itemIndex));
 }
 
-async function receiptOptions(
-	context: IExecuteFunctions,
-	itemIndex: number,
-	client: QboClient,
-): Promise<ReceiptOptions> {
+function receiptOptions(context: IExecuteFunctions, itemIndex: number): ReceiptOptions {
 	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	return {
 		match: matchOptionsFrom(context, itemIndex),
-		items: await itemModeFrom(context, itemIndex, client),
+		items: itemModeFrom(context, itemIndex),
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
 		paymentMethodId: locatorValue(context, 'paymentMethodId', itemIndex),
 		depositAccountId: locatorValue(context, 'depositAccountId', itemIndex),
@@ -266,21 +262,29 @@ export async function execute(
 ): Promise<OperationResult> {
 	const payment = paymentOf(this, itemIndex);
 	return output(
-		await createReceiptFromPayment(client, payment, await receiptOptions(this, itemIndex, client)),
+		await createReceiptFromPayment(client, payment, receiptOptions(this, itemIndex)),
 		await appBaseOf(this),
 	);
 }
 
 export function usesBatch(this: IExecuteFunctions): boolean {
 	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	if (options.batchRequests !== true) return false;
-	try {
-		return !optionLocatorValue(this, 0, options, 'customerId');
-	} catch {
-		return false; // a bad Customer value fails each item on the one-by-one path
-	}
+	return options.batchRequests === true;
 }
 
+/** One item's payment and the customer earlier nodes chose for it (per item: a Find Customer node's id). */
+function batchItemOf(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): { payment: CrmPayment; customerId?: string } {
+	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+	return {
+		payment: paymentOf(context, itemIndex),
+		customerId: optionLocatorValue(context, itemIndex, options, 'customerId'),
+	};
+}
+
+/** Settings other than the payment and its customer are read from the first item. */
 export async function executeBatch(
 	this: IExecuteFunctions,
 	itemIndexes: number[],
@@ -288,16 +292,19 @@ export async function executeBatch(
 ): Promise<Array<OperationResult | Error>> {
 	const parsed = itemIndexes.map((i) => {
 		try {
-			return paymentOf(this, i);
+			return batchItemOf(this, i);
 		} catch (error) {
 			return error as Error;
 		}
 	});
-	const valid = parsed.filter((p): p is CrmPayment => !(p instanceof Error));
+	const valid = parsed.filter(
+		(p): p is { payment: CrmPayment; customerId?: string } => !(p instanceof Error),
+	);
 	const results = await createReceiptsInBatch(
 		client,
-		valid,
-		await receiptOptions(this, itemIndexes[0], client),
+		valid.map((p) => p.payment),
+		{ ...receiptOptions(this, itemIndexes[0]), customerId: undefined },
+		valid.map((p) => p.customerId),
 	);
 	const appBase = await appBaseOf(this);
 	let next = 0;

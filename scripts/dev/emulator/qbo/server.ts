@@ -31,6 +31,11 @@ export interface QboEmulatorOptions {
 	perMinute?: number;
 	concurrent?: number;
 	batchPerMinute?: number;
+	/**
+	 * The window `perMinute` and `batchPerMinute` are counted over (ms). QuickBooks counts over a
+	 * minute (the default); tests shorten it so that they need not wait a real one.
+	 */
+	windowMs?: number;
 	latencyMs?: number | [number, number];
 	persistFile?: string;
 	webhook?: { url: string; verifierToken: string; format?: 'legacy' | 'cloudevents' };
@@ -470,7 +475,8 @@ export class QboEmulator {
 
 	private overLimit(key: string, perMinute: number): boolean {
 		const now = Date.now();
-		const window = (this.windows.get(key) ?? []).filter((t) => t > now - 60_000);
+		const windowMs = this.options.windowMs ?? 60_000;
+		const window = (this.windows.get(key) ?? []).filter((t) => t > now - windowMs);
 		if (window.length >= perMinute) {
 			this.windows.set(key, window);
 			return true;

@@ -1,0 +1,266 @@
+/**
+ * The durable payment template in a real n8n: HighLevel deliveries are stored in an n8n Data Table
+ * before they are answered, and a drain writes them to QuickBooks in batches, retries what failed
+ * with back-off, and sends rows that keep failing to the error workflow.
+ */
+import { createServer, type Server } from 'http';
+import type { AddressInfo } from 'net';
+
+import { orderStatusUpdate, workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { docNumberFor } from '../../nodes/shared/domain/docNumber';
+import {
+	createMarketplaceSender,
+	createWorkflowSender,
+	type Delivery,
+} from '../../scripts/dev/emulator/highlevel/delivery';
+import {
+	REALM_ID,
+	TRIGGER_WEBHOOK_IDS,
+	WEBHOOK_SECRET,
+	startStack,
+	type OutboxRow,
+	type Stack,
+} from '../../scripts/dev/stack';
+
+jest.setTimeout(10 * 60_000);
+
+let stack: Stack;
+let alerts: Array<Record<string, unknown>> = [];
+let alertServer: Server;
+const company = () => stack.qbo.company(REALM_ID);
+const receipts = () =>
+	company()
+		.all('SalesReceipt')
+		.filter((r) => r.status !== 'Deleted');
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000) {
+	const deadline = Date.now() + ms;
+	for (;;) {
+		const value = await probe();
+		if (value) return value;
+		if (Date.now() > deadline)
+			throw new Error(`timed out waiting for ${what}\n${stack.n8n.logs().slice(-3000)}`);
+		await new Promise((r) => setTimeout(r, 300));
+	}
+}
+
+const answerOf = (delivery: Delivery) => {
+	const last = delivery.attempts[delivery.attempts.length - 1];
+	return { status: last.status, body: JSON.parse(last.responseBody || '{}') };
+};
+const durableUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable);
+const workflowSender = () =>
+	createWorkflowSender({
+		action: 'customWebhook',
+		auth: { type: 'bearer', token: WEBHOOK_SECRET },
+	});
+async function deliver(bodies: Array<Record<string, unknown>>, concurrency = 8) {
+	const sender = workflowSender();
+	const answers: Array<{ status: number | null; body: any }> = new Array(bodies.length);
+	let next = 0;
+	await Promise.all(
+		Array.from({ length: concurrency }, async () => {
+			while (next < bodies.length) {
+				const i = next++;
+				answers[i] = answerOf(await sender.send(durableUrl(), bodies[i]));
+			}
+		}),
+	);
+	return answers;
+}
+const rowsByKey = async () => {
+	const map = new Map<string, OutboxRow[]>();
+	for (const row of await stack.outbox.rows()) map.set(row.key, [...(map.get(row.key) ?? []), row]);
+	return map;
+};
+/** Drains until no row is due: what the every-minute schedule does, without waiting for it. */
+async function drainUntilSettled(keys: string[]) {
+	await stack.drain();
+	return await until('the drain to settle the rows', async () => {
+		const rows = (await stack.outbox.rows()).filter((r) => keys.includes(r.key));
+		return rows.length && rows.every((r) => r.status !== 'processing' && r.status !== 'pending')
+			? rows
+			: undefined;
+	});
+}
+/** The back-off wait, skipped: rows due now, as if their nextTryAt had passed. */
+const makeDue = async (key: string) =>
+	await stack.outbox.update({ key }, { nextTryAt: new Date(Date.now() - 1000).toISOString() });
+
+beforeAll(async () => {
+	alertServer = createServer((req, res) => {
+		let body = '';
+		req.on('data', (c) => (body += c));
+		req.on('end', () => {
+			alerts.push(JSON.parse(body || '{}'));
+			res.end('ok');
+		});
+	});
+	await new Promise<void>((r) => alertServer.listen(0, '127.0.0.1', r));
+	const alertWebhookUrl = `http://127.0.0.1:${(alertServer.address() as AddressInfo).port}/alert`;
+	stack = await startStack({
+		config: { alertWebhookUrl, maxAttempts: 2 },
+		beforeN8n: ({ qbo }) => {
+			qbo.seed(
+				REALM_ID,
+				'Customer',
+				Array.from({ length: 12 }, (_, i) => ({
+					DisplayName: `Existing ${i}`,
+					PrimaryEmailAddr: { Address: `existing${i}@example.com` },
+				})),
+			);
+		},
+	});
+}, 300_000);
+
+afterAll(async () => {
+	await stack?.stop();
+	await new Promise((r) => alertServer?.close(r));
+});
+
+describe('durable payment template (outbox in an n8n Data Table)', () => {
+	test('every delivery is stored before it is answered; the drain writes one receipt per CRM payment through batch calls', async () => {
+		const payments = [
+			...Array.from({ length: 12 }, (_, i) =>
+				workflowPayment({
+					transactionId: `ch_dur_old_${i}`,
+					email: `EXISTING${i}@example.com`,
+					subTotal: 10 + i,
+				}),
+			),
+			...Array.from({ length: 8 }, (_, i) =>
+				workflowPayment({
+					transactionId: `ch_dur_new_${i}`,
+					email: `newbie${i}@example.com`,
+					firstName: `New${i}`,
+					lastName: 'Buyer',
+					subTotal: 100 + i,
+					tax: 8.25,
+				}),
+			),
+		];
+		const repeats = payments.slice(0, 4);
+		const orderId = '6650e2e0000000000000d001';
+		const order = orderStatusUpdate({
+			id: orderId,
+			email: 'existing0@example.com',
+			items: [{ name: 'Gold Membership', qty: 1, amount: 99 }],
+		});
+		const callsBefore = stack.qbo.log.length;
+		// The contacts template polls QuickBooks by CDC on its own; the payments' calls are the rest.
+		const paymentCalls = () => stack.qbo.log.slice(callsBefore).filter((c) => c.endpoint !== 'cdc');
+		const answers = await deliver([...payments, ...repeats]);
+		const signed = createMarketplaceSender({ privateKeyPem: stack.sender.privateKeyPem });
+		answers.push(answerOf(await signed.send(durableUrl(), order)));
+		expect(answers.map((a) => [a.status, a.body.stored])).toEqual(answers.map(() => [200, true]));
+		// Every 200 stands for a stored row (the every-minute drain may already be at work).
+		const stored = await rowsByKey();
+		expect([...stored.values()].flat()).toHaveLength(25);
+
+		const rows = await drainUntilSettled([...stored.keys()]);
+		expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'done'));
+		const transactions = [...payments.map((p) => p.payment.transaction_id), orderId];
+		expect(receipts()).toHaveLength(transactions.length);
+		for (const p of payments) {
+			const receipt = receipts().find((r) => r.DocNumber === p.payment.transaction_id);
+			expect([p.payment.transaction_id, receipt?.TotalAmt]).toEqual([
+				p.payment.transaction_id,
+				round2(p.payment.total_amount),
+			]);
+			// A repeated delivery's row points at the same receipt.
+			for (const row of stored.get(`payment:${p.payment.transaction_id}`)!) {
+				const now = rows.find((r) => r.id === row.id)!;
+				expect([now.qboId, now.docNumber]).toEqual([receipt!.Id, p.payment.transaction_id]);
+			}
+		}
+		expect(receipts().find((r) => r.DocNumber === docNumberFor(orderId))?.TotalAmt).toBe(99);
+		// Existing customers matched (case aside), new ones created once each.
+		const customers = company().all('Customer');
+		expect(customers).toHaveLength(12 + 8);
+		const calls = paymentCalls();
+		expect(calls.filter((c) => c.endpoint === 'batch').length).toBeGreaterThan(0);
+		expect(calls.length / transactions.length).toBeLessThan(1.5);
+	});
+
+	test('QuickBooks down: rows stay in the outbox with the error and a later try, then sync once it is back', async () => {
+		stack.qbo.injectFault({ action: 503, count: 10_000 });
+		const p = workflowPayment({ transactionId: 'ch_dur_outage', email: 'existing3@example.com' });
+		expect((await deliver([p]))[0]).toMatchObject({ status: 200, body: { stored: true } });
+		await stack.drain();
+		const failed = await until('the failed try to be recorded', async () => {
+			const row = (await rowsByKey()).get('payment:ch_dur_outage')?.[0];
+			return row?.attempts === 1 ? row : undefined;
+		});
+		expect(failed.status).toBe('pending');
+		expect(failed.lastError).toMatch(/QuickBooks|503|System Failure/);
+		expect(Date.parse(failed.nextTryAt!)).toBeGreaterThan(Date.now());
+		expect(receipts().some((r) => r.DocNumber === 'ch_dur_outage')).toBe(false);
+
+		stack.qbo.clearFaults();
+		// Not due yet: a drain leaves it alone.
+		await stack.drain();
+		await new Promise((r) => setTimeout(r, 3000));
+		expect((await rowsByKey()).get('payment:ch_dur_outage')![0].attempts).toBe(1);
+		await makeDue('payment:ch_dur_outage');
+		const [done] = await drainUntilSettled(['payment:ch_dur_outage']);
+		expect([done.status, done.attempts]).toEqual(['done', 1]);
+		expect(receipts().filter((r) => r.DocNumber === 'ch_dur_outage')).toHaveLength(1);
+	});
+
+	test('a payment that keeps failing becomes a dead letter and the error workflow posts the alert', async () => {
+		alerts = [];
+		const bad = workflowPayment({ transactionId: 'ch_dur_bad_email', email: 'not-an-email' });
+		expect((await deliver([bad]))[0].status).toBe(200);
+		await stack.drain();
+		await until('the first failure', async () =>
+			(await rowsByKey()).get('payment:ch_dur_bad_email')?.[0]?.attempts === 1 ? true : undefined,
+		);
+		await makeDue('payment:ch_dur_bad_email');
+		const [dead] = await drainUntilSettled(['payment:ch_dur_bad_email']);
+		expect([dead.status, dead.attempts]).toEqual(['dead', 2]);
+		expect(dead.lastError).toMatch(/email/);
+		const alert = await until('the alert', async () => alerts[0]);
+		expect(String(alert.text)).toMatch(/dead-letter state/);
+		expect(String(alert.text)).toMatch(/payment:ch_dur_bad_email/);
+		expect(String(alert.workflow)).toMatch(/durable/);
+	});
+
+	test('a delivery the outbox cannot store is answered 429 (HighLevel delivers it again), and the redelivery is stored', async () => {
+		const table = (await stack.outbox.table())!;
+		const columns = await stack.n8n.rest<Array<{ id: string; name: string }>>(
+			'GET',
+			`/projects/${table.projectId}/data-tables/${table.id}/columns`,
+		);
+		const event = columns.find((c) => c.name === 'event')!;
+		const rename = async (name: string) =>
+			await stack.n8n.rest(
+				'PATCH',
+				`/projects/${table.projectId}/data-tables/${table.id}/columns/${event.id}/rename`,
+				{ name },
+			);
+		const orderId = '6650e2e0000000000000d429';
+		const order = orderStatusUpdate({
+			id: orderId,
+			email: 'existing5@example.com',
+			items: [{ name: 'Gold Membership', qty: 1, amount: 49 }],
+		});
+		const signed = createMarketplaceSender({
+			privateKeyPem: stack.sender.privateKeyPem,
+			retry: { maxRetries: 0 },
+		});
+		await rename('event_broken');
+		try {
+			const refused = answerOf(await signed.send(durableUrl(), order));
+			expect([refused.status, refused.body.retry]).toEqual([429, true]);
+		} finally {
+			await rename('event');
+		}
+		const again = answerOf(await signed.send(durableUrl(), order));
+		expect([again.status, again.body.stored]).toEqual([200, true]);
+		const key = `order:${orderId}`;
+		expect((await rowsByKey()).get(key)).toHaveLength(1);
+		await drainUntilSettled([key]);
+		expect(receipts().filter((r) => r.DocNumber === docNumberFor(orderId))).toHaveLength(1);
+	});
+});
