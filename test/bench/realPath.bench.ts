@@ -7,8 +7,9 @@
  *
  *   direct   workflows/crm-payment-to-sales-receipt.json (HighLevel Trigger → e-mail matching →
  *            Create Sales Receipt)
- *   durable  the durable template (HighLevel Trigger → n8n Data Table outbox → drain in batches of
- *            30); skipped with a printed line until that template is in workflows/
+ *   durable  workflows/crm-payment-to-sales-receipt-durable.json (HighLevel Trigger → n8n Data
+ *            Table outbox → drain in batches of 30), with its error workflow; skipped with a
+ *            printed line when those files are not in workflows/
  *   peer     the same flow with n8n's built-in nodes only (test/bench/peer-payment-workflow.json):
  *            Webhook → built-in QuickBooks customer Get Many (e-mail query) → IF → built-in
  *            QuickBooks customer Create → Merge → HTTP Request (credential quickBooksOAuth2Api)
@@ -29,7 +30,8 @@
  * Environment: BENCH_PAYMENTS, BENCH_OUTAGE_MINUTES, BENCH_CONCURRENCY (10), BENCH_SYSTEMS
  * (direct,durable,peer), BENCH_SCENARIOS (burst,outage), BENCH_LATENCY_MS (100,250),
  * BENCH_TIMEOUT_MINUTES (per scenario; default 30 + outage), BENCH_CALIBRATION (30 payments sent
- * before the first measured run to count the calls a payment needs unthrottled; 0 = none),
+ * before the first measured run to count the calls a payment needs unthrottled; 0 = none) after
+ * BENCH_CALIBRATION_WARMUP (10),
  * BENCH_BACKFILL_SIZES (1000,10000; empty = skip), BENCH_RESULTS (bench/results/latest.json).
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'fs';
@@ -43,6 +45,7 @@ import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
 import { REPO, freePort, type N8n } from '../../scripts/dev/n8n';
 import {
 	REALM_ID,
+	TRIGGER_WEBHOOK_IDS,
 	WEBHOOK_SECRET,
 	loadTemplates,
 	startStack,
@@ -59,6 +62,7 @@ const PAYMENTS = Number(env('BENCH_PAYMENTS', '1000'));
 const OUTAGE_MINUTES = Number(env('BENCH_OUTAGE_MINUTES', '10'));
 const CONCURRENCY = Number(env('BENCH_CONCURRENCY', '10'));
 const CALIBRATION = Number(env('BENCH_CALIBRATION', '30'));
+const WARMUP = Number(env('BENCH_CALIBRATION_WARMUP', '10'));
 const SYSTEMS = env('BENCH_SYSTEMS', 'direct,durable,peer').split(',').filter(Boolean);
 const SCENARIOS = env('BENCH_SCENARIOS', 'burst,outage').split(',').filter(Boolean);
 const LATENCY = env('BENCH_LATENCY_MS', '100,250').split(',').map(Number) as [number, number];
@@ -106,14 +110,19 @@ function prng(seed: number): () => number {
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-const TAGS = { burst: 'bb', outage: 'bo', calibration: 'bc' } as const;
+const TAGS = { burst: 'bb', outage: 'bo', calibration: 'bc', warmup: 'bw' } as const;
 
 /** The deliveries of one run; `poolSize` caps the existing customers to those already seeded. */
-function planPayments(scenario: Scenario | 'calibration', n: number, poolSize?: number): Plan {
+function planPayments(
+	scenario: keyof typeof TAGS,
+	n: number,
+	poolSize?: number,
+	share = SHARE,
+): Plan {
 	const tag = TAGS[scenario];
 	const random = prng(tag.charCodeAt(1));
-	const repeats = Math.round(n * SHARE.repeat);
-	const fresh = Math.round(n * SHARE.new);
+	const repeats = Math.round(n * share.repeat);
+	const fresh = Math.round(n * share.new);
 	const kinds: PlannedDelivery['kind'][] = [
 		...Array<'repeat'>(repeats).fill('repeat'),
 		...Array<'new'>(fresh).fill('new'),
@@ -406,77 +415,53 @@ const peer: SystemDescriptor = {
 };
 
 /**
- * The durable template the lead developer is building: a workflows/ file with an n8n Data Table
- * node (the outbox) behind a HighLevel Trigger, drained in batches of 30. The stack imports it
- * (with its Data Table setup, in stack.ts) on the stack's own credential and realm, REALM_ID;
- * nothing else runs on that realm here. TO CHECK when it lands: the outbox table's name and the
- * status column the `waiting` and `retrievable` guesses below read.
+ * The durable template (workflows/crm-payment-to-sales-receipt-durable.json): the HighLevel
+ * Trigger answers 200 once the event is in an n8n Data Table outbox; a drain (every minute, and on
+ * demand) takes due rows in rounds and writes receipts with batch requests; failed rows are retried
+ * with back-off and end `dead` after maxAttempts, which starts the error workflow
+ * (sync-failure-alert.json). The stack imports both on its own credential and realm (REALM_ID),
+ * and reads the outbox through n8n's REST API (`stack.outbox`). The bench never starts a drain
+ * itself: the template's schedule does, as in a real install.
  */
-function durableTemplate(): { file: string; workflow: Record<string, any> } | undefined {
-	return loadTemplates().find((t) =>
-		t.workflow.nodes?.some((n: any) => n.type === 'n8n-nodes-base.dataTable'),
-	);
-}
+const DURABLE_FILES = ['crm-payment-to-sales-receipt-durable.json', 'sync-failure-alert.json'];
 
-interface OutboxRow {
-	[column: string]: unknown;
-}
-
-async function outboxRows(stack: Stack): Promise<OutboxRow[] | undefined> {
-	try {
-		const tables = await stack.n8n.rest('GET', '/data-tables-global?take=100');
-		const list = (tables.data ?? tables) as Array<{ id: string; name: string; projectId: string }>;
-		const rows: OutboxRow[] = [];
-		for (const table of list.filter((t) => /outbox/i.test(t.name))) {
-			for (let skip = 0; ; skip += 1000) {
-				const page = await stack.n8n.rest(
-					'GET',
-					`/projects/${table.projectId}/data-tables/${table.id}/rows?take=1000&skip=${skip}`,
-				);
-				const data = (page.data ?? []) as OutboxRow[];
-				rows.push(...data);
-				if (data.length < 1000) break;
-			}
-		}
-		return rows;
-	} catch {
-		return undefined;
-	}
-}
-
-const statusOf = (row: OutboxRow) =>
-	String(Object.entries(row).find(([k]) => /^(status|state)$/i.test(k))?.[1] ?? '').toLowerCase();
+const outboxKeyToTransaction = (key: string) => key.replace(/^payment:/, '');
 
 const durable: SystemDescriptor = {
 	name: 'durable',
 	realm: REALM_ID,
-	pending: () =>
-		durableTemplate()
-			? undefined
-			: 'durable: PENDING, not run. Its template (HighLevel Trigger → n8n Data Table outbox → drain in batches of 30) is not in workflows/ of this worktree yet; the descriptor in test/bench/realPath.bench.ts picks it up once it is.',
-	templateFiles: () => [durableTemplate()?.file].filter((f): f is string => Boolean(f)),
+	pending: () => {
+		const files = new Set(loadTemplates().map((t) => t.file));
+		const missing = DURABLE_FILES.filter((f) => !files.has(f));
+		return missing.length
+			? `durable: PENDING, not run. ${missing.join(' and ')} not in workflows/ of this worktree.`
+			: undefined;
+	},
+	templateFiles: () => DURABLE_FILES,
 	credentials: () => [],
 	workflows: () => [],
 	workflowIds: (stack) =>
-		stack.templates.filter((t) => t.file === durableTemplate()?.file).map((t) => t.id),
-	webhookUrl: (stack) => {
-		const trigger = durableTemplate()!.workflow.nodes.find(
-			(n: any) => n.type === 'n8n-nodes-quickbooks-sync.highLevelTrigger',
-		);
-		return stack.triggerUrl(trigger.webhookId);
-	},
+		stack.templates.filter((t) => DURABLE_FILES.includes(t.file)).map((t) => t.id),
+	webhookUrl: (stack) => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable),
 	waiting: async (stack) => {
-		const rows = await outboxRows(stack);
-		if (!rows) return undefined;
-		return rows.filter((r) => !/done|sent|synced|dead|fail/.test(statusOf(r))).length;
+		try {
+			const rows = await stack.outbox.rows();
+			return rows.filter((r) => r.status === 'pending' || r.status === 'processing').length;
+		} catch {
+			return undefined;
+		}
 	},
+	// Rows not done are held: pending ones are retried by the next drain, dead ones stay in the
+	// table (and the error workflow reported them) for a re-run.
 	retrievable: async (stack) => {
-		const rows = (await outboxRows(stack)) ?? [];
-		const ids = new Set<string>();
-		for (const row of rows.filter((r) => /dead|fail/.test(statusOf(r))))
-			for (const value of Object.values(row))
-				for (const m of String(value).matchAll(/ch_b[a-z]_\d{5}/g)) ids.add(m[0]);
-		return ids;
+		try {
+			const rows = await stack.outbox.rows();
+			return new Set(
+				rows.filter((r) => r.status !== 'done').map((r) => outboxKeyToTransaction(r.key)),
+			);
+		} catch {
+			return new Set();
+		}
 	},
 };
 
@@ -679,9 +664,11 @@ interface Calibration {
 }
 
 /**
- * Before the measured burst, CALIBRATION payments of the same mix (default 30: 30 × the direct
- * template's ~7 calls stays under 500/min) go to each system; what they cost is the fewest calls
- * a system needs per payment, with no 429 or retry in the count. Then the harness waits until the
+ * Before the measured burst: WARMUP payments by new customers (default 10) fill what a system
+ * looks up once per company (items, the company's preferences; caches of the package), then
+ * CALIBRATION payments of the burst's mix (default 30; 30 × the direct template's calls stays
+ * under 500/min) go to each system. What the calibration payments cost is the fewest calls a
+ * system needs per payment, with no 429 or retry in the count. Then the harness waits until the
  * realms' one-minute windows are empty again, so the burst starts from a clean limit.
  */
 async function calibrate(
@@ -689,6 +676,11 @@ async function calibrate(
 	systems: SystemDescriptor[],
 	poolSize: number,
 ): Promise<Map<SystemName, Calibration>> {
+	if (WARMUP > 0) {
+		const warm = planPayments('warmup', WARMUP, 0, { existing: 0, new: 1, repeat: 0 });
+		const runs = systems.map((s) => newRun(s, stack));
+		await deliverAndSettle(stack, 'warm-up', warm, runs, Date.now(), 5 * 60_000);
+	}
 	const plan = planPayments('calibration', CALIBRATION, poolSize);
 	const runs = systems.map((s) => newRun(s, stack));
 	const t0 = Date.now();
@@ -929,7 +921,7 @@ const DEFINITIONS = {
 		'requests to the system’s realm in the emulator log, 429 and 5xx answers included (token calls excluded)',
 	callsPerPayment: 'apiCalls / payments',
 	paymentsPerMin: 'distinct CRM payments with a receipt / wall minutes',
-	floorPaymentsPerMin: `min(500 / c, 40 / b) (QuickBooks: 500 requests/min, 40 batch requests/min per realm; b = 0: no batch bound): c = API calls per booked payment, b = the same for /batch calls, both counted in a calibration of ${CALIBRATION} payments of the same mix sent before the first measured run, with no call throttled (429) or failed (5xx); without a calibration, the same from the run's own calls not answered 429/5xx`,
+	floorPaymentsPerMin: `min(500 / c, 40 / b) (QuickBooks: 500 requests/min, 40 batch requests/min per realm; b = 0: no batch bound): c = API calls per booked payment, b = the same for /batch calls, both counted in a calibration of ${CALIBRATION} payments of the same mix sent before the first measured run (after a warm-up of ${WARMUP} payments by new customers), with no call throttled (429) or failed (5xx); without a calibration, the same from the run's own calls not answered 429/5xx`,
 	duplicates: 'CRM transactions with more than one non-void receipt',
 	totalsDiffer:
 		'CRM transactions with a non-void receipt whose TotalAmt differs from the CRM total',
