@@ -17,6 +17,8 @@ export interface N8nOptions {
 	/** Keep the user folder after stop (npm start). */
 	keep?: boolean;
 	log?: (line: string) => void;
+	/** Extra environment for the n8n process and its CLI (e.g. the benchmark's NODE_OPTIONS). */
+	env?: Record<string, string>;
 }
 
 export async function freePort(): Promise<number> {
@@ -108,6 +110,7 @@ export class N8n {
 			N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'warn',
 			DB_SQLITE_POOL_SIZE: '2',
 			EXECUTIONS_DATA_PRUNE: 'false',
+			...this.options.env,
 		};
 	}
 

@@ -51,6 +51,16 @@ export interface StackOptions {
 	config?: Record<string, unknown>;
 	/** Runs after the emulators are up and before n8n starts (seed QuickBooks, etc.). */
 	beforeN8n?: (stack: { qbo: QboEmulator; highLevel: HighLevelEmulator }) => Promise<void> | void;
+	/** Which files of workflows/ to import and publish (default: all). */
+	templates?: (file: string) => boolean;
+	/** Extra environment for n8n (benchmark: NODE_OPTIONS). */
+	n8nEnv?: Record<string, string>;
+	/** Runs after the imports and before n8n starts (more credentials and workflows via the CLI). */
+	beforeN8nStart?: (stack: {
+		qbo: QboEmulator;
+		highLevel: HighLevelEmulator;
+		n8n: N8n;
+	}) => Promise<void> | void;
 }
 
 export interface Stack {
@@ -188,6 +198,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		userFolder: options.userFolder,
 		keep: options.keep,
 		log: options.log,
+		env: options.n8nEnv,
 	});
 
 	const tokens = qbo.issueTokens(REALM_ID);
@@ -258,12 +269,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		publish: e.publish !== false,
 	}));
 	for (const { workflow, publish } of [
-		...templates.map((t) => ({ workflow: t.workflow, publish: true })),
+		...templates
+			.filter((t) => options.templates?.(t.file) ?? true)
+			.map((t) => ({ workflow: t.workflow, publish: true })),
 		...extras,
 	]) {
 		n8n.importWorkflow(workflow);
 		if (publish) n8n.publishWorkflow(String(workflow.id));
 	}
+	await options.beforeN8nStart?.({ qbo, highLevel, n8n });
 	await n8n.start();
 	await n8n.setupOwner();
 

@@ -1,16 +1,21 @@
 /**
  * n8n's built-in QuickBooks node hard-codes Intuit's hosts. For the benchmark only, requests to
  * those hosts are sent to the emulator at the socket layer, so the built-in node runs unmodified
- * through n8n-core and its API calls can be counted against the same emulator.
+ * through n8n-core and its API calls can be counted against the same emulator. The real-path
+ * benchmark loads the same function into a real n8n process (`intuitHostPreload`).
  */
 import { existsSync } from 'fs';
 import http from 'http';
 import https from 'https';
 import { join } from 'path';
 
-export function routeIntuitHostsTo(emulatorUrl: string): () => void {
+export function routeIntuitHostsTo(emulatorUrl: string, extraHosts: string[] = []): () => void {
 	const target = new URL(emulatorUrl);
-	const hosts = new Set(['quickbooks.api.intuit.com', 'sandbox-quickbooks.api.intuit.com']);
+	const hosts = new Set([
+		'quickbooks.api.intuit.com',
+		'sandbox-quickbooks.api.intuit.com',
+		...extraHosts,
+	]);
 	const original = https.request;
 	const patched = function (this: unknown, ...args: any[]) {
 		let [url, options, callback] = args;

@@ -426,6 +426,18 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		expect(viaHttp.counts.total).toBe(4);
 	});
 
+	test('a time-window fault (test-only outage) answers every request inside the window and none outside', async () => {
+		const now = emulator.now();
+		emulator.injectFault({ action: 503, fromMs: now + 400, untilMs: now + 900 });
+		expect((await api('GET', itemPath())).status).toBe(200);
+		await new Promise((r) => setTimeout(r, 450 - (emulator.now() - now)));
+		expect((await api('GET', itemPath())).status).toBe(503);
+		expect((await api('GET', itemPath())).status).toBe(503);
+		await new Promise((r) => setTimeout(r, Math.max(0, 950 - (emulator.now() - now))));
+		expect((await api('GET', itemPath())).status).toBe(200);
+		emulator.clearFaults();
+	});
+
 	test('webhooks: legacy and CloudEvents, signed with the verifier token', async () => {
 		const received: Array<{ body: string; signature: string }> = [];
 		const sink = http.createServer((req, res) => {

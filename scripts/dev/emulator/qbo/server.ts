@@ -57,8 +57,16 @@ export interface FaultRule {
 	method?: string;
 	/** Substring of the path (after /v3/company/{realm}/) or of the full URL. */
 	path?: string;
-	count: number;
+	/** How many requests it answers; optional with a time window (then every request inside it). */
+	count?: number;
 	action: 500 | 503 | 429 | 401 | 'reset' | 'hang';
+	/**
+	 * Time window on the emulator's clock (epoch ms): the rule answers only requests arriving in
+	 * [fromMs, untilMs). TEST-ONLY: an outage scripted by a benchmark, not a documented QuickBooks
+	 * behaviour (what a real outage answers, and for how long, is not published).
+	 */
+	fromMs?: number;
+	untilMs?: number;
 }
 
 export interface LogEntry {
@@ -486,11 +494,16 @@ export class QboEmulator {
 	}
 
 	private takeFault(method: string, rest: string): FaultRule | undefined {
+		const now = this.now();
 		const rule = this.faults.find(
 			(f) =>
-				f.count > 0 && (!f.method || f.method === method) && (!f.path || rest.includes(f.path)),
+				(f.count === undefined ? f.untilMs !== undefined : f.count > 0) &&
+				(f.fromMs === undefined || now >= f.fromMs) &&
+				(f.untilMs === undefined || now < f.untilMs) &&
+				(!f.method || f.method === method) &&
+				(!f.path || rest.includes(f.path)),
 		);
-		if (rule) rule.count--;
+		if (rule?.count !== undefined) rule.count--;
 		return rule;
 	}
 
