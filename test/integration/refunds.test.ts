@@ -28,10 +28,12 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			})
 		)
 			.output('QuickBooks Sync')
-			.map((o) => ({
-				...(o.json as Record<string, any>),
-				...(o.error ? { hint: (o.error as { description?: string }).description } : {}),
-			}));
+			.map(
+				(o): Record<string, any> => ({
+					...(o.json as Record<string, any>),
+					...(o.error ? { hint: (o.error as { description?: string }).description } : {}),
+				}),
+			);
 
 	const pay = async (body: unknown, extra: Record<string, unknown> = {}) => {
 		const [out] = await run(
@@ -215,6 +217,20 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		expect(errors).toHaveLength(1);
 		expect(errors[0]).toMatch(/Another refund of sales receipt .* was written at the same time/);
 		expect(refundReceipts().map((r) => r.TotalAmt)).toEqual([120]);
+		// The bookkeeper deletes the kept one; the refused refund, delivered again, is written anew
+		// although QuickBooks still remembers its first request (whose refund receipt was deleted).
+		const [kept] = refundReceipts();
+		realm().delete('RefundReceipt', { Id: kept.Id, SyncToken: kept.SyncToken });
+		const refused = outs.findIndex(([o]) => o.error);
+		const [again] = await refund([
+			workflowRefund({
+				refundId: ['re_race_a', 're_race_b'][refused],
+				transactionId: 'ch_race_1',
+				amount: 120,
+			}),
+		]);
+		expect(again).toMatchObject({ alreadySynced: false, TotalAmt: 120 });
+		expect(refundReceipts().map((r) => [r.Id, r.TotalAmt])).toEqual([[again.Id, 120]]);
 	});
 
 	test('a refund before its payment’s receipt exists: a clear error and nothing written; after the payment it goes through', async () => {

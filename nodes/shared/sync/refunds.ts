@@ -335,7 +335,7 @@ export async function refundPayment(
 		...(source.record.BillEmail ? { BillEmail: source.record.BillEmail } : {}),
 		PaymentRefNum: refund.refundId.slice(-21),
 	});
-	const written = await createOwnDocument(client, key, lookup, body);
+	let written = await createOwnDocument(client, key, lookup, body);
 	if (!written.created)
 		return {
 			refund: written.record,
@@ -343,7 +343,14 @@ export async function refundPayment(
 			sync: summary(written.record, refund, 'matched', source),
 		};
 	// Two different refunds of one document may each have seen room for themselves (recovery R19).
-	const after = await refundsOfTarget(client, customerId, source.target);
+	let after = await refundsOfTarget(client, customerId, source.target);
+	const isLive = (id: unknown) => after.some((r) => String(r.Id) === String(id));
+	if (!isLive(written.record.Id)) {
+		// QuickBooks answered from its memory of this request (R11), but that refund receipt was
+		// deleted since (R19, or by hand): write it anew under a request of its own.
+		written = await createOwnDocument(client, key, lookup, body, `:${String(written.record.Id)}`);
+		after = await refundsOfTarget(client, customerId, source.target);
+	}
 	if (overRefunded(after, String(written.record.Id), source.cap)) {
 		await client.delete('RefundReceipt', written.record);
 		throw new OutcomeError(
