@@ -44,7 +44,7 @@ export class HighLevelTrigger implements INodeType {
 		version: 1,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
 		description:
-			'Starts a workflow on HighLevel payments, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
+			'Starts a workflow on HighLevel payments, refunds, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
 		defaults: { name: 'HighLevel Trigger' },
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
@@ -128,8 +128,15 @@ export class HighLevelTrigger implements INodeType {
 						value: 'payment',
 						description: 'The workflow trigger “Payment Received” (failed payments are skipped)',
 					},
+					{
+						name: 'Payment Refunded',
+						value: 'refund',
+						description:
+							'The workflow trigger “Refund”, full or partial (failed refunds are skipped); for QuickBooks Sync’s Sales Receipt → Refund',
+					},
 				],
-				description: 'Deliveries of other kinds are answered 200 and come out of Skipped',
+				description:
+					'Deliveries of other kinds are answered 200 and come out of Skipped. Payment Refunded is off by default: a refund needs its own QuickBooks node (Sales Receipt → Refund), so a workflow built for payments never receives one.',
 			},
 			{
 				displayName: 'Invoices Are Synced Too',
@@ -180,7 +187,7 @@ export class HighLevelTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether a delivery whose business key (payment transaction ID, order ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions. If an execution failed, retry it from n8n’s Executions list: sending the same payment again from HighLevel is dropped as a repeat while this is on.',
+							'Whether a delivery whose business key (payment transaction ID, order ID, refund ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions. If an execution failed, retry it from n8n’s Executions list: sending the same payment again from HighLevel is dropped as a repeat while this is on.',
 					},
 					{
 						displayName: 'Ed25519 Public Key',

@@ -12,7 +12,7 @@
  * | R5  | fault 6240 (name taken) creating a customer                 | `isNameTaken`: look the e-mail up again (a concurrent run created it: use it), else the next name "Name (e-mail)" | the 2 names of domain/customerMatch.ts        | sync/customers.ts `findOrCreateCustomer` |
  * | R6  | fault 6240 creating an item                                 | `isNameTaken`: look the name up again (a concurrent run created it: use it)                       | 1 look-up                                                | sync/items.ts `findOrCreateItem` |
  * | R7  | fault 6140 (number taken; "custom transaction numbers" on)  | `isNumberTaken`: look our document up: ours → use it; someone else's → clash error. With the preference on (cached, R8) this is how a race between two runs ends | 1 look-up                  | sync/ownDocuments.ts `createOwnDocument` |
- * | R8  | after a create, an older document with our marker exists    | `raceLookupNeeded`: look again after each create unless the company's preference, cached for `CACHE_LIMITS.preferences` (15 min), says QuickBooks refuses duplicate numbers (then R7 settled any race); off or unknown: `lostRace`: keep the oldest, void ours | 1 look-up, 1 void | sync/ownDocuments.ts `createOwnDocument`, sync/receiptsBatch.ts `settleRaces`, sync/preferences.ts |
+ * | R8  | after a create, an older document with our marker exists    | `raceLookupNeeded`: look again after each create unless the company's preference, cached for `CACHE_LIMITS.preferences` (15 min), says QuickBooks refuses duplicate numbers (then R7 settled any race); off or unknown: `lostRace`: keep the oldest, void ours (a refund receipt: delete it) | 1 look-up, 1 void | sync/ownDocuments.ts `createOwnDocument`, sync/receiptsBatch.ts `settleRaces`, sync/preferences.ts |
  * | R9  | the invoice was created by another run (R7/R8 gave theirs)  | bring theirs to what this event says (an update)                                                  | 1 update (itself R4)                                     | sync/invoices.ts `syncInvoice` |
  * | R10 | a batch item the batch cannot settle                        | `lookupSettledOneByOne`, `settledInBatch`, `receiptRedoneOneByOne`, `isRefusedReference`: that item alone goes the one-by-one way (R4–R8, R17 apply there) | once per item | sync/receiptsBatch.ts, sync/customersBatch.ts |
  * | R11 | a write repeated (retry, re-run, replayed event)            | the same caller key gives the same requestid, so QuickBooks answers with the first response       | QuickBooks' memory of requestids (undocumented)          | transport/client.ts `requestIdFor`; keys in sync/* |
@@ -23,6 +23,7 @@
  * | R16 | QuickBooks dropped the tax of a document just created (sales tax off) | the document this run created is deleted, the item stops with what to do                          | one delete                                               | sync/salesTax.ts `requireTaxKept` |
  * | R17 | a write refused with 610 / 2500 (a record it names was made inactive, merged or deleted) | `isRefusedReference`: every cached customer and item the write used is dropped; when one came from the cache, they are looked up again (`lookAgainAfterRefusal`) and the write goes once more if that gave other records (or reactivated the customer): the refused write stored nothing. Otherwise the item stops with QuickBooks' fault | `FRESH_REF_RETRIES` = 1 | sync/documentRefs.ts `writeWithRefs` (receipts, invoices), sync/receiptsBatch.ts |
  * | R18 | QuickBooks echoes a cached customer or item under another name in the document just written (renamed) | `echoedUnderOtherName`: the entry is dropped, the next run looks it up again; the written document stays (same record, new name) | no retry                 | sync/documentRefs.ts `forgetRenamed` |
+ * | R19 | after a refund receipt is created, the refunds of its receipt or invoice exceed what may be refunded (two different refunds ran at once, each saw room for itself) | `overRefunded`: the older refunds are kept, ours is deleted and the item stops with the figures. A create QuickBooks answers from its memory of a request (R11) whose refund receipt was deleted since is written anew under a requestid of its own | 1 look-up, 1 delete; 1 more create | sync/refunds.ts `refundPayment` |
  *
  * What is cached across executions (sync/companyCache.ts) is never "not found": a customer or item
  * that is missing is always looked for in QuickBooks again right before it is created (R5, R6).
@@ -187,6 +188,23 @@ export function lookAgainAfterRefusal(retries: number, usedCache: boolean): bool
 /** R18: QuickBooks echoes a cached record under a name it was not cached with: it was renamed. */
 export function echoedUnderOtherName(cachedNames: string[], echoed: unknown): boolean {
 	return typeof echoed === 'string' && echoed !== '' && !cachedNames.includes(echoed);
+}
+
+/**
+ * R19: whether the refund receipt `mineId`, counted after the refunds written before it (oldest
+ * first), takes the refunds of one document past `cap`. Then it is deleted and the item stops.
+ */
+export function overRefunded(
+	refundsOldestFirst: QboRecord[],
+	mineId: string,
+	cap: number,
+): boolean {
+	let sum = 0;
+	for (const refund of refundsOldestFirst) {
+		sum += Number(refund.TotalAmt ?? 0);
+		if (String(refund.Id) === mineId) return sum > cap + 0.005;
+	}
+	return false;
 }
 
 /** R12: HighLevel redelivers a webhook only when it is answered 429. */

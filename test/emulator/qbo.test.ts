@@ -248,6 +248,110 @@ describe('QuickBooks emulator: entities and server-computed fields', () => {
 		).toBe('Deleted');
 		expect(code(await api('GET', `salesreceipt/${r2.Id}`))).toBe('610');
 	});
+
+	// Intuit API ref refundreceipt (scripts/dev/emulator/README.md "Refund receipts").
+	test('RefundReceipt: DepositToAccountRef required, totals like a receipt, changes nothing else; read, query, void, delete', async () => {
+		const company = emulator.company(realm);
+		const account = (name: string) => company.findBy('Account', 'Name', name)!.Id;
+		const c = (await api('POST', 'customer', { DisplayName: 'Refunded Customer' })).body.Customer;
+		const inv = (
+			await api('POST', 'invoice', {
+				CustomerRef: { value: c.Id },
+				Line: [{ DetailType: 'SalesItemLineDetail', Amount: 30, SalesItemLineDetail: {} }],
+			})
+		).body.Invoice;
+		const line = (amount: number, taxCode = 'TAX') => ({
+			DetailType: 'SalesItemLineDetail',
+			Amount: amount,
+			SalesItemLineDetail: { Qty: 1, UnitPrice: amount, TaxCodeRef: { value: taxCode } },
+		});
+		const receipt = (
+			await api('POST', 'salesreceipt', {
+				CustomerRef: { value: c.Id },
+				Line: [line(100), line(20, 'NON')],
+				TxnTaxDetail: { TotalTax: 8.5 },
+			})
+		).body.SalesReceipt;
+		const missing = await api('POST', 'refundreceipt', {
+			CustomerRef: { value: c.Id },
+			Line: [line(40)],
+		});
+		expect([missing.status, code(missing), missing.body.Fault.Error[0].element]).toEqual([
+			400,
+			'2020',
+			'DepositToAccountRef',
+		]);
+		const refund = await api('POST', 'refundreceipt', {
+			CustomerRef: { value: c.Id },
+			DepositToAccountRef: { value: account('Checking') },
+			Line: [
+				line(40),
+				line(10, 'NON'),
+				{
+					DetailType: 'DiscountLineDetail',
+					Amount: 5,
+					DiscountLineDetail: { PercentBased: false },
+				},
+			],
+			TxnTaxDetail: { TotalTax: 3.4 },
+			PrivateNote: 'CRM refund re_1 for payment ch_1',
+		});
+		expect(refund.status).toBe(200);
+		const rr = refund.body.RefundReceipt;
+		expect(rr).toMatchObject({
+			TotalAmt: 48.4,
+			Balance: 0,
+			CustomerRef: { value: c.Id, name: 'Refunded Customer' },
+			DepositToAccountRef: { value: account('Checking'), name: 'Checking' },
+			PaymentRefNum: 'To Print',
+			PrintStatus: 'NeedToPrint',
+			TxnTaxDetail: { TotalTax: 3.4 },
+		});
+		expect(rr.Line.map((l: any) => l.DetailType)).toEqual([
+			'SalesItemLineDetail',
+			'SalesItemLineDetail',
+			'SubTotalLineDetail',
+			'DiscountLineDetail',
+		]);
+		// Undeposited Funds (Other Current Asset): no check to print.
+		const fromFunds = (
+			await api('POST', 'refundreceipt', {
+				DepositToAccountRef: { value: account('Undeposited Funds') },
+				Line: [line(1, 'NON')],
+				PaymentRefNum: 'ch_1',
+			})
+		).body.RefundReceipt;
+		expect(fromFunds).toMatchObject({ PaymentRefNum: 'ch_1', PrintStatus: 'NotSet', TotalAmt: 1 });
+		// Nothing else moves: the receipt it refunds, the customer's balance (its open invoice).
+		expect((await api('GET', `salesreceipt/${receipt.Id}`)).body.SalesReceipt).toEqual(receipt);
+		expect((await api('GET', `customer/${c.Id}`)).body.Customer.Balance).toBe(inv.TotalAmt);
+		expect((await api('GET', `refundreceipt/${rr.Id}`)).body.RefundReceipt).toEqual(rr);
+		const found = await query(`SELECT * FROM RefundReceipt WHERE CustomerRef = '${c.Id}'`);
+		expect(found.body.QueryResponse.RefundReceipt.map((r: any) => r.Id)).toEqual([rr.Id]);
+		expect(code(await query(`SELECT * FROM RefundReceipt WHERE TotalAmt > '1'`))).toBe('4001');
+		const voided = (
+			await api('POST', 'refundreceipt?operation=update&include=void', {
+				Id: rr.Id,
+				SyncToken: rr.SyncToken,
+				sparse: true,
+			})
+		).body.RefundReceipt;
+		expect(voided).toMatchObject({
+			TotalAmt: 0,
+			PrivateNote: 'Voided - CRM refund re_1 for payment ch_1',
+		});
+		const deleted = await api('POST', 'refundreceipt?operation=delete', {
+			Id: fromFunds.Id,
+			SyncToken: fromFunds.SyncToken,
+		});
+		expect(deleted.body.RefundReceipt).toEqual({
+			Id: fromFunds.Id,
+			status: 'Deleted',
+			domain: 'QBO',
+		});
+		expect(code(await api('GET', `refundreceipt/${fromFunds.Id}`))).toBe('610');
+		expect((await api('GET', `customer/${c.Id}`)).body.Customer.Balance).toBe(inv.TotalAmt);
+	});
 });
 
 describe('QuickBooks emulator: query language', () => {

@@ -353,7 +353,7 @@ describe('money received only', () => {
 		const odd = await t.deliver(...signed(marketplace({ type: 'OpportunityCreate', id: 'opp_1' })));
 		expect([odd.status, odd.body.reason]).toEqual([
 			200,
-			'not a HighLevel payment, order, invoice or contact body (type "OpportunityCreate")',
+			'not a HighLevel payment, order, refund, invoice or contact body (type "OpportunityCreate")',
 		]);
 		const invoice = await t.deliver(...signed(marketplace(INVOICE_PAID)));
 		expect([invoice.status, invoice.body.reason]).toEqual([

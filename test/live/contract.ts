@@ -309,6 +309,67 @@ export function defineContract(
 			},
 		);
 
+		check(
+			'RefundReceipt: refused without DepositToAccountRef (2020) and nothing stored; with one it totals like its lines, Balance 0, leaves the receipt it refunds and the customer balance alone, and can be deleted',
+			async (f) => {
+				const customer = await newCustomer(f);
+				const accounts =
+					(await f.http.query("SELECT * FROM Account WHERE AccountType = 'Bank'")).body
+						?.QueryResponse?.Account ?? [];
+				const account =
+					accounts[0] ??
+					(await f.http.query("SELECT * FROM Account WHERE AccountType = 'Other Current Asset'"))
+						.body?.QueryResponse?.Account?.[0];
+				if (!account) throw new Error('The company has no Bank or Other Current Asset account');
+				const receipt = ok(
+					await f.http.post('salesreceipt', {
+						CustomerRef: { value: customer.Id },
+						Line: [line(f, 25)],
+					}),
+					'receipt',
+				).body.SalesReceipt;
+				const before = ok(await f.http.get(`customer/${customer.Id}`), 'customer').body.Customer;
+				const refused = await f.http.post('refundreceipt', {
+					CustomerRef: { value: customer.Id },
+					Line: [line(f, 10)],
+				});
+				expect([refused.status, faultCode(refused)]).toEqual([400, '2020']);
+				const none = await f.http.query(
+					`SELECT * FROM RefundReceipt WHERE CustomerRef = '${customer.Id}'`,
+				);
+				expect(none.body?.QueryResponse?.RefundReceipt ?? []).toHaveLength(0);
+				const refund = ok(
+					await f.http.post('refundreceipt', {
+						CustomerRef: { value: customer.Id },
+						DepositToAccountRef: { value: account.Id },
+						Line: [line(f, 10)],
+						PaymentRefNum: `R${unique()}`.slice(0, 21),
+					}),
+					'refund receipt',
+				).body.RefundReceipt;
+				expect(refund).toMatchObject({
+					TotalAmt: 10,
+					Balance: 0,
+					CustomerRef: { value: customer.Id },
+					DepositToAccountRef: { value: account.Id },
+				});
+				const after = ok(await f.http.get(`customer/${customer.Id}`), 'customer').body.Customer;
+				expect(after.Balance).toBe(before.Balance);
+				const same = ok(await f.http.get(`salesreceipt/${receipt.Id}`), 'receipt').body
+					.SalesReceipt;
+				expect([same.TotalAmt, same.SyncToken]).toEqual([receipt.TotalAmt, receipt.SyncToken]);
+				const deleted = ok(
+					await f.http.post(
+						'refundreceipt',
+						{ Id: refund.Id, SyncToken: refund.SyncToken },
+						{ operation: 'delete' },
+					),
+					'delete refund receipt',
+				);
+				expect(deleted.body.RefundReceipt.status).toBe('Deleted');
+			},
+		);
+
 		check('UsingSalesTax off: TxnTaxDetail is ignored, no tax is taken', async (f) => {
 			if (usingSalesTax()) return; // nothing to check in a company that uses sales tax
 			const customer = await newCustomer(f);

@@ -18,6 +18,7 @@ describe('recordUrl: the link that opens a record in QuickBooks', () => {
 		[PROD, 'customer', '58', 'https://app.qbo.intuit.com/app/customerdetail?nameId=58'],
 		[PROD, 'invoice', '130', 'https://app.qbo.intuit.com/app/invoice?txnId=130'],
 		[PROD, 'salesReceipt', '47', 'https://app.qbo.intuit.com/app/salesreceipt?txnId=47'],
+		[PROD, 'refundReceipt', '400', 'https://app.qbo.intuit.com/app/refundreceipt?txnId=400'],
 		[PROD, 'payment', '128', 'https://app.qbo.intuit.com/app/recvpayment?txnId=128'],
 		[PROD, 'account', '35', 'https://app.qbo.intuit.com/app/register?accountId=35'],
 		[SANDBOX, 'customer', '58', 'https://app.sandbox.qbo.intuit.com/app/customerdetail?nameId=58'],

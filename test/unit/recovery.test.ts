@@ -12,6 +12,7 @@ import {
 	throttleHoldMs,
 	lookupSettledOneByOne,
 	lostRace,
+	overRefunded,
 	receiptRedoneOneByOne,
 	rereadAfterStale,
 	settledInBatch,
@@ -83,5 +84,20 @@ describe('recovery decisions', () => {
 		expect(receiptRedoneOneByOne({ ok: false, error: fault('6140') })).toBe(true);
 		expect(receiptRedoneOneByOne({ ok: false, error: fault('6000') })).toBe(false);
 		expect(receiptRedoneOneByOne({ ok: true })).toBe(false);
+	});
+
+	test('R19: a refund receipt is deleted only when the refunds written before it leave it no room', () => {
+		const refunds = [
+			{ Id: '3', TotalAmt: 60 },
+			{ Id: '4', TotalAmt: 30 },
+			{ Id: '5', TotalAmt: 20 },
+		];
+		expect(['3', '4', '5', '9'].map((id) => overRefunded(refunds, id, 100))).toEqual([
+			false,
+			false,
+			true,
+			false,
+		]);
+		expect(overRefunded(refunds, '5', 110)).toBe(false);
 	});
 });

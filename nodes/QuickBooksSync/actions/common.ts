@@ -51,6 +51,7 @@ const KIND_LABELS: Record<QboLinkEntity, string> = {
 	customer: 'customer',
 	invoice: 'invoice',
 	salesReceipt: 'sales receipt',
+	refundReceipt: 'refund receipt',
 	payment: 'payment',
 	item: 'product or service',
 	account: 'account',

@@ -20,6 +20,7 @@ import * as itemGetMany from './item/getMany.operation';
 import * as receiptCreateFromPayment from './salesReceipt/createFromPayment.operation';
 import * as receiptGet from './salesReceipt/get.operation';
 import * as receiptGetMany from './salesReceipt/getMany.operation';
+import * as receiptRefund from './salesReceipt/refund.operation';
 import * as receiptVoid from './salesReceipt/void.operation';
 
 type Entry = { name: string; action: string; description: string; module: Operation };
@@ -152,6 +153,13 @@ export const RESOURCES: Record<
 				action: 'Get many sales receipts',
 				description: 'Get many sales receipts',
 				module: receiptGetMany,
+			},
+			refund: {
+				name: 'Refund',
+				action: 'Refund a CRM payment',
+				description:
+					'Write a refund receipt for a CRM refund (full or partial) against the payment’s sales receipt or invoice, once per refund',
+				module: receiptRefund,
 			},
 			void: {
 				name: 'Void',

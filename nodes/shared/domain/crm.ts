@@ -39,6 +39,30 @@ export interface CrmPayment extends CrmSale {
 	date?: string;
 }
 
+/**
+ * A refund of an earlier CRM payment: this refund's amount alone (partial or full). Read from
+ * HighLevel's workflow trigger "Refund" (../highlevel/toCrm.ts) or mapped fields.
+ */
+export interface CrmRefund {
+	/** The CRM's refund id, or a key derived from the transaction, amount and time (`idDerived`). */
+	refundId: string;
+	idDerived: boolean;
+	/** The refunded payment's transaction id: the receipt it reverses carries it in its marker. */
+	transactionId: string;
+	amount: number;
+	currency?: string;
+	/** YYYY-MM-DD. */
+	date?: string;
+	status?: string;
+	/** Full or partial, as the CRM says (informational: the amount decides). */
+	type?: string;
+	source?: string;
+	/** Set when the refunded payment paid a CRM invoice (recorded by Invoice → Sync). */
+	invoiceId?: string;
+	invoiceNumber?: string;
+	person: Person;
+}
+
 export type CrmInvoiceStatus = 'draft' | 'sent' | 'partially_paid' | 'paid' | 'void' | 'deleted';
 
 export interface CrmInvoice extends CrmSale {

@@ -13,7 +13,7 @@ export const DOC_NUMBER_MAX = 21;
 /** Length of the hash that keeps shortened numbers distinct. */
 const HASH_LENGTH = 6;
 
-export type CrmKind = 'payment' | 'invoice' | 'invoice-payment';
+export type CrmKind = 'payment' | 'invoice' | 'invoice-payment' | 'refund';
 
 /** FNV-1a (32 bit) of the text, in base 36, padded: stable across runs and platforms. */
 function hash36(text: string): string {
@@ -69,7 +69,7 @@ export function alternateDocNumber(key: string, prefix = ''): string {
  * Marker ids never contain whitespace or the characters that end a marker in a note, so the id
  * ends where the marker ends; those characters are percent-encoded, which keeps ids distinct.
  */
-function markerId(id: string): string {
+export function markerId(id: string): string {
 	return id
 		.trim()
 		.replace(
@@ -83,7 +83,7 @@ export function crmMarker(kind: CrmKind, id: string): string {
 	return `CRM ${kind} ${markerId(id)}`;
 }
 
-const MARKER = /CRM (invoice-payment|payment|invoice) ([^\s(),;]+)/g;
+const MARKER = /CRM (invoice-payment|payment|invoice|refund) ([^\s(),;]+)/g;
 
 /** Every marker in a PrivateNote (a bookkeeper may have added text around it). */
 export function crmMarkersIn(note: unknown): Array<{ kind: CrmKind; id: string }> {

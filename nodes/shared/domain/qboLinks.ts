@@ -11,6 +11,8 @@
  *     (and its adaptor spec: `https://app.sandbox.qbo.intuit.com/app/customerdetail?nameId=123`, `…/register?accountId=123`).
  * - sales receipt   `/app/salesreceipt?txnId=47`: several public integrations build it the same way
  *     (e.g. `https://app.sandbox.qbo.intuit.com/app/salesreceipt?txnId=…` beside `/app/recvpayment?txnId=…`).
+ * - refund receipt  `/app/refundreceipt?txnId=400`: public integrations build it beside the sales
+ *     receipt's (code search `/app/refundreceipt?txnId=`; one documents it as the "deep_link" example).
  * - hosts: production `https://app.qbo.intuit.com`, sandbox `https://app.sandbox.qbo.intuit.com`
  *     (same sources); older links use `qbo.intuit.com`, `c9.qbo.intuit.com`, `sandbox.qbo.intuit.com`,
  *     so a pasted link is accepted from any `*.qbo.intuit.com` host.
@@ -26,6 +28,7 @@ export type QboLinkEntity =
 	| 'customer'
 	| 'invoice'
 	| 'salesReceipt'
+	| 'refundReceipt'
 	| 'payment'
 	| 'item'
 	| 'account'
@@ -44,6 +47,7 @@ const SHAPES: Record<QboLinkEntity, Shape | undefined> = {
 	customer: { path: 'customerdetail', param: 'nameId' },
 	invoice: { path: 'invoice', param: 'txnId' },
 	salesReceipt: { path: 'salesreceipt', param: 'txnId' },
+	refundReceipt: { path: 'refundreceipt', param: 'txnId' },
 	payment: { path: 'recvpayment', param: 'txnId' },
 	account: { path: 'register', param: 'accountId' },
 	item: { path: 'items', param: 'itemId', uncertain: true },

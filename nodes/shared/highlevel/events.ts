@@ -10,11 +10,19 @@
  * - marketplace webhooks (GoHighLevel/highlevel-api-docs, "docs/webhook events/*.md"): invoice
  *   examples without `type` (the status names the event; InvoiceDelete has status "delete"),
  *   OrderCreate with status "pending", taxes under items[].product.taxes and taxSummary.
+ * - refunds: only the workflow trigger "Refund" announces them (values Refund ID, Transaction ID,
+ *   Refund Amount, Status, Type, Currency); no marketplace event does (SOURCES.md "Refunds").
  */
 import { CrmInputError } from '../errors';
 import type { CrmInvoice, CrmPayment } from '../domain/crm';
 import { round2, toAmount } from '../domain/money';
-import { invoiceFromHighLevel, paymentFromHighLevel } from './toCrm';
+import {
+	invoiceFromHighLevel,
+	paymentFromHighLevel,
+	readRefund,
+	refundFromHighLevel,
+	refundKeyOf,
+} from './toCrm';
 import type { Delivery, EventKind, HighLevelEvent } from './types';
 
 type Obj = Record<string, any>;
@@ -44,6 +52,13 @@ const PAID = new Set([
 	'captured',
 	'approved',
 ]);
+
+/**
+ * Refund statuses that mean money went back. The trigger's Status filter offers Success and Failed
+ * (help.gohighlevel.com/support/solutions/articles/155000003537); the words in bodies are UNCERTAIN,
+ * so anything else is skipped with the reason, never booked.
+ */
+const REFUNDED = new Set([...PAID, 'refunded', 'partially_refunded', 'processed']);
 
 const INVOICE_EVENTS: Record<string, string> = {
 	// InvoiceCreate's and InvoiceUpdate's examples both carry "draft": without `type` they cannot be told apart.
@@ -184,7 +199,12 @@ function workflowPayment(body: Obj, options: NormalizeOptions): HighLevelEvent {
 		event.linesHint = LINES_HINT;
 	}
 	if (event.status && !PAID.has(event.status.toLowerCase()))
-		return skip(event, `payment status is "${event.status}", not a success: no money was received`);
+		return skip(
+			event,
+			/refund/i.test(event.status)
+				? `payment status is "${event.status}": refunds are booked from HighLevel's "Refund" workflow trigger (event Payment Refunded), not from the payment`
+				: `payment status is "${event.status}", not a success: no money was received`,
+		);
 	if (options.invoicesSynced && (/invoice/i.test(event.source ?? '') || event.ids.invoiceId)) {
 		return skip(
 			event,
@@ -226,6 +246,13 @@ function order(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	const status = text(body.status)?.toLowerCase();
 	const paymentStatus = text(body.paymentStatus)?.toLowerCase();
 	const paid = paymentStatus ? PAID.has(paymentStatus) : !!status && PAID.has(status);
+	if (/refund/.test(`${paymentStatus} ${status}`))
+		// Orders API paymentStatus "refunded" (apps/payments.json); the order body names no refund id
+		// or amount, so the refund is booked from the "Refund" workflow trigger instead.
+		return skip(
+			event,
+			`order is "${paymentStatus ?? status}": refunds are booked from HighLevel's "Refund" workflow trigger (event Payment Refunded), which names the refund and its amount`,
+		);
 	if (!paid)
 		return skip(
 			event,
@@ -237,6 +264,51 @@ function order(body: Obj, options: NormalizeOptions): HighLevelEvent {
 			'order paid through a HighLevel invoice: "Invoices Are Synced Too" is on, so the invoice workflow records it',
 		);
 	}
+	return event;
+}
+
+function refund(body: Obj, options: NormalizeOptions): HighLevelEvent {
+	const event = base(body, options, 'refund', 'PaymentRefunded');
+	let r: ReturnType<typeof readRefund> = {};
+	try {
+		r = readRefund(body);
+		refundFromHighLevel(body);
+	} catch (error) {
+		event.problem = problemOf(error);
+	}
+	const key = refundKeyOf(r);
+	event.ids = {
+		...event.ids,
+		refundId: key.id,
+		transactionId: r.transactionId,
+		invoiceId: r.invoiceId,
+		invoiceNumber: r.invoiceNumber,
+		contactId: text(body.contact_id, body.contactId, body.refund?.customer?.id),
+	};
+	event.contact = {
+		id: event.ids.contactId,
+		email: r.person?.email,
+		name: r.person?.name,
+		firstName: r.person?.givenName,
+		lastName: r.person?.familyName,
+		phone: r.person?.phone,
+		companyName: r.person?.companyName,
+	};
+	event.status = r.status;
+	event.source = r.source;
+	event.currency = r.currency;
+	event.date = r.date;
+	event.amounts = { refunded: r.amount };
+	event.refund = {
+		id: key.id,
+		idDerived: key.derived,
+		transactionId: r.transactionId,
+		amount: r.amount,
+		type: r.type,
+	};
+	event.key = `refund:${key.id ?? ''}`;
+	if (event.status && !REFUNDED.has(event.status.toLowerCase()))
+		return skip(event, `refund status is "${event.status}", not a success: no money went back`);
 	return event;
 }
 
@@ -302,6 +374,8 @@ function contact(body: Obj, options: NormalizeOptions, name: string): HighLevelE
 
 function kindOf(body: Obj): { kind: EventKind; event: string } {
 	const type = text(body.type) ?? '';
+	// Before `payment`: a refund body may carry the refunded payment too.
+	if (isObject(body.refund)) return { kind: 'refund', event: 'PaymentRefunded' };
 	if (isObject(body.payment)) return { kind: 'payment', event: 'PaymentReceived' };
 	if (
 		/^Order/.test(type) ||
@@ -333,12 +407,13 @@ export function normalizeHighLevelBody(body: unknown, options: NormalizeOptions)
 	let event: HighLevelEvent;
 	if (kind === 'payment') event = workflowPayment(body, options);
 	else if (kind === 'order') event = order(body, options);
+	else if (kind === 'refund') event = refund(body, options);
 	else if (kind === 'invoice') event = invoice(body, options);
 	else if (kind === 'contact') event = contact(body, options, name);
 	else
 		event = skip(
 			{ ...base(body, options, 'other', name), key: `other:${text(body.webhookId) ?? ''}` },
-			`not a HighLevel payment, order, invoice or contact body (type ${JSON.stringify(body.type ?? null)})`,
+			`not a HighLevel payment, order, refund, invoice or contact body (type ${JSON.stringify(body.type ?? null)})`,
 		);
 	if (!event.skipped && options.kinds && !options.kinds.includes(event.kind)) {
 		event = skip(

@@ -7,7 +7,7 @@
 import { CrmInputError } from '../errors';
 import { requiredAmount, round2, toAmount } from '../domain/money';
 import type { Person } from '../domain/customerMatch';
-import type { CrmInvoice, CrmInvoiceStatus, CrmLine, CrmPayment } from '../domain/crm';
+import type { CrmInvoice, CrmInvoiceStatus, CrmLine, CrmPayment, CrmRefund } from '../domain/crm';
 
 type Obj = Record<string, any>;
 
@@ -221,6 +221,102 @@ function paymentFromBody(body: Obj): CrmPayment {
 		'body',
 		'this is not a HighLevel payment ("payment" object) or order (OrderCreate) body',
 	);
+}
+
+/**
+ * A refund delivery: HighLevel's workflow trigger "Refund" followed by a Webhook / Custom Webhook
+ * action. HighLevel documents the trigger and its values (Refund ID, Transaction ID, Refund Amount,
+ * Refund Status, Refund Type, Currency Code; help.gohighlevel.com/support/solutions/articles/155000003537,
+ * white-label copy help.kyriossystems.com/en/articles/13565909-workflow-trigger-refund) but no body:
+ * like `payment.*` for "Payment Received", the values are read from a `refund` object with the
+ * snake_case names below, other spellings accepted (UNCERTAIN until a captured body settles them,
+ * scripts/dev/fixtures/highlevel/SOURCES.md "Refunds"). The refunded payment's invoice, which the
+ * trigger does not name, may come from Custom Data (`customData.invoice_id`, `invoice_number`).
+ */
+export function readRefund(body: Obj): Partial<CrmRefund> & { rawDate?: string } {
+	const r: Obj = body?.refund && typeof body.refund === 'object' ? body.refund : {};
+	const custom: Obj =
+		body?.customData && typeof body.customData === 'object' ? body.customData : {};
+	const invoice: Obj = r.invoice && typeof r.invoice === 'object' ? r.invoice : {};
+	const rawAmount = r.amount ?? r.refund_amount ?? r.refundAmount ?? r.amount_refunded;
+	let amount: number | undefined;
+	if (rawAmount !== undefined && rawAmount !== null && rawAmount !== '')
+		// Some providers report a refund as a negative amount; its size is what went back.
+		amount = round2(Math.abs(toAmount(rawAmount, 'refund.amount')));
+	const rawDate = text(r.created_on, r.created_at, r.createdAt, r.date);
+	return {
+		refundId: text(r.refund_id, r.refundId, r.id, r._id),
+		transactionId: text(r.transaction_id, r.transactionId, r.charge_id, r.chargeId),
+		amount,
+		currency: text(r.currency_code, r.currency)?.toUpperCase(),
+		date: isoDate(rawDate),
+		rawDate,
+		status: text(r.status, r.refund_status),
+		type: text(r.type, r.refund_type),
+		source: text(r.source, r.source_type),
+		invoiceId: text(r.invoice_id, r.invoiceId, invoice._id, invoice.id, custom.invoice_id),
+		invoiceNumber: text(
+			r.invoice_number,
+			r.invoiceNumber,
+			invoice.number,
+			invoice.invoiceNumber,
+			custom.invoice_number,
+		),
+		person: personFrom(r.customer, body),
+	};
+}
+
+/**
+ * The refund's id: HighLevel's "Refund ID", else a key derived from what a repeated delivery repeats
+ * exactly (transaction id, amount, time to the second): two partial refunds of one payment differ in
+ * time. Without a time only the date is known, and two equal refunds on one day would share a key:
+ * then there is no key.
+ */
+export function refundKeyOf(r: Partial<CrmRefund> & { rawDate?: string }): {
+	id?: string;
+	derived: boolean;
+} {
+	if (r.refundId) return { id: r.refundId, derived: false };
+	if (r.transactionId && r.amount !== undefined && r.rawDate && /\d:\d\d/.test(r.rawDate))
+		return { id: `${r.transactionId}:${r.amount}:${r.rawDate}`, derived: true };
+	return { derived: false };
+}
+
+/** Reads a refund: the HighLevel Trigger's normalized refund event or a refund body. */
+export function refundFromHighLevel(input: Obj): CrmRefund {
+	const event = triggerEvent(input);
+	if (event && event.kind !== 'refund') {
+		throw new CrmInputError(
+			'kind',
+			`this is a HighLevel ${event.event} (${event.kind}) event, not a refund`,
+		);
+	}
+	const body: Obj = event ? event.body : input;
+	if (!body || typeof body.refund !== 'object' || !body.refund)
+		throw new CrmInputError('refund', 'this is not a HighLevel refund body ("refund" object)');
+	const r = readRefund(body);
+	const key = refundKeyOf(r);
+	if (!key.id)
+		throw new CrmInputError(
+			'refund.refund_id',
+			'the refund has no id (and no transaction id, amount and time to derive one from)',
+		);
+	if (!r.transactionId)
+		throw new CrmInputError(
+			'refund.transaction_id',
+			'the refund does not say which transaction it refunds',
+		);
+	if (r.amount === undefined) throw new CrmInputError('refund.amount', 'is missing');
+	if (!(r.amount > 0)) throw new CrmInputError('refund.amount', 'must be more than 0');
+	const { rawDate: _raw, ...fields } = r;
+	return {
+		...fields,
+		refundId: key.id,
+		idDerived: key.derived,
+		transactionId: r.transactionId,
+		amount: r.amount,
+		person: r.person ?? {},
+	};
 }
 
 const STATUS_BY_EVENT: Record<string, CrmInvoiceStatus> = {

@@ -2,21 +2,24 @@
 import type { CrmLine } from '../domain/crm';
 
 /** normalizeHighLevelBody (./events.ts): one normalized event from any HighLevel delivery. */
-export type EventKind = 'payment' | 'order' | 'invoice' | 'contact' | 'other';
+export type EventKind = 'payment' | 'order' | 'refund' | 'invoice' | 'contact' | 'other';
 export type Delivery = 'workflow' | 'marketplace';
 
 export interface HighLevelEvent {
 	kind: EventKind;
-	/** HighLevel's event name: PaymentReceived (workflow), OrderCreate, InvoicePaid, ContactCreate, … */
+	/** HighLevel's event name: PaymentReceived, PaymentRefunded (workflow), OrderCreate, InvoicePaid, ContactCreate, … */
 	event: string;
 	delivery: Delivery;
-	/** Business key the trigger de-duplicates on (payment transaction id, order id, invoice id + status + amount paid). */
+	/** Business key the trigger de-duplicates on (payment transaction id, order id, refund id, invoice id + status + amount paid). */
 	key: string;
 	/** Not money received (or not one of the trigger's events): answered 200, not a receipt. */
 	skipped: boolean;
 	reason?: string;
 	ids: {
+		/** The payment's transaction id; for a refund, the transaction that was refunded. */
 		transactionId?: string;
+		/** HighLevel's refund id (workflow trigger "Refund", custom value "Refund ID"), or a key derived from documented fields. */
+		refundId?: string;
 		orderId?: string;
 		invoiceId?: string;
 		invoiceNumber?: string;
@@ -48,6 +51,18 @@ export interface HighLevelEvent {
 		total?: number;
 		amountPaid?: number;
 		amountDue?: number;
+		/** A refund's amount: this refund alone, in currency units (partial or full). */
+		refunded?: number;
+	};
+	/** Set on refund events (kind "refund"): what was refunded, read by Sales Receipt → Refund. */
+	refund?: {
+		/** HighLevel's refund id, or a key derived from the transaction, amount and time (`idDerived`). */
+		id?: string;
+		idDerived: boolean;
+		transactionId?: string;
+		amount?: number;
+		/** HighLevel's refund type (the trigger's filter "Type": Full or Partial), as sent. */
+		type?: string;
 	};
 	lines: CrmLine[];
 	/** Whether HighLevel stated the line items (workflow payment bodies carry none). */

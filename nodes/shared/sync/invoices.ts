@@ -19,6 +19,7 @@ import {
 	type NumberClash,
 	type OwnDocumentKey,
 } from './ownDocuments';
+import { refundsOfTarget } from './refunds';
 import type { InvoiceSyncResult, SyncSummary } from './types';
 
 export interface InvoiceSyncOptions {
@@ -108,14 +109,17 @@ export async function recordCrmPayment(
 /**
  * Voids our invoice for a CRM void or delete. QuickBooks refuses to void an invoice with a payment
  * applied, so the payments this sync recorded for it are voided first; a payment it did not record
- * (a bookkeeper's) stops the item before anything is written.
+ * (a bookkeeper's) stops the item before anything is written. Refund receipts this sync wrote for
+ * refunds of those payments are deleted: voiding the payments already gives the money back in the
+ * books, and HighLevel voids an invoice paid through a payment provider only after refunding it
+ * ("the corresponding transaction needs to be refunded first", apps/invoices.json, invoice void).
  */
 async function voidOwnInvoice(
 	client: QboClient,
 	invoice: QboRecord,
 	crmId: string,
-): Promise<{ invoice: QboRecord; changed: boolean; payments: QboRecord[] }> {
-	if (isVoided(invoice)) return { invoice, changed: false, payments: [] };
+): Promise<{ invoice: QboRecord; changed: boolean; payments: QboRecord[]; refunds: QboRecord[] }> {
+	if (isVoided(invoice)) return { invoice, changed: false, payments: [], refunds: [] };
 	const linked = (
 		(invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? []
 	)
@@ -143,9 +147,22 @@ async function voidOwnInvoice(
 			'Unapply or void those payments in QuickBooks if the CRM is right, then run the item again; or leave the invoice as it is.',
 		);
 	}
+	const refunds = applied.length
+		? await refundsOfTarget(
+				client,
+				(invoice.CustomerRef as { value?: string } | undefined)?.value,
+				{ kind: 'invoice', id: crmId },
+			)
+		: [];
+	for (const refund of refunds) await client.delete('RefundReceipt', refund);
 	for (const payment of applied) await client.void('Payment', payment);
 	const fresh = applied.length ? await client.read('Invoice', String(invoice.Id)) : invoice;
-	return { invoice: await client.void('Invoice', fresh), changed: true, payments: applied };
+	return {
+		invoice: await client.void('Invoice', fresh),
+		changed: true,
+		payments: applied,
+		refunds,
+	};
 }
 
 async function updateInvoice(
@@ -209,6 +226,7 @@ export async function syncInvoice(
 		return {
 			invoice: voided.invoice,
 			payments: voided.payments,
+			...(voided.refunds.length ? { refundsDeleted: voided.refunds } : {}),
 			sync: summarize(voided.invoice, crm, voided.changed ? 'voided' : 'unchanged'),
 		};
 	}

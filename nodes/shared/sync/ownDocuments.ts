@@ -22,7 +22,7 @@ import { duplicateNumbersRefused } from './preferences';
 export type NumberClash = 'error' | 'alternate';
 
 export interface OwnDocumentKey {
-	entity: 'SalesReceipt' | 'Invoice';
+	entity: 'SalesReceipt' | 'Invoice' | 'RefundReceipt';
 	kind: CrmKind;
 	/** The CRM id the marker carries. */
 	crmId: string;
@@ -59,16 +59,20 @@ export function fromRecords(
 	return { ours: ours[0], others, numbers };
 }
 
+const LABELS: Record<OwnDocumentKey['entity'], string> = {
+	Invoice: 'invoice',
+	SalesReceipt: 'sales receipt',
+	RefundReceipt: 'refund receipt',
+};
+
 function clashError(
 	key: OwnDocumentKey,
 	number: string,
 	others: QboRecord[],
 	alternateTaken: boolean,
 ): OutcomeError {
-	const names = others
-		.map((r) => describeDocument(key.entity === 'Invoice' ? 'invoice' : 'sales receipt', r))
-		.join('; ');
-	const what = key.entity === 'Invoice' ? 'invoice' : 'sales receipt';
+	const what = LABELS[key.entity];
+	const names = others.map((r) => describeDocument(what, r)).join('; ');
 	return new OutcomeError(
 		'clash',
 		`QuickBooks already has ${names} under number ${number}, not created by this sync for CRM ${key.kind} ${key.crmId}; nothing was written`,
@@ -90,7 +94,7 @@ export function numberToCreate(key: OwnDocumentKey, lookup: Lookup): string {
 
 /**
  * Creates the document, then settles a race: if another run created this CRM record's document
- * too, the oldest is kept and the newer one (ours) is voided (recovery R8). With custom numbers
+ * too, the oldest is kept and the newer one (ours) is voided, a refund receipt deleted (recovery R8). With custom numbers
  * on, the race shows up as fault 6140 instead and the other run's document is returned (R7); the
  * look-up after the create is then skipped. `requestKeySuffix` gives a repeated write (R17) its own
  * requestid.
@@ -120,7 +124,9 @@ export async function createOwnDocument(
 	if (!raceLookupNeeded(await duplicateNumbersRefused(client))) return { record, created: true };
 	const after = await findOwnDocument(client, key);
 	if (!lostRace(record, after.ours)) return { record, created: true };
-	// A concurrent run's document is older: void ours (written moments ago) and use theirs.
-	await client.void(key.entity, record);
+	// A concurrent run's document is older: void ours (written moments ago) and use theirs. Refund
+	// receipts are deleted instead: Intuit's RefundReceipt reference documents delete, not void.
+	if (key.entity === 'RefundReceipt') await client.delete(key.entity, record);
+	else await client.void(key.entity, record);
 	return { record: after.ours, created: false };
 }

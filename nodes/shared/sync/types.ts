@@ -45,6 +45,8 @@ export interface ReceiptResult {
 export interface InvoiceSyncResult {
 	invoice?: QboRecord;
 	payments: QboRecord[];
+	/** Refund receipts of its payments deleted when the invoice was voided (their money goes back with the payments). */
+	refundsDeleted?: QboRecord[];
 	sync: SyncSummary;
 }
 

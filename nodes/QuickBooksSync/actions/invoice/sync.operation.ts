@@ -115,6 +115,15 @@ export async function execute(
 	const output = {
 		...(result.invoice ?? {}),
 		payments,
+		...(result.refundsDeleted
+			? {
+					refundReceiptsDeleted: result.refundsDeleted.map((r) => ({
+						Id: r.Id,
+						DocNumber: r.DocNumber,
+						TotalAmt: r.TotalAmt,
+					})),
+				}
+			: {}),
 		sync: result.sync as unknown as IDataObject,
 	};
 	// A deleted invoice has no page left to open.

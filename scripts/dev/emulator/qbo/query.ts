@@ -270,7 +270,9 @@ export function matches(record: Record<string, unknown>, condition: ParsedCondit
  * https://github.com/intuit/QuickBooks-V3-DotNET-SDK/issues/163 ("The property which are mentioned as
  * filterable are only queryable", Intuit staff); the lists: "Filterable" notes in Intuit's API
  * reference, https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/customer
- * (and /invoice, /salesreceipt, /payment, /vendor, /employee). Entities not listed here are not checked.
+ * (and /invoice, /salesreceipt, /refundreceipt, /payment, /vendor, /employee). Entities not listed here
+ * are not checked. RefundReceipt: Id, DocNumber, TxnDate, CustomerRef, Balance, PaymentType,
+ * CheckPayment, CreditCardPayment, ProjectRef are marked filterable; TotalAmt is not.
  * Vendor.PrimaryEmailAddr is not filterable (ruckus/quickbooks-ruby#403); Customer's is.
  */
 const META = ['MetaData.CreateTime', 'MetaData.LastUpdatedTime'];
@@ -313,6 +315,18 @@ export const FILTERABLE: Record<string, string[]> = {
 	],
 	Invoice: ['Id', 'DocNumber', 'TxnDate', 'DueDate', 'CustomerRef', 'Balance', 'TotalAmt', ...META],
 	SalesReceipt: ['Id', 'DocNumber', 'TxnDate', 'CustomerRef', 'TotalAmt', ...META],
+	RefundReceipt: [
+		'Id',
+		'DocNumber',
+		'TxnDate',
+		'CustomerRef',
+		'Balance',
+		'PaymentType',
+		'CheckPayment',
+		'CreditCardPayment',
+		'ProjectRef',
+		...META,
+	],
 	Payment: ['Id', 'TxnDate', 'CustomerRef', 'TotalAmt', ...META],
 };
 
