@@ -6,7 +6,11 @@
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
-import { orderStatusUpdate, workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import {
+	orderStatusUpdate,
+	workflowPayment,
+	workflowRefund,
+} from '../../scripts/dev/fixtures/highlevel';
 import { docNumberFor } from '../../nodes/shared/domain/docNumber';
 import {
 	createMarketplaceSender,
@@ -50,12 +54,21 @@ const answerOf = (delivery: Delivery) => {
 	return { status: last.status, body: JSON.parse(last.responseBody || '{}') };
 };
 const durableUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable);
+const directUrl = () => stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment);
+const refundReceipts = (transactionId: string) =>
+	company()
+		.all('RefundReceipt')
+		.filter((r) => r.status !== 'Deleted' && String(r.PrivateNote).includes(transactionId));
 const workflowSender = () =>
 	createWorkflowSender({
 		action: 'customWebhook',
 		auth: { type: 'bearer', token: WEBHOOK_SECRET },
 	});
-async function deliver(bodies: Array<Record<string, unknown>>, concurrency = 8) {
+async function deliver(
+	bodies: Array<Record<string, unknown>>,
+	concurrency = 8,
+	url = durableUrl(),
+) {
 	const sender = workflowSender();
 	const answers: Array<{ status: number | null; body: any }> = new Array(bodies.length);
 	let next = 0;
@@ -63,12 +76,19 @@ async function deliver(bodies: Array<Record<string, unknown>>, concurrency = 8) 
 		Array.from({ length: concurrency }, async () => {
 			while (next < bodies.length) {
 				const i = next++;
-				answers[i] = answerOf(await sender.send(durableUrl(), bodies[i]));
+				answers[i] = answerOf(await sender.send(url, bodies[i]));
 			}
 		}),
 	);
 	return answers;
 }
+const failedExecutions = async (workflowId: string) => {
+	const page = await stack.n8n.rest(
+		'GET',
+		`/executions?filter=${encodeURIComponent(JSON.stringify({ workflowId, status: ['error'] }))}&limit=100`,
+	);
+	return (page.results ?? page) as Array<{ id: string }>;
+};
 const rowsByKey = async () => {
 	const map = new Map<string, OutboxRow[]>();
 	for (const row of await stack.outbox.rows()) map.set(row.key, [...(map.get(row.key) ?? []), row]);
@@ -262,5 +282,93 @@ describe('durable payment template (outbox in an n8n Data Table)', () => {
 		expect((await rowsByKey()).get(key)).toHaveLength(1);
 		await drainUntilSettled([key]);
 		expect(receipts().filter((r) => r.DocNumber === docNumberFor(orderId))).toHaveLength(1);
+	});
+
+	test('refunds through the durable template: one refund receipt per CRM refund, a repeat adds none, a refund stored before its payment waits for the receipt', async () => {
+		const payment = workflowPayment({
+			transactionId: 'ch_dur_refunded',
+			email: 'existing7@example.com',
+			subTotal: 80,
+		});
+		const early = workflowRefund({
+			refundId: 're_dur_early',
+			transactionId: 'ch_dur_refunded',
+			email: 'existing7@example.com',
+			amount: 30,
+			type: 'partial',
+		});
+		// The refund arrives first: stored, tried, and kept for later with the reason.
+		expect((await deliver([early]))[0]).toMatchObject({ status: 200, body: { stored: true } });
+		await stack.drain();
+		const waiting = await until('the refund to wait for its receipt', async () => {
+			const row = (await rowsByKey()).get('refund:re_dur_early')?.[0];
+			return row?.attempts === 1 ? row : undefined;
+		});
+		expect([waiting.status, waiting.lastError]).toEqual([
+			'pending',
+			expect.stringMatching(/receipt/),
+		]);
+		expect(refundReceipts('ch_dur_refunded')).toHaveLength(0);
+
+		await deliver([payment]);
+		await drainUntilSettled(['payment:ch_dur_refunded']);
+		await makeDue('refund:re_dur_early');
+		const rest = workflowRefund({
+			refundId: 're_dur_rest',
+			transactionId: 'ch_dur_refunded',
+			email: 'existing7@example.com',
+			amount: 50,
+			type: 'partial',
+		});
+		await deliver([rest, rest]);
+		const rows = await drainUntilSettled(['refund:re_dur_early', 'refund:re_dur_rest']);
+		expect(rows.map((r) => r.status)).toEqual(['done', 'done', 'done']);
+		const refunds = refundReceipts('ch_dur_refunded');
+		expect(refunds.map((r) => r.TotalAmt).sort()).toEqual([30, 50]);
+		const receipt = receipts().find((r) => r.DocNumber === 'ch_dur_refunded')!;
+		for (const r of refunds) expect(r.CustomerRef.value).toBe(receipt.CustomerRef.value);
+	});
+
+	test('refunds through the direct template: a refund before its receipt fails its execution with what to do; retried from the Executions list after the payment, one refund receipt, never two', async () => {
+		const failedBefore = await failedExecutions('qbsyncTplPayment');
+		const refund = workflowRefund({
+			refundId: 're_direct_1',
+			transactionId: 'ch_direct_refunded',
+			email: 'existing8@example.com',
+			amount: 25,
+			type: 'partial',
+		});
+		expect((await deliver([refund], 1, directUrl()))[0].status).toBe(200);
+		const failed = await until('the refund execution to fail', async () => {
+			const now = await failedExecutions('qbsyncTplPayment');
+			return now.length > failedBefore.length ? now : undefined;
+		});
+		const failedId = failed.find((e) => !failedBefore.some((b) => b.id === e.id))!.id;
+		const execution = await stack.n8n.rest('GET', `/executions/${failedId}`);
+		expect(String(execution.data)).toMatch(/receipt/);
+		expect(refundReceipts('ch_direct_refunded')).toHaveLength(0);
+
+		const payment = workflowPayment({
+			transactionId: 'ch_direct_refunded',
+			email: 'existing8@example.com',
+			subTotal: 60,
+		});
+		await deliver([payment], 1, directUrl());
+		await until('the receipt', async () =>
+			receipts().find((r) => r.DocNumber === 'ch_direct_refunded'),
+		);
+		// What the README tells users: retry the failed execution. Twice, and HighLevel repeating it.
+		await stack.n8n.rest('POST', `/executions/${failedId}/retry`, { loadWorkflow: false });
+		await until('the refund receipt', async () =>
+			refundReceipts('ch_direct_refunded').length ? true : undefined,
+		);
+		// n8n may refuse a second retry of an execution whose retry succeeded; either way, no second receipt.
+		await stack.n8n
+			.rest('POST', `/executions/${failedId}/retry`, { loadWorkflow: false })
+			.catch(() => undefined);
+		const repeat = (await deliver([refund], 1, directUrl()))[0];
+		expect([repeat.status, repeat.body.duplicate]).toEqual([200, true]);
+		await new Promise((r) => setTimeout(r, 4000));
+		expect(refundReceipts('ch_direct_refunded').map((r) => r.TotalAmt)).toEqual([25]);
 	});
 });

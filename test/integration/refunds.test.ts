@@ -20,7 +20,7 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 	const refundReceipts = () => live('RefundReceipt');
 	const account = (name: string) => realm().findBy('Account', 'Name', name)!.Id;
 
-	/** Each output item's JSON; a failed item's hint (the error's description) as `hint`. */
+	/** Each output item's JSON; a failed item's hint (its `details`) as `hint`. */
 	const run = async (parameters: Record<string, unknown>, bodies: unknown[]) =>
 		(
 			await runNode(qb.creds, parameters, bodies as Array<Record<string, unknown>>, {
@@ -31,7 +31,7 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			.map(
 				(o): Record<string, any> => ({
 					...(o.json as Record<string, any>),
-					...(o.error ? { hint: (o.error as { description?: string }).description } : {}),
+					...(o.json.details ? { hint: o.json.details } : {}),
 				}),
 			);
 
