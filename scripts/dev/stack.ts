@@ -184,6 +184,43 @@ export function configure(
 	return copy;
 }
 
+/** What n8n keeps after an OAuth2 connect: the emulator's tokens and the realm Intuit sends back. */
+export function oauthTokenData(tokens: Record<string, any>, realmId: string) {
+	return {
+		token_type: 'bearer',
+		access_token: tokens.access_token,
+		refresh_token: tokens.refresh_token,
+		expires_in: tokens.expires_in,
+		x_refresh_token_expires_in: tokens.x_refresh_token_expires_in,
+		callbackQueryString: { code: 'emulator', state: 'emulator', realmId },
+	};
+}
+
+/** The decrypted data of this package's QuickBooks credential, connected to an emulator at `url`. */
+export function packageCredentialData(url: string, tokens: Record<string, any>, realmId: string) {
+	return {
+		environment: 'custom',
+		customBaseUrl: url,
+		customAuthUrl: `${url}/connect/oauth2`,
+		customTokenUrl: `${url}/oauth2/v1/tokens/bearer`,
+		grantType: 'authorizationCode',
+		authUrl: `${url}/connect/oauth2`,
+		accessTokenUrl: `${url}/oauth2/v1/tokens/bearer`,
+		scope: 'com.intuit.quickbooks.accounting',
+		authQueryParameters: '',
+		authentication: 'header',
+		clientId: DEFAULT_CLIENT.clientId,
+		clientSecret: DEFAULT_CLIENT.clientSecret,
+		oauthTokenData: oauthTokenData(tokens, realmId),
+	};
+}
+
+/** This package's QuickBooks credential, connected to one realm of the emulator (for n8n import). */
+export function packageCredential(qbo: QboEmulator, id: string, name: string, realmId: string) {
+	const data = packageCredentialData(qbo.url, qbo.issueTokens(realmId), realmId);
+	return { id, name, type: 'quickBooksSyncOAuth2Api', data };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	const qbo = await startQboEmulator({
 		port: options.qboPort,
@@ -201,35 +238,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		env: options.n8nEnv,
 	});
 
-	const tokens = qbo.issueTokens(REALM_ID);
 	n8n.importCredentials([
-		{
-			id: QBO_CREDENTIAL_ID,
-			name: 'QuickBooks Sync account',
-			type: 'quickBooksSyncOAuth2Api',
-			data: {
-				environment: 'custom',
-				customBaseUrl: qbo.url,
-				customAuthUrl: `${qbo.url}/connect/oauth2`,
-				customTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
-				grantType: 'authorizationCode',
-				authUrl: `${qbo.url}/connect/oauth2`,
-				accessTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
-				scope: 'com.intuit.quickbooks.accounting',
-				authQueryParameters: '',
-				authentication: 'header',
-				clientId: DEFAULT_CLIENT.clientId,
-				clientSecret: DEFAULT_CLIENT.clientSecret,
-				oauthTokenData: {
-					token_type: 'bearer',
-					access_token: tokens.access_token,
-					refresh_token: tokens.refresh_token,
-					expires_in: tokens.expires_in,
-					x_refresh_token_expires_in: tokens.x_refresh_token_expires_in,
-					callbackQueryString: { code: 'emulator', state: 'emulator', realmId: REALM_ID },
-				},
-			},
-		},
+		packageCredential(qbo, QBO_CREDENTIAL_ID, 'QuickBooks Sync account', REALM_ID),
 		{
 			id: WEBHOOK_SECRET_CREDENTIAL_ID,
 			name: 'HighLevel Webhook Secret',

@@ -7,7 +7,8 @@
  */
 import { spawn } from 'child_process';
 
-import { DEFAULT_CLIENT, startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
+import { startQboEmulator } from '../../scripts/dev/emulator/qbo/server';
+import { packageCredentialData } from '../../scripts/dev/stack';
 
 const CHILD_ENV = 'QBSYNC_BENCH_BACKFILL_CHILD';
 const MiB = 1048576;
@@ -110,24 +111,13 @@ async function runChild(config: ChildConfig): Promise<BackfillMemory> {
 async function child(config: ChildConfig): Promise<void> {
 	// Loaded here so that the parent never loads n8n-core for nothing.
 	const { MemoryCredentialsHelper, TriggerHarness } = await import('../helpers/engine');
-	const creds = new MemoryCredentialsHelper({
-		environment: 'custom',
-		customBaseUrl: config.url,
-		grantType: 'authorizationCode',
-		authUrl: `${config.url}/connect/oauth2`,
-		accessTokenUrl: `${config.url}/oauth2/v1/tokens/bearer`,
-		clientId: DEFAULT_CLIENT.clientId,
-		clientSecret: DEFAULT_CLIENT.clientSecret,
-		scope: 'com.intuit.quickbooks.accounting',
-		authentication: 'header',
-		oauthTokenData: {
-			access_token: config.accessToken,
-			refresh_token: config.refreshToken,
-			token_type: 'bearer',
-			expires_in: 3600,
-			callbackQueryString: { realmId: config.realmId, code: 'x', state: 'y' },
-		},
-	});
+	const creds = new MemoryCredentialsHelper(
+		packageCredentialData(
+			config.url,
+			{ access_token: config.accessToken, refresh_token: config.refreshToken, expires_in: 3600 },
+			config.realmId,
+		),
+	);
 	const trigger = new TriggerHarness(creds, {
 		events: ['newCustomer'],
 		start: 'backfill',

@@ -48,6 +48,8 @@ import {
 	TRIGGER_WEBHOOK_IDS,
 	WEBHOOK_SECRET,
 	loadTemplates,
+	oauthTokenData,
+	packageCredential,
 	startStack,
 	type Stack,
 } from '../../scripts/dev/stack';
@@ -217,42 +219,6 @@ const PAYMENT_TEMPLATE = 'crm-payment-to-sales-receipt.json';
 const DIRECT_REALM = '9130350000000101';
 const PEER_REALM = '9130350000000102';
 
-/** The package's credential on an emulated realm (the same data stack.ts imports for REALM_ID). */
-function packageCredential(qbo: QboEmulator, id: string, realmId: string) {
-	const tokens = qbo.issueTokens(realmId);
-	return {
-		id,
-		name: `QuickBooks Sync (${realmId})`,
-		type: 'quickBooksSyncOAuth2Api',
-		data: {
-			environment: 'custom',
-			customBaseUrl: qbo.url,
-			customAuthUrl: `${qbo.url}/connect/oauth2`,
-			customTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
-			grantType: 'authorizationCode',
-			authUrl: `${qbo.url}/connect/oauth2`,
-			accessTokenUrl: `${qbo.url}/oauth2/v1/tokens/bearer`,
-			scope: 'com.intuit.quickbooks.accounting',
-			authQueryParameters: '',
-			authentication: 'header',
-			clientId: DEFAULT_CLIENT.clientId,
-			clientSecret: DEFAULT_CLIENT.clientSecret,
-			oauthTokenData: oauthTokenData(tokens, realmId),
-		},
-	};
-}
-
-function oauthTokenData(tokens: Record<string, any>, realmId: string) {
-	return {
-		token_type: 'bearer',
-		access_token: tokens.access_token,
-		refresh_token: tokens.refresh_token,
-		expires_in: tokens.expires_in,
-		x_refresh_token_expires_in: tokens.x_refresh_token_expires_in,
-		callbackQueryString: { code: 'emulator', state: 'emulator', realmId },
-	};
-}
-
 /** A copy of a workflow with its own id, webhook ids and credentials. */
 function rewired(
 	workflow: Record<string, any>,
@@ -348,7 +314,14 @@ const direct: SystemDescriptor = {
 	realm: DIRECT_REALM,
 	pending: () => undefined,
 	templateFiles: () => [],
-	credentials: (qbo) => [packageCredential(qbo, 'qbsyncBenchQboDirect', DIRECT_REALM)],
+	credentials: (qbo) => [
+		packageCredential(
+			qbo,
+			'qbsyncBenchQboDirect',
+			`QuickBooks Sync (${DIRECT_REALM})`,
+			DIRECT_REALM,
+		),
+	],
 	workflows: () => {
 		const template = loadTemplates().find((t) => t.file === PAYMENT_TEMPLATE)!.workflow;
 		return [

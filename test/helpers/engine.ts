@@ -29,11 +29,8 @@ import { QuickBooksSync } from '../../nodes/QuickBooksSync/QuickBooksSync.node';
 import { QuickBooksSyncTrigger } from '../../nodes/QuickBooksSyncTrigger/QuickBooksSyncTrigger.node';
 import { HighLevelTrigger } from '../../nodes/HighLevelTrigger/HighLevelTrigger.node';
 import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
-import {
-	DEFAULT_CLIENT,
-	startQboEmulator,
-	type QboEmulator,
-} from '../../scripts/dev/emulator/qbo/server';
+import { packageCredentialData } from '../../scripts/dev/stack';
+import { startQboEmulator, type QboEmulator } from '../../scripts/dev/emulator/qbo/server';
 
 export const CREDENTIAL_ID = 'cred-1';
 
@@ -149,25 +146,7 @@ export function emulatorCredential(
 	emulator: QboEmulator,
 	realmId = emulator.defaultRealm,
 ): ICredentialDataDecryptedObject {
-	const tokens = emulator.issueTokens(realmId);
-	return {
-		environment: 'custom',
-		customBaseUrl: emulator.url,
-		grantType: 'authorizationCode',
-		authUrl: `${emulator.url}/connect/oauth2`,
-		accessTokenUrl: `${emulator.url}/oauth2/v1/tokens/bearer`,
-		clientId: DEFAULT_CLIENT.clientId,
-		clientSecret: DEFAULT_CLIENT.clientSecret,
-		scope: 'com.intuit.quickbooks.accounting',
-		authentication: 'header',
-		oauthTokenData: {
-			access_token: tokens.access_token,
-			refresh_token: tokens.refresh_token,
-			token_type: 'bearer',
-			expires_in: tokens.expires_in,
-			callbackQueryString: { realmId, code: 'x', state: 'y' },
-		},
-	};
+	return packageCredentialData(emulator.url, emulator.issueTokens(realmId), realmId);
 }
 
 export function additionalDataFor(

@@ -461,3 +461,39 @@ export function jsonParameter(
 		throw fieldError(context.getNode(), itemIndex, name, 'is empty');
 	return raw as IDataObject;
 }
+
+/** The Batch Requests option: `what` names the calls that go 30 to a batch, `firstItem` (one sentence, no final period) what is read from item 0. */
+export function batchRequestsOption(what: string, firstItem: string): INodeProperties {
+	return {
+		displayName: 'Batch Requests',
+		name: 'batchRequests',
+		type: 'boolean',
+		default: false,
+		description: `Whether to send the ${what} of all items through the QuickBooks batch endpoint, 30 per call, instead of one call per item. ${firstItem}.`,
+	};
+}
+
+/** Whether the node runs its items through the batch endpoint (read from the first item). */
+export function usesBatch(this: IExecuteFunctions): boolean {
+	return (this.getNodeParameter('options', 0, {}) as IDataObject).batchRequests === true;
+}
+
+/** `read` for each item; an item whose input is bad becomes its Error, so only that item fails. */
+export function eachItem<T>(
+	itemIndexes: number[],
+	read: (itemIndex: number) => T,
+): Array<T | Error> {
+	return itemIndexes.map((i) => {
+		try {
+			return read(i);
+		} catch (error) {
+			return error as Error;
+		}
+	});
+}
+
+/** What a QuickBooks invoice number is made from: Invoice → Sync sets it, Refund must find the same invoice. */
+export const invoiceNumberSources = [
+	{ name: 'CRM Invoice Number', value: 'number' },
+	{ name: 'CRM Invoice ID', value: 'id' },
+];

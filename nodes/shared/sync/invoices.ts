@@ -38,7 +38,7 @@ export interface InvoiceSyncOptions {
 
 /** Where a CRM invoice's QuickBooks invoice lives: the marker carries the CRM id, the number is the CRM number or id. */
 export function invoiceKey(
-	crm: CrmInvoice,
+	crm: Pick<CrmInvoice, 'id' | 'number'>,
 	options: Pick<InvoiceSyncOptions, 'key' | 'docNumberPrefix' | 'onNumberClash'>,
 ): OwnDocumentKey {
 	return {
@@ -49,6 +49,20 @@ export function invoiceKey(
 		prefix: options.docNumberPrefix,
 		onClash: options.onNumberClash ?? 'error',
 	};
+}
+
+/** The payments applied to an invoice (its LinkedTxn), voided ones left out: one query. */
+export async function paymentsApplied(client: QboClient, invoice: QboRecord): Promise<QboRecord[]> {
+	const linked = ((invoice.LinkedTxn as QboRecord[] | undefined) ?? [])
+		.filter((t) => t.TxnType === 'Payment' && t.TxnId)
+		.map((t) => String(t.TxnId));
+	if (!linked.length) return [];
+	const payments = await client.query({
+		entity: 'Payment',
+		where: [{ field: 'Id', op: 'IN', value: linked }],
+		maxResults: 1000,
+	});
+	return payments.filter((p) => Number(p.TotalAmt ?? 0) !== 0);
 }
 
 /** Every QuickBooks invoice with this number (a company with custom numbers off may have several). */
@@ -120,19 +134,7 @@ async function voidOwnInvoice(
 	crmId: string,
 ): Promise<{ invoice: QboRecord; changed: boolean; payments: QboRecord[]; refunds: QboRecord[] }> {
 	if (isVoided(invoice)) return { invoice, changed: false, payments: [], refunds: [] };
-	const linked = (
-		(invoice.LinkedTxn as Array<{ TxnId?: string; TxnType?: string }> | undefined) ?? []
-	)
-		.filter((t) => t.TxnType === 'Payment' && t.TxnId)
-		.map((t) => String(t.TxnId));
-	const payments = linked.length
-		? await client.query({
-				entity: 'Payment',
-				where: [{ field: 'Id', op: 'IN', value: linked }],
-				maxResults: 1000,
-			})
-		: [];
-	const applied = payments.filter((p) => Number(p.TotalAmt ?? 0) !== 0);
+	const applied = await paymentsApplied(client, invoice);
 	const foreign = applied.filter((p) => !hasCrmMarker(p, 'invoice-payment', crmId));
 	if (foreign.length) {
 		const list = foreign

@@ -34,7 +34,7 @@ export interface ReceiptOptions {
 
 /** Where a payment's receipt lives: its marker, its numbers, what to do when a number is taken. */
 export function receiptKey(
-	payment: CrmPayment,
+	payment: Pick<CrmPayment, 'transactionId'>,
 	options: Pick<ReceiptOptions, 'docNumberPrefix' | 'onNumberClash'>,
 ): OwnDocumentKey {
 	return {

@@ -24,7 +24,9 @@ import {
 	type NumberClash,
 	type OwnDocumentKey,
 } from './ownDocuments';
-import type { SyncSummary } from './types';
+import { invoiceKey, paymentsApplied } from './invoices';
+import { receiptKey } from './receipts';
+import type { Lookup, SyncSummary } from './types';
 
 export interface RefundOptions {
 	/** Create From Payment's "Receipt Number Prefix": where the payment's receipt is found. */
@@ -81,29 +83,24 @@ async function receiptSource(
 	refund: CrmRefund,
 	options: RefundOptions,
 ): Promise<Source> {
-	const key: OwnDocumentKey = {
-		entity: 'SalesReceipt',
-		kind: 'payment',
-		crmId: refund.transactionId,
-		numberKey: refund.transactionId,
-		prefix: options.receiptNumberPrefix,
-		onClash: 'error',
-	};
-	const found = await findOwnDocument(client, key);
-	if (!found.ours) {
-		if (found.others.length)
-			throw new OutcomeError(
-				'refused',
-				`QuickBooks has ${found.others.map((r) => describeDocument('sales receipt', r)).join('; ')} under the number of CRM payment ${refund.transactionId}, not created by this sync for it; nothing was refunded`,
+	const record = ours(
+		await findOwnDocument(
+			client,
+			receiptKey(
+				{ transactionId: refund.transactionId },
+				{ docNumberPrefix: options.receiptNumberPrefix },
+			),
+		),
+		'sales receipt',
+		`CRM payment ${refund.transactionId}`,
+		{
+			notOurs:
 				'The sync only refunds receipts it wrote. Record this refund in QuickBooks by hand, or check the "Receipt Number Prefix" matches Create From Payment’s.',
-			);
-		throw new OutcomeError(
-			'notFound',
-			`The payment's sales receipt (CRM payment ${refund.transactionId}) does not exist in QuickBooks yet; nothing was written`,
-			'Run the payment first (Sales Receipt → Create From Payment), then this refund again; a drain retries it by itself. If the payment paid a CRM invoice, give the refund its invoice (Invoice ID) so it is refunded against the invoice.',
-		);
-	}
-	const record = found.ours;
+			missing: `The payment's sales receipt (CRM payment ${refund.transactionId}) does not exist in QuickBooks yet`,
+			missingHint:
+				'Run the payment first (Sales Receipt → Create From Payment), then this refund again; a drain retries it by itself. If the payment paid a CRM invoice, give the refund its invoice (Invoice ID) so it is refunded against the invoice.',
+		},
+	);
 	return {
 		entity: 'SalesReceipt',
 		record,
@@ -112,6 +109,26 @@ async function receiptSource(
 		depositTo: (record.DepositToAccountRef as { value?: string } | undefined)?.value,
 		paymentMethod: (record.PaymentMethodRef as { value?: string } | undefined)?.value,
 	};
+}
+
+/**
+ * The document a look-up found under the CRM record's number, when it is ours (its marker); else the
+ * item stops, nothing written: someone else's document there, or none yet.
+ */
+function ours(
+	found: Lookup,
+	what: 'sales receipt' | 'invoice',
+	crmRecord: string,
+	say: { notOurs: string; missing: string; missingHint: string },
+): QboRecord {
+	if (found.ours) return found.ours;
+	if (found.others.length)
+		throw new OutcomeError(
+			'refused',
+			`QuickBooks has ${found.others.map((r) => describeDocument(what, r)).join('; ')} under the number of ${crmRecord}, not created by this sync for it; nothing was refunded`,
+			say.notOurs,
+		);
+	throw new OutcomeError('notFound', `${say.missing}; nothing was written`, say.missingHint);
 }
 
 /** The amounts this sync's payments (marker `CRM invoice-payment <id>`) applied to the invoice. */
@@ -137,50 +154,34 @@ async function invoiceSource(
 			'invoiceNumber',
 			'is missing: QuickBooks invoices are numbered by the CRM invoice number ("Invoice Number From"); map the refunded invoice’s number, or choose CRM Invoice ID as Invoice → Sync does',
 		);
-	const key: OwnDocumentKey = {
-		entity: 'Invoice',
-		kind: 'invoice',
-		crmId: invoiceId,
-		numberKey: byNumber ? refund.invoiceNumber! : invoiceId,
-		prefix: options.invoiceNumberPrefix,
-		onClash: 'error',
-	};
-	const found = await findOwnDocument(client, key);
-	if (!found.ours) {
-		if (found.others.length)
-			throw new OutcomeError(
-				'refused',
-				`QuickBooks has ${found.others.map((r) => describeDocument('invoice', r)).join('; ')} under the number of CRM invoice ${invoiceId}, not created by this sync for it; nothing was refunded`,
+	const invoice = ours(
+		await findOwnDocument(
+			client,
+			invoiceKey(
+				{ id: invoiceId, number: refund.invoiceNumber },
+				{ key: options.invoiceKey, docNumberPrefix: options.invoiceNumberPrefix },
+			),
+		),
+		'invoice',
+		`CRM invoice ${invoiceId}`,
+		{
+			notOurs:
 				'The sync only refunds payments it recorded on invoices it wrote. Record this refund in QuickBooks by hand.',
-			);
-		throw new OutcomeError(
-			'notFound',
-			`The invoice of the refunded payment (CRM invoice ${invoiceId}) does not exist in QuickBooks yet; nothing was written`,
-			'Sync the invoice and its payment first (Invoice → Sync), then this refund again; a drain retries it by itself.',
-		);
-	}
-	const invoice = found.ours;
-	const linked = ((invoice.LinkedTxn as QboRecord[] | undefined) ?? [])
-		.filter((t) => t.TxnType === 'Payment' && t.TxnId)
-		.map((t) => String(t.TxnId));
-	const payments = linked.length
-		? await client.query({
-				entity: 'Payment',
-				where: [{ field: 'Id', op: 'IN', value: linked }],
-				maxResults: 1000,
-			})
-		: [];
-	const ours = payments.filter(
-		(p) => hasCrmMarker(p, 'invoice-payment', invoiceId) && Number(p.TotalAmt ?? 0) !== 0,
+			missing: `The invoice of the refunded payment (CRM invoice ${invoiceId}) does not exist in QuickBooks yet`,
+			missingHint:
+				'Sync the invoice and its payment first (Invoice → Sync), then this refund again; a drain retries it by itself.',
+		},
 	);
-	const paid = round2(ours.reduce((sum, p) => sum + appliedTo(invoice, p), 0));
+	const payments = await paymentsApplied(client, invoice);
+	const recorded = payments.filter((p) => hasCrmMarker(p, 'invoice-payment', invoiceId));
+	const paid = round2(recorded.reduce((sum, p) => sum + appliedTo(invoice, p), 0));
 	if (paid <= 0)
 		throw new OutcomeError(
 			'refused',
 			`${describeDocument('QuickBooks invoice', invoice)} has no payment recorded by this sync; nothing was refunded`,
 			'The sync only refunds payments it recorded (Invoice → Sync with Record Payments). If the payment was recorded by hand, record the refund by hand too.',
 		);
-	const first = ours[0];
+	const first = recorded[0];
 	return {
 		entity: 'Invoice',
 		record: invoice,

@@ -1,11 +1,13 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { findCustomerByEmail, requireEmail } from '../../../shared/sync/customers';
 import { matchEachInBatch } from '../../../shared/sync/customersBatch';
 import type { CustomerMatch } from '../../../shared/sync/types';
-import { batchRequestsOption, emailProperty } from './person';
+import { FIRST_ITEM, emailProperty } from './person';
 import {
+	batchRequestsOption,
+	eachItem,
 	matchOptionsFrom,
 	matchingOptions,
 	withDisplay,
@@ -21,7 +23,7 @@ const properties: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add Option',
 		default: {},
-		options: [batchRequestsOption('look-ups'), ...matchingOptions],
+		options: [batchRequestsOption('look-ups', FIRST_ITEM), ...matchingOptions],
 	},
 ];
 
@@ -55,9 +57,7 @@ export async function execute(
 	);
 }
 
-export function usesBatch(this: IExecuteFunctions): boolean {
-	return (this.getNodeParameter('options', 0, {}) as IDataObject).batchRequests === true;
-}
+export { usesBatch } from '../common';
 
 /** The matching options are read from the first item. */
 export async function executeBatch(
@@ -65,13 +65,9 @@ export async function executeBatch(
 	itemIndexes: number[],
 	client: QboClient,
 ): Promise<Array<OperationResult | Error>> {
-	const emails = itemIndexes.map((i) => {
-		try {
-			return requireEmail(this.getNodeParameter('email', i), 'email');
-		} catch (error) {
-			return error as Error;
-		}
-	});
+	const emails = eachItem(itemIndexes, (i) =>
+		requireEmail(this.getNodeParameter('email', i), 'email'),
+	);
 	const matches = await matchEachInBatch(
 		client,
 		emails.map((email) => (email instanceof Error ? email : { email })),

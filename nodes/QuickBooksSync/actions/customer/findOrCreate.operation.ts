@@ -1,10 +1,12 @@
-import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
 import { findOrCreateCustomer } from '../../../shared/sync/customers';
 import { matchEachInBatch } from '../../../shared/sync/customersBatch';
 import type { CustomerMatch } from '../../../shared/sync/types';
 import {
+	batchRequestsOption,
+	eachItem,
 	fallbackCustomerOption,
 	matchOptionsFrom,
 	matchingOptions,
@@ -12,7 +14,7 @@ import {
 	withLink,
 	type OperationResult,
 } from '../common';
-import { batchRequestsOption, emailProperty, personFields, personFrom } from './person';
+import { FIRST_ITEM, emailProperty, personFields, personFrom } from './person';
 
 const properties: INodeProperties[] = [
 	emailProperty,
@@ -32,7 +34,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			batchRequestsOption('look-ups and creates'),
+			batchRequestsOption('look-ups and creates', FIRST_ITEM),
 			fallbackCustomerOption,
 			...matchingOptions,
 		],
@@ -63,9 +65,7 @@ export async function execute(
 	return await output(this, match);
 }
 
-export function usesBatch(this: IExecuteFunctions): boolean {
-	return (this.getNodeParameter('options', 0, {}) as IDataObject).batchRequests === true;
-}
+export { usesBatch } from '../common';
 
 /** The matching options and the fallback customer are read from the first item. */
 export async function executeBatch(
@@ -73,13 +73,9 @@ export async function executeBatch(
 	itemIndexes: number[],
 	client: QboClient,
 ): Promise<Array<OperationResult | Error>> {
-	const people = itemIndexes.map((i) => {
-		try {
-			return personFrom(this, i, this.getNodeParameter('email', i) as string);
-		} catch (error) {
-			return error as Error;
-		}
-	});
+	const people = eachItem(itemIndexes, (i) =>
+		personFrom(this, i, this.getNodeParameter('email', i) as string),
+	);
 	const matches = await matchEachInBatch(
 		client,
 		people,

@@ -14,15 +14,9 @@ export const emailProperty: INodeProperties = {
 };
 
 /** The Batch Requests option of the customer operations (the drain workflow sends up to 30 items). */
-export function batchRequestsOption(what: string): INodeProperties {
-	return {
-		displayName: 'Batch Requests',
-		name: 'batchRequests',
-		type: 'boolean',
-		default: false,
-		description: `Whether to send the ${what} of all items through the QuickBooks batch endpoint, 30 per call, instead of one call per item. Settings other than the e-mail (and the new customer's details) are read from the first item.`,
-	};
-}
+/** What a customer operation in batch reads from the first item only. */
+export const FIRST_ITEM =
+	"Settings other than the e-mail (and the new customer's details) are read from the first item";
 
 /** Name and contact fields used when a customer has to be created. */
 export const personFields: INodeProperties[] = [

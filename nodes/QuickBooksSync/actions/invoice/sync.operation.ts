@@ -4,6 +4,7 @@ import type { QboClient } from '../../../shared/transport/client';
 import { invoiceFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { syncInvoice } from '../../../shared/sync/invoices';
 import {
+	invoiceNumberSources,
 	appBaseOf,
 	linked,
 	fallbackCustomerOption,
@@ -35,10 +36,7 @@ const properties: INodeProperties[] = [
 		name: 'key',
 		type: 'options',
 		default: 'number',
-		options: [
-			{ name: 'CRM Invoice Number', value: 'number' },
-			{ name: 'CRM Invoice ID', value: 'id' },
-		],
+		options: invoiceNumberSources,
 		description:
 			'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together.',
 	},

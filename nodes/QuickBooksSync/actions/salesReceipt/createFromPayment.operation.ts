@@ -9,6 +9,8 @@ import { createReceiptFromPayment, type ReceiptOptions } from '../../../shared/s
 import type { ReceiptResult } from '../../../shared/sync/types';
 import { createReceiptsInBatch } from '../../../shared/sync/receiptsBatch';
 import {
+	batchRequestsOption,
+	eachItem,
 	fallbackCustomerOption,
 	numberClashFrom,
 	numberClashOption,
@@ -147,14 +149,10 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Batch Requests',
-				name: 'batchRequests',
-				type: 'boolean',
-				default: false,
-				description:
-					'Whether to send the look-ups and writes of all items through the QuickBooks batch endpoint, 30 per call: a burst of N payments costs about N/10 calls instead of 2-4 per payment. Settings other than the payment and its Customer are read from the first item.',
-			},
+			batchRequestsOption(
+				'look-ups and writes',
+				'A burst of N payments costs about N/10 calls instead of 2-4 per payment. Settings other than the payment and its Customer are read from the first item',
+			),
 			locator('customerId', 'Customer', 'customer', 'searchCustomers', {
 				description:
 					'Use this QuickBooks customer instead of matching by e-mail (e.g. an expression with the ID from a Find Customer node before this one)',
@@ -267,10 +265,7 @@ export async function execute(
 	);
 }
 
-export function usesBatch(this: IExecuteFunctions): boolean {
-	const options = this.getNodeParameter('options', 0, {}) as IDataObject;
-	return options.batchRequests === true;
-}
+export { usesBatch } from '../common';
 
 /** One item's payment and the customer earlier nodes chose for it (per item: a Find Customer node's id). */
 function batchItemOf(
@@ -290,13 +285,7 @@ export async function executeBatch(
 	itemIndexes: number[],
 	client: QboClient,
 ): Promise<Array<OperationResult | Error>> {
-	const parsed = itemIndexes.map((i) => {
-		try {
-			return batchItemOf(this, i);
-		} catch (error) {
-			return error as Error;
-		}
-	});
+	const parsed = eachItem(itemIndexes, (i) => batchItemOf(this, i));
 	const valid = parsed.filter(
 		(p): p is { payment: CrmPayment; customerId?: string } => !(p instanceof Error),
 	);

@@ -7,6 +7,7 @@ import { refundFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { fieldError } from '../../../shared/transport/n8n';
 import { refundPayment, type RefundOptions } from '../../../shared/sync/refunds';
 import {
+	invoiceNumberSources,
 	appBaseOf,
 	jsonParameter,
 	linked,
@@ -127,10 +128,7 @@ const properties: INodeProperties[] = [
 				name: 'invoiceKey',
 				type: 'options',
 				default: 'number',
-				options: [
-					{ name: 'CRM Invoice Number', value: 'number' },
-					{ name: 'CRM Invoice ID', value: 'id' },
-				],
+				options: invoiceNumberSources,
 				description: 'As set in Invoice → Sync: how the refunded invoice is found',
 			},
 			{
