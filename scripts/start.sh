@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's first command: a local n8n with this package, the four templates and both
+# The README's first command: a local n8n with this package, the templates and both
 # emulators (QuickBooks Online, HighLevel), no accounts needed. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
