@@ -15,12 +15,28 @@ const cache =
 	join(process.env.HOME ?? '/tmp', '.cache', 'n8n-nodes-quickbooks-sync');
 export const DEMO_FILE = join(cache, 'demo.json');
 
+/** `npm run start:queue`: PostgreSQL, Redis, the main instance, two workers, a webhook process. */
+const queue = process.env.QBSYNC_QUEUE === '1';
+
 void (async () => {
-	const userFolder = join(cache, 'demo-n8n');
+	const userFolder = join(cache, queue ? 'demo-n8n-queue' : 'demo-n8n');
 	rmSync(userFolder, { recursive: true, force: true });
 	mkdirSync(userFolder, { recursive: true });
-	console.log('Starting the QuickBooks and HighLevel emulators and n8n (about 40 s)…');
+	console.log(
+		queue
+			? 'Starting PostgreSQL, Redis, the emulators and n8n in queue mode (main, 2 workers, webhook process; about 90 s)…'
+			: 'Starting the QuickBooks and HighLevel emulators and n8n (about 40 s)…',
+	);
 	const stack = await startStack({
+		queue: queue
+			? {
+					workers: 2,
+					webhookProcess: true,
+					dataDir: join(cache, 'queue-data'),
+					pgPort: Number(process.env.QBSYNC_PG_PORT ?? 8792),
+					redisPort: Number(process.env.QBSYNC_REDIS_PORT ?? 8793),
+				}
+			: undefined,
 		n8nPort: Number(process.env.N8N_PORT ?? 5678),
 		qboPort: Number(process.env.QBO_EMULATOR_PORT ?? 8790),
 		highLevelPort: Number(process.env.HIGHLEVEL_EMULATOR_PORT ?? 8791),
@@ -62,8 +78,15 @@ void (async () => {
 			2,
 		),
 	);
+	const cluster = stack.queue
+		? `
+  Queue mode        PostgreSQL 127.0.0.1:${stack.queue.postgres.port} (data in ${stack.queue.postgres.dir})
+                    Redis 127.0.0.1:${stack.queue.redis.port}; workers health ${stack.queue.workers.map((w) => `${w.url}/healthz`).join(', ')}
+                    webhook process ${stack.queue.webhook?.url} takes the production webhooks below
+`
+		: '';
 	console.log(`
-  n8n editor        ${stack.n8n.url}   (log in: owner@example.com / Owner-Passw0rd!)
+  n8n editor        ${stack.n8n.url}   (log in: owner@example.com / Owner-Passw0rd!)${cluster}
   QuickBooks (emu)  ${stack.qbo.url}/admin/state?entity=SalesReceipt
   HighLevel (emu)   ${stack.highLevel.url}/admin/state
 

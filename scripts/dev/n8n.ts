@@ -19,6 +19,13 @@ export interface N8nOptions {
 	log?: (line: string) => void;
 	/** Extra environment for the n8n process and its CLI (e.g. the benchmark's NODE_OPTIONS). */
 	env?: Record<string, string>;
+	/**
+	 * What this process is in queue mode: the main instance (`n8n start`, the default), a worker
+	 * (`n8n worker`, health server on `port`) or a webhook process (`n8n webhook`).
+	 */
+	role?: 'main' | 'worker' | 'webhook';
+	/** A worker's `--concurrency` (n8n's default: 10). */
+	concurrency?: number;
 }
 
 export async function freePort(): Promise<number> {
@@ -139,9 +146,31 @@ export class N8n {
 		this.cli(['publish:workflow', `--id=${id}`]);
 	}
 
+	get role(): 'main' | 'worker' | 'webhook' {
+		return this.options.role ?? 'main';
+	}
+
+	private args(): string[] {
+		if (this.role === 'main') return ['start'];
+		if (this.role === 'webhook') return ['webhook'];
+		return [
+			'worker',
+			...(this.options.concurrency ? [`--concurrency=${this.options.concurrency}`] : []),
+		];
+	}
+
+	private roleEnv(): Record<string, string> {
+		if (this.role !== 'worker') return {};
+		return {
+			QUEUE_HEALTH_CHECK_ACTIVE: 'true',
+			QUEUE_HEALTH_CHECK_PORT: String(this.port),
+			N8N_WORKER_SERVER_ADDRESS: '127.0.0.1',
+		};
+	}
+
 	async start(): Promise<void> {
-		this.child = spawn(n8nBin(), ['start'], {
-			env: this.env(),
+		this.child = spawn(n8nBin(), this.args(), {
+			env: { ...this.env(), ...this.roleEnv() },
 			stdio: ['ignore', 'pipe', 'pipe'],
 			detached: true,
 		});
@@ -157,16 +186,37 @@ export class N8n {
 		const deadline = Date.now() + 180_000;
 		while (Date.now() < deadline) {
 			if (this.child.exitCode !== null)
-				throw new Error(`n8n exited (${this.child.exitCode}):\n${this.output.join('\n')}`);
+				throw new Error(
+					`n8n ${this.role} exited (${this.child.exitCode}):\n${this.output.join('\n')}`,
+				);
 			try {
-				const res = await fetch(`${this.url}/healthz/readiness`);
+				const res = await fetch(
+					`${this.url}/healthz${this.role === 'webhook' ? '' : '/readiness'}`,
+				);
 				if (res.ok) return;
 			} catch {
 				// not up yet
 			}
 			await new Promise((r) => setTimeout(r, 500));
 		}
-		throw new Error(`n8n did not become ready in 180 s:\n${this.output.join('\n')}`);
+		throw new Error(`n8n ${this.role} did not become ready in 180 s:\n${this.output.join('\n')}`);
+	}
+
+	/** The process id (fault tests kill workers). */
+	get pid(): number | undefined {
+		return this.child?.exitCode === null ? this.child.pid : undefined;
+	}
+
+	/** SIGKILL, no shutdown: what a crashed or OOM-killed worker looks like. */
+	async kill(): Promise<void> {
+		if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+		const exited = new Promise((r) => this.child!.once('exit', r));
+		try {
+			process.kill(-this.child.pid!, 'SIGKILL');
+		} catch {
+			this.child.kill('SIGKILL');
+		}
+		await exited;
 	}
 
 	logs(): string {
@@ -212,7 +262,7 @@ export class N8n {
 	}
 
 	async stop(): Promise<void> {
-		if (this.child && this.child.exitCode === null) {
+		if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
 			const exited = new Promise((r) => this.child!.once('exit', r));
 			try {
 				process.kill(-this.child.pid!, 'SIGTERM');

@@ -2,13 +2,15 @@
  * The whole local stack: QuickBooks emulator, HighLevel emulator, and a real n8n with this
  * package, credentials pointing at the emulators, and the four templates imported and published.
  */
-import { readFileSync, readdirSync } from 'fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
 import { join } from 'path';
 
 import { startHighLevelEmulator, type HighLevelEmulator } from './emulator/highlevel/server';
 import { createEventSender, type SignedSender } from './emulator/highlevel/events';
 import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from './emulator/qbo/server';
-import { REPO, createN8n, type N8n } from './n8n';
+import { N8n, REPO, createN8n, freePort } from './n8n';
+import { Postgres, Redis } from './services';
 
 export const REALM_ID = '9130350000000001';
 export const LOCATION_ID = 'loc_demo_123';
@@ -55,6 +57,12 @@ export interface StackOptions {
 	templates?: (file: string) => boolean;
 	/** Extra environment for n8n (benchmark: NODE_OPTIONS). */
 	n8nEnv?: Record<string, string>;
+	/**
+	 * n8n's queue mode: PostgreSQL and Redis (scripts/services-install.sh), the main instance,
+	 * `workers` worker processes and, with `webhookProcess`, a webhook process that takes the
+	 * production webhooks (then `triggerUrl` and `webhookUrl` point at it).
+	 */
+	queue?: QueueOptions;
 	/** Runs after the imports and before n8n starts (more credentials and workflows via the CLI). */
 	beforeN8nStart?: (stack: {
 		qbo: QboEmulator;
@@ -63,11 +71,31 @@ export interface StackOptions {
 	}) => Promise<void> | void;
 }
 
+export interface QueueOptions {
+	workers?: number;
+	/** Each worker's concurrency (n8n's default: 10). */
+	concurrency?: number;
+	webhookProcess?: boolean;
+	/** Where PostgreSQL and Redis keep their data (default: a temporary folder, removed on stop). */
+	dataDir?: string;
+	pgPort?: number;
+	redisPort?: number;
+}
+
+export interface QueueCluster {
+	postgres: Postgres;
+	redis: Redis;
+	workers: N8n[];
+	webhook?: N8n;
+}
+
 export interface Stack {
 	qbo: QboEmulator;
 	highLevel: HighLevelEmulator;
 	sender: SignedSender;
 	n8n: N8n;
+	/** Queue mode only: the database, Redis, the workers and the webhook process. */
+	queue?: QueueCluster;
 	templates: Array<{ file: string; id: string; workflow: Record<string, any> }>;
 	webhookUrl(path: string): string;
 	/** Production URL of a HighLevel Trigger. */
@@ -230,12 +258,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	const highLevel = await startHighLevelEmulator({ port: options.highLevelPort });
 	const sender = createEventSender();
 	await options.beforeN8n?.({ qbo, highLevel });
+	const services = options.queue ? await startServices(options.queue) : undefined;
 	const n8n = await createN8n({
 		port: options.n8nPort,
 		userFolder: options.userFolder,
 		keep: options.keep,
-		log: options.log,
-		env: options.n8nEnv,
+		log: options.log && ((line) => options.log!(services ? `[main] ${line}` : line)),
+		env: {
+			...services?.env,
+			...(services && { N8N_RUNNERS_BROKER_PORT: String(await freePort()) }),
+			...options.n8nEnv,
+		},
 	});
 
 	n8n.importCredentials([
@@ -290,24 +323,82 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	await options.beforeN8nStart?.({ qbo, highLevel, n8n });
 	await n8n.start();
 	await n8n.setupOwner();
+	const queue = services && (await startQueueProcesses(n8n, services, options));
+	const webhookBase = queue?.webhook?.url ?? n8n.url;
 
 	return {
 		qbo,
 		highLevel,
 		sender,
 		n8n,
+		queue,
 		templates,
-		webhookUrl: (path) => `${n8n.url}/webhook/${path}`,
-		triggerUrl: (webhookId) => `${n8n.url}/webhook/${webhookId}/highlevel`,
+		webhookUrl: (path) => `${webhookBase}/webhook/${path}`,
+		triggerUrl: (webhookId) => `${webhookBase}/webhook/${webhookId}/highlevel`,
 		outbox: outboxOf(n8n),
 		async drain() {
-			const res = await fetch(`${n8n.url}/webhook/${DRAIN_WEBHOOK_PATH}`, { method: 'POST' });
+			const res = await fetch(`${webhookBase}/webhook/${DRAIN_WEBHOOK_PATH}`, { method: 'POST' });
 			if (!res.ok) throw new Error(`drain: ${res.status} ${await res.text()}`);
 		},
 		async stop() {
+			if (queue) {
+				await queue.webhook?.stop();
+				await Promise.all(queue.workers.map((w) => w.stop()));
+			}
 			await n8n.stop();
+			if (services) await services.stop();
 			await highLevel.stop();
 			await qbo.stop();
 		},
 	};
+}
+
+/** PostgreSQL and Redis, fresh: an empty n8n database and no queued jobs from an earlier run. */
+async function startServices(options: QueueOptions) {
+	const temporary = !options.dataDir;
+	const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'qbsync-queue-'));
+	const postgres = new Postgres(options.pgPort ?? (await freePort()), join(dataDir, 'postgres'));
+	const redisDir = join(dataDir, 'redis');
+	rmSync(redisDir, { recursive: true, force: true });
+	const redis = new Redis(options.redisPort ?? (await freePort()), redisDir);
+	postgres.init();
+	await postgres.start();
+	postgres.ensureDatabase(true);
+	await redis.start();
+	return {
+		postgres,
+		redis,
+		env: { ...postgres.n8nEnv(), ...redis.n8nEnv() },
+		async stop() {
+			await redis.stop();
+			await postgres.stop();
+			if (temporary) rmSync(dataDir, { recursive: true, force: true });
+		},
+	};
+}
+
+/** Workers (and the webhook process) share the main instance's user folder, database and Redis. */
+async function startQueueProcesses(
+	main: N8n,
+	services: Awaited<ReturnType<typeof startServices>>,
+	options: StackOptions,
+): Promise<QueueCluster> {
+	const spawnRole = async (role: 'worker' | 'webhook', label: string) =>
+		new N8n(await freePort(), main.userFolder, {
+			role,
+			keep: true,
+			concurrency: options.queue?.concurrency,
+			log: options.log && ((line) => options.log!(`[${label}] ${line}`)),
+			env: {
+				...services.env,
+				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+				...options.n8nEnv,
+			},
+		});
+	const workers: N8n[] = [];
+	for (let i = 1; i <= (options.queue?.workers ?? 2); i++)
+		workers.push(await spawnRole('worker', `worker ${i}`));
+	const webhook = options.queue?.webhookProcess ? await spawnRole('webhook', 'webhook') : undefined;
+	await Promise.all([...workers, ...(webhook ? [webhook] : [])].map((p) => p.start()));
+	return { postgres: services.postgres, redis: services.redis, workers, webhook };
 }
