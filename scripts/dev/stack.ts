@@ -392,6 +392,8 @@ async function startQueueProcesses(
 			env: {
 				...services.env,
 				N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+				// "Worker started execution N": which worker ran what (tests count it).
+				...(role === 'worker' && { N8N_LOG_LEVEL: process.env.N8N_LOG_LEVEL ?? 'info' }),
 				...options.n8nEnv,
 			},
 		});

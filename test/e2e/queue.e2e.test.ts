@@ -1,0 +1,336 @@
+/**
+ * n8n's queue mode (issue 13): PostgreSQL, Redis, the main instance, a webhook process and TWO
+ * workers, each running executions at once. What correctness may rest on here is QuickBooks' own
+ * keys (document numbers, requestids, the markers the package writes) and the outbox rows in
+ * PostgreSQL (claimed by version), never a process's memory or workflow static data.
+ *
+ * - 1,000 payments, 20 % of them repeated deliveries sent AT THE SAME MOMENT as their original,
+ *   to the direct template (one execution per delivery, spread over both workers) and to the
+ *   durable template (drains started on both workers at once) → no duplicate receipt or
+ *   customer, nothing lost;
+ * - invoice life cycles whose events arrive together, in shuffled order → one invoice each,
+ *   paid once;
+ * - the polling triggers run once per poll (in the main instance), not once per worker.
+ *
+ * QUEUE_PAYMENTS sets the number of deliveries (default 1,000).
+ */
+import {
+	createMarketplaceSender,
+	createWorkflowSender,
+} from '../../scripts/dev/emulator/highlevel/delivery';
+import { marketplaceInvoice } from '../../scripts/dev/fixtures/highlevel';
+import {
+	REALM_ID,
+	TRIGGER_WEBHOOK_IDS,
+	WEBHOOK_SECRET,
+	loadTemplates,
+	packageCredential,
+	startStack,
+	type Stack,
+} from '../../scripts/dev/stack';
+import {
+	planPayments,
+	receiptsByTransaction,
+	rewired,
+	round2,
+	runningExecutions,
+	type Plan,
+	type PlannedDelivery,
+} from '../helpers/paymentRun';
+
+jest.setTimeout(40 * 60_000);
+
+const PAYMENTS = Number(process.env.QUEUE_PAYMENTS ?? 1000);
+const DIRECT_REALM = '9130350000000201';
+const DIRECT_ID = 'qbsyncQueueDirect';
+const DIRECT_HOOK = 'qbsync-queue-direct';
+const DIRECT_CREDENTIAL = { id: 'qbsyncQueueQboDirect', name: `QuickBooks Sync (${DIRECT_REALM})` };
+/** QuickBooks' per-realm limits (DESIGN.md "Limits per realm"), with a short latency. */
+const LIMITS = {
+	limits: true,
+	perMinute: 500,
+	concurrent: 10,
+	batchPerMinute: 40,
+	latencyMs: [20, 60] as [number, number],
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let stack: Stack;
+let plan: Plan;
+/** Execution id → the worker that ran it, from the workers' "Worker started execution" lines. */
+const ranOn = new Map<string, string>();
+
+beforeAll(async () => {
+	plan = planPayments('qq', PAYMENTS, undefined, { existing: 0.5, new: 0.3, repeat: 0.2 });
+	const direct = loadTemplates().find((t) => t.file === 'crm-payment-to-sales-receipt.json')!;
+	stack = await startStack({
+		queue: { workers: 2, webhookProcess: true },
+		templates: (file) => file !== 'crm-payment-to-sales-receipt.json',
+		extraWorkflows: [
+			{
+				workflow: rewired(direct.workflow, DIRECT_ID, DIRECT_HOOK, {
+					quickBooksSyncOAuth2Api: DIRECT_CREDENTIAL,
+				}),
+			},
+		],
+		log: (line) => {
+			const m = /^\[(worker \d)\].*Worker started execution (\d+)/.exec(line);
+			if (m) ranOn.set(m[2], m[1]);
+		},
+		beforeN8n: ({ qbo }) => {
+			for (const realm of [REALM_ID, DIRECT_REALM]) qbo.seed(realm, 'Customer', plan.existing);
+		},
+		beforeN8nStart: ({ qbo, n8n }) =>
+			n8n.importCredentials([
+				packageCredential(qbo, DIRECT_CREDENTIAL.id, DIRECT_CREDENTIAL.name, DIRECT_REALM),
+			]),
+	});
+	stack.qbo.setOptions(LIMITS);
+}, 600_000);
+
+afterAll(async () => {
+	await stack?.stop();
+});
+
+/** Each payment's deliveries (the original and its repeats) leave together; 10 payments in flight. */
+async function deliver(url: string, deliveries: PlannedDelivery[]): Promise<Array<number | null>> {
+	const sender = createWorkflowSender({
+		action: 'customWebhook',
+		auth: { type: 'bearer', token: WEBHOOK_SECRET },
+	});
+	const groups = new Map<string, PlannedDelivery[]>();
+	for (const d of deliveries)
+		groups.set(d.transactionId, [...(groups.get(d.transactionId) ?? []), d]);
+	const queue = [...groups.values()];
+	const statuses: Array<number | null> = [];
+	const worker = async () => {
+		for (let group = queue.shift(); group; group = queue.shift()) {
+			const sent = await Promise.all(group.map((d) => sender.send(url, d.body)));
+			for (const s of sent) statuses.push(s.attempts[s.attempts.length - 1].status);
+		}
+	};
+	await Promise.all(Array.from({ length: 10 }, worker));
+	return statuses;
+}
+
+/** Duplicate customers: more than one active customer with one e-mail in a realm. */
+function duplicateCustomers(realm: string): string[] {
+	const byEmail = new Map<string, number>();
+	for (const c of stack.qbo.company(realm).all('Customer')) {
+		const email = String(c.PrimaryEmailAddr?.Address ?? '').toLowerCase();
+		if (email && c.Active !== false) byEmail.set(email, (byEmail.get(email) ?? 0) + 1);
+	}
+	return [...byEmail].filter(([, n]) => n > 1).map(([e]) => e);
+}
+
+function tally(realm: string) {
+	const byTxn = receiptsByTransaction(stack.qbo, realm, plan.totals);
+	let duplicates = 0;
+	let wrongTotal = 0;
+	for (const [id, list] of byTxn) {
+		if (list.length > 1) duplicates++;
+		if (list.some((r) => round2(Number(r.TotalAmt)) !== plan.totals.get(id))) wrongTotal++;
+	}
+	return { booked: byTxn.size, lost: plan.totals.size - byTxn.size, duplicates, wrongTotal };
+}
+
+/** Payment executions per worker, and how many repeated payments ran on both workers. */
+function workerSpread(executionsByTxn: Map<string, string[]>) {
+	const perWorker: Record<string, number> = {};
+	let pairsSplit = 0;
+	let pairs = 0;
+	for (const ids of executionsByTxn.values()) {
+		const workers = ids.map((id) => ranOn.get(id) ?? '?');
+		for (const w of workers) perWorker[w] = (perWorker[w] ?? 0) + 1;
+		if (ids.length > 1) {
+			pairs++;
+			if (new Set(workers).size > 1) pairsSplit++;
+		}
+	}
+	return { perWorker, pairs, pairsSplit };
+}
+
+/** The direct workflow's executions by CRM transaction id, read from n8n's database. */
+function directExecutionsByTransaction(): Map<string, string[]> {
+	const out = new Map<string, string[]>();
+	const rows = stack
+		.queue!.postgres.sql(
+			`select e.id, substring(d.data from 'ch_qq_[0-9]{5}') from execution_entity e join execution_data d on d."executionId" = e.id where e."workflowId" = '${DIRECT_ID}'`,
+		)
+		.split('\n')
+		.filter(Boolean);
+	for (const row of rows) {
+		const [id, txn] = row.split('|');
+		if (txn) out.set(txn, [...(out.get(txn) ?? []), id]);
+	}
+	return out;
+}
+
+test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers: direct and durable templates book each payment once, no customer twice, nothing lost`, async () => {
+	const t0 = Date.now();
+	const cdcBefore = stack.qbo.log.filter(
+		(e) => e.endpoint === 'cdc' && e.realmId === REALM_ID,
+	).length;
+	let sending = true;
+	// Drains on both workers at once, every 15 s while the deliveries arrive (and the schedule's).
+	const drains = (async () => {
+		while (sending) {
+			await Promise.all([stack.drain(), stack.drain()]).catch(() => undefined);
+			await sleep(15_000);
+		}
+	})();
+	const [directStatuses, durableStatuses] = await Promise.all([
+		deliver(stack.triggerUrl(DIRECT_HOOK), plan.deliveries),
+		deliver(stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable), plan.deliveries),
+	]);
+	sending = false;
+	await drains;
+	const deliveredMs = Date.now() - t0;
+
+	// Settled: every durable row done and no direct execution running (checked twice, 3 s apart).
+	let idle = 0;
+	const deadline = Date.now() + 25 * 60_000;
+	while (idle < 2 && Date.now() < deadline) {
+		const rows = await stack.outbox.rows();
+		const waiting = rows.filter((r) => r.status !== 'done').length;
+		const running = await runningExecutions(stack.n8n, DIRECT_ID);
+		idle = waiting === 0 && running === 0 && rows.length >= plan.deliveries.length ? idle + 1 : 0;
+		if (waiting > 0) await stack.drain().catch(() => undefined);
+		await sleep(3_000);
+	}
+	const settledMs = Date.now() - t0;
+
+	const direct = tally(DIRECT_REALM);
+	const durable = tally(REALM_ID);
+	const rows = await stack.outbox.rows();
+	const spread = workerSpread(directExecutionsByTransaction());
+	const minutes = settledMs / 60_000;
+	const cdcPolls =
+		stack.qbo.log.filter((e) => e.endpoint === 'cdc' && e.realmId === REALM_ID).length - cdcBefore;
+	const figures = {
+		deliveries: plan.deliveries.length,
+		distinctPayments: plan.totals.size,
+		deliveredSeconds: Math.round(deliveredMs / 1000),
+		settledSeconds: Math.round(settledMs / 1000),
+		direct: {
+			...direct,
+			answers: countBy(directStatuses),
+			calls: stack.qbo.log.filter((e) => e.realmId === DIRECT_REALM && e.at >= t0).length,
+			throttled: stack.qbo.log.filter(
+				(e) => e.realmId === DIRECT_REALM && e.at >= t0 && e.status === 429,
+			).length,
+			duplicateCustomers: duplicateCustomers(DIRECT_REALM).length,
+			...spread,
+		},
+		durable: {
+			...durable,
+			answers: countBy(durableStatuses),
+			rows: rows.length,
+			rowsDone: rows.filter((r) => r.status === 'done').length,
+			calls: stack.qbo.log.filter(
+				(e) => e.realmId === REALM_ID && e.at >= t0 && e.endpoint !== 'cdc',
+			).length,
+			duplicateCustomers: duplicateCustomers(REALM_ID).length,
+		},
+		// Two polling templates (contacts, review requests), one CDC call per poll each.
+		cdcPolls,
+		pollsExpectedAtMost: 2 * (Math.ceil(minutes) + 1),
+	};
+	console.log(`[queue] ${JSON.stringify(figures, null, 2)}`);
+
+	expect(directStatuses.every((s) => s === 200)).toBe(true);
+	expect(durableStatuses.every((s) => s === 200)).toBe(true);
+	expect(direct).toEqual({ booked: plan.totals.size, lost: 0, duplicates: 0, wrongTotal: 0 });
+	expect(durable).toEqual({ booked: plan.totals.size, lost: 0, duplicates: 0, wrongTotal: 0 });
+	expect(figures.direct.duplicateCustomers).toBe(0);
+	expect(figures.durable.duplicateCustomers).toBe(0);
+	// Every stored delivery was claimed and finished once (repeats are rows of their own).
+	expect([rows.length, figures.durable.rowsDone]).toEqual([
+		plan.deliveries.length,
+		plan.deliveries.length,
+	]);
+	// Both workers took payments, and repeated deliveries really ran on different workers at once.
+	expect(Object.keys(spread.perWorker).sort()).toEqual(['worker 1', 'worker 2']);
+	expect(spread.pairsSplit).toBeGreaterThan(0);
+	// The pollers run in the main instance only: not once per worker.
+	expect(cdcPolls).toBeLessThanOrEqual(figures.pollsExpectedAtMost);
+	expect(cdcPolls).toBeGreaterThanOrEqual(2 * Math.floor(minutes) - 2);
+});
+
+test('invoice life cycles whose events arrive together in shuffled order land on both workers: one invoice each, paid once', async () => {
+	const sender = createMarketplaceSender({
+		privateKeyPem: stack.sender.privateKeyPem,
+		retry: { intervalMs: 200 },
+	});
+	const url = stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice);
+	const items = [
+		{ name: 'Consulting', qty: 3, amount: 150, taxes: [{ name: 'Sales Tax', rate: 8.5 }] },
+		{ name: 'Travel', qty: 1, amount: 80 },
+	];
+	const invoices = Array.from({ length: 12 }, (_, i) => ({
+		id: `6650e2e00000000000${String(9000 + i).padStart(6, '0')}`,
+		invoiceNumber: `INV-Q-${String(i).padStart(3, '0')}`,
+		email: `queue.invoice.${i}@example.com`,
+		issueDate: '2026-11-25',
+	}));
+	const events = invoices.flatMap((inv, i) => {
+		const sent = marketplaceInvoice('InvoiceSent', { ...inv, items });
+		const paid = marketplaceInvoice('InvoicePaid', { ...inv, items });
+		const list = [sent, paid, marketplaceInvoice('InvoiceSent', { ...inv, items }), paid];
+		// Every other life cycle: its events in reverse, the payment before the invoice.
+		return i % 2 ? list.reverse() : list;
+	});
+	const answers = await Promise.all(events.map((e) => sender.send(url, e)));
+	expect(answers.map((a) => a.attempts[a.attempts.length - 1].status)).toEqual(
+		events.map(() => 200),
+	);
+
+	const company = () => stack.qbo.company(REALM_ID);
+	const live = (n: string) =>
+		company()
+			.all('Invoice')
+			.filter((i) => i.DocNumber === n && i.status !== 'Deleted');
+	const deadline = Date.now() + 5 * 60_000;
+	while (Date.now() < deadline) {
+		const running = await runningExecutions(stack.n8n, 'qbsyncTplInvoice');
+		if (running === 0 && invoices.every((inv) => live(inv.invoiceNumber)[0]?.Balance === 0)) break;
+		await sleep(1_000);
+	}
+	const state = invoices.map((inv) => {
+		const found = live(inv.invoiceNumber);
+		const payments = found.flatMap((i) => company().paymentsFor(i.Id));
+		return {
+			invoice: inv.invoiceNumber,
+			invoices: found.length,
+			balance: found[0]?.Balance,
+			payments: payments.length,
+			paid: round2(payments.reduce((n, p) => n + p.amount, 0)),
+			total: found[0]?.TotalAmt,
+		};
+	});
+	const ran = stack
+		.queue!.postgres.sql(`select id from execution_entity where "workflowId" = 'qbsyncTplInvoice'`)
+		.split('\n')
+		.filter(Boolean)
+		.map((id) => ranOn.get(id) ?? '?');
+	console.log(
+		`[queue] invoices: ${JSON.stringify({ perWorker: countBy(ran), state: state.slice(0, 3) })}`,
+	);
+	for (const s of state)
+		expect({ ...s, total: undefined }).toEqual({
+			...s,
+			invoices: 1,
+			balance: 0,
+			payments: 1,
+			paid: s.total,
+			total: undefined,
+		});
+	expect(new Set(ran)).toEqual(new Set(['worker 1', 'worker 2']));
+});
+
+function countBy<T extends string | number | null>(list: T[]): Record<string, number> {
+	const out: Record<string, number> = {};
+	for (const v of list) out[String(v)] = (out[String(v)] ?? 0) + 1;
+	return out;
+}
