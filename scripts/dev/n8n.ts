@@ -202,9 +202,9 @@ export class N8n {
 		throw new Error(`n8n ${this.role} did not become ready in 180 s:\n${this.output.join('\n')}`);
 	}
 
-	/** The process id (fault tests kill workers). */
-	get pid(): number | undefined {
-		return this.child?.exitCode === null ? this.child.pid : undefined;
+	/** Whether the process runs (a fault test's supervisor restarts those that do not). */
+	alive(): boolean {
+		return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
 	}
 
 	/** SIGKILL, no shutdown: what a crashed or OOM-killed worker looks like. */
@@ -254,6 +254,8 @@ export class N8n {
 				'browser-id': 'qbsync-e2e',
 			},
 			body: body === undefined ? undefined : JSON.stringify(body),
+			// A test must not wait for ever on an n8n that stopped answering (fault tests).
+			signal: AbortSignal.timeout(120_000),
 		});
 		const text = await res.text();
 		if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);

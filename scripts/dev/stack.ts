@@ -146,14 +146,15 @@ function outboxOf(n8n: N8n): Outbox {
 		async rows() {
 			const t = await table();
 			if (!t) return [];
+			// n8n answers at most 250 rows a page, whatever `take` asks for.
 			const rows: OutboxRow[] = [];
-			for (let skip = 0; ; skip += 1000) {
+			for (;;) {
 				const page = await n8n.rest<{ count: number; data: OutboxRow[] }>(
 					'GET',
-					`/projects/${t.projectId}/data-tables/${t.id}/rows?take=1000&skip=${skip}&sortBy=id:asc`,
+					`/projects/${t.projectId}/data-tables/${t.id}/rows?take=250&skip=${rows.length}&sortBy=id:asc`,
 				);
 				rows.push(...page.data);
-				if (page.data.length < 1000) return rows;
+				if (!page.data.length || rows.length >= page.count) return rows;
 			}
 		},
 		async update(filter, data) {

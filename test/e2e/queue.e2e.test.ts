@@ -14,126 +14,38 @@
  *
  * QUEUE_PAYMENTS sets the number of deliveries (default 1,000).
  */
-import {
-	createMarketplaceSender,
-	createWorkflowSender,
-} from '../../scripts/dev/emulator/highlevel/delivery';
+
+import { createMarketplaceSender } from '../../scripts/dev/emulator/highlevel/delivery';
 import { marketplaceInvoice } from '../../scripts/dev/fixtures/highlevel';
+import { REALM_ID, TRIGGER_WEBHOOK_IDS } from '../../scripts/dev/stack';
+import { round2, runningExecutions } from '../helpers/paymentRun';
 import {
-	REALM_ID,
-	TRIGGER_WEBHOOK_IDS,
-	WEBHOOK_SECRET,
-	loadTemplates,
-	packageCredential,
-	startStack,
-	type Stack,
-} from '../../scripts/dev/stack';
-import {
-	planPayments,
-	receiptsByTransaction,
-	rewired,
-	round2,
-	runningExecutions,
-	type Plan,
-	type PlannedDelivery,
-} from '../helpers/paymentRun';
+	DIRECT_HOOK,
+	DIRECT_ID,
+	DIRECT_REALM,
+	countBy,
+	deliver,
+	duplicateCustomers,
+	settle,
+	sleep,
+	startPaymentQueue,
+	tally,
+	type QueueRun,
+} from '../helpers/queueRun';
 
 jest.setTimeout(40 * 60_000);
 
 const PAYMENTS = Number(process.env.QUEUE_PAYMENTS ?? 1000);
-const DIRECT_REALM = '9130350000000201';
-const DIRECT_ID = 'qbsyncQueueDirect';
-const DIRECT_HOOK = 'qbsync-queue-direct';
-const DIRECT_CREDENTIAL = { id: 'qbsyncQueueQboDirect', name: `QuickBooks Sync (${DIRECT_REALM})` };
-/** QuickBooks' per-realm limits (DESIGN.md "Limits per realm"), with a short latency. */
-const LIMITS = {
-	limits: true,
-	perMinute: 500,
-	concurrent: 10,
-	batchPerMinute: 40,
-	latencyMs: [20, 60] as [number, number],
-};
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-let stack: Stack;
-let plan: Plan;
-/** Execution id → the worker that ran it, from the workers' "Worker started execution" lines. */
-const ranOn = new Map<string, string>();
+let run: QueueRun;
 
 beforeAll(async () => {
-	plan = planPayments('qq', PAYMENTS, undefined, { existing: 0.5, new: 0.3, repeat: 0.2 });
-	const direct = loadTemplates().find((t) => t.file === 'crm-payment-to-sales-receipt.json')!;
-	stack = await startStack({
-		queue: { workers: 2, webhookProcess: true },
-		templates: (file) => file !== 'crm-payment-to-sales-receipt.json',
-		extraWorkflows: [
-			{
-				workflow: rewired(direct.workflow, DIRECT_ID, DIRECT_HOOK, {
-					quickBooksSyncOAuth2Api: DIRECT_CREDENTIAL,
-				}),
-			},
-		],
-		log: (line) => {
-			const m = /^\[(worker \d)\].*Worker started execution (\d+)/.exec(line);
-			if (m) ranOn.set(m[2], m[1]);
-		},
-		beforeN8n: ({ qbo }) => {
-			for (const realm of [REALM_ID, DIRECT_REALM]) qbo.seed(realm, 'Customer', plan.existing);
-		},
-		beforeN8nStart: ({ qbo, n8n }) =>
-			n8n.importCredentials([
-				packageCredential(qbo, DIRECT_CREDENTIAL.id, DIRECT_CREDENTIAL.name, DIRECT_REALM),
-			]),
-	});
-	stack.qbo.setOptions(LIMITS);
+	run = await startPaymentQueue('qq', PAYMENTS);
 }, 600_000);
 
 afterAll(async () => {
-	await stack?.stop();
+	await run?.stack.stop();
 });
-
-/** Each payment's deliveries (the original and its repeats) leave together; 10 payments in flight. */
-async function deliver(url: string, deliveries: PlannedDelivery[]): Promise<Array<number | null>> {
-	const sender = createWorkflowSender({
-		action: 'customWebhook',
-		auth: { type: 'bearer', token: WEBHOOK_SECRET },
-	});
-	const groups = new Map<string, PlannedDelivery[]>();
-	for (const d of deliveries)
-		groups.set(d.transactionId, [...(groups.get(d.transactionId) ?? []), d]);
-	const queue = [...groups.values()];
-	const statuses: Array<number | null> = [];
-	const worker = async () => {
-		for (let group = queue.shift(); group; group = queue.shift()) {
-			const sent = await Promise.all(group.map((d) => sender.send(url, d.body)));
-			for (const s of sent) statuses.push(s.attempts[s.attempts.length - 1].status);
-		}
-	};
-	await Promise.all(Array.from({ length: 10 }, worker));
-	return statuses;
-}
-
-/** Duplicate customers: more than one active customer with one e-mail in a realm. */
-function duplicateCustomers(realm: string): string[] {
-	const byEmail = new Map<string, number>();
-	for (const c of stack.qbo.company(realm).all('Customer')) {
-		const email = String(c.PrimaryEmailAddr?.Address ?? '').toLowerCase();
-		if (email && c.Active !== false) byEmail.set(email, (byEmail.get(email) ?? 0) + 1);
-	}
-	return [...byEmail].filter(([, n]) => n > 1).map(([e]) => e);
-}
-
-function tally(realm: string) {
-	const byTxn = receiptsByTransaction(stack.qbo, realm, plan.totals);
-	let duplicates = 0;
-	let wrongTotal = 0;
-	for (const [id, list] of byTxn) {
-		if (list.length > 1) duplicates++;
-		if (list.some((r) => round2(Number(r.TotalAmt)) !== plan.totals.get(id))) wrongTotal++;
-	}
-	return { booked: byTxn.size, lost: plan.totals.size - byTxn.size, duplicates, wrongTotal };
-}
 
 /** Payment executions per worker, and how many repeated payments ran on both workers. */
 function workerSpread(executionsByTxn: Map<string, string[]>) {
@@ -141,7 +53,7 @@ function workerSpread(executionsByTxn: Map<string, string[]>) {
 	let pairsSplit = 0;
 	let pairs = 0;
 	for (const ids of executionsByTxn.values()) {
-		const workers = ids.map((id) => ranOn.get(id) ?? '?');
+		const workers = ids.map((id) => run.ranOn.get(id) ?? '?');
 		for (const w of workers) perWorker[w] = (perWorker[w] ?? 0) + 1;
 		if (ids.length > 1) {
 			pairs++;
@@ -154,7 +66,7 @@ function workerSpread(executionsByTxn: Map<string, string[]>) {
 /** The direct workflow's executions by CRM transaction id, read from n8n's database. */
 function directExecutionsByTransaction(): Map<string, string[]> {
 	const out = new Map<string, string[]>();
-	const rows = stack
+	const rows = run.stack
 		.queue!.postgres.sql(
 			`select e.id, substring(d.data from 'ch_qq_[0-9]{5}') from execution_entity e join execution_data d on d."executionId" = e.id where e."workflowId" = '${DIRECT_ID}'`,
 		)
@@ -168,6 +80,7 @@ function directExecutionsByTransaction(): Map<string, string[]> {
 }
 
 test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers: direct and durable templates book each payment once, no customer twice, nothing lost`, async () => {
+	const { stack, plan } = run;
 	const t0 = Date.now();
 	const cdcBefore = stack.qbo.log.filter(
 		(e) => e.endpoint === 'cdc' && e.realmId === REALM_ID,
@@ -188,21 +101,11 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 	await drains;
 	const deliveredMs = Date.now() - t0;
 
-	// Settled: every durable row done and no direct execution running (checked twice, 3 s apart).
-	let idle = 0;
-	const deadline = Date.now() + 25 * 60_000;
-	while (idle < 2 && Date.now() < deadline) {
-		const rows = await stack.outbox.rows();
-		const waiting = rows.filter((r) => r.status !== 'done').length;
-		const running = await runningExecutions(stack.n8n, DIRECT_ID);
-		idle = waiting === 0 && running === 0 && rows.length >= plan.deliveries.length ? idle + 1 : 0;
-		if (waiting > 0) await stack.drain().catch(() => undefined);
-		await sleep(3_000);
-	}
+	const { timedOut } = await settle(run, 25 * 60_000);
 	const settledMs = Date.now() - t0;
 
-	const direct = tally(DIRECT_REALM);
-	const durable = tally(REALM_ID);
+	const direct = tally(stack, DIRECT_REALM, plan);
+	const durable = tally(stack, REALM_ID, plan);
 	const rows = await stack.outbox.rows();
 	const spread = workerSpread(directExecutionsByTransaction());
 	const minutes = settledMs / 60_000;
@@ -213,6 +116,7 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 		distinctPayments: plan.totals.size,
 		deliveredSeconds: Math.round(deliveredMs / 1000),
 		settledSeconds: Math.round(settledMs / 1000),
+		timedOut,
 		direct: {
 			...direct,
 			answers: countBy(directStatuses),
@@ -220,7 +124,7 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 			throttled: stack.qbo.log.filter(
 				(e) => e.realmId === DIRECT_REALM && e.at >= t0 && e.status === 429,
 			).length,
-			duplicateCustomers: duplicateCustomers(DIRECT_REALM).length,
+			duplicateCustomers: duplicateCustomers(stack, DIRECT_REALM).length,
 			...spread,
 		},
 		durable: {
@@ -231,7 +135,7 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 			calls: stack.qbo.log.filter(
 				(e) => e.realmId === REALM_ID && e.at >= t0 && e.endpoint !== 'cdc',
 			).length,
-			duplicateCustomers: duplicateCustomers(REALM_ID).length,
+			duplicateCustomers: duplicateCustomers(stack, REALM_ID).length,
 		},
 		// Two polling templates (contacts, review requests), one CDC call per poll each.
 		cdcPolls,
@@ -239,6 +143,7 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 	};
 	console.log(`[queue] ${JSON.stringify(figures, null, 2)}`);
 
+	expect(timedOut).toBe(false);
 	expect(directStatuses.every((s) => s === 200)).toBe(true);
 	expect(durableStatuses.every((s) => s === 200)).toBe(true);
 	expect(direct).toEqual({ booked: plan.totals.size, lost: 0, duplicates: 0, wrongTotal: 0 });
@@ -259,6 +164,7 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 });
 
 test('invoice life cycles whose events arrive together in shuffled order land on both workers: one invoice each, paid once', async () => {
+	const { stack, ranOn } = run;
 	const sender = createMarketplaceSender({
 		privateKeyPem: stack.sender.privateKeyPem,
 		retry: { intervalMs: 200 },
@@ -328,9 +234,3 @@ test('invoice life cycles whose events arrive together in shuffled order land on
 		});
 	expect(new Set(ran)).toEqual(new Set(['worker 1', 'worker 2']));
 });
-
-function countBy<T extends string | number | null>(list: T[]): Record<string, number> {
-	const out: Record<string, number> = {};
-	for (const v of list) out[String(v)] = (out[String(v)] ?? 0) + 1;
-	return out;
-}

@@ -1,0 +1,182 @@
+/**
+ * Fault matrix, infrastructure rows (issue 13): n8n in queue mode (PostgreSQL, Redis, main,
+ * webhook process, two workers) takes a burst of payments (FAULT_PAYMENTS deliveries, default 300,
+ * 20 % repeats sent at the same moment) on the direct template and the durable one, and one fault
+ * strikes a third of the way in:
+ *
+ *   a worker killed with SIGKILL · PostgreSQL restarted · Redis restarted · QuickBooks answering
+ *   429 to everything for 2 minutes · QuickBooks answering 503 for FAULT_OUTAGE_MINUTES (10)
+ *
+ * A supervisor restarts any n8n process that exits (what systemd's Restart=always or Kubernetes
+ * does in a real install). HighLevel redelivers a delivery answered 429, 10 minutes apart in
+ * production (marketplace webhooks; UNCERTAIN for workflow actions): here 10 s apart, 6 times.
+ * The durable template's claim lease (Config leaseMinutes, 15 in the template) is 2 minutes here,
+ * so rows claimed by a killed drain come back within the test; the figure scales with it.
+ *
+ * Each row: deliveries, payments lost (no receipt and no outbox row holding them), payments booked
+ * twice, and the time from the end of the fault to the last receipt booked.
+ */
+import { recordFault } from './record';
+import {
+	DIRECT_HOOK,
+	DIRECT_REALM,
+	countBy,
+	deliver,
+	duplicateCustomers,
+	heldByOutbox,
+	lastBookedAt,
+	settle,
+	sleep,
+	startPaymentQueue,
+	tally,
+	type QueueRun,
+} from '../helpers/queueRun';
+import { planPayments } from '../helpers/paymentRun';
+import { REALM_ID, TRIGGER_WEBHOOK_IDS } from '../../scripts/dev/stack';
+
+const PAYMENTS = Number(process.env.FAULT_PAYMENTS ?? 300);
+const OUTAGE_MINUTES = Number(process.env.FAULT_OUTAGE_MINUTES ?? 10);
+const RETRY = {
+	maxRetries: 6,
+	intervalMs: 10_000,
+	jitterMs: 0,
+	retryOn: (s: number | null) => s === 429,
+};
+
+let run: QueueRun;
+let restarts = 0;
+let supervising = true;
+let supervisor: Promise<void>;
+
+beforeAll(async () => {
+	run = await startPaymentQueue('f0', 10, { config: { leaseMinutes: 2 } });
+	// Restarts any n8n process that exited, 2 s after (systemd Restart=always, RestartSec=2).
+	supervisor = (async () => {
+		while (supervising) {
+			const processes = [run.stack.n8n, ...run.stack.queue!.workers, run.stack.queue!.webhook!];
+			for (const p of processes) {
+				if (!supervising || p.alive()) continue;
+				await sleep(2_000);
+				restarts++;
+				await p.start().catch((e) => console.error(`[supervisor] ${p.role} did not restart: ${e}`));
+			}
+			await sleep(1_000);
+		}
+	})();
+}, 900_000);
+
+afterAll(async () => {
+	supervising = false;
+	await supervisor;
+	await run?.stack.stop();
+});
+
+/**
+ * One row: a fresh plan (its own transaction ids), deliveries to both templates, `strike` called
+ * once a third of them are sent (it resolves when the fault is over), then settle and count.
+ */
+async function faultRow(
+	fault: string,
+	tag: string,
+	strike: () => Promise<string>,
+	settleMinutes = 20,
+): Promise<void> {
+	const plan = planPayments(tag, PAYMENTS, run.plan.existing.length, {
+		existing: 0.5,
+		new: 0.3,
+		repeat: 0.2,
+	});
+	const current: QueueRun = { ...run, plan };
+	const restartsBefore = restarts;
+	let struck: Promise<{ endedAt: number; what: string }> | undefined;
+	const onSent = (sent: number) => {
+		if (!struck && sent >= plan.deliveries.length / 3) {
+			struck = strike().then((what) => ({ endedAt: Date.now(), what }));
+		}
+	};
+	const t0 = Date.now();
+	const [direct, durable] = await Promise.all([
+		deliver(run.stack.triggerUrl(DIRECT_HOOK), plan.deliveries, { retry: RETRY, onSent }),
+		deliver(run.stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable), plan.deliveries, {
+			retry: RETRY,
+		}),
+	]);
+	const { endedAt, what } = await struck!;
+	const { timedOut } = await settle(current, settleMinutes * 60_000);
+	const held = await heldByOutbox(run.stack);
+	const rows = (await run.stack.outbox.rows()).filter((r) => r.key.includes(`_${tag}_`));
+	for (const [template, realm, answers, heldHere] of [
+		['durable', REALM_ID, durable, held],
+		['direct', DIRECT_REALM, direct, new Set<string>()],
+	] as const) {
+		const t = tally(run.stack, realm, plan, heldHere);
+		const last = lastBookedAt(current, realm);
+		recordFault({
+			fault: `${fault} — ${template} template`,
+			load: `${plan.deliveries.length} deliveries (${plan.totals.size} payments, 20 % repeats) to the ${template} template, n8n queue mode with 2 workers`,
+			events: plan.totals.size,
+			lost: t.lost,
+			duplicated: t.duplicates,
+			recoverySeconds: last > endedAt ? Math.round((last - endedAt) / 1000) : 0,
+			notes: `${what}; answers ${JSON.stringify(countBy(answers as Array<number | null>))}${template === 'durable' ? `; outbox rows ${JSON.stringify(countBy(rows.map((r) => r.status)))}` : ''}; n8n processes restarted ${restarts - restartsBefore}${timedOut ? '; TIMED OUT settling' : ''}`,
+			detail: {
+				...t,
+				duplicateCustomers: duplicateCustomers(run.stack, realm).length,
+				deliveredSeconds: Math.round((Date.now() - t0) / 1000),
+			},
+		});
+	}
+	const durableTally = tally(run.stack, REALM_ID, plan, held);
+	expect(durableTally.duplicates).toBe(0);
+	expect(tally(run.stack, DIRECT_REALM, plan).duplicates).toBe(0);
+	expect(durableTally.lost).toBe(0);
+}
+
+test('a worker killed with SIGKILL mid-burst', async () => {
+	await faultRow('Worker killed (SIGKILL) mid-burst', 'fk', async () => {
+		const worker = run.stack.queue!.workers[0];
+		await worker.kill();
+		// The supervisor brings it back; the fault is over once it serves again.
+		while (!worker.alive()) await sleep(500);
+		return 'worker 1 SIGKILLed, restarted by the supervisor after 2 s';
+	});
+});
+
+test('PostgreSQL restarted mid-burst', async () => {
+	await faultRow('PostgreSQL restarted mid-burst', 'fp', async () => {
+		const started = Date.now();
+		await run.stack.queue!.postgres.restart();
+		return `PostgreSQL down ${((Date.now() - started) / 1000).toFixed(1)} s (fast shutdown, start)`;
+	});
+});
+
+test('Redis restarted mid-burst', async () => {
+	await faultRow('Redis restarted mid-burst', 'fr', async () => {
+		const started = Date.now();
+		await run.stack.queue!.redis.restart();
+		return `Redis down ${((Date.now() - started) / 1000).toFixed(1)} s (append-only file kept)`;
+	});
+});
+
+test('QuickBooks answers 429 to every request for 2 minutes', async () => {
+	await faultRow('QuickBooks 429 storm (every request, 2 min)', 'ft', async () => {
+		const fromMs = run.stack.qbo.now();
+		run.stack.qbo.injectFault({ action: 429, fromMs, untilMs: fromMs + 120_000 });
+		await sleep(120_000);
+		return '429 on every QuickBooks API request for 120 s (test fault)';
+	});
+});
+
+test(`QuickBooks answers 503 for ${OUTAGE_MINUTES} minutes`, async () => {
+	await faultRow(
+		`QuickBooks outage (503, ${OUTAGE_MINUTES} min)`,
+		'fo',
+		async () => {
+			const fromMs = run.stack.qbo.now();
+			run.stack.qbo.injectFault({ action: 503, fromMs, untilMs: fromMs + OUTAGE_MINUTES * 60_000 });
+			await sleep(OUTAGE_MINUTES * 60_000);
+			return `503 on every QuickBooks API request for ${OUTAGE_MINUTES} min (test fault)`;
+		},
+		30,
+	);
+});
