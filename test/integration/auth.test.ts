@@ -32,6 +32,32 @@ describe('OAuth2 through n8n', () => {
 		expect(failed[0].json.error).toMatch(/reconnect/i);
 	});
 
+	test('a revoked grant: every item fails with invalid_grant and what to do, and the run asks the token endpoint once', async () => {
+		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
+		emulator.revokeTokens();
+		const refreshes = () =>
+			emulator.log.filter((e) => e.operation === 'token:refresh_token').length;
+		const before = refreshes();
+		const out = (
+			await runNode(
+				creds,
+				{ resource: 'item', operation: 'getMany', returnAll: true, filters: {} },
+				[{}, {}, {}],
+				{ continueOnFail: true },
+			)
+		).output('QuickBooks Sync');
+		expect(out.map((o) => o.json.error)).toEqual(
+			[0, 1, 2].map(() =>
+				expect.stringMatching(
+					/^Item \d: QuickBooks refused the credential's refresh token \(invalid_grant\): reconnect the QuickBooks Sync credential in n8n/,
+				),
+			),
+		);
+		expect(out.map((o) => String(o.json.error).match(/Item \d/g)?.length)).toEqual([1, 1, 1]);
+		expect(refreshes() - before).toBe(1);
+		expect(creds.updates).toBe(0);
+	});
+
 	test('a credential without a realm id tells the user to reconnect', async () => {
 		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
 		delete (creds.data.oauthTokenData as any).callbackQueryString;

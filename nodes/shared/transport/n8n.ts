@@ -19,8 +19,12 @@ import { N8N_REFRESH_STATUSES, isReconnectError } from '../recovery';
 
 type Context = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
-const RECONNECT_MESSAGE =
-	'QuickBooks access has expired or was revoked: open the QuickBooks Sync credential and click "Reconnect"';
+/**
+ * Names invalid_grant on purpose: the durable template tells this refusal from an item's failure by
+ * it (the row waits for the reconnect instead of spending its attempts).
+ */
+export const RECONNECT_MESSAGE =
+	'QuickBooks refused the credential\'s refresh token (invalid_grant): reconnect the QuickBooks Sync credential in n8n (open it and click "Reconnect"), then run the failed work again';
 
 /**
  * One clock for every client in the process, n8n's sleep for waits: clients on one clock share each
@@ -63,7 +67,18 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 		throw new NodeOperationError(context.getNode(), (error as Error).message);
 	}
 
+	// Once Intuit refused the refresh token, every further call of this run would ask again in vain.
+	let refused = false;
+	const reconnectError = () => {
+		const error = new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
+			description:
+				'Intuit refused the refresh token: the app was disconnected in QuickBooks, the token expired (5 years at most), or a newer one replaced it. Nothing was written by this call.',
+		});
+		error.message = RECONNECT_MESSAGE;
+		return error;
+	};
 	const send: Send = async (request) => {
+		if (refused) throw reconnectError();
 		try {
 			const response = (await context.helpers.httpRequestWithAuthentication.call(
 				context,
@@ -85,10 +100,8 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 		} catch (error) {
 			if (isReconnectError(error)) {
 				// Recovery R3: no retry can help.
-				throw new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
-					description:
-						'Intuit refused the refresh token (invalid_grant): it expired, was revoked, or was replaced by a newer one.',
-				});
+				refused = true;
+				throw reconnectError();
 			}
 			// A 401 that survived n8n's token refresh, or any status n8n threw for: read it as a reply.
 			const response = httpResponseOf(error);
