@@ -58,6 +58,26 @@ describe('OAuth2 through n8n', () => {
 		expect(creds.updates).toBe(0);
 	});
 
+	test("a 401 on n8n's repeat after the refresh (the token it took had expired too) goes once more and succeeds; a 401 that stays is bounded", async () => {
+		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
+		const apiCalls = () => emulator.log.filter((e) => e.endpoint === 'query').length;
+		emulator.injectFault({ path: 'query', count: 2, action: 401 });
+		let before = apiCalls();
+		const out = (await getMany(creds)).output('QuickBooks Sync');
+		expect(out[0].json.Name).toBe('Services');
+		expect(apiCalls() - before).toBe(3);
+
+		emulator.injectFault({ path: 'query', count: 100, action: 401 });
+		before = apiCalls();
+		const failed = await getMany(creds).finally(() => emulator.clearFaults());
+		// n8n words a 401 as its own "Authorization failed"; QuickBooks' fault is in the details.
+		expect(failed.output('QuickBooks Sync')[0].json.error).toMatch(/Authorization failed/);
+		// Two rounds of n8n's refresh-and-repeat at most (this n8n-core repeats without a second
+		// refresh when the token it just stored is refused), then the fault stands.
+		expect(apiCalls() - before).toBeGreaterThanOrEqual(3);
+		expect(apiCalls() - before).toBeLessThanOrEqual(4);
+	});
+
 	test('a credential without a realm id tells the user to reconnect', async () => {
 		const creds = new MemoryCredentialsHelper(emulatorCredential(emulator));
 		delete (creds.data.oauthTokenData as any).callbackQueryString;
