@@ -239,7 +239,7 @@ test('access tokens expiring mid-burst: 300 payments (20 % repeats), both templa
 	const reconnectAlerts = alerts.slice(alertsBefore).filter((a) => /invalid_grant/.test(a.text));
 	recordFault({
 		fault: 'Access tokens expiring mid-burst',
-		load: `300 deliveries (250 payments + 50 repeats): 150 to the durable template, 150 to the direct one; 2 workers; all access tokens expired every 5 s (${expiries.length} times) from the burst to the end of the drain; refresh token rotated on every refresh, old value refused at once (pessimistic)`,
+		load: `300 deliveries (250 payments + 50 repeats): 150 to the durable template, 150 to the direct one; 2 workers; all access tokens expired every 5 s during the burst (${expiries.length} times in ${secs(deliveredAt - started)} s); refresh token rotated on every refresh, old value refused at once (pessimistic)`,
 		events: durable.ids.length + direct.ids.length,
 		lost: d.lost + x.lost,
 		duplicated: d.duplicated + x.duplicated,
@@ -283,7 +283,7 @@ test('invalid_grant mid-run: the drain stops at once with "reconnect", rows wait
 	// The user disconnects the app in QuickBooks (or the grant expires): every token is gone.
 	const revokedAt = Date.now();
 	stack.qbo.revokeTokens(REALM_ID);
-	await Promise.all([
+	const [afterStatuses, directStatuses] = await Promise.all([
 		deliver(durableUrl(), after.bodies),
 		deliver(directUrl(), directAfter.bodies, 4),
 	]);
@@ -358,6 +358,7 @@ test('invalid_grant mid-run: the drain stops at once with "reconnect", rows wait
 			alertSeconds,
 			alertText: alert.text.slice(0, 400),
 			alertsWhileDisconnected,
+			deliveryStatuses: { durable: countBy(afterStatuses), direct: countBy(directStatuses) },
 			rowsWhileDisconnected: statuses,
 			attemptsSpentWhileDisconnected: attemptsSpent,
 			refusedRefreshesPerMinuteDisconnected: duringWait.filter((t) => t.status === 400).length,
