@@ -6,8 +6,8 @@
  * |-----|-------------------------------------------------------------|---------------------------------------------------------------------------------------------------|----------------------------------------------------------|---------|
  * | R1a | HTTP 429 / fault 3001 (a company limit reached)             | `retryKindOf` "throttled": the company's budget holds every call to the company in the process for `throttleHoldMs`; then the same request again (same requestid), in the call's first place in the company's queue, once the window has room | `THROTTLED_RETRY`: 10 attempts, 200 s after the first was sent (three windows) | transport/retry.ts `withRetry`, transport/pacing.ts `CompanyBudget` |
  * | R1b | HTTP 5xx, connection reset or timeout                       | `retryKindOf` "transient": send the same request again (same requestid), exponential backoff with equal jitter, never sooner than Retry-After | `HTTP_RETRY`: 6 attempts, 120 s after the first          | transport/retry.ts `withRetry`, for every call of transport/client.ts `call` |
- * | R2  | HTTP 401 (access token expired)                             | `N8N_REFRESH_STATUSES`: n8n throws, refreshes the OAuth2 token and repeats the request             | once (n8n)                                               | transport/n8n.ts `getQboClient` |
- * | R3  | token refresh refused (`invalid_grant`)                     | `isReconnectError`: no retry; the user must reconnect the credential                              | –                                                        | transport/n8n.ts `getQboClient` |
+ * | R2  | HTTP 401 (access token expired)                             | `N8N_REFRESH_STATUSES`: n8n throws, refreshes the OAuth2 token (or takes the one another run stored) and repeats the request; a 401 after that goes once more through the same | `R2_ATTEMPTS` = 2 rounds of n8n's refresh                | transport/n8n.ts `getQboClient` |
+ * | R3  | token refresh refused (`invalid_grant`)                     | `isReconnectError`: no retry; the user must reconnect the credential. The rest of the node run gets the same answer without asking Intuit again; the durable drain keeps the rows pending without spending an attempt and stops at once for the error workflow | one refused refresh per node run                         | transport/n8n.ts `getQboClient`, the durable template's Outcome |
  * | R4  | fault 5010 (stale SyncToken) on an update                   | `rereadAfterStale`: read the record again, re-apply the change, write once more                   | `STALE_REREADS` = 1                                      | transport/client.ts `modify` (customer update and reactivation, invoice update) |
  * | R5  | fault 6240 (name taken) creating a customer                 | `isNameTaken`: look the e-mail up again (a concurrent run created it: use it), else the next name "Name (e-mail)" | the 2 names of domain/customerMatch.ts        | sync/customers.ts `findOrCreateCustomer` |
  * | R6  | fault 6240 creating an item                                 | `isNameTaken`: look the name up again (a concurrent run created it: use it)                       | 1 look-up                                                | sync/items.ts `findOrCreateItem` |
@@ -89,6 +89,13 @@ export function throttleHoldMs(
 
 /** R2: statuses n8n must throw for (the others come back as answers), so that it refreshes the token and repeats. */
 export const N8N_REFRESH_STATUSES = [401];
+
+/**
+ * R2: how often a call goes out while QuickBooks answers 401 (n8n refreshes within each). n8n-core
+ * repeats a 401 once, with the token another run stored meanwhile if there is one; a second round
+ * refreshes that token when it has expired too.
+ */
+export const R2_ATTEMPTS = 2;
 
 /** R3: whether n8n's OAuth2 refresh failed because the grant is gone (the user must reconnect). */
 export function isReconnectError(error: unknown): boolean {

@@ -15,12 +15,16 @@ import { QboError } from './errors';
 import type { Clock, HttpResponse, Send } from './types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 import { CrmInputError, OutcomeError } from '../errors';
-import { N8N_REFRESH_STATUSES, isReconnectError } from '../recovery';
+import { N8N_REFRESH_STATUSES, R2_ATTEMPTS, isReconnectError } from '../recovery';
 
 type Context = IExecuteFunctions | IPollFunctions | ILoadOptionsFunctions;
 
-const RECONNECT_MESSAGE =
-	'QuickBooks access has expired or was revoked: open the QuickBooks Sync credential and click "Reconnect"';
+/**
+ * Names invalid_grant on purpose: the durable template tells this refusal from an item's failure by
+ * it (the row waits for the reconnect instead of spending its attempts).
+ */
+export const RECONNECT_MESSAGE =
+	'QuickBooks refused the credential\'s refresh token (invalid_grant): reconnect the QuickBooks Sync credential in n8n (open it and click "Reconnect"), then run the failed work again';
 
 /**
  * One clock for every client in the process, n8n's sleep for waits: clients on one clock share each
@@ -63,38 +67,49 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 		throw new NodeOperationError(context.getNode(), (error as Error).message);
 	}
 
+	// Once Intuit refused the refresh token, every further call of this run would ask again in vain.
+	let refused = false;
+	const reconnectError = () => {
+		const error = new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
+			description:
+				'Intuit refused the refresh token: the app was disconnected in QuickBooks, the token expired (5 years at most), or a newer one replaced it. Nothing was written by this call.',
+		});
+		error.message = RECONNECT_MESSAGE;
+		return error;
+	};
+	const sendOnce = async (request: Parameters<Send>[0]) =>
+		(await context.helpers.httpRequestWithAuthentication.call(context, CREDENTIAL_TYPE, {
+			method: request.method as IHttpRequestMethods,
+			url: request.url,
+			qs: request.qs,
+			body: request.body as JsonObject | undefined,
+			json: true,
+			headers: { Accept: 'application/json', ...request.headers },
+			returnFullResponse: true,
+			// 401 must throw so that n8n refreshes the access token and retries once (recovery R2).
+			ignoreHttpStatusErrors: { ignore: true, except: N8N_REFRESH_STATUSES },
+			timeout: request.timeoutMs,
+		})) as HttpResponse;
 	const send: Send = async (request) => {
-		try {
-			const response = (await context.helpers.httpRequestWithAuthentication.call(
-				context,
-				CREDENTIAL_TYPE,
-				{
-					method: request.method as IHttpRequestMethods,
-					url: request.url,
-					qs: request.qs,
-					body: request.body as JsonObject | undefined,
-					json: true,
-					headers: { Accept: 'application/json', ...request.headers },
-					returnFullResponse: true,
-					// 401 must throw so that n8n refreshes the access token and retries once (recovery R2).
-					ignoreHttpStatusErrors: { ignore: true, except: N8N_REFRESH_STATUSES },
-					timeout: request.timeoutMs,
-				},
-			)) as HttpResponse;
-			return response;
-		} catch (error) {
-			if (isReconnectError(error)) {
-				// Recovery R3: no retry can help.
-				throw new NodeOperationError(context.getNode(), RECONNECT_MESSAGE, {
-					description:
-						'Intuit refused the refresh token (invalid_grant): it expired, was revoked, or was replaced by a newer one.',
-				});
+		if (refused) throw reconnectError();
+		for (let attempt = 1; ; attempt++) {
+			try {
+				return await sendOnce(request);
+			} catch (error) {
+				if (isReconnectError(error)) {
+					// Recovery R3: no retry can help.
+					refused = true;
+					throw reconnectError();
+				}
+				// A 401 that survived n8n's token refresh, or any status n8n threw for: read it as a reply.
+				const response = httpResponseOf(error);
+				// R2: n8n signs its repeat with the stored token when another run refreshed meanwhile,
+				// which may have expired since; asked once more, n8n refreshes that one.
+				if (response?.statusCode === 401 && attempt < R2_ATTEMPTS) continue;
+				if (response) return response;
+				// Network failures keep their cause chain, so the client still sees ECONNRESET & co.
+				throw new NodeApiError(context.getNode(), error as JsonObject);
 			}
-			// A 401 that survived n8n's token refresh, or any status n8n threw for: read it as a reply.
-			const response = httpResponseOf(error);
-			if (response) return response;
-			// Network failures keep their cause chain, so the client still sees ECONNRESET & co.
-			throw new NodeApiError(context.getNode(), error as JsonObject);
 		}
 	};
 

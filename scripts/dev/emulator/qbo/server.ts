@@ -27,6 +27,17 @@ export interface QboEmulatorOptions {
 	clients?: Array<{ clientId: string; clientSecret: string }>;
 	accessTokenTtlSec?: number;
 	refreshTokenTtlSec?: number;
+	/**
+	 * When a refresh hands out a new refresh token value. Intuit: the same value comes back for about
+	 * 24 hours, then a new one, and the old value then fails with invalid_grant ("Validity of Refresh
+	 * Token", help.developer.intuit.com/s/article/Validity-of-Refresh-Token, quoted in
+	 * intuit/QuickBooks-V3-PHP-SDK#324; Intuit staff in intuit/oauth-jsclient#77: "Refresh token not
+	 * found" when an app does not use the latest). 'daily' models that; 'everyRefresh' (the default)
+	 * makes every refresh the 24-hour moment, the pessimistic case for two refreshes at once.
+	 * UNCERTAIN: whether the old value keeps working for a moment after rotation; no source says, so it
+	 * is refused at once.
+	 */
+	refreshTokenRotation?: 'daily' | 'everyRefresh';
 	limits?: boolean;
 	perMinute?: number;
 	concurrent?: number;
@@ -84,6 +95,8 @@ interface TokenInfo {
 	realmId: string;
 	clientId: string;
 	expiresAt: number;
+	/** When this refresh token value was issued (rotation is counted from it). */
+	issuedAt?: number;
 }
 
 export const DEFAULT_CLIENT = {
@@ -208,6 +221,17 @@ export class QboEmulator {
 
 	expireAccessTokens(): void {
 		for (const info of this.accessTokens.values()) info.expiresAt = 0;
+	}
+
+	/**
+	 * Every token of the realm is gone, as when the user disconnects the app in QuickBooks or the app
+	 * calls the revoke endpoint (Intuit: revoking either token revokes the grant); refreshes then get
+	 * invalid_grant until the user connects again.
+	 */
+	revokeTokens(realmId = this.defaultRealm): void {
+		for (const map of [this.refreshTokens, this.accessTokens] as Array<Map<string, TokenInfo>>)
+			for (const [key, value] of map) if (value.realmId === realmId) map.delete(key);
+		this.queueSave();
 	}
 
 	counts(filter?: { realmId?: string; since?: number }): Record<string, number> {
@@ -339,15 +363,19 @@ export class QboEmulator {
 		return client ? { clientId: client.clientId } : undefined;
 	}
 
-	private tokenResponse(info: TokenInfo): Rec {
+	private tokenResponse(info: TokenInfo, keepRefresh?: string): Rec {
 		const access = `eyJ${randomBytes(32).toString('base64url')}`;
-		const refresh = `RT1-${randomBytes(24).toString('hex')}`;
+		const refresh = keepRefresh ?? `RT1-${randomBytes(24).toString('hex')}`;
 		this.accessTokens.set(access, {
-			...info,
+			realmId: info.realmId,
+			clientId: info.clientId,
 			expiresAt: this.now() + this.options.accessTokenTtlSec * 1000,
 		});
+		// The expiry rolls forward with each use (100 days), the value only with rotation.
 		this.refreshTokens.set(refresh, {
-			...info,
+			realmId: info.realmId,
+			clientId: info.clientId,
+			issuedAt: keepRefresh ? info.issuedAt : this.now(),
 			expiresAt: this.now() + this.options.refreshTokenTtlSec * 1000,
 		});
 		this.queueSave();
@@ -364,27 +392,32 @@ export class QboEmulator {
 	private async token(req: IncomingMessage, res: ServerResponse): Promise<void> {
 		const form = new URLSearchParams(await this.readBody(req));
 		const client = this.basicClient(req);
-		this.log.push({
+		const entry: LogEntry = {
 			at: this.now(),
 			method: 'POST',
 			endpoint: 'token',
 			operation: `token:${form.get('grant_type')}`,
-			status: client ? 200 : 401,
-		});
-		if (!client) return this.send(res, 401, { error: 'invalid_client' });
+			status: 0,
+		};
+		this.log.push(entry);
+		// The log keeps what the token endpoint answered (a refused refresh is a 400).
+		const answer = (status: number, body: unknown) => {
+			entry.status = status;
+			this.send(res, status, body);
+		};
+		if (!client) return answer(401, { error: 'invalid_client' });
 		const grant = form.get('grant_type');
 		if (grant === 'authorization_code') {
 			const code = this.codes.get(form.get('code') ?? '');
 			this.codes.delete(form.get('code') ?? '');
 			if (!code || code.expiresAt < this.now() || code.clientId !== client.clientId)
-				return this.send(res, 400, { error: 'invalid_grant' });
+				return answer(400, { error: 'invalid_grant' });
 			if (form.get('redirect_uri') && form.get('redirect_uri') !== code.redirectUri)
-				return this.send(res, 400, {
+				return answer(400, {
 					error: 'invalid_grant',
 					error_description: 'redirect_uri mismatch',
 				});
-			return this.send(
-				res,
+			return answer(
 				200,
 				this.tokenResponse({ realmId: code.realmId, clientId: client.clientId, expiresAt: 0 }),
 			);
@@ -398,14 +431,18 @@ export class QboEmulator {
 				info.clientId !== client.clientId ||
 				info.rotatedTo
 			) {
-				return this.send(res, 400, { error: 'invalid_grant' });
+				return answer(400, { error: 'invalid_grant' });
 			}
-			const response = this.tokenResponse(info);
+			// Intuit returns the same value for about 24 hours (see refreshTokenRotation).
+			const keep =
+				this.options.refreshTokenRotation === 'daily' &&
+				this.now() - (info.issuedAt ?? 0) < 24 * 3_600_000;
+			const response = this.tokenResponse(info, keep ? old : undefined);
 			// Rotation: the old refresh token is spent.
-			info.rotatedTo = response.refresh_token;
-			return this.send(res, 200, response);
+			if (!keep) info.rotatedTo = response.refresh_token;
+			return answer(200, response);
 		}
-		return this.send(res, 400, { error: 'unsupported_grant_type' });
+		return answer(400, { error: 'unsupported_grant_type' });
 	}
 
 	private async revoke(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -1053,6 +1090,9 @@ export class QboEmulator {
 				return this.send(res, 200, this.issueTokens(realmId, body.clientId));
 			case '/admin/expire-tokens':
 				this.expireAccessTokens();
+				return this.send(res, 200, { ok: true });
+			case '/admin/revoke-tokens':
+				this.revokeTokens(realmId);
 				return this.send(res, 200, { ok: true });
 			default:
 				return this.send(res, 404, { error: 'Unknown admin endpoint' });
