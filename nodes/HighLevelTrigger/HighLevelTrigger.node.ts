@@ -17,6 +17,7 @@ import {
 	withoutCustomDataSecret,
 	type SecretAuth,
 } from '../shared/highlevel/auth';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from '../shared/highlevel/depth';
 import { normalizeHighLevelBody, receipt } from '../shared/highlevel/events';
 import type { AuthResult, EventKind, HighLevelEvent } from '../shared/highlevel/types';
 import { rememberKey, type SeenState } from '../shared/highlevel/seen';
@@ -247,6 +248,18 @@ export class HighLevelTrigger implements INodeType {
 			const options = this.getNodeParameter('options', {}) as IDataObject;
 			const raw = await rawBody(req);
 			const parsed = parseBody(raw, req.body);
+			// HighLevel never nests this deep; such a body would overflow n8n's recursive copies (answered
+			// 429 then, and redelivered): refuse it for good, before anything reads it.
+			if (nestsDeeperThan(parsed, MAX_BODY_DEPTH)) {
+				this.logger.warn(
+					`HighLevel Trigger refused a body nested deeper than ${MAX_BODY_DEPTH} levels (400)`,
+					where,
+				);
+				return answer(400, {
+					received: false,
+					error: `body nested deeper than ${MAX_BODY_DEPTH} levels: not a HighLevel delivery`,
+				});
+			}
 			const headers = req.headers as Record<string, string | string[] | undefined>;
 			let auth: AuthResult;
 			if (isSigned(headers)) {

@@ -22,6 +22,7 @@ import {
 import {
 	HIGHLEVEL_VERSION,
 	INVALID_TOKEN,
+	RATE_LIMITED,
 	SCOPE_REFUSAL,
 	startHighLevelEmulator,
 	type HighLevelEmulator,
@@ -266,6 +267,33 @@ describe('HighLevel emulator: API', () => {
 		expect(
 			(await call('/contacts/upsert', { locationId: 'other', email: 'y@example.com' })).status,
 		).toBe(200);
+	});
+
+	test('injected 429 storm: the next N upserts, or a window from the first hit; nothing stored; other routes untouched', async () => {
+		hl.injectFault({ count: 2 });
+		const upsert = (i: number) =>
+			call('/contacts/upsert', { locationId: 'storm', email: `s${i}@example.com` });
+		const first = await upsert(0);
+		expect([first.status, first.body]).toEqual([429, RATE_LIMITED]);
+		expect(first.headers.get('x-ratelimit-remaining')).toBe('0');
+		expect(first.headers.get('retry-after')).toBeNull();
+		expect(first.headers.get('x-ratelimit-limit-daily')).toBe('200000');
+		expect((await call('/contacts/search', { locationId: 'storm' })).status).toBe(200);
+		expect((await upsert(1)).status).toBe(429);
+		expect((await upsert(2)).status).toBe(200);
+		expect([...hl.contacts.values()].map((c) => c.email)).toEqual(['s2@example.com']);
+
+		hl.reset();
+		hl.injectFault({ durationMs: 300, status: 503 });
+		expect(hl.faultsEndAt()).toBeUndefined();
+		expect((await upsert(3)).status).toBe(503);
+		expect(hl.faultsEndAt()).toBeGreaterThan(Date.now());
+		await new Promise((r) => setTimeout(r, 350));
+		expect((await upsert(4)).status).toBe(200);
+		// The admin endpoint takes the same rule.
+		await fetch(`${hl.url}/admin/faults`, { method: 'POST', body: JSON.stringify({ count: 1 }) });
+		expect((await upsert(5)).status).toBe(429);
+		expect((await upsert(6)).status).toBe(200);
 	});
 });
 

@@ -364,6 +364,26 @@ describe('money received only', () => {
 });
 
 describe('repeats and failures', () => {
+	test('a body nested deeper than HighLevel ever nests is refused 400 before anything reads it, with or without the secret', async () => {
+		const t = trigger();
+		const deep = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+		for (const raw of [
+			JSON.stringify(workflowPayment()).replace(/}$/, `,"nest":${deep(100_000)}}`),
+			deep(10_000),
+		]) {
+			for (const headers of [bearer, {}]) {
+				const answer = await t.deliver(raw, headers);
+				expect([answer.status, answer.body.received, answer.outputs]).toEqual([
+					400,
+					false,
+					undefined,
+				]);
+			}
+		}
+		// The same payment at an ordinary depth is taken.
+		expect(received(await t.deliver(JSON.stringify(workflowPayment()), bearer))).toHaveLength(1);
+	});
+
 	test('the same payment delivered again (other bytes) is answered 200 as a duplicate and starts nothing', async () => {
 		const t = trigger();
 		expect(received(await t.deliver(JSON.stringify(workflowPayment()), bearer))).toHaveLength(1);

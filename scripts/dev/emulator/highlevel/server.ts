@@ -13,8 +13,12 @@
  * - 401 {statusCode, message:"Invalid token: access token is invalid", error:"Unauthorized"} (common-schemas.json);
  *   a token without the scope → 401 "The token is not authorized for this scope." (UNCERTAIN: seen in
  *   third-party logs, not documented).
- * - 100 requests / 10 s per location, headers X-RateLimit-Max / -Remaining / -Interval-Milliseconds
- *   (docs/oauth/Authorization.md); the 429 body is UNCERTAIN.
+ * - 100 requests / 10 s and 200,000 / day per app per location, headers X-RateLimit-Max / -Remaining /
+ *   -Interval-Milliseconds / -Limit-Daily / X-RateLimit-Daily-Remaining (docs/oauth/Authorization.md, "What are
+ *   current rate limits for API 2.0?"). Over a limit: 429 "Too Many Requests - Rate limit exceeded"
+ *   (GoHighLevel/highlevel-api-sdk@7224b2b lib/HighLevel.ts status messages; README "case 429: retry after
+ *   delay"). The 429 body is UNCERTAIN, and so is a Retry-After header: no HighLevel source mentions one, so
+ *   the emulator sends none. Calls count against the daily limit, which is not enforced (inject it).
  */
 import { randomBytes, randomUUID } from 'crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'http';
@@ -62,6 +66,34 @@ export interface HighLevelEmulatorOptions {
 
 export const HIGHLEVEL_VERSION = '2021-07-28';
 
+/** UNCERTAIN: HighLevel's 429 body is undocumented; the SDK's message for the status (see the header). */
+export const RATE_LIMITED = { statusCode: 429, message: 'Too Many Requests - Rate limit exceeded' };
+/** The daily limit per app per location (docs/oauth/Authorization.md). */
+export const DAILY_LIMIT = 200_000;
+
+export type Route = keyof typeof ROUTE_SCOPES;
+
+/**
+ * TEST-ONLY: HighLevel answering a status it can answer (429: a limit reached elsewhere, e.g. another
+ * app's burst or the day's quota; 5xx: an outage) to authenticated calls of a route. How long a real
+ * storm lasts is not published: the test scripts it.
+ */
+export interface HighLevelFault {
+	/** Default 'POST /contacts/upsert'. */
+	route?: Route;
+	/** Default 429 (then with the rate-limit headers, remaining 0). */
+	status?: 429 | 500 | 502 | 503;
+	/** How many matching calls it answers; with `durationMs`, whichever ends first. */
+	count?: number;
+	/** A window that opens at the first matching call and lasts this long. */
+	durationMs?: number;
+}
+
+interface ActiveFault extends HighLevelFault {
+	answered: number;
+	openedAt?: number;
+}
+
 /** The scope each emulated route needs (apps/contacts.json, apps/conversations.json security). */
 export const ROUTE_SCOPES = {
 	'POST /contacts/upsert': 'contacts.write',
@@ -93,6 +125,8 @@ export class HighLevelEmulator {
 	matchBy: Array<'email' | 'phone'>;
 	private server?: http.Server;
 	private windows = new Map<string, number[]>();
+	private faults: ActiveFault[] = [];
+	private daily = new Map<string, number>();
 	url = '';
 
 	constructor(private readonly options: HighLevelEmulatorOptions = {}) {
@@ -113,6 +147,46 @@ export class HighLevelEmulator {
 		this.messages.length = 0;
 		this.calls.length = 0;
 		this.windows.clear();
+		this.daily.clear();
+		this.faults = [];
+	}
+
+	/** Answer `status` to the next matching calls (see HighLevelFault). */
+	injectFault(fault: HighLevelFault): void {
+		if (fault.count === undefined && fault.durationMs === undefined)
+			throw new Error('a HighLevel fault needs a count or a durationMs');
+		this.faults.push({ ...fault, answered: 0 });
+	}
+
+	clearFaults(): void {
+		this.faults = [];
+	}
+
+	/** When the faults injected so far stop answering (epoch ms; undefined while one is unopened or count-bound). */
+	faultsEndAt(): number | undefined {
+		let end = 0;
+		for (const f of this.faults) {
+			if (f.durationMs === undefined || f.openedAt === undefined) return undefined;
+			end = Math.max(end, f.openedAt + f.durationMs);
+		}
+		return end;
+	}
+
+	private faultFor(route: Route, now: number): ActiveFault | undefined {
+		for (const f of this.faults) {
+			if ((f.route ?? 'POST /contacts/upsert') !== route) continue;
+			if (f.count !== undefined && f.answered >= f.count) continue;
+			if (
+				f.durationMs !== undefined &&
+				f.openedAt !== undefined &&
+				now >= f.openedAt + f.durationMs
+			)
+				continue;
+			f.openedAt ??= now;
+			f.answered++;
+			return f;
+		}
+		return undefined;
 	}
 
 	async start(): Promise<string> {
@@ -170,6 +244,11 @@ export class HighLevelEmulator {
 		}
 		let raw = '';
 		for await (const chunk of req) raw += chunk;
+		if (url.pathname === '/admin/faults') {
+			if (req.method === 'DELETE') this.clearFaults();
+			else this.injectFault(JSON.parse(raw || '{}'));
+			return this.send(res, 200, { ok: true });
+		}
 		let body: any = {};
 		try {
 			body = raw ? JSON.parse(raw) : {};
@@ -216,17 +295,23 @@ export class HighLevelEmulator {
 		const locationId = String(
 			body.locationId ?? this.contacts.get(contactIdInPath ?? '')?.locationId ?? 'unknown',
 		);
-		const limit = this.limit(locationId);
-		if (limit.over)
+		const fault = this.faultFor(route, Date.now());
+		if (fault) {
+			const status = fault.status ?? 429;
 			return this.record(
 				req,
 				url,
 				res,
-				429,
-				{ statusCode: 429, message: 'Too Many Requests' },
+				status,
+				status === 429 ? RATE_LIMITED : { statusCode: status, message: 'Internal Server Error' },
 				body,
-				limit.headers,
+				status === 429
+					? { ...this.limit(locationId, false).headers, 'X-RateLimit-Remaining': '0' }
+					: {},
 			);
+		}
+		const limit = this.limit(locationId);
+		if (limit.over) return this.record(req, url, res, 429, RATE_LIMITED, body, limit.headers);
 		const now = new Date().toISOString();
 		if (route === 'POST /contacts/upsert') {
 			if (!body.locationId)
@@ -347,12 +432,18 @@ export class HighLevelEmulator {
 		);
 	}
 
-	private limit(locationId: string): { over: boolean; headers: Record<string, string> } {
+	private limit(
+		locationId: string,
+		count = true,
+	): { over: boolean; headers: Record<string, string> } {
 		const now = Date.now();
 		const max = this.options.perTenSeconds ?? 100;
 		const window = (this.windows.get(locationId) ?? []).filter((t) => t > now - 10_000);
 		const over = window.length >= max;
-		if (!over) window.push(now);
+		if (!over && count) window.push(now);
+		// Counted, never enforced: a day's quota is injected (injectFault) rather than spent.
+		const day = (this.daily.get(locationId) ?? 0) + (!over && count ? 1 : 0);
+		this.daily.set(locationId, day);
 		this.windows.set(locationId, window);
 		return {
 			over,
@@ -360,6 +451,8 @@ export class HighLevelEmulator {
 				'X-RateLimit-Max': String(max),
 				'X-RateLimit-Remaining': String(Math.max(0, max - window.length)),
 				'X-RateLimit-Interval-Milliseconds': '10000',
+				'X-RateLimit-Limit-Daily': String(DAILY_LIMIT),
+				'X-RateLimit-Daily-Remaining': String(Math.max(0, DAILY_LIMIT - day)),
 			},
 		};
 	}
