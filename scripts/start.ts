@@ -32,6 +32,7 @@ void (async () => {
 			? {
 					workers: 2,
 					webhookProcess: true,
+					webhookPort: Number(process.env.QBSYNC_WEBHOOK_PORT ?? 8794),
 					dataDir: join(cache, 'queue-data'),
 					pgPort: Number(process.env.QBSYNC_PG_PORT ?? 8792),
 					redisPort: Number(process.env.QBSYNC_REDIS_PORT ?? 8793),

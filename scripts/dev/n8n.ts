@@ -202,6 +202,11 @@ export class N8n {
 		throw new Error(`n8n ${this.role} did not become ready in 180 s:\n${this.output.join('\n')}`);
 	}
 
+	/** The running process's id (a fault test reads its memory). */
+	get pid(): number | undefined {
+		return this.alive() ? this.child!.pid : undefined;
+	}
+
 	/** Whether the process runs (a fault test's supervisor restarts those that do not). */
 	alive(): boolean {
 		return !!this.child && this.child.exitCode === null && this.child.signalCode === null;

@@ -76,6 +76,8 @@ export interface QueueOptions {
 	/** Each worker's concurrency (n8n's default: 10). */
 	concurrency?: number;
 	webhookProcess?: boolean;
+	/** The webhook process's port (default: a free one). */
+	webhookPort?: number;
 	/** Where PostgreSQL and Redis keep their data (default: a temporary folder, removed on stop). */
 	dataDir?: string;
 	pgPort?: number;
@@ -268,6 +270,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		env: {
 			...services?.env,
 			...(services && { N8N_RUNNERS_BROKER_PORT: String(await freePort()) }),
+			// With a webhook process, production webhooks are its job alone (n8n's scaling guide).
+			...(options.queue?.webhookProcess && { N8N_DISABLE_PRODUCTION_MAIN_PROCESS: 'true' }),
 			...options.n8nEnv,
 		},
 	});
@@ -384,8 +388,8 @@ async function startQueueProcesses(
 	services: Awaited<ReturnType<typeof startServices>>,
 	options: StackOptions,
 ): Promise<QueueCluster> {
-	const spawnRole = async (role: 'worker' | 'webhook', label: string) =>
-		new N8n(await freePort(), main.userFolder, {
+	const spawnRole = async (role: 'worker' | 'webhook', label: string, port?: number) =>
+		new N8n(port ?? (await freePort()), main.userFolder, {
 			role,
 			keep: true,
 			concurrency: options.queue?.concurrency,
@@ -401,7 +405,9 @@ async function startQueueProcesses(
 	const workers: N8n[] = [];
 	for (let i = 1; i <= (options.queue?.workers ?? 2); i++)
 		workers.push(await spawnRole('worker', `worker ${i}`));
-	const webhook = options.queue?.webhookProcess ? await spawnRole('webhook', 'webhook') : undefined;
+	const webhook = options.queue?.webhookProcess
+		? await spawnRole('webhook', 'webhook', options.queue.webhookPort)
+		: undefined;
 	await Promise.all([...workers, ...(webhook ? [webhook] : [])].map((p) => p.start()));
 	return { postgres: services.postgres, redis: services.redis, workers, webhook };
 }

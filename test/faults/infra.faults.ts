@@ -28,6 +28,7 @@ import {
 	settle,
 	sleep,
 	startPaymentQueue,
+	stuckExecutions,
 	tally,
 	type QueueRun,
 } from '../helpers/queueRun';
@@ -88,6 +89,7 @@ async function faultRow(
 	});
 	const current: QueueRun = { ...run, plan };
 	const restartsBefore = restarts;
+	const stuckBefore = await stuckExecutions(current);
 	let struck: Promise<{ endedAt: number; what: string }> | undefined;
 	const onSent = (sent: number) => {
 		if (!struck && sent >= plan.deliveries.length / 3) {
@@ -104,6 +106,7 @@ async function faultRow(
 	const { endedAt, what } = await struck!;
 	const { timedOut } = await settle(current, settleMinutes * 60_000);
 	const held = await heldByOutbox(run.stack);
+	const stuck = (await stuckExecutions(current)) - stuckBefore;
 	const rows = (await run.stack.outbox.rows()).filter((r) => r.key.includes(`_${tag}_`));
 	for (const [template, realm, answers, heldHere] of [
 		['durable', REALM_ID, durable, held],
@@ -118,7 +121,7 @@ async function faultRow(
 			lost: t.lost,
 			duplicated: t.duplicates,
 			recoverySeconds: last > endedAt ? Math.round((last - endedAt) / 1000) : 0,
-			notes: `${what}; answers ${JSON.stringify(countBy(answers as Array<number | null>))}${template === 'durable' ? `; outbox rows ${JSON.stringify(countBy(rows.map((r) => r.status)))}` : ''}; n8n processes restarted ${restarts - restartsBefore}${timedOut ? '; TIMED OUT settling' : ''}`,
+			notes: `${what}; answers ${JSON.stringify(countBy(answers as Array<number | null>))}${template === 'durable' ? `; outbox rows ${JSON.stringify(countBy(rows.map((r) => r.status)))}` : ''}; n8n processes restarted ${restarts - restartsBefore}${template === 'direct' && stuck ? `; ${stuck} direct executions left "running"/"new" for ever` : ''}${timedOut ? '; TIMED OUT settling' : ''}`,
 			detail: {
 				...t,
 				duplicateCustomers: duplicateCustomers(run.stack, realm).length,

@@ -120,9 +120,21 @@ export function rewired(
 	return copy;
 }
 
-export async function runningExecutions(n8n: N8n, workflowId: string): Promise<number> {
+/**
+ * Executions of a workflow not finished yet; with `startedAfter`, only those started since (an
+ * execution whose worker or database connection died stays "running" or "new" for ever).
+ */
+export async function runningExecutions(
+	n8n: N8n,
+	workflowId: string,
+	startedAfter?: Date,
+): Promise<number> {
 	const filter = encodeURIComponent(
-		JSON.stringify({ workflowId, status: ['new', 'running', 'waiting'] }),
+		JSON.stringify({
+			workflowId,
+			status: ['new', 'running', 'waiting'],
+			...(startedAfter && { startedAfter: startedAfter.toISOString() }),
+		}),
 	);
 	const page = await n8n.rest('GET', `/executions?filter=${filter}&limit=1`);
 	return Number(page.count ?? page.results?.length ?? 0);

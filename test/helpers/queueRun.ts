@@ -164,7 +164,8 @@ export async function settle(run: QueueRun, timeoutMs: number): Promise<{ timedO
 		try {
 			const rows = await stack.outbox.rows();
 			const waiting = rows.filter((r) => r.status !== 'done').length;
-			const running = await runningExecutions(stack.n8n, DIRECT_ID);
+			// Started in the last 3 minutes: older ones are stuck (counted by stuckExecutions).
+			const running = await runningExecutions(stack.n8n, DIRECT_ID, new Date(Date.now() - 180_000));
 			idle = waiting === 0 && running === 0 ? idle + 1 : 0;
 			if (waiting > 0) await stack.drain().catch(() => undefined);
 		} catch {
@@ -174,6 +175,11 @@ export async function settle(run: QueueRun, timeoutMs: number): Promise<{ timedO
 		await sleep(3_000);
 	}
 	return { timedOut: false };
+}
+
+/** Direct executions that never finished (their worker or database connection died under them). */
+export async function stuckExecutions(run: QueueRun): Promise<number> {
+	return await runningExecutions(run.stack.n8n, DIRECT_ID);
 }
 
 /** The moment (ms) the last receipt of the plan was created in a realm. */
