@@ -18,7 +18,7 @@
 import { createMarketplaceSender } from '../../scripts/dev/emulator/highlevel/delivery';
 import { marketplaceInvoice } from '../../scripts/dev/fixtures/highlevel';
 import { REALM_ID, TRIGGER_WEBHOOK_IDS } from '../../scripts/dev/stack';
-import { round2, runningExecutions } from '../helpers/paymentRun';
+import { failureReasons, round2, runningExecutions } from '../helpers/paymentRun';
 import {
 	DIRECT_HOOK,
 	DIRECT_ID,
@@ -136,6 +136,8 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 				(e) => e.realmId === REALM_ID && e.at >= t0 && e.endpoint !== 'cdc',
 			).length,
 			duplicateCustomers: duplicateCustomers(stack, REALM_ID).length,
+			// Failed drains (a row they held is taken again after its lease): why.
+			failedExecutions: await failureReasons(stack.n8n, 'qbsyncTplDurable', t0),
 		},
 		// Two polling templates (contacts, review requests), one CDC call per poll each.
 		cdcPolls,
