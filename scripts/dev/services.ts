@@ -171,22 +171,7 @@ export class Postgres extends Service {
 	protected async ready(): Promise<boolean> {
 		if (!(await portOpen(this.port))) return false;
 		try {
-			execFileSync(
-				join(required('QBSYNC_PG_BIN'), 'psql'),
-				[
-					'-h',
-					'127.0.0.1',
-					'-p',
-					String(this.port),
-					'-U',
-					this.user,
-					'-d',
-					'postgres',
-					'-tAc',
-					'select 1',
-				],
-				{ stdio: 'pipe' },
-			);
+			this.sql('select 1', 'postgres');
 			return true;
 		} catch {
 			return false;

@@ -3,6 +3,7 @@
  * before they are answered, and a drain writes them to QuickBooks in batches, retries what failed
  * with back-off, and sends rows that keep failing to the error workflow.
  */
+import { until as untilOf } from '../helpers/until';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
@@ -28,6 +29,8 @@ import {
 
 jest.setTimeout(10 * 60_000);
 
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000) =>
+	untilOf(what, probe, ms, { everyMs: 300, context: () => stack.n8n.logs().slice(-3000) });
 let stack: Stack;
 let alerts: Array<Record<string, unknown>> = [];
 let alertServer: Server;
@@ -37,17 +40,6 @@ const receipts = () =>
 		.all('SalesReceipt')
 		.filter((r) => r.status !== 'Deleted');
 const round2 = (n: number) => Math.round(n * 100) / 100;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await probe();
-		if (value) return value;
-		if (Date.now() > deadline)
-			throw new Error(`timed out waiting for ${what}\n${stack.n8n.logs().slice(-3000)}`);
-		await new Promise((r) => setTimeout(r, 300));
-	}
-}
 
 const answerOf = (delivery: Delivery) => {
 	const last = delivery.attempts[delivery.attempts.length - 1];

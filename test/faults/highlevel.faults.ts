@@ -5,6 +5,7 @@
  *    template back-fills and syncs new customers.
  * 2. Hostile deliveries to the HighLevel Trigger webhooks (huge, deeply nested, injection strings).
  */
+import { until as untilOf } from '../helpers/until';
 import { readFileSync } from 'fs';
 
 import { crmMarker } from '../../nodes/shared/domain/docNumber';
@@ -25,6 +26,8 @@ import { recordFault } from './record';
 
 jest.setTimeout(20 * 60_000);
 
+const until = <T>(what: string, probe: () => Promise<T | undefined | false> | T, ms: number) =>
+	untilOf(what, probe, ms, { context: () => stack.n8n.logs().slice(-3000) });
 let stack: Stack;
 const company = () => stack.qbo.company(REALM_ID);
 
@@ -38,17 +41,6 @@ const customer = (i: number) => ({
 	FamilyName: `Customer ${i}`,
 	PrimaryEmailAddr: { Address: emailOf(i) },
 });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T, ms: number) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await probe();
-		if (value) return value;
-		if (Date.now() > deadline)
-			throw new Error(`timed out waiting for ${what}\n${stack.n8n.logs().slice(-3000)}`);
-		await new Promise((r) => setTimeout(r, 500));
-	}
-}
 
 beforeAll(async () => {
 	stack = await startStack({

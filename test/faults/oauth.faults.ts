@@ -9,6 +9,7 @@
  *    must stop at once and the alert say "reconnect", the rows wait, and after the reconnect (new
  *    tokens imported with n8n's CLI, as a reconnect stores them) everything is written once.
  */
+import { until as untilOf } from '../helpers/until';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
@@ -32,15 +33,8 @@ let alertServer: Server;
 const secs = (ms: number) => Math.round(ms / 100) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 240_000) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await probe();
-		if (value) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await sleep(500);
-	}
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 240_000) =>
+	untilOf(what, probe, ms);
 
 const receiptsByDoc = () => {
 	const map = new Map<string, number>();
