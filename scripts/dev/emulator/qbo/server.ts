@@ -3,7 +3,7 @@
  * query, CDC, batch, requestid, rate limits, latency and fault injection, a request log and
  * optional outbound webhooks. Loopback only.
  */
-import { createHmac, randomBytes, randomUUID } from 'crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'crypto';
 import { readFileSync, writeFileSync, existsSync } from 'fs';
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo, Socket } from 'net';
@@ -86,6 +86,13 @@ interface TokenInfo {
 	expiresAt: number;
 }
 
+/**
+ * Tokens are kept by their SHA-256, as an authorization server would keep them: the state written
+ * to `persistFile` holds no usable token. Raw keys from older state files are hashed on load.
+ */
+const tokenKey = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const asTokenKey = (key: string) => (/^[0-9a-f]{64}$/.test(key) ? key : tokenKey(key));
+
 export const DEFAULT_CLIENT = {
 	clientId: 'emulator-client-id',
 	clientSecret: 'emulator-client-secret',
@@ -103,8 +110,11 @@ export class QboEmulator {
 		QboEmulatorOptions;
 	private server?: http.Server;
 	private sockets = new Set<Socket>();
+	/** By tokenKey(token). */
 	private accessTokens = new Map<string, TokenInfo>();
-	private refreshTokens = new Map<string, TokenInfo & { rotatedTo?: string }>();
+	private refreshTokens = new Map<string, TokenInfo & { rotated?: boolean }>();
+	/** Every token issued since start, in memory only (issuedTokens). */
+	private issued = { accessTokens: [] as string[], refreshTokens: [] as string[] };
 	private codes = new Map<
 		string,
 		{ realmId: string; clientId: string; redirectUri: string; expiresAt: number }
@@ -136,8 +146,9 @@ export class QboEmulator {
 				company.behaviour = this.behaviour;
 				this.companies.set(c.realmId, company);
 			}
-			for (const [k, v] of data.refreshTokens ?? []) this.refreshTokens.set(k, v);
-			for (const [k, v] of data.accessTokens ?? []) this.accessTokens.set(k, v);
+			for (const [k, { rotatedTo, ...v }] of data.refreshTokens ?? [])
+				this.refreshTokens.set(asTokenKey(k), { ...v, rotated: v.rotated || !!rotatedTo });
+			for (const [k, v] of data.accessTokens ?? []) this.accessTokens.set(asTokenKey(k), v);
 		}
 		for (const realm of options.realms ?? ['9130350000000001']) this.company(realm);
 	}
@@ -204,6 +215,14 @@ export class QboEmulator {
 	issueTokens(realmId = this.defaultRealm, clientId = this.clients()[0].clientId): Rec {
 		this.company(realmId);
 		return this.tokenResponse({ realmId, clientId, expiresAt: 0 });
+	}
+
+	/** TEST-ONLY: every access and refresh token issued since start (the secrets tests search for them). */
+	issuedTokens(): { accessTokens: readonly string[]; refreshTokens: readonly string[] } {
+		return {
+			accessTokens: [...this.issued.accessTokens],
+			refreshTokens: [...this.issued.refreshTokens],
+		};
 	}
 
 	expireAccessTokens(): void {
@@ -342,11 +361,13 @@ export class QboEmulator {
 	private tokenResponse(info: TokenInfo): Rec {
 		const access = `eyJ${randomBytes(32).toString('base64url')}`;
 		const refresh = `RT1-${randomBytes(24).toString('hex')}`;
-		this.accessTokens.set(access, {
+		this.issued.accessTokens.push(access);
+		this.issued.refreshTokens.push(refresh);
+		this.accessTokens.set(tokenKey(access), {
 			...info,
 			expiresAt: this.now() + this.options.accessTokenTtlSec * 1000,
 		});
-		this.refreshTokens.set(refresh, {
+		this.refreshTokens.set(tokenKey(refresh), {
 			...info,
 			expiresAt: this.now() + this.options.refreshTokenTtlSec * 1000,
 		});
@@ -391,18 +412,18 @@ export class QboEmulator {
 		}
 		if (grant === 'refresh_token') {
 			const old = form.get('refresh_token') ?? '';
-			const info = this.refreshTokens.get(old);
+			const info = this.refreshTokens.get(tokenKey(old));
 			if (
 				!info ||
 				info.expiresAt < this.now() ||
 				info.clientId !== client.clientId ||
-				info.rotatedTo
+				info.rotated
 			) {
 				return this.send(res, 400, { error: 'invalid_grant' });
 			}
 			const response = this.tokenResponse(info);
 			// Rotation: the old refresh token is spent.
-			info.rotatedTo = response.refresh_token;
+			info.rotated = true;
 			return this.send(res, 200, response);
 		}
 		return this.send(res, 400, { error: 'unsupported_grant_type' });
@@ -417,7 +438,7 @@ export class QboEmulator {
 		} catch {
 			token = new URLSearchParams(raw).get('token') ?? '';
 		}
-		const info = this.refreshTokens.get(token) ?? this.accessTokens.get(token);
+		const info = this.refreshTokens.get(tokenKey(token)) ?? this.accessTokens.get(tokenKey(token));
 		if (info) {
 			for (const map of [this.refreshTokens, this.accessTokens] as Array<Map<string, TokenInfo>>) {
 				for (const [key, value] of map)
@@ -538,7 +559,7 @@ export class QboEmulator {
 		};
 
 		const auth = req.headers.authorization ?? '';
-		const token = this.accessTokens.get(auth.replace(/^Bearer\s+/i, ''));
+		const token = this.accessTokens.get(tokenKey(auth.replace(/^Bearer\s+/i, '')));
 		if (!token) return respond(401, this.authFault('Token invalid'));
 		if (token.expiresAt < this.now()) return respond(401, this.authFault('Token expired'));
 		if (token.realmId !== realmId)
