@@ -244,6 +244,7 @@ test('no client secret, token or webhook secret in logs, execution data, errors,
 				if (rows.map((r) => r.status).join() === statuses) return true;
 				await makeDue();
 				await drain();
+				return false;
 			},
 			150_000,
 		);
