@@ -132,8 +132,13 @@ export class N8n {
 
 	importCredentials(credentials: unknown[]): void {
 		const file = join(this.userFolder, 'credentials.import.json');
-		writeFileSync(file, JSON.stringify(credentials));
-		this.cli(['import:credentials', `--input=${file}`]);
+		writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
+		try {
+			this.cli(['import:credentials', `--input=${file}`]);
+		} finally {
+			// Plain-text secrets: n8n keeps them encrypted once imported.
+			rmSync(file, { force: true });
+		}
 	}
 
 	importWorkflow(workflow: Record<string, unknown>): void {

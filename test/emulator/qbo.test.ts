@@ -1,5 +1,5 @@
 import { createHmac } from 'crypto';
-import { mkdtempSync, existsSync } from 'fs';
+import { mkdtempSync, existsSync, readFileSync } from 'fs';
 import http from 'http';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -580,8 +580,15 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 		const file = join(mkdtempSync(join(tmpdir(), 'qbo-')), 'state.json');
 		const a = await startQboEmulator({ realms: ['1'], persistFile: file });
 		a.seed('1', 'Customer', [{ DisplayName: 'Persisted' }]);
+		const tokens = a.issueTokens('1');
 		await a.stop();
 		expect(existsSync(file)).toBe(true);
+		// Tokens are kept by their digest: the file holds none, and they still work after a restart.
+		const saved = readFileSync(file, 'utf8');
+		expect([saved.includes(tokens.access_token), saved.includes(tokens.refresh_token)]).toEqual([
+			false,
+			false,
+		]);
 		const b = await startQboEmulator({ realms: ['1'], persistFile: file });
 		expect(
 			b
@@ -589,6 +596,10 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 				.all('Customer')
 				.map((c) => c.DisplayName),
 		).toContain('Persisted');
+		const read = await fetch(`${b.url}/v3/company/1/companyinfo/1`, {
+			headers: { Authorization: `Bearer ${tokens.access_token}`, Accept: 'application/json' },
+		});
+		expect(read.status).not.toBe(401);
 		await b.stop();
 	});
 });

@@ -3,7 +3,7 @@
  * query, CDC, batch, requestid, rate limits, latency and fault injection, a request log and
  * optional outbound webhooks. Loopback only.
  */
-import { createHmac, randomBytes, randomUUID } from 'crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'crypto';
 import { readFileSync, writeFileSync, existsSync } from 'fs';
 import http, { type IncomingMessage, type ServerResponse } from 'http';
 import type { AddressInfo, Socket } from 'net';
@@ -99,6 +99,13 @@ interface TokenInfo {
 	issuedAt?: number;
 }
 
+/**
+ * Tokens are kept by their SHA-256, as an authorization server would keep them: the state written
+ * to `persistFile` holds no usable token. Raw keys from older state files are hashed on load.
+ */
+const tokenKey = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+const asTokenKey = (key: string) => (/^[0-9a-f]{64}$/.test(key) ? key : tokenKey(key));
+
 export const DEFAULT_CLIENT = {
 	clientId: 'emulator-client-id',
 	clientSecret: 'emulator-client-secret',
@@ -116,8 +123,11 @@ export class QboEmulator {
 		QboEmulatorOptions;
 	private server?: http.Server;
 	private sockets = new Set<Socket>();
+	/** By tokenKey(token). */
 	private accessTokens = new Map<string, TokenInfo>();
-	private refreshTokens = new Map<string, TokenInfo & { rotatedTo?: string }>();
+	private refreshTokens = new Map<string, TokenInfo & { rotated?: boolean }>();
+	/** Every token issued since start, in memory only (issuedTokens). */
+	private issued = { accessTokens: [] as string[], refreshTokens: [] as string[] };
 	private codes = new Map<
 		string,
 		{ realmId: string; clientId: string; redirectUri: string; expiresAt: number }
@@ -149,8 +159,9 @@ export class QboEmulator {
 				company.behaviour = this.behaviour;
 				this.companies.set(c.realmId, company);
 			}
-			for (const [k, v] of data.refreshTokens ?? []) this.refreshTokens.set(k, v);
-			for (const [k, v] of data.accessTokens ?? []) this.accessTokens.set(k, v);
+			for (const [k, { rotatedTo, ...v }] of data.refreshTokens ?? [])
+				this.refreshTokens.set(asTokenKey(k), { ...v, rotated: v.rotated || !!rotatedTo });
+			for (const [k, v] of data.accessTokens ?? []) this.accessTokens.set(asTokenKey(k), v);
 		}
 		for (const realm of options.realms ?? ['9130350000000001']) this.company(realm);
 	}
@@ -217,6 +228,14 @@ export class QboEmulator {
 	issueTokens(realmId = this.defaultRealm, clientId = this.clients()[0].clientId): Rec {
 		this.company(realmId);
 		return this.tokenResponse({ realmId, clientId, expiresAt: 0 });
+	}
+
+	/** TEST-ONLY: every access and refresh token issued since start (the secrets tests search for them). */
+	issuedTokens(): { accessTokens: readonly string[]; refreshTokens: readonly string[] } {
+		return {
+			accessTokens: [...this.issued.accessTokens],
+			refreshTokens: [...this.issued.refreshTokens],
+		};
 	}
 
 	expireAccessTokens(): void {
@@ -366,13 +385,15 @@ export class QboEmulator {
 	private tokenResponse(info: TokenInfo, keepRefresh?: string): Rec {
 		const access = `eyJ${randomBytes(32).toString('base64url')}`;
 		const refresh = keepRefresh ?? `RT1-${randomBytes(24).toString('hex')}`;
-		this.accessTokens.set(access, {
+		this.issued.accessTokens.push(access);
+		if (!keepRefresh) this.issued.refreshTokens.push(refresh);
+		this.accessTokens.set(tokenKey(access), {
 			realmId: info.realmId,
 			clientId: info.clientId,
 			expiresAt: this.now() + this.options.accessTokenTtlSec * 1000,
 		});
 		// The expiry rolls forward with each use (100 days), the value only with rotation.
-		this.refreshTokens.set(refresh, {
+		this.refreshTokens.set(tokenKey(refresh), {
 			realmId: info.realmId,
 			clientId: info.clientId,
 			issuedAt: keepRefresh ? info.issuedAt : this.now(),
@@ -424,12 +445,12 @@ export class QboEmulator {
 		}
 		if (grant === 'refresh_token') {
 			const old = form.get('refresh_token') ?? '';
-			const info = this.refreshTokens.get(old);
+			const info = this.refreshTokens.get(tokenKey(old));
 			if (
 				!info ||
 				info.expiresAt < this.now() ||
 				info.clientId !== client.clientId ||
-				info.rotatedTo
+				info.rotated
 			) {
 				return answer(400, { error: 'invalid_grant' });
 			}
@@ -439,7 +460,7 @@ export class QboEmulator {
 				this.now() - (info.issuedAt ?? 0) < 24 * 3_600_000;
 			const response = this.tokenResponse(info, keep ? old : undefined);
 			// Rotation: the old refresh token is spent.
-			if (!keep) info.rotatedTo = response.refresh_token;
+			if (!keep) info.rotated = true;
 			return answer(200, response);
 		}
 		return answer(400, { error: 'unsupported_grant_type' });
@@ -454,7 +475,7 @@ export class QboEmulator {
 		} catch {
 			token = new URLSearchParams(raw).get('token') ?? '';
 		}
-		const info = this.refreshTokens.get(token) ?? this.accessTokens.get(token);
+		const info = this.refreshTokens.get(tokenKey(token)) ?? this.accessTokens.get(tokenKey(token));
 		if (info) {
 			for (const map of [this.refreshTokens, this.accessTokens] as Array<Map<string, TokenInfo>>) {
 				for (const [key, value] of map)
@@ -575,7 +596,7 @@ export class QboEmulator {
 		};
 
 		const auth = req.headers.authorization ?? '';
-		const token = this.accessTokens.get(auth.replace(/^Bearer\s+/i, ''));
+		const token = this.accessTokens.get(tokenKey(auth.replace(/^Bearer\s+/i, '')));
 		if (!token) return respond(401, this.authFault('Token invalid'));
 		if (token.expiresAt < this.now()) return respond(401, this.authFault('Token expired'));
 		if (token.realmId !== realmId)
