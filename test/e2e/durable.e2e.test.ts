@@ -220,14 +220,24 @@ describe('durable payment template (outbox in an n8n Data Table)', () => {
 		expect(receipts().filter((r) => r.DocNumber === 'ch_dur_outage')).toHaveLength(1);
 	});
 
-	test('a payment that keeps failing becomes a dead letter and the error workflow posts the alert', async () => {
+	test('a payment that keeps failing becomes a dead letter and the error workflow posts the alert; the new customers of its round are written meanwhile', async () => {
 		alerts = [];
 		const bad = workflowPayment({ transactionId: 'ch_dur_bad_email', email: 'not-an-email' });
-		expect((await deliver([bad]))[0].status).toBe(200);
+		// In one round with new customers: a failed look-up must not stall the round (it once left
+		// every row "processing" until the lease ran out: n8n's Merge waiting inside the drain loop).
+		const mixed = [1, 2].map((i) =>
+			workflowPayment({ transactionId: `ch_dur_mixed_${i}`, email: `mixed${i}@example.com` }),
+		);
+		expect((await deliver([bad, ...mixed], 1)).map((a) => a.status)).toEqual([200, 200, 200]);
 		await stack.drain();
 		await until('the first failure', async () =>
 			(await rowsByKey()).get('payment:ch_dur_bad_email')?.[0]?.attempts === 1 ? true : undefined,
 		);
+		const rows = await rowsByKey();
+		expect([1, 2].map((i) => rows.get(`payment:ch_dur_mixed_${i}`)?.[0]?.status)).toEqual([
+			'done',
+			'done',
+		]);
 		await makeDue('payment:ch_dur_bad_email');
 		const [dead] = await drainUntilSettled(['payment:ch_dur_bad_email']);
 		expect([dead.status, dead.attempts]).toEqual(['dead', 2]);

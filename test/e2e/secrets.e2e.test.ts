@@ -234,8 +234,7 @@ test('no client secret, token or webhook secret in logs, execution data, errors,
 
 	// Durable template (its every-minute drain runs too): drains while QuickBooks fails (rows keep
 	// the error), then until the rows are written; then a row that keeps failing becomes a dead
-	// letter, which the error workflow reports. (The bad row goes alone: a retry round that mixed it
-	// with new customers left every row "processing" in this suite's runs, a separate finding.)
+	// letter, which the error workflow reports.
 	const drainUntil = async (statuses: string) =>
 		await until(
 			`outbox rows ${statuses}`,
