@@ -7,8 +7,8 @@
  *   a worker killed with SIGKILL · PostgreSQL restarted · Redis restarted · QuickBooks answering
  *   429 to everything for 2 minutes · QuickBooks answering 503 for FAULT_OUTAGE_MINUTES (10)
  *
- * A supervisor restarts any n8n process that exits (what systemd's Restart=always or Kubernetes
- * does in a real install). HighLevel redelivers a delivery answered 429, 10 minutes apart in
+ * A supervisor restarts any n8n process that exits or stays "not ready" (what systemd's
+ * Restart=always or a Kubernetes liveness probe on /healthz/readiness does in a real install). HighLevel redelivers a delivery answered 429, 10 minutes apart in
  * production (marketplace webhooks; UNCERTAIN for workflow actions): here 10 s apart, 6 times.
  * The durable template's claim lease (Config leaseMinutes, 15 in the template) is 2 minutes here,
  * so rows claimed by a killed drain come back within the test; the figure scales with it.
@@ -33,6 +33,7 @@ import {
 	type QueueRun,
 } from '../helpers/queueRun';
 import { planPayments } from '../helpers/paymentRun';
+import type { N8n } from '../../scripts/dev/n8n';
 import { REALM_ID, TRIGGER_WEBHOOK_IDS } from '../../scripts/dev/stack';
 
 const PAYMENTS = Number(process.env.FAULT_PAYMENTS ?? 300);
@@ -51,17 +52,33 @@ let supervisor: Promise<void>;
 
 beforeAll(async () => {
 	run = await startPaymentQueue('f0', 10, { config: { leaseMinutes: 2 } });
-	// Restarts any n8n process that exited, 2 s after (systemd Restart=always, RestartSec=2).
+	// What an orchestrator does (systemd Restart=always, Kubernetes' liveness probe on
+	// /healthz/readiness): restarts an n8n process that exited, or whose readiness has failed three
+	// checks in a row (n8n 2.30 workers stay "not ready" after losing PostgreSQL under load).
 	supervisor = (async () => {
+		const failures = new Map<N8n, number>();
 		while (supervising) {
 			const processes = [run.stack.n8n, ...run.stack.queue!.workers, run.stack.queue!.webhook!];
 			for (const p of processes) {
-				if (!supervising || p.alive()) continue;
-				await sleep(2_000);
+				if (!supervising) break;
+				let ready = p.alive();
+				if (ready) {
+					const path = p.role === 'webhook' ? '/healthz' : '/healthz/readiness';
+					const res = await fetch(`${p.url}${path}`, { signal: AbortSignal.timeout(5_000) }).catch(
+						() => undefined,
+					);
+					ready = res?.ok ?? false;
+				}
+				const failed = ready ? 0 : (failures.get(p) ?? 0) + 1;
+				failures.set(p, failed);
+				if (failed < 3) continue;
+				failures.set(p, 0);
 				restarts++;
+				if (p.alive()) await p.kill(); // stop() would remove the main instance's user folder
+				await sleep(2_000);
 				await p.start().catch((e) => console.error(`[supervisor] ${p.role} did not restart: ${e}`));
 			}
-			await sleep(1_000);
+			await sleep(2_000);
 		}
 	})();
 }, 900_000);
