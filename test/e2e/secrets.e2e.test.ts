@@ -8,6 +8,7 @@
  * the append-only file), the user folder, the PostgreSQL and Redis server output, the answers to
  * the deliveries, and the emulators' logs, state and persisted file.
  */
+import { until as untilOf } from '../helpers/until';
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
 import { createServer, type Server } from 'http';
@@ -43,18 +44,11 @@ let stack: Stack;
 let stopped = false;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await probe();
-		if (value) return value;
-		if (Date.now() > deadline)
-			throw new Error(
-				`timed out waiting for ${what}\n${JSON.stringify(await stack.outbox.rows().catch(() => []))}`,
-			);
-		await sleep(300);
-	}
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000) =>
+	untilOf(what, probe, ms, {
+		everyMs: 300,
+		context: async () => JSON.stringify(await stack.outbox.rows().catch(() => [])),
+	});
 
 const receipts = () =>
 	stack.qbo

@@ -3,7 +3,7 @@ export async function until<T>(
 	what: string,
 	probe: () => Promise<T | undefined | false> | T | undefined | false,
 	ms: number,
-	options: { everyMs?: number; context?: () => string } = {},
+	options: { everyMs?: number; context?: () => string | Promise<string> } = {},
 ): Promise<T> {
 	const deadline = Date.now() + ms;
 	for (;;) {
@@ -11,7 +11,7 @@ export async function until<T>(
 		if (value) return value;
 		if (Date.now() > deadline)
 			throw new Error(
-				`timed out waiting for ${what}${options.context ? `\n${options.context()}` : ''}`,
+				`timed out waiting for ${what}${options.context ? `\n${await options.context()}` : ''}`,
 			);
 		await new Promise((r) => setTimeout(r, options.everyMs ?? 500));
 	}
