@@ -1,6 +1,10 @@
 /**
  * The emulator's refresh tokens as Intuit's "Validity of Refresh Token" article describes them: the
  * same value back for about a day, then a new one that spends the old; every value gone on revoke.
+ * Sources: that article as quoted in intuit/QuickBooks-V3-PHP-SDK issue #324; Intuit staff in
+ * intuit/oauth-jsclient issue #77 ("Refresh token not found" for a value that is not the latest);
+ * revocation: Intuit's OAuth 2.0 revoke endpoint (developer.intuit.com, "Revoke access").
+ * UNCERTAIN: whether an old value keeps working for a moment after rotation (refused here at once).
  */
 import {
 	DEFAULT_CLIENT,
