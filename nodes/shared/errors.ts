@@ -29,9 +29,10 @@ export class CrmInputError extends Error {
  * - notFound: what the item names (an invoice number, an income account, an item) is not in QuickBooks;
  * - ambiguous: several QuickBooks records fit and policy forbids guessing;
  * - refused: a policy of this package stops the write (a bookkeeper's payment on our invoice);
- * - incomplete: QuickBooks answered without a fault but without the record asked for.
+ * - incomplete: QuickBooks answered without a fault but without the record asked for;
+ * - busy: the call never got its place in the company's request budget (nothing was sent).
  */
-export type OutcomeKind = 'clash' | 'notFound' | 'ambiguous' | 'refused' | 'incomplete';
+export type OutcomeKind = 'clash' | 'notFound' | 'ambiguous' | 'refused' | 'incomplete' | 'busy';
 
 /** A local outcome that stops the item. Nothing QuickBooks said; `hint` tells the user what to do. */
 export class OutcomeError extends Error {

@@ -24,6 +24,7 @@
  * | R17 | a write refused with 610 / 2500 (a record it names was made inactive, merged or deleted) | `isRefusedReference`: every cached customer and item the write used is dropped; when one came from the cache, they are looked up again (`lookAgainAfterRefusal`) and the write goes once more if that gave other records (or reactivated the customer): the refused write stored nothing. Otherwise the item stops with QuickBooks' fault | `FRESH_REF_RETRIES` = 1 | sync/documentRefs.ts `writeWithRefs` (receipts, invoices), sync/receiptsBatch.ts |
  * | R18 | QuickBooks echoes a cached customer or item under another name in the document just written (renamed) | `echoedUnderOtherName`: the entry is dropped, the next run looks it up again; the written document stays (same record, new name) | no retry                 | sync/documentRefs.ts `forgetRenamed` |
  * | R19 | after a refund receipt is created, the refunds of its receipt or invoice exceed what may be refunded (two different refunds ran at once, each saw room for itself) | `overRefunded`: the older refunds are kept, ours is deleted and the item stops with the figures. A create QuickBooks answers from its memory of a request (R11) whose refund receipt was deleted since is written anew under a requestid of its own | 1 look-up, 1 delete; 1 more create | sync/refunds.ts `refundPayment` |
+ * | R20 | a call gets no place in its company's budget (other runs, other n8n processes or a throttled hold use the limits) | `PACING_MAX_WAIT_MS`: the call stops with OutcomeError "busy", nothing sent: a failed execution (error workflow, retry in n8n) or a failed outbox row (retried with back-off), never a silent loss | 5 minutes of waiting | transport/pacing.ts `CompanyBudget.acquire` |
  *
  * What is cached across executions (sync/companyCache.ts) is never "not found": a customer or item
  * that is missing is always looked for in QuickBooks again right before it is created (R5, R6).
@@ -43,6 +44,13 @@ export const THROTTLED_RETRY: RetryPolicy = {
 	maxDelayMs: 60_000,
 	maxTotalMs: 200_000,
 };
+
+/**
+ * R20: how long a call waits for its place in the company's budget before it stops, sending nothing.
+ * Shared turns keep a company's waits to seconds; only a backlog of more than five minutes of the
+ * company's limits, or a hold QuickBooks asked for, gets here.
+ */
+export const PACING_MAX_WAIT_MS = 300_000;
 
 /** R1b: the retry budget of a call that met server trouble or a dropped connection. */
 export const HTTP_RETRY: RetryPolicy = {

@@ -496,20 +496,34 @@ describe('QuickBooks emulator: auth, limits, latency, faults, log, realms', () =
 	});
 
 	test('500 requests per minute, then 429 with fault 3001 in XML', async () => {
-		emulator.setOptions({ limits: true, perMinute: 20 });
+		emulator.setOptions({ limits: true, perMinute: 20, perSecond: 1_000 });
 		const statuses: number[] = [];
 		for (let i = 0; i < 22; i++) statuses.push((await api('GET', itemPath())).status);
 		expect(statuses.filter((s) => s === 200)).toHaveLength(20);
 		const limited = await api('GET', itemPath());
 		expect(limited.status).toBe(429);
 		expect(String(limited.body)).toContain('<Error code="3001"');
-		emulator.setOptions({ perMinute: 500 });
+		emulator.setOptions({ perMinute: 500, perSecond: 10 });
+	});
+
+	test('10 requests per second per realm, one after another: the 11th within the second is throttled, the next second has room', async () => {
+		emulator.setOptions({ limits: true, perMinute: 500, perSecond: 10 });
+		await new Promise((r) => setTimeout(r, 1_100));
+		const started = Date.now();
+		const statuses: number[] = [];
+		for (let i = 0; i < 11; i++) statuses.push((await api('GET', itemPath())).status);
+		// The 11 sequential requests fit in one second on loopback.
+		expect(Date.now() - started).toBeLessThan(1_000);
+		expect(statuses).toEqual([...Array(10).fill(200), 429]);
+		await new Promise((r) => setTimeout(r, 1_100));
+		expect((await api('GET', itemPath())).status).toBe(200);
 	});
 
 	test('10 concurrent requests per realm with latency on; the 11th is throttled', async () => {
-		emulator.setOptions({ limits: true, latencyMs: 150 });
+		emulator.setOptions({ limits: true, latencyMs: 150, perSecond: 1_000 });
 		const results = await Promise.all(Array.from({ length: 11 }, () => api('GET', itemPath())));
 		expect(results.map((r) => r.status).sort()).toEqual([...Array(10).fill(200), 429]);
+		emulator.setOptions({ perSecond: 10 });
 	});
 
 	test('fault injection (503, reset, hang) and the request log counts', async () => {

@@ -35,6 +35,7 @@ const DIRECT_CREDENTIAL = { id: 'qbsyncQueueQboDirect', name: `QuickBooks Sync (
 export const LIMITS = {
 	limits: true,
 	perMinute: 500,
+	perSecond: 10,
 	concurrent: 10,
 	batchPerMinute: 40,
 	latencyMs: [20, 60] as [number, number],

@@ -43,12 +43,14 @@ function client(clock: Clock, pace: PaceLimits): QboClient {
 const throttledAnswers = () => qb.emulator.log.filter((entry) => entry.status === 429);
 
 describe('executions of one process share the company budget', () => {
-	const SMALL = { perMinute: 40, concurrent: 4, batchPerMinute: 4, windowMs: 2_000 };
+	// QuickBooks' 10 a second, with a shortened "minute" that allows 20 a second on average.
+	const SMALL = { perMinute: 40, perSecond: 10, concurrent: 4, batchPerMinute: 4, windowMs: 2_000 };
 	const pace: PaceLimits = {
 		windowMs: SMALL.windowMs,
 		perWindow: SMALL.perMinute,
 		batchPerWindow: SMALL.batchPerMinute,
 		concurrent: SMALL.concurrent,
+		perSecond: SMALL.perSecond,
 	};
 
 	/** What one execution does: one batch of look-ups, then six customers written one by one. */
@@ -102,7 +104,14 @@ describe('executions of one process share the company budget', () => {
 });
 
 test('a 429 storm of 13 s (the window used up by another process) is waited out: one hold for all, every call answered', async () => {
-	const STORM = { perMinute: 20, concurrent: 10, batchPerMinute: 40, windowMs: 13_000 };
+	// The window's storm alone: the per-second limit out of the way.
+	const STORM = {
+		perMinute: 20,
+		perSecond: 1_000,
+		concurrent: 10,
+		batchPerMinute: 40,
+		windowMs: 13_000,
+	};
 	qb.emulator.setOptions({ limits: true, ...STORM, latencyMs: [5, 20] });
 	const pace: PaceLimits = {
 		windowMs: STORM.windowMs,
@@ -140,6 +149,7 @@ test('through n8n: concurrent executions of the node share one budget per compan
 	qb.emulator.setOptions({
 		limits: true,
 		perMinute: 500,
+		perSecond: 10,
 		concurrent: 10,
 		batchPerMinute: 40,
 		windowMs: 60_000,

@@ -92,6 +92,7 @@ export class QboClient {
 	private readonly timeoutMs: number;
 	private readonly retry: RetryPolicies;
 	private readonly pace: PaceLimits;
+	private readonly sharing?: QboClientConfig['sharing'];
 	private readonly memos = new Map<string, Promise<unknown>>();
 	/** The company's budget of the last call, for its figures. */
 	private company?: CompanyBudget;
@@ -111,6 +112,7 @@ export class QboClient {
 		this.timeoutMs = config.timeoutMs ?? 125_000;
 		this.retry = { ...RETRY_POLICIES, ...config.retry };
 		this.pace = config.pace ?? QBO_PACE;
+		this.sharing = config.sharing;
 	}
 
 	/** This client's figures, and those of its company's budget (every client calling it in the process). */
@@ -162,7 +164,7 @@ export class QboClient {
 		const since = this.clock.now();
 		const acquire = async (): Promise<Slot> => {
 			// Looked up each time: an idle company's budget is forgotten after a window.
-			this.company = companyBudget(this.clock, this.companyUrl, this.pace);
+			this.company = companyBudget(this.clock, this.companyUrl, this.pace, this.sharing);
 			const slot = await this.company.acquire(path === 'batch', since);
 			this.counts.waitedMs += slot.waitedMs;
 			return slot;

@@ -10,9 +10,12 @@ import {
 	type JsonObject,
 } from 'n8n-workflow';
 
+import { randomUUID } from 'crypto';
+
 import { QboClient } from './client';
+import { DataTableLeaseStore, budgetTable } from './dataTableLeases';
 import { QboError } from './errors';
-import type { Clock, HttpResponse, Send } from './types';
+import type { Clock, HttpResponse, Send, Sharing } from './types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 import { CrmInputError, OutcomeError } from '../errors';
 import { N8N_REFRESH_STATUSES, R2_ATTEMPTS, isReconnectError } from '../recovery';
@@ -35,6 +38,51 @@ const PROCESS_CLOCK: Clock = {
 	sleep: async (ms) => await sleep(ms),
 	random: () => Math.random(),
 };
+
+/** This process among the n8n processes that take turns with a company (transport/turns.ts). */
+const PROCESS_ID = randomUUID();
+
+/** The budget table's store per n8n project, found or made once per process. */
+const stores = new Map<string, Promise<DataTableLeaseStore | undefined>>();
+
+/**
+ * How this execution's calls share each company with the other n8n processes: through the budget
+ * Data Table of its project. None where n8n offers no Data Tables here (a trigger's poll: one call
+ * a minute, inside the pacing's margin); then, and when the table cannot be reached, the process
+ * paces alone and says so in n8n's log.
+ */
+async function sharingOf(context: Context): Promise<Sharing | undefined> {
+	const helpers = context.helpers as IExecuteFunctions['helpers'];
+	if (!helpers.getDataTableAggregateProxy) return undefined;
+	const warn = (message: string, error: unknown) =>
+		context.logger.warn(
+			`QuickBooks Sync: ${message}: ${(error as Error)?.message ?? String(error)}`,
+		);
+	try {
+		const project = (await helpers.getDataTableAggregateProxy()).getProjectId();
+		let store = stores.get(project);
+		if (!store) {
+			store = budgetTable(helpers).then((table) => table && new DataTableLeaseStore(table));
+			stores.set(project, store);
+			store.catch(() => stores.delete(project));
+		}
+		const found = await store;
+		return (
+			found && {
+				store: found,
+				me: PROCESS_ID,
+				onStoreError: (error) =>
+					warn('the shared QuickBooks budget could not be read or written', error),
+			}
+		);
+	} catch (error) {
+		warn(
+			'pacing QuickBooks calls in this process alone (the budget Data Table is out of reach)',
+			error,
+		);
+		return undefined;
+	}
+}
 
 function httpResponseOf(error: unknown): HttpResponse | undefined {
 	let current: unknown = error;
@@ -113,7 +161,8 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 		}
 	};
 
-	return new QboClient({ baseUrl, realmId }, send, PROCESS_CLOCK);
+	const sharing = await sharingOf(context);
+	return new QboClient({ baseUrl, realmId, sharing }, send, PROCESS_CLOCK);
 }
 
 /** `Item N: ` before the message of an error that belongs to one item, once. */

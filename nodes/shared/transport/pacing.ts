@@ -4,9 +4,15 @@
  * keep inside the company's limits instead of each finding them by 429s. Before each HTTP attempt a
  * call takes a slot, in the order calls first asked, and gives it back when the answer arrives. A
  * throttled answer holds back every call to the company (recovery R1a).
+ *
+ * Several n8n processes (queue mode's workers) share a company by taking turns (./turns.ts): a
+ * budget with turns grants slots only while its gate is open, and hands its answer times and hold
+ * to the next process when the turn passes.
  */
-import { throttleHoldMs } from '../recovery';
-import type { Clock, CompanyStats, PaceLimits, Slot } from './types';
+import { OutcomeError } from '../errors';
+import { PACING_MAX_WAIT_MS, throttleHoldMs } from '../recovery';
+import { CompanyTurns, TURN_TIMING } from './turns';
+import type { Clock, CompanyStats, PaceLimits, PaceState, Sharing, Slot } from './types';
 
 /**
  * QuickBooks' limits per company and app: 500 requests a minute (batch requests included), 10 at
@@ -15,14 +21,15 @@ import type { Clock, CompanyStats, PaceLimits, Slot } from './types';
  * https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/batch,
  * https://blogs.intuit.com/2016/08/08/idg-concurrent-api-use-changes-coming-soon/ (10 concurrent).
  * https://developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles now words the
- * second one "10 requests per second": not paced as such (UNCERTAIN; 480 a minute is 8 a second on
- * average, and a 429 is waited out).
+ * second one "10 requests per second per realm ID and app". Which of the two QuickBooks enforces
+ * today is UNCERTAIN, so both are kept: at most 10 in flight and at most 10 within any second.
  */
 export const QBO_LIMITS: PaceLimits = {
 	windowMs: 60_000,
 	perWindow: 500,
 	batchPerWindow: 40,
 	concurrent: 10,
+	perSecond: 10,
 };
 
 /**
@@ -37,7 +44,11 @@ export const QBO_PACE: PaceLimits = {
 	perWindow: 480,
 	batchPerWindow: 38,
 	concurrent: QBO_LIMITS.concurrent,
+	perSecond: QBO_LIMITS.perSecond,
 };
+
+/** The window `perSecond` counts over. */
+const SECOND_MS = 1_000;
 
 /**
  * Requests of one kind within the last `ms`: those answered inside it plus those in flight, never
@@ -74,10 +85,37 @@ class Window {
 		return this.answeredAt.length;
 	}
 
+	/** The answers still inside the window at `now`, oldest first. */
+	times(now: number): number[] {
+		this.freeAt(now);
+		return [...this.answeredAt];
+	}
+
+	/** Takes another process's answers as its own (the company's turn came here): those inside the window. */
+	load(times: number[], now: number): void {
+		if (this.ms === 0) return;
+		this.answeredAt.length = 0;
+		for (const at of [...times].sort((a, b) => a - b))
+			if (at > now - this.ms) this.answeredAt.push(at);
+	}
+
+	get running(): number {
+		return this.inFlight;
+	}
+
 	idle(now: number): boolean {
 		this.freeAt(now);
 		return this.inFlight === 0 && this.answeredAt.length === 0;
 	}
+}
+
+/** Recovery R20: the call waited its whole bound for a place in the company's budget. */
+function busyError(waitedMs: number): OutcomeError {
+	return new OutcomeError(
+		'busy',
+		`QuickBooks Sync waited ${Math.round(waitedMs / 1000)} s for a turn within the company's request limits and sent nothing`,
+		"Other runs (or QuickBooks' throttling) used the company's limits all that time. Nothing was written by this call: run the item again, or send bursts through the durable template, which queues them.",
+	);
 }
 
 interface Waiter {
@@ -85,13 +123,25 @@ interface Waiter {
 	/** When the call first asked: a retried call keeps its place. */
 	since: number;
 	askedAt: number;
+	/** When it stops waiting (R20). */
+	deadline: number;
 	grant: (slot: Slot) => void;
+	giveUp: () => void;
+}
+
+/** What a budget asks of the turns it shares with other processes (./turns.ts). */
+export interface TurnTaker {
+	/** Calls are waiting and the gate is shut: get the company's turn. */
+	want(): void;
 }
 
 export class CompanyBudget {
 	readonly stats: CompanyStats = { requests: 0, throttled: 0, waitedMs: 0 };
 	/** Every request counts in these; batch requests in `batches` too. */
 	private readonly windows: Window[];
+	/** The per-minute window: its answers are the ones another process needs. */
+	private readonly minute: Window;
+	private readonly concurrent: Window;
 	private readonly batches: Window;
 	private readonly queue: Waiter[] = [];
 	private heldUntil = 0;
@@ -100,27 +150,106 @@ export class CompanyBudget {
 	private lastThrottledAt = Number.NEGATIVE_INFINITY;
 	/** The earliest wake-up asked of the clock, while it is pending. */
 	private wakeAt?: number;
+	/** Until when this process may start calls: for ever alone, while its turn lasts when shared. */
+	private gateUntil = Number.POSITIVE_INFINITY;
+	private turns?: TurnTaker;
+	private idleWaiters: Array<() => void> = [];
 
 	constructor(
 		private readonly clock: Clock,
 		private readonly limits: PaceLimits,
 	) {
-		this.windows = [
-			new Window(limits.perWindow, limits.windowMs),
-			new Window(limits.concurrent, 0),
-		];
+		this.minute = new Window(limits.perWindow, limits.windowMs);
+		this.concurrent = new Window(limits.concurrent, 0);
+		this.windows = [this.minute, this.concurrent];
+		if (limits.perSecond) this.windows.push(new Window(limits.perSecond, SECOND_MS));
 		this.batches = new Window(limits.batchPerWindow, limits.windowMs);
 	}
 
-	/** Resolves when the call may send: FIFO by `since`, once the windows have room and no hold is on. */
-	async acquire(batch: boolean, since = this.clock.now()): Promise<Slot> {
-		return await new Promise<Slot>((grant) => {
-			const waiter: Waiter = { batch, since, askedAt: this.clock.now(), grant };
+	/**
+	 * Resolves when the call may send: FIFO by `since`, once the windows have room, no hold is on and
+	 * the turn is here. Rejects with `busy` after `maxWaitMs` without a place (recovery R20).
+	 */
+	async acquire(
+		batch: boolean,
+		since = this.clock.now(),
+		maxWaitMs = PACING_MAX_WAIT_MS,
+	): Promise<Slot> {
+		return await new Promise<Slot>((grant, reject) => {
+			const askedAt = this.clock.now();
+			const giveUp = () => reject(busyError(maxWaitMs));
+			const waiter: Waiter = {
+				batch,
+				since,
+				askedAt,
+				deadline: askedAt + maxWaitMs,
+				grant,
+				giveUp,
+			};
 			let index = this.queue.length;
 			while (index > 0 && this.queue[index - 1].since > since) index--;
 			this.queue.splice(index, 0, waiter);
 			this.pump();
 		});
+	}
+
+	/**
+	 * From now on this budget sends only in the company's turns, which `turns` gets for it. Done
+	 * once, when the first call of a process that shares the company asks.
+	 */
+	shareWith(turns: TurnTaker): void {
+		if (this.turns) return;
+		this.turns = turns;
+		this.gateUntil = this.clock.now();
+	}
+
+	get shared(): boolean {
+		return this.turns !== undefined;
+	}
+
+	/** The turn is ours until `until`: take what the last holder handed over, and let calls go. */
+	open(until: number, handed?: PaceState): void {
+		const now = this.clock.now();
+		if (handed) {
+			this.minute.load(handed.answers, now);
+			for (const window of this.windows)
+				if (window !== this.minute) window.load(handed.answers, now);
+			this.batches.load(handed.batches, now);
+			this.heldUntil = Math.max(this.heldUntil, handed.heldUntil);
+		}
+		this.gateUntil = until;
+		this.pump();
+	}
+
+	/** No new call starts until the turn comes back (calls in flight finish). */
+	shut(): void {
+		this.gateUntil = Math.min(this.gateUntil, this.clock.now());
+	}
+
+	/** What the next holder of the turn needs: the answers inside the windows, and any hold. */
+	handover(): PaceState {
+		const now = this.clock.now();
+		return {
+			answers: this.minute.times(now),
+			batches: this.batches.times(now),
+			heldUntil: this.heldUntil,
+		};
+	}
+
+	/** Calls waiting for a slot. */
+	get waiting(): number {
+		return this.queue.length;
+	}
+
+	/** Calls sent and not yet answered. */
+	get inFlight(): number {
+		return this.concurrent.running;
+	}
+
+	/** Resolves once no call is in flight. */
+	async settled(): Promise<void> {
+		if (this.inFlight === 0) return;
+		await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
 	}
 
 	/** What the budget holds in memory: answer times (at most the limits) and waiting calls. */
@@ -132,6 +261,7 @@ export class CompanyBudget {
 	/** Nothing queued, in flight, held or answered within a window: the budget can be forgotten. */
 	idle(now: number): boolean {
 		return (
+			!this.turns &&
 			this.queue.length === 0 &&
 			this.heldUntil <= now &&
 			this.batches.idle(now) &&
@@ -139,11 +269,22 @@ export class CompanyBudget {
 		);
 	}
 
-	/** Lets waiting calls go, unless the company is held; wakes itself when the next may go. */
+	/** Lets waiting calls go, unless the company is held or the turn is elsewhere; wakes itself when the next may go. */
 	private pump(): void {
 		const now = this.clock.now();
+		for (const waiter of this.queue.filter((w) => w.deadline <= now)) {
+			this.queue.splice(this.queue.indexOf(waiter), 1);
+			waiter.giveUp();
+		}
+		if (this.queue.length === 0) return;
+		const giveUpAt = Math.min(...this.queue.map((w) => w.deadline));
+		if (now >= this.gateUntil) {
+			this.turns?.want();
+			this.wake(giveUpAt, now);
+			return;
+		}
 		const next = this.heldUntil > now ? this.heldUntil : this.grantInOrder(now);
-		if (this.queue.length > 0 && next < Number.POSITIVE_INFINITY) this.wake(next, now);
+		if (this.queue.length > 0) this.wake(Math.min(next, this.gateUntil, giveUpAt), now);
 	}
 
 	/** Grants slots in queue order as far as the windows allow; returns when one may free up next. */
@@ -169,6 +310,7 @@ export class CompanyBudget {
 
 	/** One pending wake-up at a time, unless an earlier one is needed; extra ones only pump again. */
 	private wake(at: number, now: number): void {
+		if (!Number.isFinite(at)) return;
 		if (this.wakeAt !== undefined && this.wakeAt <= at) return;
 		this.wakeAt = at;
 		void this.clock.sleep(at - now).then(() => {
@@ -193,6 +335,7 @@ export class CompanyBudget {
 					for (const window of windows) window.end(at);
 					if (throttled) this.throttled(now, at, throttled.retryAfterMs);
 					else if (now > this.lastThrottledAt) this.episodes = 0;
+					if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
 					this.pump();
 				}
 				return Math.max(0, this.heldUntil - at);
@@ -230,13 +373,14 @@ function registryOf(clock: Clock): Registry {
 
 /**
  * The budget of the company at `key` (its API base URL and realm id) for clients on `clock`, made
- * with `limits` on first use. Idle companies are forgotten, looked at once a window, so memory
- * follows the companies in use.
+ * with `limits` on first use, and taking turns with other processes from the first call that shares.
+ * Idle companies are forgotten, looked at once a window, so memory follows the companies in use.
  */
 export function companyBudget(
 	clock: Clock,
 	key: string,
 	limits: PaceLimits = QBO_PACE,
+	sharing?: Sharing,
 ): CompanyBudget {
 	const registry = registryOf(clock);
 	const now = clock.now();
@@ -250,6 +394,19 @@ export function companyBudget(
 	if (!budget) {
 		budget = new CompanyBudget(clock, limits);
 		registry.budgets.set(key, budget);
+	}
+	if (sharing && !budget.shared) {
+		budget.shareWith(
+			new CompanyTurns(
+				budget,
+				sharing.store,
+				clock,
+				sharing.me,
+				key,
+				TURN_TIMING,
+				sharing.onStoreError,
+			),
+		);
 	}
 	return budget;
 }

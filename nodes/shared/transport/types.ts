@@ -46,6 +46,47 @@ export interface PaceLimits {
 	batchPerWindow: number;
 	/** Requests in flight at once. */
 	concurrent: number;
+	/** Requests per second (a window of 1 s counted like the others); absent: not paced per second. */
+	perSecond?: number;
+}
+
+/** One company's turn among the n8n processes (./turns.ts), as the shared row holds it. */
+export interface LeaseRow {
+	/** Bumped by every write: the compare-and-set key. */
+	version: number;
+	/** The process holding the turn ('' when free). */
+	holder: string;
+	/** Until when (epoch ms) the holder may start calls at the latest. */
+	until: number;
+	/** Processes waiting for the turn, and until when their wish holds (epoch ms). */
+	wants: Record<string, number>;
+	pace: PaceState;
+}
+
+/** The shared rows of the turns, one per company. */
+export interface LeaseStore {
+	read(company: string): Promise<LeaseRow | undefined>;
+	/** Writes `next` only if the row is still at `version` (0: there is no row yet); whether it did. */
+	write(company: string, version: number, next: Omit<LeaseRow, 'version'>): Promise<boolean>;
+}
+
+/** How a process shares companies with the other n8n processes (./turns.ts). */
+export interface Sharing {
+	store: LeaseStore;
+	/** This process, among those taking turns. */
+	me: string;
+	onStoreError?: (error: unknown) => void;
+}
+
+/**
+ * What one process hands the next when the company's turn passes between n8n processes
+ * (./turns.ts): the answer times still inside the windows and the hold after a throttled answer,
+ * on the epoch clock every process shares.
+ */
+export interface PaceState {
+	answers: number[];
+	batches: number[];
+	heldUntil: number;
 }
 
 /** One HTTP attempt's place in its company's budget (./pacing.ts). */
@@ -83,6 +124,8 @@ export interface QboClientConfig {
 	retry?: Partial<RetryPolicies>;
 	/** QuickBooks' limits (less a margin) unless given: tests pace to an emulator's smaller ones. */
 	pace?: PaceLimits;
+	/** Other n8n processes call the same companies: take turns with them (./turns.ts). */
+	sharing?: Sharing;
 }
 
 export interface BatchOperation {

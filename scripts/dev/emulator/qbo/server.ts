@@ -40,6 +40,12 @@ export interface QboEmulatorOptions {
 	refreshTokenRotation?: 'daily' | 'everyRefresh';
 	limits?: boolean;
 	perMinute?: number;
+	/**
+	 * Requests per second per realm, counted from their arrival over a sliding second: "10 requests
+	 * per second, per realm ID and app" (developer.intuit.com/app/developer/qbo/docs/learn/limits-and-throttles).
+	 * Whether QuickBooks counts a sliding or a calendar second is UNCERTAIN; sliding is the stricter.
+	 */
+	perSecond?: number;
 	concurrent?: number;
 	batchPerMinute?: number;
 	/**
@@ -117,7 +123,12 @@ export class QboEmulator {
 	readonly options: Required<
 		Pick<
 			QboEmulatorOptions,
-			'accessTokenTtlSec' | 'refreshTokenTtlSec' | 'perMinute' | 'concurrent' | 'batchPerMinute'
+			| 'accessTokenTtlSec'
+			| 'refreshTokenTtlSec'
+			| 'perMinute'
+			| 'perSecond'
+			| 'concurrent'
+			| 'batchPerMinute'
 		>
 	> &
 		QboEmulatorOptions;
@@ -147,6 +158,7 @@ export class QboEmulator {
 			accessTokenTtlSec: 3600,
 			refreshTokenTtlSec: 8_726_400,
 			perMinute: 500,
+			perSecond: 10,
 			concurrent: 10,
 			batchPerMinute: 40,
 			...options,
@@ -531,9 +543,12 @@ export class QboEmulator {
 		return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="${new Date(this.now()).toISOString()}"><Fault type="SERVICE"><Error code="3001" element=""><Message>message=ThrottleExceeded; errorCode=003001; statusCode=429</Message><Detail>The request limit was reached.</Detail></Error></Fault></IntuitResponse>`;
 	}
 
-	private overLimit(key: string, perMinute: number): boolean {
+	private overLimit(
+		key: string,
+		perMinute: number,
+		windowMs = this.options.windowMs ?? 60_000,
+	): boolean {
 		const now = Date.now();
-		const windowMs = this.options.windowMs ?? 60_000;
 		const window = (this.windows.get(key) ?? []).filter((t) => t > now - windowMs);
 		if (window.length >= perMinute) {
 			this.windows.set(key, window);
@@ -663,6 +678,8 @@ export class QboEmulator {
 
 		if (this.options.limits) {
 			if (this.overLimit(`realm:${realmId}`, this.options.perMinute))
+				return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
+			if (this.overLimit(`second:${realmId}`, this.options.perSecond, 1_000))
 				return respond(429, this.throttleXml(), { 'Content-Type': 'application/xml' });
 			// 40 batch requests per minute per realm: https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/batch
 			// ("up to 40 requests per minute to an end-user's QuickBooks Online company (specified by the realmId)").
