@@ -73,6 +73,33 @@ export class QuickBooksSyncOAuth2Api implements ICredentialType {
 			displayOptions: { show: { environment: ['custom'] } },
 		},
 		{
+			displayName: 'Shared by Several n8n Processes (Queue Mode)',
+			name: 'sharedBudget',
+			type: 'boolean',
+			default: false,
+			description:
+				"Whether several n8n workers call QuickBooks with this credential. They then take turns with the company through a Data Table reached by n8n's API, so that together they stay within QuickBooks' limits.",
+		},
+		{
+			displayName: 'N8n API URL',
+			name: 'n8nApiUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'http://n8n-main:5678/api/v1',
+			description: "Your n8n's public API, as the workers reach it (Settings → n8n API)",
+			displayOptions: { show: { sharedBudget: [true] } },
+		},
+		{
+			displayName: 'N8n API Key',
+			name: 'n8nApiKey',
+			type: 'string',
+			typeOptions: { password: true },
+			default: '',
+			description:
+				'An n8n API key allowed to read, create and write Data Tables and their rows (Settings → n8n API → Create an API key)',
+			displayOptions: { show: { sharedBudget: [true] } },
+		},
+		{
 			displayName: 'Grant Type',
 			name: 'grantType',
 			type: 'hidden',

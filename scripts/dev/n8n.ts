@@ -130,7 +130,19 @@ export class N8n {
 		});
 	}
 
+	/** Every credential imported, as imported: `reimportCredentials` changes some and imports them again. */
+	private readonly imported = new Map<
+		string,
+		{ id: string; type: string; data: Record<string, unknown> }
+	>();
+
 	importCredentials(credentials: unknown[]): void {
+		for (const c of credentials as Array<{
+			id: string;
+			type: string;
+			data: Record<string, unknown>;
+		}>)
+			this.imported.set(c.id, c);
 		const file = join(this.userFolder, 'credentials.import.json');
 		writeFileSync(file, JSON.stringify(credentials), { mode: 0o600 });
 		try {
@@ -139,6 +151,14 @@ export class N8n {
 			// Plain-text secrets: n8n keeps them encrypted once imported.
 			rmSync(file, { force: true });
 		}
+	}
+
+	/** Imports again, with `data` added, every credential of `type` imported so far. */
+	reimportCredentials(type: string, data: Record<string, unknown>): void {
+		const changed = [...this.imported.values()]
+			.filter((c) => c.type === type)
+			.map((c) => ({ ...c, data: { ...c.data, ...data } }));
+		if (changed.length > 0) this.importCredentials(changed);
 	}
 
 	importWorkflow(workflow: Record<string, unknown>): void {

@@ -76,6 +76,11 @@ export interface QueueOptions {
 	/** Each worker's concurrency (n8n's default: 10). */
 	concurrency?: number;
 	webhookProcess?: boolean;
+	/**
+	 * The QuickBooks credentials say they are shared, so that the workers take turns with each
+	 * company through n8n's API (default: true; false shows what each worker pacing alone does).
+	 */
+	sharedBudget?: boolean;
 	/** The webhook process's port (default: a free one). */
 	webhookPort?: number;
 	/** Where PostgreSQL and Redis keep their data (default: a temporary folder, removed on stop). */
@@ -133,32 +138,41 @@ export interface Outbox {
 
 export const OUTBOX_TABLE = 'QuickBooks Sync Outbox';
 
+/** A Data Table by name, through n8n's own REST API (the owner's session). */
+async function dataTableNamed(n8n: N8n, name: string) {
+	const found = await n8n.rest<{ data: Array<{ id: string; name: string; projectId: string }> }>(
+		'GET',
+		`/data-tables-global?take=50&filter=${encodeURIComponent(JSON.stringify({ name }))}`,
+	);
+	const list = Array.isArray(found) ? found : found.data;
+	return list.find((t) => t.name === name);
+}
+
+/** Every row of the Data Table `name` ([] while it does not exist), as the editor's view reads them. */
+export async function dataTableRows<T = Record<string, unknown>>(
+	n8n: N8n,
+	name: string,
+): Promise<T[]> {
+	const t = await dataTableNamed(n8n, name);
+	if (!t) return [];
+	// n8n answers at most 250 rows a page, whatever `take` asks for.
+	const rows: T[] = [];
+	for (;;) {
+		const page = await n8n.rest<{ count: number; data: T[] }>(
+			'GET',
+			`/projects/${t.projectId}/data-tables/${t.id}/rows?take=250&skip=${rows.length}&sortBy=id:asc`,
+		);
+		rows.push(...page.data);
+		if (!page.data.length || rows.length >= page.count) return rows;
+	}
+}
+
 /** The outbox through n8n's own REST API (the owner's session), as the editor's data table view reads it. */
 function outboxOf(n8n: N8n): Outbox {
-	const table = async () => {
-		const found = await n8n.rest<{ data: Array<{ id: string; name: string; projectId: string }> }>(
-			'GET',
-			`/data-tables-global?take=50&filter=${encodeURIComponent(JSON.stringify({ name: OUTBOX_TABLE }))}`,
-		);
-		const list = Array.isArray(found) ? found : found.data;
-		return list.find((t) => t.name === OUTBOX_TABLE);
-	};
+	const table = async () => await dataTableNamed(n8n, OUTBOX_TABLE);
 	return {
 		table,
-		async rows() {
-			const t = await table();
-			if (!t) return [];
-			// n8n answers at most 250 rows a page, whatever `take` asks for.
-			const rows: OutboxRow[] = [];
-			for (;;) {
-				const page = await n8n.rest<{ count: number; data: OutboxRow[] }>(
-					'GET',
-					`/projects/${t.projectId}/data-tables/${t.id}/rows?take=250&skip=${rows.length}&sortBy=id:asc`,
-				);
-				rows.push(...page.data);
-				if (!page.data.length || rows.length >= page.count) return rows;
-			}
-		},
+		rows: async () => await dataTableRows<OutboxRow>(n8n, OUTBOX_TABLE),
 		async update(filter, data) {
 			const t = await table();
 			if (!t) throw new Error('the outbox table does not exist yet');
@@ -328,6 +342,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	await options.beforeN8nStart?.({ qbo, highLevel, n8n });
 	await n8n.start();
 	await n8n.setupOwner();
+	if (services && options.queue?.sharedBudget !== false) await shareQuickBooksBudget(n8n);
 	const queue = services && (await startQueueProcesses(n8n, services, options));
 	const webhookBase = queue?.webhook?.url ?? n8n.url;
 
@@ -356,6 +371,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			await qbo.stop();
 		},
 	};
+}
+
+/** What the QuickBooks Sync nodes need of n8n's API to take turns with a company (nodes/shared/transport/dataTableLeases.ts). */
+export const BUDGET_API_SCOPES = [
+	'dataTable:list',
+	'dataTable:create',
+	'dataTable:read',
+	'dataTableRow:read',
+	'dataTableRow:create',
+	'dataTableRow:update',
+	'dataTableRow:delete',
+];
+
+/**
+ * Queue mode: the workers take turns with each QuickBooks company, as a user sets it up (README,
+ * "One QuickBooks budget for all workers"): an n8n API key with the Data Table scopes, and every
+ * QuickBooks credential marked shared with the API's URL and that key. Done before the workers
+ * start, which read credentials from the shared database.
+ */
+async function shareQuickBooksBudget(n8n: N8n): Promise<void> {
+	const key = await n8n.rest<{ rawApiKey: string }>('POST', '/api-keys', {
+		label: 'QuickBooks Sync budget',
+		scopes: BUDGET_API_SCOPES,
+		expiresAt: null,
+	});
+	n8n.reimportCredentials('quickBooksSyncOAuth2Api', {
+		sharedBudget: true,
+		n8nApiUrl: `${n8n.url}/api/v1`,
+		n8nApiKey: key.rawApiKey,
+	});
 }
 
 /** PostgreSQL and Redis, fresh: an empty n8n database and no queued jobs from an earlier run. */

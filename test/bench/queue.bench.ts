@@ -60,7 +60,9 @@ async function runWith(workers: number) {
 		await drains;
 		const { timedOut } = await settle(run, TIMEOUT_MS);
 		const figures = (realm: string, answers: Array<number | null>) => {
-			const calls = stack.qbo.log.filter((e) => e.realmId === realm && e.at >= t0 && e.endpoint !== 'cdc');
+			const calls = stack.qbo.log.filter(
+				(e) => e.realmId === realm && e.at >= t0 && e.endpoint !== 'cdc',
+			);
 			const minutes = (lastBookedAt(run, realm) - t0) / 60_000;
 			const counts = tally(stack, realm, plan);
 			return {
@@ -98,7 +100,10 @@ async function main() {
 	for (const r of runs)
 		for (const t of ['direct', 'durable'] as const) {
 			const f = r[t];
-			const vsOne = one && one !== r ? ` (${Math.round((f.paymentsPerMin / one[t].paymentsPerMin) * 100)} % of 1 worker)` : '';
+			const vsOne =
+				one && one !== r
+					? ` (${Math.round((f.paymentsPerMin / one[t].paymentsPerMin) * 100)} % of 1 worker)`
+					: '';
 			console.log(
 				`${r.workers} | ${t} | ${f.booked}/${f.lost}/${f.duplicates} | ${f.paymentsPerMin}${vsOne} | ${f.apiCalls} | ${f.throttled}`,
 			);

@@ -816,7 +816,9 @@ void (async () => {
 	};
 	mkdirSync(dirname(RESULTS), { recursive: true });
 	// The queue bench's figures live in the same file (test/bench/queue.bench.ts): kept.
-	const kept = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')).queueWorkers : undefined;
+	const kept = existsSync(RESULTS)
+		? JSON.parse(readFileSync(RESULTS, 'utf8')).queueWorkers
+		: undefined;
 	writeFileSync(RESULTS, `${JSON.stringify({ ...result, queueWorkers: kept }, null, 2)}\n`);
 	console.log(`\nWritten: ${RESULTS}`);
 	process.exit(0);

@@ -4,6 +4,8 @@
  * stack's, deliveries with a payment's repeats sent together, and the counts that say whether
  * anything was lost or booked twice. Used by test/e2e/queue.e2e.test.ts and the fault matrix.
  */
+import { appendFileSync } from 'fs';
+
 import {
 	createWorkflowSender,
 	type RetryPolicy,
@@ -73,6 +75,8 @@ export async function startPaymentQueue(
 		log: (line) => {
 			const m = /^\[(worker \d)\].*Worker started execution (\d+)/.exec(line);
 			if (m) ranOn.set(m[2], m[1]);
+			// Every n8n process's output in one file, to read after a run (QBSYNC_STACK_LOG=path).
+			if (process.env.QBSYNC_STACK_LOG) appendFileSync(process.env.QBSYNC_STACK_LOG, `${line}\n`);
 			options.log?.(line);
 		},
 		beforeN8n: async (s) => {

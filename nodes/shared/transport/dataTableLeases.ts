@@ -1,12 +1,12 @@
 /**
- * The turns of ./turns.ts kept in an n8n Data Table ("QuickBooks Sync Budget", made on first use in
- * the workflow's project): the one store every n8n process of an install already shares, its
- * database (PostgreSQL in queue mode), without a dependency or a setting. n8n's row update is one
- * `UPDATE … WHERE … RETURNING` on PostgreSQL, so an update filtered by id and version is a
- * compare-and-set (n8n 2.30 data-table-rows.repository.js `updateRows`).
+ * The turns of ./turns.ts kept in an n8n Data Table ("QuickBooks Sync Budget", made on first use),
+ * reached through n8n's public API (/api/v1/data-tables): n8n's database is the one store every
+ * process of an install already shares (PostgreSQL in queue mode), and its API is the one way a
+ * community node may reach it — n8n 2.30 offers its Data Table helpers to its own Data Table nodes
+ * only (data-table-proxy.service.js `ALLOWED_NODES`). A row update is one
+ * `UPDATE … WHERE … RETURNING` on PostgreSQL (data-table-rows.repository.js `updateRows`), so an
+ * update filtered by id and version is a compare-and-set.
  */
-import type { DataTableFilter, IDataTableProjectService, IExecuteFunctions } from 'n8n-workflow';
-
 import type { LeaseRow, LeaseStore } from './types';
 
 export const BUDGET_TABLE = 'QuickBooks Sync Budget';
@@ -18,29 +18,45 @@ const COLUMNS = [
 	{ name: 'wants', type: 'string' },
 	{ name: 'pace', type: 'string' },
 	{ name: 'version', type: 'number' },
-] as const;
+];
 
-type Helpers = IExecuteFunctions['helpers'];
+/** One call of n8n's public API: path under /api/v1, the JSON answer. */
+export type N8nApi = (
+	method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+	path: string,
+	options?: { qs?: Record<string, string | number>; body?: unknown },
+) => Promise<unknown>;
 
-function companyIs(company: string): DataTableFilter {
-	return { type: 'and', filters: [{ columnName: 'company', condition: 'eq', value: company }] };
-}
+type Filter = {
+	type: 'and';
+	filters: Array<{ columnName: string; condition: 'eq'; value: string | number }>;
+};
+
+const where = (conditions: Record<string, string | number>): Filter => ({
+	type: 'and',
+	filters: Object.entries(conditions).map(([columnName, value]) => ({
+		columnName,
+		condition: 'eq',
+		value,
+	})),
+});
 
 export class DataTableLeaseStore implements LeaseStore {
 	/** The row each company's turn lives in: the oldest, should two processes have made one at once. */
 	private readonly rowIds = new Map<string, number>();
 
-	constructor(private readonly table: IDataTableProjectService) {}
+	constructor(
+		private readonly api: N8nApi,
+		private readonly tableId: string,
+	) {}
 
 	async read(company: string): Promise<LeaseRow | undefined> {
-		const { data } = await this.table.getManyRowsAndCount({
-			filter: companyIs(company),
-			sortBy: ['id', 'ASC'],
-			take: 1,
-		});
-		const row = data[0];
+		const answer = (await this.api('GET', `/data-tables/${this.tableId}/rows`, {
+			qs: { filter: JSON.stringify(where({ company })), sortBy: 'id:asc', limit: 1 },
+		})) as { data?: Array<Record<string, unknown>> };
+		const row = answer.data?.[0];
 		if (!row) return undefined;
-		this.rowIds.set(company, row.id);
+		this.rowIds.set(company, Number(row.id));
 		return {
 			version: Number(row.version),
 			holder: String(row.holder ?? ''),
@@ -60,31 +76,24 @@ export class DataTableLeaseStore implements LeaseStore {
 			version: version + 1,
 		};
 		if (version === 0) {
-			const [inserted] = await this.table.insertRows([data], 'id');
+			const [inserted] = (await this.api('POST', `/data-tables/${this.tableId}/rows`, {
+				body: { data: [data], returnType: 'id' },
+			})) as Array<number | { id: number }>;
+			const insertedId = typeof inserted === 'number' ? inserted : inserted.id;
 			// Two processes may have made the first row at once: the older one is the company's.
 			const first = await this.read(company);
-			if (first && first.version === 1 && this.rowIds.get(company) === inserted.id) return true;
-			await this.table.deleteRows({
-				filter: {
-					type: 'and',
-					filters: [{ columnName: 'id', condition: 'eq', value: inserted.id }],
-				},
+			if (first?.version === 1 && this.rowIds.get(company) === insertedId) return true;
+			await this.api('DELETE', `/data-tables/${this.tableId}/rows/delete`, {
+				qs: { filter: JSON.stringify(where({ id: insertedId })) },
 			});
 			return false;
 		}
 		const id = this.rowIds.get(company);
 		if (id === undefined) return false;
-		const updated = await this.table.updateRows({
-			filter: {
-				type: 'and',
-				filters: [
-					{ columnName: 'id', condition: 'eq', value: id },
-					{ columnName: 'version', condition: 'eq', value: version },
-				],
-			},
-			data,
+		const updated = await this.api('PATCH', `/data-tables/${this.tableId}/rows/update`, {
+			body: { filter: where({ id, version }), data, returnData: true },
 		});
-		return updated.length > 0;
+		return Array.isArray(updated) && updated.length > 0;
 	}
 }
 
@@ -98,25 +107,25 @@ function parse<T>(value: unknown, fallback: T): T {
 }
 
 /**
- * The budget table of the workflow's project, made when missing. Undefined where n8n offers no Data
- * Tables to this node (a trigger's poll, an n8n without the module): the process then paces alone.
+ * The id of the budget table the API key's user sees, made when missing (in that user's personal
+ * project). Undefined when it can be neither found nor made.
  */
-export async function budgetTable(helpers: Helpers): Promise<IDataTableProjectService | undefined> {
-	if (!helpers.getDataTableAggregateProxy || !helpers.getDataTableProxy) return undefined;
-	const tables = await helpers.getDataTableAggregateProxy();
-	const find = async () =>
-		(await tables.getManyAndCount({ filter: { name: BUDGET_TABLE } })).data.find(
-			(table) => table.name === BUDGET_TABLE,
-		);
-	let table = await find();
-	if (!table) {
-		try {
-			table = await tables.createDataTable({ name: BUDGET_TABLE, columns: [...COLUMNS] });
-		} catch (error) {
-			// Another process made it at the same moment (the name is unique in a project).
-			table = await find();
-			if (!table) throw error;
-		}
+export async function budgetTableId(api: N8nApi): Promise<string | undefined> {
+	const find = async () => {
+		const answer = (await api('GET', '/data-tables', {
+			qs: { filter: JSON.stringify({ name: BUDGET_TABLE }), limit: 250 },
+		})) as { data?: Array<{ id: string; name: string }> };
+		return answer.data?.find((table) => table.name === BUDGET_TABLE)?.id;
+	};
+	const found = await find();
+	if (found) return found;
+	try {
+		const made = (await api('POST', '/data-tables', {
+			body: { name: BUDGET_TABLE, columns: COLUMNS },
+		})) as { id?: string };
+		if (made.id) return made.id;
+	} catch {
+		// Another process made it at the same moment (409: the name is unique in a project).
 	}
-	return await helpers.getDataTableProxy(table.id);
+	return await find();
 }

@@ -2,6 +2,8 @@ import {
 	NodeApiError,
 	NodeOperationError,
 	sleep,
+	type ICredentialDataDecryptedObject,
+	type IDataObject,
 	type IExecuteFunctions,
 	type IHttpRequestMethods,
 	type ILoadOptionsFunctions,
@@ -13,7 +15,7 @@ import {
 import { randomUUID } from 'crypto';
 
 import { QboClient } from './client';
-import { DataTableLeaseStore, budgetTable } from './dataTableLeases';
+import { BUDGET_TABLE, DataTableLeaseStore, budgetTableId, type N8nApi } from './dataTableLeases';
 import { QboError } from './errors';
 import type { Clock, HttpResponse, Send, Sharing } from './types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
@@ -42,46 +44,58 @@ const PROCESS_CLOCK: Clock = {
 /** This process among the n8n processes that take turns with a company (transport/turns.ts). */
 const PROCESS_ID = randomUUID();
 
-/** The budget table's store per n8n project, found or made once per process. */
+/** The budget table's store per n8n API (URL and key), found or made once per process. */
 const stores = new Map<string, Promise<DataTableLeaseStore | undefined>>();
 
 /**
- * How this execution's calls share each company with the other n8n processes: through the budget
- * Data Table of its project. None where n8n offers no Data Tables here (a trigger's poll: one call
- * a minute, inside the pacing's margin); then, and when the table cannot be reached, the process
- * paces alone and says so in n8n's log.
+ * How this run's calls share each company with the other n8n processes: through the budget Data
+ * Table, reached by n8n's API when the credential says it is shared (queue mode). Otherwise, and
+ * when that table is out of reach, the process paces alone (and says so in n8n's log).
  */
-async function sharingOf(context: Context): Promise<Sharing | undefined> {
-	const helpers = context.helpers as IExecuteFunctions['helpers'];
-	if (!helpers.getDataTableAggregateProxy) return undefined;
-	const warn = (message: string, error: unknown) =>
+async function sharingOf(
+	context: Context,
+	credentials: ICredentialDataDecryptedObject,
+): Promise<Sharing | undefined> {
+	if (credentials.sharedBudget !== true) return undefined;
+	const baseUrl = String(credentials.n8nApiUrl ?? '').replace(/\/+$/, '');
+	const apiKey = String(credentials.n8nApiKey ?? '');
+	const warn = (message: string, error?: unknown) =>
 		context.logger.warn(
-			`QuickBooks Sync: ${message}: ${(error as Error)?.message ?? String(error)}`,
+			`QuickBooks Sync: ${message}${error ? `: ${(error as Error)?.message ?? String(error)}` : ''}`,
 		);
+	const api: N8nApi = async (method, path, options = {}) =>
+		await context.helpers.httpRequest({
+			method,
+			url: `${baseUrl}${path}`,
+			qs: options.qs,
+			body: options.body as IDataObject | undefined,
+			json: true,
+			headers: { 'X-N8N-API-KEY': apiKey, Accept: 'application/json' },
+		});
+	const key = `${baseUrl}\u0000${apiKey}`;
+	let found: DataTableLeaseStore | undefined;
 	try {
-		const project = (await helpers.getDataTableAggregateProxy()).getProjectId();
-		let store = stores.get(project);
+		let store = stores.get(key);
 		if (!store) {
-			store = budgetTable(helpers).then((table) => table && new DataTableLeaseStore(table));
-			stores.set(project, store);
-			store.catch(() => stores.delete(project));
+			store = budgetTableId(api).then((id) => (id ? new DataTableLeaseStore(api, id) : undefined));
+			stores.set(key, store);
 		}
-		const found = await store;
-		return (
-			found && {
-				store: found,
-				me: PROCESS_ID,
-				onStoreError: (error) =>
-					warn('the shared QuickBooks budget could not be read or written', error),
-			}
-		);
+		found = await store;
 	} catch (error) {
-		warn(
-			'pacing QuickBooks calls in this process alone (the budget Data Table is out of reach)',
-			error,
-		);
+		warn(`n8n's API at ${baseUrl} did not answer for the Data Table "${BUDGET_TABLE}"`, error);
+	}
+	if (!found) {
+		// Asked again by the next run, should the API come within reach.
+		stores.delete(key);
+		warn('pacing QuickBooks calls in this process alone, though the credential says it is shared');
 		return undefined;
 	}
+	return {
+		store: found,
+		me: PROCESS_ID,
+		onStoreError: (error) =>
+			warn('the shared QuickBooks budget could not be read or written', error),
+	};
 }
 
 function httpResponseOf(error: unknown): HttpResponse | undefined {
@@ -161,7 +175,7 @@ export async function getQboClient(context: Context): Promise<QboClient> {
 		}
 	};
 
-	const sharing = await sharingOf(context);
+	const sharing = await sharingOf(context, credentials);
 	return new QboClient({ baseUrl, realmId, sharing }, send, PROCESS_CLOCK);
 }
 
