@@ -240,4 +240,41 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		expect(batch.calls).toBe(customTxnNumbers ? 15 : 16);
 		expect(oneByOne.calls).toBeGreaterThan(70);
 	});
+
+	test("Create From Payment in batch keeps each item's own settings: two prefixes, two batches, each receipt numbered with its own", async () => {
+		seedCompany();
+		const input = Array.from({ length: 6 }, (_, i) => ({
+			...paymentReceived({
+				transactionId: `pfx-${i}`,
+				email: `prefix.${i}@example.com`,
+				name: `Prefix Person ${i}`,
+				items: [{ name: 'Plan 0', qty: 1, price: 30 + i }],
+			}),
+			prefix: i % 2 ? 'WEB-' : 'POS-',
+		}));
+		const before = qb.emulator.log.length;
+		const out = await runNode(
+			qb.creds,
+			{
+				resource: 'salesReceipt',
+				operation: 'createFromPayment',
+				source: 'highLevel',
+				body: '={{ $json }}',
+				options: { batchRequests: true, docNumberPrefix: '={{ $json.prefix }}' },
+			},
+			input,
+		);
+		const receipts = out.output('QuickBooks Sync').map((o) => o.json as Json);
+		expect(receipts.map((r) => String(r.DocNumber).slice(0, 4))).toEqual(
+			input.map((i) => i.prefix),
+		);
+		expect(receipts.map((r) => r.TotalAmt)).toEqual(input.map((_, i) => 30 + i));
+		// Two groups of three, each in batch calls of its own: never one batch of all six.
+		const batchSizes = qb.emulator.log
+			.slice(before)
+			.filter((e) => e.endpoint === 'batch')
+			.map((e) => (e as { batchItems?: number }).batchItems);
+		expect(batchSizes.filter((n) => n === 3).length).toBeGreaterThanOrEqual(2);
+		expect(batchSizes.every((n) => (n ?? 0) <= 3)).toBe(true);
+	});
 });

@@ -151,7 +151,7 @@ const properties: INodeProperties[] = [
 		options: [
 			batchRequestsOption(
 				'look-ups and writes',
-				'A burst of N payments costs about N/10 calls instead of 2-4 per payment. Settings other than the payment and its Customer are read from the first item',
+				'A burst of N payments costs about N/10 calls instead of 2-4 per payment. Each item keeps its own settings: items whose settings differ go in separate batches',
 			),
 			locator('customerId', 'Customer', 'customer', 'searchCustomers', {
 				description:
@@ -267,39 +267,52 @@ export async function execute(
 
 export { usesBatch } from '../common';
 
-/** One item's payment and the customer earlier nodes chose for it (per item: a Find Customer node's id). */
-function batchItemOf(
-	context: IExecuteFunctions,
-	itemIndex: number,
-): { payment: CrmPayment; customerId?: string } {
-	const options = context.getNodeParameter('options', itemIndex, {}) as IDataObject;
+/** One item's payment, the customer earlier nodes chose for it and the item's own settings. */
+interface BatchItem {
+	payment: CrmPayment;
+	customerId?: string;
+	options: ReceiptOptions;
+}
+
+function batchItemOf(context: IExecuteFunctions, itemIndex: number): BatchItem {
+	const options = receiptOptions(context, itemIndex);
 	return {
 		payment: paymentOf(context, itemIndex),
-		customerId: optionLocatorValue(context, itemIndex, options, 'customerId'),
+		customerId: options.customerId,
+		options: { ...options, customerId: undefined },
 	};
 }
 
-/** Settings other than the payment and its customer are read from the first item. */
+/**
+ * Each item with its own settings, as one by one: items whose settings agree (the usual case, one
+ * prefix and account for all) share batch calls; others go in batches of their own.
+ */
 export async function executeBatch(
 	this: IExecuteFunctions,
 	itemIndexes: number[],
 	client: QboClient,
 ): Promise<Array<OperationResult | Error>> {
 	const parsed = eachItem(itemIndexes, (i) => batchItemOf(this, i));
-	const valid = parsed.filter(
-		(p): p is { payment: CrmPayment; customerId?: string } => !(p instanceof Error),
-	);
-	const results = await createReceiptsInBatch(
-		client,
-		valid.map((p) => p.payment),
-		{ ...receiptOptions(this, itemIndexes[0]), customerId: undefined },
-		valid.map((p) => p.customerId),
-	);
+	const groups = new Map<string, number[]>();
+	parsed.forEach((item, at) => {
+		if (item instanceof Error) return;
+		const key = JSON.stringify(item.options);
+		groups.set(key, [...(groups.get(key) ?? []), at]);
+	});
+	const results: Array<ReceiptResult | Error> = [];
+	for (const positions of groups.values()) {
+		const items = positions.map((at) => parsed[at] as BatchItem);
+		const written = await createReceiptsInBatch(
+			client,
+			items.map((item) => item.payment),
+			items[0].options,
+			items.map((item) => item.customerId),
+		);
+		positions.forEach((at, k) => (results[at] = written[k]));
+	}
 	const appBase = await appBaseOf(this);
-	let next = 0;
-	return parsed.map((p) =>
-		p instanceof Error
-			? p
-			: ((r) => (r instanceof Error ? r : output(r, appBase)))(results[next++]),
-	);
+	return parsed.map((item, at) => {
+		const result = item instanceof Error ? item : results[at];
+		return result instanceof Error ? result : output(result, appBase);
+	});
 }
