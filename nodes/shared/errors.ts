@@ -4,11 +4,11 @@
  *
  * | Class                            | Whose fault                                                       | Shown in n8n as                                            |
  * |----------------------------------|-------------------------------------------------------------------|------------------------------------------------------------|
- * | QboError (transport/errors.ts)   | QuickBooks answered with a Fault or an HTTP error status          | NodeApiError: code, detail, element, HTTP status, intuit_tid |
+ * | QboError (quickbooks/errors.ts)  | QuickBooks answered with a Fault or an HTTP error status          | NodeApiError: code, detail, element, HTTP status, intuit_tid |
  * | CrmInputError                    | the input: a field of the item (CRM body, mapping) or a parameter | NodeOperationError `Item N: field "x" …` + how to fix it    |
  * | OutcomeError                     | nobody's: a local outcome (clash, not found, ambiguous, refused)  | NodeOperationError `Item N: …` + what to do (the hint)      |
  *
- * A QboError is only ever built from what QuickBooks sent (transport/errors.ts faultFromResponse) or
+ * A QboError is only ever built from what QuickBooks sent (quickbooks/errors.ts faultFromResponse) or
  * for a connection that failed (kind "network", shown as an operation error: QuickBooks said nothing).
  */
 

@@ -30,8 +30,8 @@
  * that is missing is always looked for in QuickBooks again right before it is created (R5, R6).
  */
 import type { QboRecord } from './types';
-import { FaultCode, QboError } from './transport/errors';
-import type { BatchResult, RetryPolicies, RetryPolicy } from './transport/types';
+import { FaultCode, QboError } from './quickbooks/errors';
+import type { BatchResult, RetryPolicies, RetryPolicy } from './quickbooks/types';
 
 /**
  * R1a: the retry budget of a call QuickBooks refused for the company's limits. Its waits are the

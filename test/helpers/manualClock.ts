@@ -1,5 +1,5 @@
 /** A clock whose time moves only when a test says: pacing and turns are tested on it. */
-import type { Clock } from '../../nodes/shared/transport/types';
+import type { Clock } from '../../nodes/shared/quickbooks/types';
 
 /** Time moves only when the test says; due sleeps wake in time order, each chain running to rest. */
 export class ManualClock implements Clock {

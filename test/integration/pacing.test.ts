@@ -5,7 +5,7 @@
  * minute) and the clients pace to the same figures, so no test waits a real minute.
  */
 import { QboClient, type Send } from '../../nodes/shared/transport/client';
-import type { Clock, PaceLimits } from '../../nodes/shared/transport/types';
+import type { Clock, PaceLimits } from '../../nodes/shared/quickbooks/types';
 import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
 
 const qb = useEmulatedQuickBooks();

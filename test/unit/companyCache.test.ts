@@ -19,7 +19,7 @@ import {
 	lookAgainAfterRefusal,
 	raceLookupNeeded,
 } from '../../nodes/shared/recovery';
-import { QboError } from '../../nodes/shared/transport/errors';
+import { QboError } from '../../nodes/shared/quickbooks/errors';
 
 let now = 0;
 beforeEach(() => {

@@ -7,7 +7,7 @@ import { join, resolve } from 'path';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
 import { CrmInputError, OutcomeError } from '../../nodes/shared/errors';
-import { QboError, faultFromResponse } from '../../nodes/shared/transport/errors';
+import { QboError, faultFromResponse } from '../../nodes/shared/quickbooks/errors';
 import { fieldError, toNodeError } from '../../nodes/shared/transport/n8n';
 
 const node = {
@@ -111,8 +111,8 @@ describe('error classes', () => {
 			readFileSync(join(root, f), 'utf8').includes('new QboError('),
 		);
 		expect(building.sort()).toEqual([
+			'nodes/shared/quickbooks/errors.ts', // faultFromResponse: what QuickBooks sent
 			'nodes/shared/transport/client.ts', // kind "network": the connection failed
-			'nodes/shared/transport/errors.ts', // faultFromResponse: what QuickBooks sent
 		]);
 	});
 });

@@ -5,7 +5,7 @@ import {
 	faultFromResponse,
 	networkErrorCode,
 	QboError,
-} from '../../nodes/shared/transport/errors';
+} from '../../nodes/shared/quickbooks/errors';
 import { isReconnectError } from '../../nodes/shared/recovery';
 import { toNodeError } from '../../nodes/shared/transport/n8n';
 

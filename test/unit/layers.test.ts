@@ -4,7 +4,7 @@
  *
  *   leaf (shared/types.ts, shared/errors.ts)
  *     ← domain (pure QuickBooks/CRM logic)            ← highlevel (HighLevel bodies → domain model)
- *     ← transport base (transport/errors.ts, types.ts) ← recovery.ts ← transport (client, retry, query, …)
+ *     ← QuickBooks' word (quickbooks/: faults, wire types) ← recovery.ts ← transport (client, retry, query, …)
  *     ← sync (domain + transport)                     ← n8n glue (transport/n8n.ts)
  *     ← the nodes (QuickBooksSync, QuickBooksSyncTrigger, HighLevelTrigger), which never import each other.
  */
@@ -32,8 +32,7 @@ function layerOf(path: string): Layer {
 	if (path === 'nodes/shared/types.ts' || path === 'nodes/shared/errors.ts') return 'leaf';
 	if (path === 'nodes/shared/recovery.ts') return 'recovery';
 	if (path === 'nodes/shared/transport/n8n.ts') return 'glue';
-	if (path === 'nodes/shared/transport/errors.ts' || path === 'nodes/shared/transport/types.ts')
-		return 'transportBase';
+	if (path.startsWith('nodes/shared/quickbooks/')) return 'transportBase';
 	if (path.startsWith('nodes/shared/domain/')) return 'domain';
 	if (path.startsWith('nodes/shared/highlevel/')) return 'highlevel';
 	if (path.startsWith('nodes/shared/transport/')) return 'transport';

@@ -11,7 +11,7 @@ import {
 	companyBudget,
 	type CompanyBudget,
 } from '../../nodes/shared/transport/pacing';
-import type { PaceLimits, Slot } from '../../nodes/shared/transport/types';
+import type { PaceLimits, Slot } from '../../nodes/shared/quickbooks/types';
 import { THROTTLED_RETRY } from '../../nodes/shared/recovery';
 import { ManualClock } from '../helpers/manualClock';
 

@@ -1,6 +1,6 @@
 /** The retry and replay decisions of nodes/shared/recovery.ts, one by one (their effects are tested through the client and the engine). */
 import { OutcomeError } from '../../nodes/shared/errors';
-import { FaultCode, QboError } from '../../nodes/shared/transport/errors';
+import { FaultCode, QboError } from '../../nodes/shared/quickbooks/errors';
 import {
 	HIGHLEVEL_REDELIVER_STATUS,
 	N8N_REFRESH_STATUSES,

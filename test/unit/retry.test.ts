@@ -3,10 +3,10 @@ import {
 	type HttpRequest,
 	type HttpResponse,
 } from '../../nodes/shared/transport/client';
-import { QboError } from '../../nodes/shared/transport/errors';
+import { QboError } from '../../nodes/shared/quickbooks/errors';
 import { companyBudget } from '../../nodes/shared/transport/pacing';
 import { backoffDelay, withRetry } from '../../nodes/shared/transport/retry';
-import type { Clock } from '../../nodes/shared/transport/types';
+import type { Clock } from '../../nodes/shared/quickbooks/types';
 import {
 	HTTP_RETRY,
 	RETRY_POLICIES,

@@ -9,7 +9,7 @@
 import { OutcomeError } from '../../nodes/shared/errors';
 import { CompanyBudget, QBO_PACE } from '../../nodes/shared/transport/pacing';
 import { CompanyTurns, TURN_TIMING } from '../../nodes/shared/transport/turns';
-import type { LeaseRow, LeaseStore } from '../../nodes/shared/transport/types';
+import type { LeaseRow, LeaseStore } from '../../nodes/shared/quickbooks/types';
 import { ManualClock } from '../helpers/manualClock';
 
 /** The Data Table store's contract, in memory: a row per company, written only at its version. */

@@ -6,7 +6,7 @@
  * alone, by the same rules as the one-by-one operations (recovery R10, R5).
  */
 import type { QboClient } from '../transport/client';
-import type { BatchOperation } from '../transport/types';
+import type { BatchOperation } from '../quickbooks/types';
 import { selectQuery } from '../transport/query';
 import { CrmInputError } from '../errors';
 import { lookupSettledOneByOne, settledInBatch } from '../recovery';

@@ -17,9 +17,8 @@ import {
 	findOwnDocument,
 	numberToCreate,
 	type NumberClash,
-	type OwnDocumentKey,
 } from './ownDocuments';
-import { refundsOfTarget } from './refunds';
+import { invoiceKey, paymentsApplied, refundsOfTarget } from './linkedDocuments';
 import type { InvoiceSyncResult, SyncSummary } from './types';
 
 export interface InvoiceSyncOptions {
@@ -34,35 +33,6 @@ export interface InvoiceSyncOptions {
 	taxCodes?: TaxCodes;
 	/** An invoice number already used by an invoice this sync did not create: stop (default) or use a distinct number. */
 	onNumberClash?: NumberClash;
-}
-
-/** Where a CRM invoice's QuickBooks invoice lives: the marker carries the CRM id, the number is the CRM number or id. */
-export function invoiceKey(
-	crm: Pick<CrmInvoice, 'id' | 'number'>,
-	options: Pick<InvoiceSyncOptions, 'key' | 'docNumberPrefix' | 'onNumberClash'>,
-): OwnDocumentKey {
-	return {
-		entity: 'Invoice',
-		kind: 'invoice',
-		crmId: crm.id,
-		numberKey: options.key === 'number' && crm.number ? crm.number : crm.id,
-		prefix: options.docNumberPrefix,
-		onClash: options.onNumberClash ?? 'error',
-	};
-}
-
-/** The payments applied to an invoice (its LinkedTxn), voided ones left out: one query. */
-export async function paymentsApplied(client: QboClient, invoice: QboRecord): Promise<QboRecord[]> {
-	const linked = ((invoice.LinkedTxn as QboRecord[] | undefined) ?? [])
-		.filter((t) => t.TxnType === 'Payment' && t.TxnId)
-		.map((t) => String(t.TxnId));
-	if (!linked.length) return [];
-	const payments = await client.query({
-		entity: 'Payment',
-		where: [{ field: 'Id', op: 'IN', value: linked }],
-		maxResults: 1000,
-	});
-	return payments.filter((p) => Number(p.TotalAmt ?? 0) !== 0);
 }
 
 /** Every QuickBooks invoice with this number (a company with custom numbers off may have several). */

@@ -7,15 +7,9 @@ import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import { CrmInputError, OutcomeError } from '../errors';
 import type { CrmRefund } from '../domain/crm';
-import { describeDocument, hasCrmMarker, oldestFirst } from '../domain/docNumber';
+import { describeDocument, hasCrmMarker } from '../domain/docNumber';
 import { round2 } from '../domain/money';
-import {
-	isVoidedDocument,
-	planRefund,
-	refundNote,
-	refundsOf,
-	type RefundTarget,
-} from '../domain/refund';
+import { isVoidedDocument, planRefund, refundNote, type RefundTarget } from '../domain/refund';
 import { overRefunded } from '../recovery';
 import {
 	createOwnDocument,
@@ -24,7 +18,7 @@ import {
 	type NumberClash,
 	type OwnDocumentKey,
 } from './ownDocuments';
-import { invoiceKey, paymentsApplied } from './invoices';
+import { invoiceKey, paymentsApplied, refundsOfTarget } from './linkedDocuments';
 import { receiptKey } from './receipts';
 import type { Lookup, SyncSummary } from './types';
 
@@ -208,19 +202,6 @@ async function undepositedFunds(client: QboClient): Promise<string | undefined> 
 		const funds = accounts.find((a) => a.AccountSubType === 'UndepositedFunds');
 		return funds ? String(funds.Id) : undefined;
 	});
-}
-
-/** Every refund receipt of the document's customer that refunds this target, oldest first. */
-export async function refundsOfTarget(
-	client: QboClient,
-	customerId: string | undefined,
-	target: RefundTarget,
-): Promise<QboRecord[]> {
-	const all = await client.queryAll({
-		entity: 'RefundReceipt',
-		where: customerId ? [{ field: 'CustomerRef', op: '=', value: customerId }] : [],
-	});
-	return oldestFirst(refundsOf(all, target));
 }
 
 function summary(

@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'crypto';
 import type { QboRecord } from '../types';
 import { OutcomeError } from '../errors';
 import { RETRY_POLICIES, rereadAfterStale } from '../recovery';
-import { QboError, faultFromResponse, networkErrorCode } from './errors';
+import { QboError, faultFromResponse, networkErrorCode } from '../quickbooks/errors';
 import { QBO_PACE, companyBudget, type CompanyBudget } from './pacing';
 import { withRetry } from './retry';
 import { MAX_PAGE_SIZE, countQuery, selectQuery, type QuerySpec } from './query';
@@ -20,9 +20,9 @@ import type {
 	RetryPolicies,
 	Send,
 	Slot,
-} from './types';
+} from '../quickbooks/types';
 
-/** What a caller of the client names: its records and the `send` it is built with (defined in ../types.ts, ./types.ts). */
+/** What a caller of the client names: its records and the `send` it is built with (defined in ../types.ts, ../quickbooks/types.ts). */
 export type { HttpRequest, HttpResponse, QboRecord, Send };
 
 export const MINOR_VERSION = 75;

@@ -7,7 +7,7 @@
  * `UPDATE … WHERE … RETURNING` on PostgreSQL (data-table-rows.repository.js `updateRows`), so an
  * update filtered by id and version is a compare-and-set.
  */
-import type { LeaseRow, LeaseStore } from './types';
+import type { LeaseRow, LeaseStore } from '../quickbooks/types';
 
 export const BUDGET_TABLE = 'QuickBooks Sync Budget';
 

@@ -16,8 +16,8 @@ import { randomUUID } from 'crypto';
 
 import { QboClient } from './client';
 import { BUDGET_TABLE, DataTableLeaseStore, budgetTableId, type N8nApi } from './dataTableLeases';
-import { QboError } from './errors';
-import type { Clock, HttpResponse, Send, Sharing } from './types';
+import { QboError } from '../quickbooks/errors';
+import type { Clock, HttpResponse, Send, Sharing } from '../quickbooks/types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
 import { CrmInputError, OutcomeError } from '../errors';
 import { N8N_REFRESH_STATUSES, R2_ATTEMPTS, isReconnectError } from '../recovery';

@@ -12,7 +12,14 @@
 import { OutcomeError } from '../errors';
 import { PACING_MAX_WAIT_MS, throttleHoldMs } from '../recovery';
 import { CompanyTurns, TURN_TIMING } from './turns';
-import type { Clock, CompanyStats, PaceLimits, PaceState, Sharing, Slot } from './types';
+import type {
+	Clock,
+	CompanyStats,
+	PaceLimits,
+	PaceState,
+	Sharing,
+	Slot,
+} from '../quickbooks/types';
 
 /**
  * QuickBooks' limits per company and app: 500 requests a minute (batch requests included), 10 at

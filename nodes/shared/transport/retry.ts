@@ -1,7 +1,7 @@
 /** How a QuickBooks call is retried; what is retried, and how often, is decided in ../recovery.ts (R1a, R1b). */
-import { QboError } from './errors';
+import { QboError } from '../quickbooks/errors';
 import { RETRY_POLICIES, retryKindOf } from '../recovery';
-import type { Clock, RetryPolicies, RetryPolicy, Slot } from './types';
+import type { Clock, RetryPolicies, RetryPolicy, Slot } from '../quickbooks/types';
 
 /**
  * Delay before retry number `retry` (1-based): exponential backoff with equal jitter (half of the

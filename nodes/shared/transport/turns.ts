@@ -12,7 +12,7 @@
  * that dies stops renewing; its lease ends `leaseMs` later at the latest.
  */
 import type { CompanyBudget, TurnTaker } from './pacing';
-import type { Clock, LeaseRow, LeaseStore, PaceState } from './types';
+import type { Clock, LeaseRow, LeaseStore, PaceState } from '../quickbooks/types';
 
 export interface TurnTiming {
 	/** How long a lease lasts unless renewed. */

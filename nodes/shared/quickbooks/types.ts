@@ -1,4 +1,4 @@
-/** The transport's own types: what goes over the wire, batch and CDC results, the retry and pacing budgets. */
+/** What goes over the wire to QuickBooks and back, batch and CDC results, the retry and pacing budgets: the types every QuickBooks layer shares (no code). */
 import type { QboRecord } from '../types';
 import type { QboError } from './errors';
 import type { OutcomeError } from '../errors';
@@ -37,7 +37,7 @@ export interface RetryPolicies {
 	transient: RetryPolicy;
 }
 
-/** What the pacing keeps a company's calls within (./pacing.ts). */
+/** What the pacing keeps a company's calls within (../transport/pacing.ts). */
 export interface PaceLimits {
 	/** The window the two per-window limits are counted over. */
 	windowMs: number;
@@ -50,7 +50,7 @@ export interface PaceLimits {
 	perSecond?: number;
 }
 
-/** One company's turn among the n8n processes (./turns.ts), as the shared row holds it. */
+/** One company's turn among the n8n processes (../transport/turns.ts), as the shared row holds it. */
 export interface LeaseRow {
 	/** Bumped by every write: the compare-and-set key. */
 	version: number;
@@ -70,7 +70,7 @@ export interface LeaseStore {
 	write(company: string, version: number, next: Omit<LeaseRow, 'version'>): Promise<boolean>;
 }
 
-/** How a process shares companies with the other n8n processes (./turns.ts). */
+/** How a process shares companies with the other n8n processes (../transport/turns.ts). */
 export interface Sharing {
 	store: LeaseStore;
 	/** This process, among those taking turns. */
@@ -80,7 +80,7 @@ export interface Sharing {
 
 /**
  * What one process hands the next when the company's turn passes between n8n processes
- * (./turns.ts): the answer times still inside the windows and the hold after a throttled answer,
+ * (../transport/turns.ts): the answer times still inside the windows and the hold after a throttled answer,
  * on the epoch clock every process shares.
  */
 export interface PaceState {
@@ -89,7 +89,7 @@ export interface PaceState {
 	heldUntil: number;
 }
 
-/** One HTTP attempt's place in its company's budget (./pacing.ts). */
+/** One HTTP attempt's place in its company's budget (../transport/pacing.ts). */
 export interface Slot {
 	/** How long the attempt waited for its place. */
 	readonly waitedMs: number;
@@ -124,7 +124,7 @@ export interface QboClientConfig {
 	retry?: Partial<RetryPolicies>;
 	/** QuickBooks' limits (less a margin) unless given: tests pace to an emulator's smaller ones. */
 	pace?: PaceLimits;
-	/** Other n8n processes call the same companies: take turns with them (./turns.ts). */
+	/** Other n8n processes call the same companies: take turns with them (../transport/turns.ts). */
 	sharing?: Sharing;
 }
 

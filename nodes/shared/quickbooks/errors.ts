@@ -1,7 +1,7 @@
 /**
  * QuickBooks faults as plain data. The transport throws `QboError` only for what QuickBooks said (a
  * Fault body, an HTTP error status) or for a connection that got no answer (kind "network"); the
- * n8n glue shows the first as a NodeApiError, the second as a NodeOperationError (see n8n.ts and
+ * n8n glue shows the first as a NodeApiError, the second as a NodeOperationError (see ../transport/n8n.ts and
  * ../errors.ts for the other two error classes). Kept free of n8n types so it is unit-testable.
  */
 
