@@ -5,8 +5,9 @@
 #
 #   npm run bench                 every benchmark
 #   npm run bench -- real         only the real-path benchmark (same: BENCH_ONLY=real npm run bench)
-#   npm run bench -- inprocess    every benchmark but the real-path one
+#   npm run bench -- inprocess    every benchmark but the real-path and queue ones
 #   npm run bench -- payments     one benchmark by name (test/bench/<name>.bench.ts)
+#   npm run bench -- queue        payments/min and 429s with 1, 2 and 4 queue-mode workers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/bootstrap.sh
@@ -15,11 +16,13 @@ only="${1:-${BENCH_ONLY:-all}}"
 case "$only" in
   all) benches=(test/bench/*.bench.ts) ;;
   real) benches=(test/bench/realPath.bench.ts) ;;
-  inprocess) benches=($(ls test/bench/*.bench.ts | grep -v realPath)) ;;
+  inprocess) benches=($(ls test/bench/*.bench.ts | grep -v 'realPath\|queue')) ;;
   *) benches=("test/bench/$only.bench.ts") ;;
 esac
 for bench in "${benches[@]}"; do
-  # The real path packs the built package into n8n.
-  if [[ "$bench" == *realPath* ]]; then npm run build >&2; fi
+  # Queue mode runs on Debian's PostgreSQL and Redis (installed on first use).
+  if [[ "$bench" == *queue* ]]; then source scripts/services-install.sh; fi
+  # The real path and queue mode run the built package in n8n.
+  if [[ "$bench" == *realPath* || "$bench" == *queue* ]]; then npm run build >&2; fi
   node --expose-gc -r ts-node/register/transpile-only "$bench"
 done

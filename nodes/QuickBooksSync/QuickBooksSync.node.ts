@@ -6,7 +6,7 @@ import {
 } from 'n8n-workflow';
 
 import * as listSearch from './methods/listSearch';
-import { resourceProperties } from './actions/operations';
+import { properties } from './actions/node.description';
 import { router } from './actions/router';
 
 export class QuickBooksSync implements INodeType {
@@ -23,7 +23,7 @@ export class QuickBooksSync implements INodeType {
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: [{ name: 'quickBooksSyncOAuth2Api', required: true }],
-		properties: resourceProperties(),
+		properties,
 	};
 
 	methods = { listSearch };

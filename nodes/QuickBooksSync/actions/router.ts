@@ -3,15 +3,15 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { getQboClient, toNodeError } from '../../shared/transport/n8n';
 import type { OperationResult } from './common';
-import { RESOURCES } from './operations';
+import { resources } from './node.description';
 
 /** Runs the chosen operation for every item; one item's failure never hides the others' results. */
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const items = this.getInputData();
 	const resource = this.getNodeParameter('resource', 0) as string;
 	const operation = this.getNodeParameter('operation', 0) as string;
-	const entry = RESOURCES[resource]?.operations[operation];
-	if (!entry)
+	const chosen = resources[resource as keyof typeof resources]?.operations[operation];
+	if (!chosen)
 		throw new NodeOperationError(
 			this.getNode(),
 			`The operation "${operation}" of "${resource}" is not known`,
@@ -36,10 +36,10 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 	};
 
-	if (entry.module.executeBatch && entry.module.usesBatch?.call(this)) {
+	if (chosen.executeBatch && chosen.usesBatch?.call(this)) {
 		let results: Array<OperationResult | Error>;
 		try {
-			results = await entry.module.executeBatch.call(
+			results = await chosen.executeBatch.call(
 				this,
 				items.map((_, i) => i),
 				client,
@@ -54,7 +54,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
 		let result: OperationResult | Error;
 		try {
-			result = await entry.module.execute.call(this, itemIndex, client);
+			result = await chosen.execute.call(this, itemIndex, client);
 		} catch (error) {
 			result = error instanceof Error ? error : new Error(String(error));
 		}
