@@ -279,19 +279,26 @@ export class CompanyBudget {
 	/** Lets waiting calls go, unless the company is held or the turn is elsewhere; wakes itself when the next may go. */
 	private pump(): void {
 		const now = this.clock.now();
+		this.expireWaiters(now);
+		if (this.queue.length === 0) return;
+		if (now >= this.gateUntil) {
+			this.turns?.want();
+			return;
+		}
+		const next = this.heldUntil > now ? this.heldUntil : this.grantInOrder(now);
+		if (this.queue.length > 0) this.wake(Math.min(next, this.gateUntil), now);
+	}
+
+	/**
+	 * Stops the calls that waited past their bound (R20). Looked at whenever the budget moves and at
+	 * each look of a process waiting for its turn; no timer of its own, so that a finished call
+	 * leaves no 5-minute timer keeping the process alive.
+	 */
+	expireWaiters(now = this.clock.now()): void {
 		for (const waiter of this.queue.filter((w) => w.deadline <= now)) {
 			this.queue.splice(this.queue.indexOf(waiter), 1);
 			waiter.giveUp();
 		}
-		if (this.queue.length === 0) return;
-		const giveUpAt = Math.min(...this.queue.map((w) => w.deadline));
-		if (now >= this.gateUntil) {
-			this.turns?.want();
-			this.wake(giveUpAt, now);
-			return;
-		}
-		const next = this.heldUntil > now ? this.heldUntil : this.grantInOrder(now);
-		if (this.queue.length > 0) this.wake(Math.min(next, this.gateUntil, giveUpAt), now);
 	}
 
 	/** Grants slots in queue order as far as the windows allow; returns when one may free up next. */

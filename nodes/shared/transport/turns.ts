@@ -94,6 +94,8 @@ export class CompanyTurns implements TurnTaker {
 	/** Takes the turn when it is free, else says that this process waits for it. */
 	private async whileWaiting(): Promise<number> {
 		const now = this.clock.now();
+		this.budget.expireWaiters(now);
+		if (this.budget.waiting === 0) return 0;
 		const row = await this.store.read(this.company);
 		const free = !row || row.holder === '' || row.holder === this.me || row.until <= now;
 		if (free) {
