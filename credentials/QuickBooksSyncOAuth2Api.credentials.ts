@@ -78,7 +78,7 @@ export class QuickBooksSyncOAuth2Api implements ICredentialType {
 			type: 'boolean',
 			default: false,
 			description:
-				"Whether several n8n workers call QuickBooks with this credential. They then take turns with the company through a Data Table reached by n8n's API, so that together they stay within QuickBooks' limits.",
+				"Whether several n8n workers call QuickBooks with this credential. They then share each company's request budget through a Data Table reached by n8n's API, so that together they stay within QuickBooks' limits.",
 		},
 		{
 			displayName: 'N8n API URL',

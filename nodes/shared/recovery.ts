@@ -47,7 +47,7 @@ export const THROTTLED_RETRY: RetryPolicy = {
 
 /**
  * R20: how long a call waits for its place in the company's budget before it stops, sending nothing.
- * Shared turns keep a company's waits to seconds; only a backlog of more than five minutes of the
+ * A shared budget keeps a company's waits to seconds; only a backlog of more than five minutes of the
  * company's limits, or a hold QuickBooks asked for, gets here.
  */
 export const PACING_MAX_WAIT_MS = 300_000;

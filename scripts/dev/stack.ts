@@ -77,7 +77,7 @@ export interface QueueOptions {
 	concurrency?: number;
 	webhookProcess?: boolean;
 	/**
-	 * The QuickBooks credentials say they are shared, so that the workers take turns with each
+	 * The QuickBooks credentials say they are shared, so that the workers share the budget of each
 	 * company through n8n's API (default: true; false shows what each worker pacing alone does).
 	 */
 	sharedBudget?: boolean;
@@ -330,6 +330,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		),
 		publish: e.publish !== false,
 	}));
+	const published: any[] = [];
 	for (const { workflow, publish } of [
 		...templates
 			.filter((t) => options.templates?.(t.file) ?? true)
@@ -338,6 +339,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	]) {
 		n8n.importWorkflow(workflow);
 		if (publish) n8n.publishWorkflow(String(workflow.id));
+		if (publish) published.push(workflow);
 	}
 	await options.beforeN8nStart?.({ qbo, highLevel, n8n });
 	await n8n.start();
@@ -345,6 +347,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	if (services && options.queue?.sharedBudget !== false) await shareQuickBooksBudget(n8n);
 	const queue = services && (await startQueueProcesses(n8n, services, options));
 	const webhookBase = queue?.webhook?.url ?? n8n.url;
+	await webhooksRegistered(webhookBase, published.flatMap(webhookPaths));
 
 	return {
 		qbo,
@@ -373,7 +376,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	};
 }
 
-/** What the QuickBooks Sync nodes need of n8n's API to take turns with a company (nodes/shared/transport/dataTableLeases.ts). */
+/** What the QuickBooks Sync nodes need of n8n's API to share a company's budget (nodes/shared/transport/budgetTable.ts). */
 export const BUDGET_API_SCOPES = [
 	'dataTable:list',
 	'dataTable:create',
@@ -385,11 +388,42 @@ export const BUDGET_API_SCOPES = [
 ];
 
 /**
- * Queue mode: the workers take turns with each QuickBooks company, as a user sets it up (README,
+ * Queue mode: the workers share each QuickBooks company's budget, as a user sets it up (README,
  * "One QuickBooks budget for all workers"): an n8n API key with the Data Table scopes, and every
  * QuickBooks credential marked shared with the API's URL and that key. Done before the workers
  * start, which read credentials from the shared database.
  */
+/** The production webhook paths a workflow registers once published. */
+function webhookPaths(workflow: any): string[] {
+	return (workflow.nodes ?? []).flatMap((node: any) => {
+		if (node.disabled) return [];
+		if (String(node.type).endsWith('.highLevelTrigger')) return [`${node.webhookId}/highlevel`];
+		if (node.type === 'n8n-nodes-base.webhook') return [String(node.parameters?.path ?? '')];
+		return [];
+	});
+}
+
+/**
+ * n8n answers ready (`/healthz/readiness`) before it has activated the published workflows
+ * (commands/start.js: the server starts, then `activeWorkflowManager.init()`), so a delivery sent at
+ * once can get 404 "webhook not registered". A CORS preflight asks n8n for the path's methods: 204
+ * once registered, 404 before (webhook-request-handler.js `setupCorsHeaders`).
+ */
+async function webhooksRegistered(base: string, paths: string[], timeoutMs = 120_000) {
+	const deadline = Date.now() + timeoutMs;
+	for (const path of paths) {
+		for (;;) {
+			const answer = await fetch(`${base}/webhook/${path}`, {
+				method: 'OPTIONS',
+				headers: { origin: 'http://127.0.0.1', 'access-control-request-method': 'POST' },
+			}).catch(() => undefined);
+			if (answer && answer.status !== 404) break;
+			if (Date.now() > deadline) throw new Error(`n8n did not register the webhook ${path}`);
+			await new Promise((resolve) => setTimeout(resolve, 250));
+		}
+	}
+}
+
 async function shareQuickBooksBudget(n8n: N8n): Promise<void> {
 	const key = await n8n.rest<{ rawApiKey: string }>('POST', '/api-keys', {
 		label: 'QuickBooks Sync budget',

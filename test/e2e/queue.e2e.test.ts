@@ -18,7 +18,7 @@
 import { createMarketplaceSender } from '../../scripts/dev/emulator/highlevel/delivery';
 import { marketplaceInvoice } from '../../scripts/dev/fixtures/highlevel';
 import { REALM_ID, TRIGGER_WEBHOOK_IDS, dataTableRows } from '../../scripts/dev/stack';
-import { BUDGET_TABLE } from '../../nodes/shared/transport/dataTableLeases';
+import { BUDGET_TABLE } from '../../nodes/shared/transport/budgetTable';
 import { failureReasons, round2, runningExecutions } from '../helpers/paymentRun';
 import {
 	DIRECT_HOOK,
@@ -140,10 +140,10 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 			// Failed drains (a row they held is taken again after its lease): why.
 			failedExecutions: await failureReasons(stack.n8n, 'qbsyncTplDurable', t0),
 		},
-		// The workers' turns with each company (one row per company in the budget Data Table).
-		turns: (await dataTableRows<{ company: string; version: number }>(stack.n8n, BUDGET_TABLE)).map(
-			(r) => ({ company: r.company.replace(/^.*\/company\//, ''), writes: r.version }),
-		),
+		// The budget the workers share per company (one row per company in its Data Table).
+		budgets: (
+			await dataTableRows<{ company: string; version: number }>(stack.n8n, BUDGET_TABLE)
+		).map((r) => ({ company: r.company.replace(/^.*\/company\//, ''), writes: r.version })),
 		// Two polling templates (contacts, review requests), one CDC call per poll each.
 		cdcPolls,
 		pollsExpectedAtMost: 2 * (Math.ceil(minutes) + 1),
@@ -157,9 +157,9 @@ test(`${PAYMENTS} payments (20 % repeats sent at the same moment) on two workers
 	expect(durable).toEqual({ booked: plan.totals.size, lost: 0, duplicates: 0, wrongTotal: 0 });
 	expect(figures.direct.duplicateCustomers).toBe(0);
 	expect(figures.durable.duplicateCustomers).toBe(0);
-	// One budget per company across the workers: they took turns through the Data Table, and
+	// One budget per company across the workers, shared through the Data Table, and
 	// QuickBooks' limits were met without its 429s (each worker pacing alone got 33 to 193 here).
-	expect(figures.turns.map((t) => t.company).sort()).toEqual([REALM_ID, DIRECT_REALM].sort());
+	expect(figures.budgets.map((t) => t.company).sort()).toEqual([REALM_ID, DIRECT_REALM].sort());
 	expect(figures.direct.throttled).toBeLessThanOrEqual(2);
 	expect(stack.qbo.log.filter((e) => e.at >= t0 && e.status === 429).length).toBeLessThanOrEqual(4);
 	// Every stored delivery was claimed and finished once (repeats are rows of their own).

@@ -1,4 +1,4 @@
-/** A clock whose time moves only when a test says: pacing and turns are tested on it. */
+/** A clock whose time moves only when a test says: pacing and shared budgets are tested on it. */
 import type { Clock } from '../../nodes/shared/quickbooks/types';
 
 /** Time moves only when the test says; due sleeps wake in time order, each chain running to rest. */

@@ -50,43 +50,46 @@ export interface PaceLimits {
 	perSecond?: number;
 }
 
-/** One company's turn among the n8n processes (../transport/turns.ts), as the shared row holds it. */
-export interface LeaseRow {
+/**
+ * One company's budget as every n8n process sharing it sees it (../transport/sharedBudget.ts): each
+ * request is in it from the moment a process takes its place until a window after its answer,
+ * first among the process's `taken`, then as an answer time. Times are epoch ms.
+ */
+export interface BudgetRow {
 	/** Bumped by every write: the compare-and-set key. */
 	version: number;
-	/** The process holding the turn ('' when free). */
-	holder: string;
-	/** Until when (epoch ms) the holder may start calls at the latest. */
-	until: number;
-	/** Processes waiting for the turn, and until when their wish holds (epoch ms). */
+	/** When requests inside the minute window were answered, every process's. */
+	answers: number[];
+	/** The same for batch requests. */
+	batches: number[];
+	/** No process starts a request before this (a throttled answer's hold, recovery R1a). */
+	heldUntil: number;
+	/** Places each process has taken and not yet written back as answers, and until when its entry counts. */
+	taken: Record<string, TakenPlaces>;
+	/** Processes waiting for room, and until when their wish holds. */
 	wants: Record<string, number>;
-	pace: PaceState;
 }
 
-/** The shared rows of the turns, one per company. */
-export interface LeaseStore {
-	read(company: string): Promise<LeaseRow | undefined>;
+export interface TakenPlaces {
+	calls: number;
+	/** Of `calls`, batch requests. */
+	batches: number;
+	until: number;
+}
+
+/** The shared rows of the budgets, one per company. */
+export interface BudgetStore {
+	read(company: string): Promise<BudgetRow | undefined>;
 	/** Writes `next` only if the row is still at `version` (0: there is no row yet); whether it did. */
-	write(company: string, version: number, next: Omit<LeaseRow, 'version'>): Promise<boolean>;
+	write(company: string, version: number, next: Omit<BudgetRow, 'version'>): Promise<boolean>;
 }
 
-/** How a process shares companies with the other n8n processes (../transport/turns.ts). */
+/** How a process shares companies with the other n8n processes (../transport/sharedBudget.ts). */
 export interface Sharing {
-	store: LeaseStore;
-	/** This process, among those taking turns. */
+	store: BudgetStore;
+	/** This process, among those sharing. */
 	me: string;
 	onStoreError?: (error: unknown) => void;
-}
-
-/**
- * What one process hands the next when the company's turn passes between n8n processes
- * (../transport/turns.ts): the answer times still inside the windows and the hold after a throttled answer,
- * on the epoch clock every process shares.
- */
-export interface PaceState {
-	answers: number[];
-	batches: number[];
-	heldUntil: number;
 }
 
 /** One HTTP attempt's place in its company's budget (../transport/pacing.ts). */
@@ -124,7 +127,7 @@ export interface QboClientConfig {
 	retry?: Partial<RetryPolicies>;
 	/** QuickBooks' limits (less a margin) unless given: tests pace to an emulator's smaller ones. */
 	pace?: PaceLimits;
-	/** Other n8n processes call the same companies: take turns with them (../transport/turns.ts). */
+	/** Other n8n processes call the same companies: share their budgets (../transport/sharedBudget.ts). */
 	sharing?: Sharing;
 }
 

@@ -15,7 +15,7 @@ import {
 import { randomUUID } from 'crypto';
 
 import { QboClient } from './client';
-import { BUDGET_TABLE, DataTableLeaseStore, budgetTableId, type N8nApi } from './dataTableLeases';
+import { BUDGET_TABLE, DataTableBudgetStore, budgetTableId, type N8nApi } from './budgetTable';
 import { QboError } from '../quickbooks/errors';
 import type { Clock, HttpResponse, Send, Sharing } from '../quickbooks/types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
@@ -41,11 +41,11 @@ const PROCESS_CLOCK: Clock = {
 	random: () => Math.random(),
 };
 
-/** This process among the n8n processes that take turns with a company (transport/turns.ts). */
+/** This process among the n8n processes that share a company's budget (transport/sharedBudget.ts). */
 const PROCESS_ID = randomUUID();
 
 /** The budget table's store per n8n API (URL and key), found or made once per process. */
-const stores = new Map<string, Promise<DataTableLeaseStore | undefined>>();
+const stores = new Map<string, Promise<DataTableBudgetStore | undefined>>();
 
 /**
  * How this run's calls share each company with the other n8n processes: through the budget Data
@@ -73,11 +73,11 @@ async function sharingOf(
 			headers: { 'X-N8N-API-KEY': apiKey, Accept: 'application/json' },
 		});
 	const key = `${baseUrl}\u0000${apiKey}`;
-	let found: DataTableLeaseStore | undefined;
+	let found: DataTableBudgetStore | undefined;
 	try {
 		let store = stores.get(key);
 		if (!store) {
-			store = budgetTableId(api).then((id) => (id ? new DataTableLeaseStore(api, id) : undefined));
+			store = budgetTableId(api).then((id) => (id ? new DataTableBudgetStore(api, id) : undefined));
 			stores.set(key, store);
 		}
 		found = await store;

@@ -5,21 +5,14 @@
  * call takes a slot, in the order calls first asked, and gives it back when the answer arrives. A
  * throttled answer holds back every call to the company (recovery R1a).
  *
- * Several n8n processes (queue mode's workers) share a company by taking turns (./turns.ts): a
- * budget with turns grants slots only while its gate is open, and hands its answer times and hold
- * to the next process when the turn passes.
+ * Several n8n processes (queue mode's workers) share a company through a row every one of them
+ * reads and writes (./sharedBudget.ts): a shared budget grants a slot only for a place taken in that
+ * row, and gives the row its answer times back.
  */
 import { OutcomeError } from '../errors';
 import { PACING_MAX_WAIT_MS, throttleHoldMs } from '../recovery';
-import { CompanyTurns, TURN_TIMING } from './turns';
-import type {
-	Clock,
-	CompanyStats,
-	PaceLimits,
-	PaceState,
-	Sharing,
-	Slot,
-} from '../quickbooks/types';
+import { SHARE_TIMING, SharedCompanyBudget } from './sharedBudget';
+import type { Clock, CompanyStats, PaceLimits, Sharing, Slot } from '../quickbooks/types';
 
 /**
  * QuickBooks' limits per company and app: 500 requests a minute (batch requests included), 10 at
@@ -98,14 +91,6 @@ class Window {
 		return [...this.answeredAt];
 	}
 
-	/** Takes another process's answers as its own (the company's turn came here): those inside the window. */
-	load(times: number[], now: number): void {
-		if (this.ms === 0) return;
-		this.answeredAt.length = 0;
-		for (const at of [...times].sort((a, b) => a - b))
-			if (at > now - this.ms) this.answeredAt.push(at);
-	}
-
 	get running(): number {
 		return this.inFlight;
 	}
@@ -120,7 +105,7 @@ class Window {
 function busyError(waitedMs: number): OutcomeError {
 	return new OutcomeError(
 		'busy',
-		`QuickBooks Sync waited ${Math.round(waitedMs / 1000)} s for a turn within the company's request limits and sent nothing`,
+		`QuickBooks Sync waited ${Math.round(waitedMs / 1000)} s for a place within the company's request limits and sent nothing`,
 		"Other runs (or QuickBooks' throttling) used the company's limits all that time. Nothing was written by this call: run the item again, or send bursts through the durable template, which queues them.",
 	);
 }
@@ -136,10 +121,16 @@ interface Waiter {
 	giveUp: () => void;
 }
 
-/** What a budget asks of the turns it shares with other processes (./turns.ts). */
-export interface TurnTaker {
-	/** Calls are waiting and the gate is shut: get the company's turn. */
+/** What a budget asks of the row it shares with other processes (./sharedBudget.ts). */
+export interface Sharer {
+	/** Calls wait for places, or answers came to write back: look at the row. */
 	want(): void;
+}
+
+interface Places {
+	calls: number;
+	/** Of `calls`, batch requests. */
+	batches: number;
 }
 
 export class CompanyBudget {
@@ -157,10 +148,12 @@ export class CompanyBudget {
 	private lastThrottledAt = Number.NEGATIVE_INFINITY;
 	/** The earliest wake-up asked of the clock, while it is pending. */
 	private wakeAt?: number;
-	/** Until when this process may start calls: for ever alone, while its turn lasts when shared. */
-	private gateUntil = Number.POSITIVE_INFINITY;
-	private turns?: TurnTaker;
-	private idleWaiters: Array<() => void> = [];
+	private sharer?: Sharer;
+	/** Shared: places taken in the row and not used yet. */
+	private credits: Places = { calls: 0, batches: 0 };
+	private batchesRunning = 0;
+	/** Shared: answer times not yet written to the row. */
+	private fresh = { answers: [] as number[], batches: [] as number[] };
 
 	constructor(
 		private readonly clock: Clock,
@@ -201,46 +194,77 @@ export class CompanyBudget {
 	}
 
 	/**
-	 * From now on this budget sends only in the company's turns, which `turns` gets for it. Done
-	 * once, when the first call of a process that shares the company asks.
+	 * From now on this budget sends only with places taken in the row other processes share, which
+	 * `sharer` takes for it. Done once, when the first call of a process that shares the company asks.
 	 */
-	shareWith(turns: TurnTaker): void {
-		if (this.turns) return;
-		this.turns = turns;
-		this.gateUntil = this.clock.now();
+	shareWith(sharer: Sharer): void {
+		if (this.sharer) return;
+		this.sharer = sharer;
 	}
 
 	get shared(): boolean {
-		return this.turns !== undefined;
+		return this.sharer !== undefined;
 	}
 
-	/** The turn is ours until `until`: take what the last holder handed over, and let calls go. */
-	open(until: number, handed?: PaceState): void {
-		const now = this.clock.now();
-		if (handed) {
-			this.minute.load(handed.answers, now);
-			for (const window of this.windows)
-				if (window !== this.minute) window.load(handed.answers, now);
-			this.batches.load(handed.batches, now);
-			this.heldUntil = Math.max(this.heldUntil, handed.heldUntil);
+	/** Which of the waiting calls, in order, `calls` places of which `batches` batch ones would let go. */
+	plan(calls: number, batches: number): Places {
+		const taken: Places = { calls: 0, batches: 0 };
+		for (const waiter of this.queue) {
+			if (taken.calls >= calls) break;
+			if (waiter.batch) {
+				// A batch request held by the batch limit lets the ordinary calls behind it pass.
+				if (taken.batches >= batches) continue;
+				taken.batches++;
+			}
+			taken.calls++;
 		}
-		this.gateUntil = until;
-		this.pump();
+		return taken;
 	}
 
-	/** No new call starts until the turn comes back (calls in flight finish). */
-	shut(): void {
-		this.gateUntil = Math.min(this.gateUntil, this.clock.now());
-	}
-
-	/** What the next holder of the turn needs: the answers inside the windows, and any hold. */
-	handover(): PaceState {
+	/** Places the row gave this process: waiting calls go, in order (the sharer knows of those left). */
+	allow(calls: number, batches: number): void {
+		this.credits.calls += calls;
+		this.credits.batches += batches;
 		const now = this.clock.now();
+		this.expireWaiters(now);
+		if (this.heldUntil <= now) this.grantInOrder(now);
+	}
+
+	/** Takes back the places not used yet (no call starts until `allow`); returns them. */
+	reclaim(): Places {
+		const unused = this.credits;
+		this.credits = { calls: 0, batches: 0 };
+		return unused;
+	}
+
+	/** What this process holds of the row's places: calls in flight and places not yet used. */
+	get holding(): Places {
 		return {
-			answers: this.minute.times(now),
-			batches: this.batches.times(now),
-			heldUntil: this.heldUntil,
+			calls: this.inFlight + this.credits.calls,
+			batches: this.batchesRunning + this.credits.batches,
 		};
+	}
+
+	/** Answer times for the row, taken out (put back with `returnAnswers` if the write fails). */
+	takeAnswers(): { answers: number[]; batches: number[] } {
+		const taken = this.fresh;
+		this.fresh = { answers: [], batches: [] };
+		return taken;
+	}
+
+	returnAnswers(taken: { answers: number[]; batches: number[] }): void {
+		this.fresh.answers.unshift(...taken.answers);
+		this.fresh.batches.unshift(...taken.batches);
+	}
+
+	/** Answers not yet written to the row. */
+	get unwritten(): number {
+		return this.fresh.answers.length;
+	}
+
+	/** Until when a throttled answer holds the company back (R1a). */
+	get holdUntil(): number {
+		return this.heldUntil;
 	}
 
 	/** Calls waiting for a slot. */
@@ -253,12 +277,6 @@ export class CompanyBudget {
 		return this.concurrent.running;
 	}
 
-	/** Resolves once no call is in flight. */
-	async settled(): Promise<void> {
-		if (this.inFlight === 0) return;
-		await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-	}
-
 	/** What the budget holds in memory: answer times (at most the limits) and waiting calls. */
 	footprint(): { answers: number; waiting: number } {
 		const answers = [...this.windows, this.batches].reduce((sum, window) => sum + window.size, 0);
@@ -268,7 +286,7 @@ export class CompanyBudget {
 	/** Nothing queued, in flight, held or answered within a window: the budget can be forgotten. */
 	idle(now: number): boolean {
 		return (
-			!this.turns &&
+			!this.sharer &&
 			this.queue.length === 0 &&
 			this.heldUntil <= now &&
 			this.batches.idle(now) &&
@@ -276,17 +294,18 @@ export class CompanyBudget {
 		);
 	}
 
-	/** Lets waiting calls go, unless the company is held or the turn is elsewhere; wakes itself when the next may go. */
+	/**
+	 * Lets waiting calls go, unless the company is held; wakes itself when the next may go. Shared,
+	 * a call goes only with a place taken in the row; the sharer takes more when calls are left.
+	 */
 	private pump(): void {
 		const now = this.clock.now();
 		this.expireWaiters(now);
 		if (this.queue.length === 0) return;
-		if (now >= this.gateUntil) {
-			this.turns?.want();
-			return;
-		}
 		const next = this.heldUntil > now ? this.heldUntil : this.grantInOrder(now);
-		if (this.queue.length > 0) this.wake(Math.min(next, this.gateUntil), now);
+		if (this.queue.length === 0) return;
+		if (this.sharer) this.sharer.want();
+		else this.wake(next, now);
 	}
 
 	/**
@@ -309,7 +328,12 @@ export class CompanyBudget {
 			// No call behind can go either.
 			if (free > now) return Math.min(next, free);
 			const waiter = this.queue[index];
-			const batchFree = waiter.batch ? this.batches.freeAt(now) : now;
+			if (this.sharer && this.credits.calls === 0) return next;
+			const batchFree = waiter.batch
+				? this.sharer && this.credits.batches === 0
+					? Number.POSITIVE_INFINITY
+					: this.batches.freeAt(now)
+				: now;
 			if (batchFree > now) {
 				// A batch request held by the batch limit lets the ordinary calls behind it pass.
 				next = Math.min(next, batchFree);
@@ -336,6 +360,11 @@ export class CompanyBudget {
 	private start(waiter: Waiter, now: number): Slot {
 		const windows = waiter.batch ? [...this.windows, this.batches] : this.windows;
 		for (const window of windows) window.start();
+		if (this.sharer) {
+			this.credits.calls--;
+			if (waiter.batch) this.credits.batches--;
+		}
+		if (waiter.batch) this.batchesRunning++;
 		const waitedMs = now - waiter.askedAt;
 		this.stats.requests++;
 		this.stats.waitedMs += waitedMs;
@@ -347,9 +376,14 @@ export class CompanyBudget {
 				if (!released) {
 					released = true;
 					for (const window of windows) window.end(at);
+					if (waiter.batch) this.batchesRunning--;
 					if (throttled) this.throttled(now, at, throttled.retryAfterMs);
 					else if (now > this.lastThrottledAt) this.episodes = 0;
-					if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+					if (this.sharer) {
+						this.fresh.answers.push(at);
+						if (waiter.batch) this.fresh.batches.push(at);
+						this.sharer.want();
+					}
 					this.pump();
 				}
 				return Math.max(0, this.heldUntil - at);
@@ -387,7 +421,7 @@ function registryOf(clock: Clock): Registry {
 
 /**
  * The budget of the company at `key` (its API base URL and realm id) for clients on `clock`, made
- * with `limits` on first use, and taking turns with other processes from the first call that shares.
+ * with `limits` on first use, and shared with other processes from the first call that shares.
  * Idle companies are forgotten, looked at once a window, so memory follows the companies in use.
  */
 export function companyBudget(
@@ -411,13 +445,14 @@ export function companyBudget(
 	}
 	if (sharing && !budget.shared) {
 		budget.shareWith(
-			new CompanyTurns(
+			new SharedCompanyBudget(
 				budget,
 				sharing.store,
 				clock,
 				sharing.me,
 				key,
-				TURN_TIMING,
+				limits,
+				SHARE_TIMING,
 				sharing.onStoreError,
 			),
 		);

@@ -1,5 +1,6 @@
 /**
- * The turns of ./turns.ts kept in an n8n Data Table ("QuickBooks Sync Budget", made on first use),
+ * The shared budgets of ./sharedBudget.ts kept in an n8n Data Table ("QuickBooks Sync Shared Budget",
+ * made on first use), one row per company,
  * reached through n8n's public API (/api/v1/data-tables): n8n's database is the one store every
  * process of an install already shares (PostgreSQL in queue mode), and its API is the one way a
  * community node may reach it — n8n 2.30 offers its Data Table helpers to its own Data Table nodes
@@ -7,16 +8,13 @@
  * `UPDATE … WHERE … RETURNING` on PostgreSQL (data-table-rows.repository.js `updateRows`), so an
  * update filtered by id and version is a compare-and-set.
  */
-import type { LeaseRow, LeaseStore } from '../quickbooks/types';
+import type { BudgetRow, BudgetStore } from '../quickbooks/types';
 
-export const BUDGET_TABLE = 'QuickBooks Sync Budget';
+export const BUDGET_TABLE = 'QuickBooks Sync Shared Budget';
 
 const COLUMNS = [
 	{ name: 'company', type: 'string' },
-	{ name: 'holder', type: 'string' },
-	{ name: 'until', type: 'number' },
-	{ name: 'wants', type: 'string' },
-	{ name: 'pace', type: 'string' },
+	{ name: 'state', type: 'string' },
 	{ name: 'version', type: 'number' },
 ];
 
@@ -41,8 +39,8 @@ const where = (conditions: Record<string, string | number>): Filter => ({
 	})),
 });
 
-export class DataTableLeaseStore implements LeaseStore {
-	/** The row each company's turn lives in: the oldest, should two processes have made one at once. */
+export class DataTableBudgetStore implements BudgetStore {
+	/** The row each company's budget lives in: the oldest, should two processes have made one at once. */
 	private readonly rowIds = new Map<string, number>();
 
 	constructor(
@@ -50,31 +48,22 @@ export class DataTableLeaseStore implements LeaseStore {
 		private readonly tableId: string,
 	) {}
 
-	async read(company: string): Promise<LeaseRow | undefined> {
+	async read(company: string): Promise<BudgetRow | undefined> {
 		const answer = (await this.api('GET', `/data-tables/${this.tableId}/rows`, {
 			qs: { filter: JSON.stringify(where({ company })), sortBy: 'id:asc', limit: 1 },
 		})) as { data?: Array<Record<string, unknown>> };
 		const row = answer.data?.[0];
 		if (!row) return undefined;
 		this.rowIds.set(company, Number(row.id));
-		return {
-			version: Number(row.version),
-			holder: String(row.holder ?? ''),
-			until: Number(row.until ?? 0),
-			wants: parse(row.wants, {}),
-			pace: parse(row.pace, { answers: [], batches: [], heldUntil: 0 }),
-		};
+		return { version: Number(row.version), ...parseState(row.state) };
 	}
 
-	async write(company: string, version: number, next: Omit<LeaseRow, 'version'>): Promise<boolean> {
-		const data = {
-			company,
-			holder: next.holder,
-			until: next.until,
-			wants: JSON.stringify(next.wants),
-			pace: JSON.stringify(next.pace),
-			version: version + 1,
-		};
+	async write(
+		company: string,
+		version: number,
+		next: Omit<BudgetRow, 'version'>,
+	): Promise<boolean> {
+		const data = { company, state: stateText(next), version: version + 1 };
 		if (version === 0) {
 			const [inserted] = (await this.api('POST', `/data-tables/${this.tableId}/rows`, {
 				body: { data: [data], returnType: 'id' },
@@ -97,13 +86,38 @@ export class DataTableLeaseStore implements LeaseStore {
 	}
 }
 
-function parse<T>(value: unknown, fallback: T): T {
-	if (typeof value !== 'string' || value === '') return fallback;
+/**
+ * The row's state as one JSON text. Up to 480 answer times live in it, so each list is written as
+ * its first time and the gaps after it (about 3 KB at the full per-minute pace, not 7).
+ */
+function stateText(state: Omit<BudgetRow, 'version'>): string {
+	return JSON.stringify({ ...state, answers: gaps(state.answers), batches: gaps(state.batches) });
+}
+
+function parseState(text: unknown): Omit<BudgetRow, 'version'> {
+	const empty = { answers: [], batches: [], heldUntil: 0, taken: {}, wants: {} };
+	if (typeof text !== 'string' || text === '') return empty;
 	try {
-		return JSON.parse(value) as T;
+		const state = JSON.parse(text) as Omit<BudgetRow, 'version'>;
+		return {
+			...empty,
+			...state,
+			answers: times(state.answers ?? []),
+			batches: times(state.batches ?? []),
+		};
 	} catch {
-		return fallback;
+		return empty;
 	}
+}
+
+function gaps(list: number[]): number[] {
+	const sorted = [...list].sort((a, b) => a - b);
+	return sorted.map((at, i) => (i === 0 ? at : at - sorted[i - 1]));
+}
+
+function times(list: number[]): number[] {
+	let at = 0;
+	return list.map((gap) => (at += gap));
 }
 
 /**
