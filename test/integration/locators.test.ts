@@ -226,14 +226,14 @@ describe('By ID and By URL', () => {
 			resource: 'invoice',
 			operation: 'get',
 			invoiceBy: 'id',
-			invoiceRef: rl('url', link),
+			invoiceId: rl('url', link),
 		});
 		expect(got).toMatchObject({ Id: inv.Id, DocNumber: 'INV-5', qboUrl: link });
 		const [paid] = await run({
 			resource: 'invoice',
 			operation: 'recordPayment',
 			invoiceBy: 'id',
-			invoiceRef: rl('id', inv.Id),
+			invoiceId: rl('id', inv.Id),
 			amountPaid: 40,
 		});
 		expect(paid).toMatchObject({ Id: inv.Id, qboUrl: link, sync: { action: 'paid' } });
@@ -350,7 +350,7 @@ describe('Bad values name the field and fail only their item', () => {
 			}),
 		).rejects.toThrow(/Sales Receipt: not a link to a QuickBooks sales receipt/);
 		await expect(
-			run({ resource: 'invoice', operation: 'get', invoiceBy: 'id', invoiceRef: rl('id', '12 3') }),
+			run({ resource: 'invoice', operation: 'get', invoiceBy: 'id', invoiceId: rl('id', '12 3') }),
 		).rejects.toThrow(/Invoice: not a valid QuickBooks ID/);
 	});
 
@@ -375,7 +375,7 @@ describe('Bad values name the field and fail only their item', () => {
 				resource: 'invoice',
 				operation: 'get',
 				invoiceBy: 'id',
-				invoiceRef: rl('id', '={{ $json.v }}'),
+				invoiceId: rl('id', '={{ $json.v }}'),
 			},
 			[{ v: '12 3' }],
 		);
@@ -396,7 +396,7 @@ describe('Bad values name the field and fail only their item', () => {
 			resource: 'invoice',
 			operation: 'get',
 			invoiceBy: 'id',
-			invoiceRef: rl('list', ''),
+			invoiceId: rl('list', ''),
 		});
 		expect(empty.error).toMatch(/field "Invoice" is missing/);
 	});
@@ -413,7 +413,7 @@ describe('Bad values name the field and fail only their item', () => {
 });
 
 describe('Workflows saved before the pickers (plain strings)', () => {
-	test('a plain ID, a plain link, an expression; the old Find Invoice By = ID with the id in invoiceRef', async () => {
+	test('a plain ID, a plain link, an expression; Find Invoice By = ID with the id where the picker once was', async () => {
 		const [c] = seed('Customer', [{ DisplayName: 'Jo Marsh' }]);
 		const [inv] = seed('Invoice', [
 			{
@@ -434,10 +434,17 @@ describe('Workflows saved before the pickers (plain strings)', () => {
 			)[0],
 		).toMatchObject({ Id: c.Id });
 		expect(
-			(
-				await run({ resource: 'invoice', operation: 'get', invoiceBy: 'id', invoiceRef: inv.Id })
-			)[0],
+			(await run({ resource: 'invoice', operation: 'get', invoiceBy: 'id', invoiceId: inv.Id }))[0],
 		).toMatchObject({ Id: inv.Id, qboUrl: `${SANDBOX_APP}/app/invoice?txnId=${inv.Id}` });
+		// The picker once shared the name "invoiceRef" with the invoice number; n8n drops a hidden
+		// parameter, so such a workflow says which field to fill rather than guess.
+		const [old] = await run({
+			resource: 'invoice',
+			operation: 'get',
+			invoiceBy: 'id',
+			invoiceRef: inv.Id,
+		});
+		expect(old.error).toBe('Item 0: field "Invoice" is missing');
 	});
 
 	test('the payment template: options.customerId as a plain expression string', async () => {

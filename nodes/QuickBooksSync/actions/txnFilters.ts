@@ -1,7 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { Condition } from '../../shared/transport/query';
-import { locator, optionLocatorValue } from './common';
+import { customerPicker } from './pickers';
 
 export const txnFilterProperties: INodeProperties[] = [
 	{
@@ -11,7 +11,7 @@ export const txnFilterProperties: INodeProperties[] = [
 		placeholder: 'Add Filter',
 		default: {},
 		options: [
-			locator('customerId', 'Customer', 'customer', 'searchCustomers'),
+			customerPicker.property(),
 			{ displayName: 'Number', name: 'docNumber', type: 'string', default: '' },
 			{ displayName: 'Date From', name: 'dateFrom', type: 'dateTime', default: '' },
 			{ displayName: 'Date To', name: 'dateTo', type: 'dateTime', default: '' },
@@ -24,7 +24,7 @@ const day = (value: unknown) => new Date(String(value)).toISOString().slice(0, 1
 export function txnWhere(context: IExecuteFunctions, itemIndex: number): Condition[] {
 	const filters = context.getNodeParameter('filters', itemIndex, {}) as IDataObject;
 	const where: Condition[] = [];
-	const customerId = optionLocatorValue(context, itemIndex, filters, 'customerId');
+	const customerId = customerPicker.option(context, itemIndex, filters);
 	if (customerId) where.push({ field: 'CustomerRef', op: '=', value: customerId });
 	if (filters.docNumber)
 		where.push({ field: 'DocNumber', op: '=', value: String(filters.docNumber) });

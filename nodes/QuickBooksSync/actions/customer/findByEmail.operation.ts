@@ -5,15 +5,8 @@ import { findCustomerByEmail, requireEmail } from '../../../shared/sync/customer
 import { matchEachInBatch } from '../../../shared/sync/customersBatch';
 import type { CustomerMatch } from '../../../shared/sync/types';
 import { FIRST_ITEM, emailProperty } from './person';
-import {
-	batchRequestsOption,
-	eachItem,
-	matchOptionsFrom,
-	matchingOptions,
-	withDisplay,
-	withLink,
-	type OperationResult,
-} from '../common';
+import { eachItem, withDisplay, withLink, type OperationResult } from '../common';
+import { batchRequestsOption, matchOptionsFrom, matchingOptions } from '../options';
 
 const properties: INodeProperties[] = [
 	emailProperty,
@@ -57,7 +50,7 @@ export async function execute(
 	);
 }
 
-export { usesBatch } from '../common';
+export { usesBatch } from '../options';
 
 /** The matching options are read from the first item. */
 export async function executeBatch(

@@ -4,16 +4,13 @@ import type { QboClient } from '../../../shared/transport/client';
 import { findOrCreateCustomer } from '../../../shared/sync/customers';
 import { matchEachInBatch } from '../../../shared/sync/customersBatch';
 import type { CustomerMatch } from '../../../shared/sync/types';
+import { eachItem, withDisplay, withLink, type OperationResult } from '../common';
 import {
 	batchRequestsOption,
-	eachItem,
 	fallbackCustomerOption,
 	matchOptionsFrom,
 	matchingOptions,
-	withDisplay,
-	withLink,
-	type OperationResult,
-} from '../common';
+} from '../options';
 import { FIRST_ITEM, emailProperty, personFields, personFrom } from './person';
 
 const properties: INodeProperties[] = [
@@ -65,7 +62,7 @@ export async function execute(
 	return await output(this, match);
 }
 
-export { usesBatch } from '../common';
+export { usesBatch } from '../options';
 
 /** The matching options and the fallback customer are read from the first item. */
 export async function executeBatch(

@@ -1,16 +1,11 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import {
-	locator,
-	requiredLocatorValue,
-	withDisplay,
-	withLink,
-	type OperationResult,
-} from '../common';
+import { withDisplay, withLink, type OperationResult } from '../common';
+import { customerPicker } from '../pickers';
 
 export const description = withDisplay(
-	[locator('customerId', 'Customer', 'customer', 'searchCustomers', { required: true })],
+	[customerPicker.property({ required: true })],
 	'customer',
 	'get',
 );
@@ -23,6 +18,6 @@ export async function execute(
 	return await withLink(
 		this,
 		'customer',
-		await client.read('Customer', requiredLocatorValue(this, 'customerId', itemIndex)),
+		await client.read('Customer', customerPicker.required(this, itemIndex)),
 	);
 }

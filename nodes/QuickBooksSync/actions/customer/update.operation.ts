@@ -2,16 +2,11 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import type { QboClient, QboRecord } from '../../../shared/transport/client';
 import { forgetCachedCustomer, requireEmail } from '../../../shared/sync/customers';
-import {
-	locator,
-	requiredLocatorValue,
-	withDisplay,
-	withLink,
-	type OperationResult,
-} from '../common';
+import { withDisplay, withLink, type OperationResult } from '../common';
+import { customerPicker } from '../pickers';
 
 const properties: INodeProperties[] = [
-	locator('customerId', 'Customer', 'customer', 'searchCustomers', { required: true }),
+	customerPicker.property({ required: true }),
 	{
 		displayName: 'Update Fields',
 		name: 'updateFields',
@@ -45,7 +40,7 @@ export async function execute(
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
-	const id = requiredLocatorValue(this, 'customerId', itemIndex);
+	const id = customerPicker.required(this, itemIndex);
 	const fields = this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject;
 	const changes: QboRecord = {};
 	if (fields.displayName) changes.DisplayName = String(fields.displayName);

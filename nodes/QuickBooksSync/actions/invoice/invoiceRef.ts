@@ -4,7 +4,9 @@ import type { QboClient, QboRecord } from '../../../shared/transport/client';
 import { OutcomeError } from '../../../shared/errors';
 import { fieldError } from '../../../shared/transport/n8n';
 import { invoicesNumbered } from '../../../shared/sync/invoices';
-import { locator, locatorValue } from '../common';
+import { RecordPicker } from '../pickers';
+
+const invoicePicker = new RecordPicker('invoiceId', 'Invoice', 'invoice', 'searchInvoices');
 
 /**
  * How an operation names the QuickBooks invoice: its number (the CRM key), or the invoice itself
@@ -37,12 +39,9 @@ export const invoiceRefProperties: INodeProperties[] = [
 		required: true,
 		displayOptions: { show: { invoiceBy: ['docNumber'] } },
 	},
-	// The picker keeps the name "invoiceRef": workflows saved before it hold the id there as text,
-	// which the picker still reads. Not marked required (n8n would refuse to start an empty one
-	// before the item can say which field is missing).
-	locator('invoiceRef', 'Invoice', 'invoice', 'searchInvoices', {
-		displayOptions: { show: { invoiceBy: ['id'] } },
-	}),
+	// Not marked required: n8n would refuse to start an empty one before the item can say which
+	// field is missing.
+	invoicePicker.property({ displayOptions: { show: { invoiceBy: ['id'] } } }),
 ];
 
 export async function invoiceFrom(
@@ -52,7 +51,7 @@ export async function invoiceFrom(
 ): Promise<QboRecord> {
 	const by = context.getNodeParameter('invoiceBy', itemIndex) as string;
 	if (by === 'id') {
-		const id = locatorValue(context, 'invoiceRef', itemIndex);
+		const id = invoicePicker.value(context, itemIndex);
 		if (!id) throw fieldError(context.getNode(), itemIndex, 'Invoice', 'is missing');
 		return await client.read('Invoice', id);
 	}

@@ -3,23 +3,19 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import type { QboClient } from '../../../shared/transport/client';
 import { invoiceFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { syncInvoice } from '../../../shared/sync/invoices';
+import { appBaseOf, linked, jsonParameter, withDisplay, type OperationResult } from '../common';
 import {
 	invoiceNumberSources,
-	appBaseOf,
-	linked,
 	fallbackCustomerOption,
 	numberClashFrom,
 	numberClashOption,
 	itemModeFrom,
 	itemModeOptions,
-	jsonParameter,
 	matchOptionsFrom,
 	matchingOptions,
 	taxCodeOptions,
 	taxCodesFrom,
-	withDisplay,
-	type OperationResult,
-} from '../common';
+} from '../options';
 
 const properties: INodeProperties[] = [
 	{

@@ -3,11 +3,19 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { QboClient } from '../../../shared/transport/client';
 import { fieldError } from '../../../shared/transport/n8n';
 import { findOrCreateItem } from '../../../shared/sync/items';
-import { locator, locatorValue, withDisplay, withLink, type OperationResult } from '../common';
+import { withDisplay, withLink, type OperationResult } from '../common';
+import { RecordPicker } from '../pickers';
+
+const incomeAccountPicker = new RecordPicker(
+	'incomeAccountId',
+	'Income Account',
+	'account',
+	'searchIncomeAccounts',
+);
 
 const properties: INodeProperties[] = [
 	{ displayName: 'Name', name: 'name', type: 'string', default: '', required: true },
-	locator('incomeAccountId', 'Income Account', 'account', 'searchIncomeAccounts', {
+	incomeAccountPicker.property({
 		description: 'For a new item; leave empty for the first "Services" income account',
 	}),
 ];
@@ -22,7 +30,7 @@ export async function execute(
 	const name = String(this.getNodeParameter('name', itemIndex)).trim();
 	if (!name) throw fieldError(this.getNode(), itemIndex, 'name', 'is missing');
 	// Without a chosen account the default one is looked up only if the item has to be created.
-	const account = locatorValue(this, 'incomeAccountId', itemIndex);
+	const account = incomeAccountPicker.value(this, itemIndex);
 	const { item, created } = await findOrCreateItem(client, name, account);
 	return await withLink(this, 'item', {
 		...item,

@@ -9,26 +9,39 @@ import { createReceiptFromPayment, type ReceiptOptions } from '../../../shared/s
 import type { ReceiptResult } from '../../../shared/sync/types';
 import { createReceiptsInBatch } from '../../../shared/sync/receiptsBatch';
 import {
-	batchRequestsOption,
 	eachItem,
+	appBaseOf,
+	linked,
+	jsonParameter,
+	withDisplay,
+	type OperationResult,
+} from '../common';
+import {
+	batchRequestsOption,
 	fallbackCustomerOption,
 	numberClashFrom,
 	numberClashOption,
 	itemModeFrom,
 	itemModeOptions,
-	locator,
-	locatorValue,
-	appBaseOf,
-	linked,
-	optionLocatorValue,
 	matchOptionsFrom,
 	matchingOptions,
-	jsonParameter,
 	taxCodeOptions,
 	taxCodesFrom,
-	withDisplay,
-	type OperationResult,
-} from '../common';
+} from '../options';
+import { RecordPicker, customerPicker } from '../pickers';
+
+const paymentMethodPicker = new RecordPicker(
+	'paymentMethodId',
+	'Payment Method',
+	'paymentMethod',
+	'searchPaymentMethods',
+);
+const depositAccountPicker = new RecordPicker(
+	'depositAccountId',
+	'Deposit To Account',
+	'account',
+	'searchDepositAccounts',
+);
 
 const fields = { show: { source: ['fields'] } };
 
@@ -138,8 +151,8 @@ const properties: INodeProperties[] = [
 		],
 	},
 	...itemModeOptions,
-	locator('paymentMethodId', 'Payment Method', 'paymentMethod', 'searchPaymentMethods'),
-	locator('depositAccountId', 'Deposit To Account', 'account', 'searchDepositAccounts', {
+	paymentMethodPicker.property(),
+	depositAccountPicker.property({
 		description: 'Leave empty for Undeposited Funds',
 	}),
 	{
@@ -153,7 +166,7 @@ const properties: INodeProperties[] = [
 				'look-ups and writes',
 				'A burst of N payments costs about N/10 calls instead of 2-4 per payment. Each item keeps its own settings: items whose settings differ go in separate batches',
 			),
-			locator('customerId', 'Customer', 'customer', 'searchCustomers', {
+			customerPicker.property({
 				description:
 					'Use this QuickBooks customer instead of matching by e-mail (e.g. an expression with the ID from a Find Customer node before this one)',
 			}),
@@ -237,9 +250,9 @@ function receiptOptions(context: IExecuteFunctions, itemIndex: number): ReceiptO
 		match: matchOptionsFrom(context, itemIndex),
 		items: itemModeFrom(context, itemIndex),
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
-		paymentMethodId: locatorValue(context, 'paymentMethodId', itemIndex),
-		depositAccountId: locatorValue(context, 'depositAccountId', itemIndex),
-		customerId: optionLocatorValue(context, itemIndex, options, 'customerId'),
+		paymentMethodId: paymentMethodPicker.value(context, itemIndex),
+		depositAccountId: depositAccountPicker.value(context, itemIndex),
+		customerId: customerPicker.option(context, itemIndex, options),
 		taxCodes: taxCodesFrom(context, itemIndex),
 		onNumberClash: numberClashFrom(options),
 	};
@@ -265,7 +278,7 @@ export async function execute(
 	);
 }
 
-export { usesBatch } from '../common';
+export { usesBatch } from '../options';
 
 /** One item's payment, the customer earlier nodes chose for it and the item's own settings. */
 interface BatchItem {

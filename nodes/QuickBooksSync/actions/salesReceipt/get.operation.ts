@@ -1,10 +1,14 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { requiredLocatorValue, withDisplay, withLink, type OperationResult } from '../common';
-import { salesReceiptProperty } from './receiptRef';
+import { withDisplay, withLink, type OperationResult } from '../common';
+import { salesReceiptPicker } from '../pickers';
 
-export const description = withDisplay([salesReceiptProperty], 'salesReceipt', 'get');
+export const description = withDisplay(
+	[salesReceiptPicker.property({ required: true })],
+	'salesReceipt',
+	'get',
+);
 
 export async function execute(
 	this: IExecuteFunctions,
@@ -14,6 +18,6 @@ export async function execute(
 	return await withLink(
 		this,
 		'salesReceipt',
-		await client.read('SalesReceipt', requiredLocatorValue(this, 'salesReceiptId', itemIndex)),
+		await client.read('SalesReceipt', salesReceiptPicker.required(this, itemIndex)),
 	);
 }

@@ -6,18 +6,22 @@ import { toAmount } from '../../../shared/domain/money';
 import { refundFromHighLevel } from '../../../shared/highlevel/toCrm';
 import { fieldError } from '../../../shared/transport/n8n';
 import { refundPayment, type RefundOptions } from '../../../shared/sync/refunds';
-import {
-	invoiceNumberSources,
-	appBaseOf,
-	jsonParameter,
-	linked,
-	locator,
-	locatorValue,
-	numberClashFrom,
-	numberClashOption,
-	withDisplay,
-	type OperationResult,
-} from '../common';
+import { appBaseOf, jsonParameter, linked, withDisplay, type OperationResult } from '../common';
+import { invoiceNumberSources, numberClashFrom, numberClashOption } from '../options';
+import { RecordPicker } from '../pickers';
+
+const refundAccountPicker = new RecordPicker(
+	'refundFromAccountId',
+	'Refund From Account',
+	'account',
+	'searchDepositAccounts',
+);
+const refundMethodPicker = new RecordPicker(
+	'refundPaymentMethodId',
+	'Payment Method',
+	'paymentMethod',
+	'searchPaymentMethods',
+);
 
 const fields = { show: { source: ['fields'] } };
 
@@ -93,11 +97,11 @@ const properties: INodeProperties[] = [
 			{ displayName: 'Date', name: 'date', type: 'dateTime', default: '' },
 		],
 	},
-	locator('refundFromAccountId', 'Refund From Account', 'account', 'searchDepositAccounts', {
+	refundAccountPicker.property({
 		description:
 			'Leave empty for the account the refunded payment went to (Undeposited Funds when it names none)',
 	}),
-	locator('refundPaymentMethodId', 'Payment Method', 'paymentMethod', 'searchPaymentMethods', {
+	refundMethodPicker.property({
 		description: 'Leave empty for the refunded payment’s',
 	}),
 	{
@@ -211,8 +215,8 @@ export async function execute(
 		invoiceKey: options.invoiceKey === 'id' ? 'id' : 'number',
 		invoiceNumberPrefix: (options.invoiceNumberPrefix as string) || undefined,
 		refundNumberPrefix: (options.refundNumberPrefix as string) || undefined,
-		depositAccountId: locatorValue(this, 'refundFromAccountId', itemIndex),
-		paymentMethodId: locatorValue(this, 'refundPaymentMethodId', itemIndex),
+		depositAccountId: refundAccountPicker.value(this, itemIndex),
+		paymentMethodId: refundMethodPicker.value(this, itemIndex),
 		onNumberClash: numberClashFrom(options),
 	};
 	const result = await refundPayment(client, refund, settings);

@@ -1,10 +1,14 @@
 import type { IExecuteFunctions } from 'n8n-workflow';
 
 import type { QboClient } from '../../../shared/transport/client';
-import { requiredLocatorValue, withDisplay, withLink, type OperationResult } from '../common';
-import { salesReceiptProperty } from './receiptRef';
+import { withDisplay, withLink, type OperationResult } from '../common';
+import { salesReceiptPicker } from '../pickers';
 
-export const description = withDisplay([salesReceiptProperty], 'salesReceipt', 'void');
+export const description = withDisplay(
+	[salesReceiptPicker.property({ required: true })],
+	'salesReceipt',
+	'void',
+);
 
 /** Voiding keeps the receipt (amounts become zero), as QuickBooks does. Already void: no write. */
 export async function execute(
@@ -12,7 +16,7 @@ export async function execute(
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
-	const id = requiredLocatorValue(this, 'salesReceiptId', itemIndex);
+	const id = salesReceiptPicker.required(this, itemIndex);
 	const current = await client.read('SalesReceipt', id);
 	if (String(current.PrivateNote ?? '').startsWith('Voided') && Number(current.TotalAmt) === 0) {
 		return await withLink(this, 'salesReceipt', {

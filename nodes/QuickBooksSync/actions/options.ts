@@ -1,0 +1,186 @@
+/** Options several operations share: customer matching, number clashes, tax codes, products, batching. */
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { fieldError } from '../../shared/transport/n8n';
+import type { MatchOptions } from '../../shared/sync/customers';
+import type { ItemMode } from '../../shared/sync/items';
+import type { NumberClash } from '../../shared/sync/ownDocuments';
+import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
+import { RecordPicker } from './pickers';
+
+export const matchingOptions: INodeProperties[] = [
+	{
+		displayName: 'Several Customers With the E-Mail',
+		name: 'duplicates',
+		type: 'options',
+		default: 'oldest',
+		options: [
+			{ name: 'Fail the Item', value: 'fail' },
+			{ name: 'Use Most Recently Updated', value: 'newest' },
+			{ name: 'Use Oldest', value: 'oldest' },
+		],
+	},
+	{
+		displayName: 'Inactive Customer With the E-Mail',
+		name: 'inactive',
+		type: 'options',
+		default: 'reactivate',
+		options: [
+			{ name: 'Ignore It', value: 'ignore', description: 'Treat it as not found' },
+			{ name: 'Reactivate It', value: 'reactivate' },
+		],
+	},
+];
+
+export function matchOptionsFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	collection = 'options',
+): MatchOptions {
+	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
+	const fallbackCustomerId = fallbackCustomerPicker.option(context, itemIndex, options);
+	return {
+		duplicates: (options.duplicates as MatchOptions['duplicates']) ?? 'oldest',
+		inactive: (options.inactive as MatchOptions['inactive']) ?? 'reactivate',
+		fallbackCustomerId: fallbackCustomerId || undefined,
+	};
+}
+
+const fallbackCustomerPicker = new RecordPicker(
+	'fallbackCustomerId',
+	'Fallback Customer',
+	'customer',
+	'searchCustomers',
+);
+
+export const fallbackCustomerOption = fallbackCustomerPicker.property({
+	description: 'Used when the e-mail is missing or malformed, instead of failing the item',
+});
+
+/** What to do when the document number is already used by a QuickBooks document this sync did not create. */
+export const numberClashOption: INodeProperties = {
+	displayName: 'If the Number Is Taken',
+	name: 'onNumberClash',
+	type: 'options',
+	default: 'error',
+	options: [
+		{
+			name: 'Stop With an Error',
+			value: 'error',
+			description:
+				'Nothing is written; the error names the QuickBooks document that has the number',
+		},
+		{
+			name: 'Use a Distinct Number',
+			value: 'alternate',
+			description:
+				'The document gets a second number derived from the CRM ID; the other document is left alone',
+		},
+	],
+	description:
+		'A document this sync did not create (e.g. a bookkeeper’s) may already use the number. It is never changed, paid or voided.',
+};
+
+export function numberClashFrom(options: IDataObject): NumberClash {
+	return options.onNumberClash === 'alternate' ? 'alternate' : 'error';
+}
+
+const taxedPicker = new RecordPicker(
+	'taxedTaxCode',
+	'Tax Code for Taxed Lines',
+	'taxCode',
+	'searchTaxCodes',
+);
+const untaxedPicker = new RecordPicker(
+	'untaxedTaxCode',
+	'Tax Code for Untaxed Lines',
+	'taxCode',
+	'searchTaxCodes',
+);
+
+/** Tax codes for the lines (US companies use TAX / NON, which are the defaults). */
+export const taxCodeOptions: INodeProperties[] = [
+	taxedPicker.property({ description: 'Leave empty for TAX (QuickBooks US)' }),
+	untaxedPicker.property({ description: 'Leave empty for NON (QuickBooks US)' }),
+];
+
+export function taxCodesFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	collection = 'options',
+): TaxCodes {
+	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
+	return {
+		taxed: taxedPicker.option(context, itemIndex, options) || US_TAX_CODES.taxed,
+		untaxed: untaxedPicker.option(context, itemIndex, options) || US_TAX_CODES.untaxed,
+	};
+}
+
+const defaultItemPicker = new RecordPicker('defaultItemId', 'Default Item', 'item', 'searchItems');
+const newItemAccountPicker = new RecordPicker(
+	'incomeAccountId',
+	'Income Account for New Items',
+	'account',
+	'searchIncomeAccounts',
+);
+
+export const itemModeOptions: INodeProperties[] = [
+	{
+		displayName: 'Products',
+		name: 'itemMode',
+		type: 'options',
+		default: 'perLine',
+		options: [
+			{
+				name: 'One Service Item per CRM Line Name',
+				value: 'perLine',
+				description: 'Found by name, created if missing',
+			},
+			{ name: 'One Default Item for All Lines', value: 'default' },
+		],
+	},
+	defaultItemPicker.property({ displayOptions: { show: { itemMode: ['default'] } } }),
+	newItemAccountPicker.property({
+		description: 'Leave empty to use the first income account named like "Services"',
+		displayOptions: { show: { itemMode: ['perLine'] } },
+	}),
+];
+
+export function itemModeFrom(context: IExecuteFunctions, itemIndex: number): ItemMode {
+	const mode = context.getNodeParameter('itemMode', itemIndex, 'perLine') as string;
+	if (mode === 'default') {
+		const itemId = defaultItemPicker.value(context, itemIndex);
+		if (!itemId)
+			throw fieldError(
+				context.getNode(),
+				itemIndex,
+				defaultItemPicker.displayName,
+				'is empty: choose a Default Item or switch "Products" to one item per line',
+			);
+		return { mode: 'default', itemId };
+	}
+	// Without a chosen account the default one is looked up only if an item has to be created.
+	return { mode: 'perLine', incomeAccountId: newItemAccountPicker.value(context, itemIndex) };
+}
+
+/** The Batch Requests option: `what` names the calls that go 30 to a batch, `firstItem` (one sentence, no final period) what is read from item 0. */
+export function batchRequestsOption(what: string, firstItem: string): INodeProperties {
+	return {
+		displayName: 'Batch Requests',
+		name: 'batchRequests',
+		type: 'boolean',
+		default: false,
+		description: `Whether to send the ${what} of all items through the QuickBooks batch endpoint, 30 per call, instead of one call per item. ${firstItem}.`,
+	};
+}
+
+/** Whether the node runs its items through the batch endpoint (read from the first item). */
+export function usesBatch(this: IExecuteFunctions): boolean {
+	return (this.getNodeParameter('options', 0, {}) as IDataObject).batchRequests === true;
+}
+
+/** What a QuickBooks invoice number is made from: Invoice → Sync sets it, Refund must find the same invoice. */
+export const invoiceNumberSources = [
+	{ name: 'CRM Invoice Number', value: 'number' },
+	{ name: 'CRM Invoice ID', value: 'id' },
+];
