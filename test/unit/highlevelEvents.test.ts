@@ -64,6 +64,28 @@ test('the QuickBooks functions read the normalized event exactly as the raw body
 	expect(paymentFromHighLevel(payment).date).toBe('2026-03-04');
 });
 
+test('one reader: the trigger reads the body once into its record, which the QuickBooks functions take as it is (through the outbox too)', () => {
+	const raw = documented('InvoicePaid');
+	const event = normalizeHighLevelBody(raw, { ...options, delivery: 'marketplace' });
+	expect(event.record).toEqual(invoiceFromHighLevel(raw));
+	// Stored as JSON (the durable outbox) and taken back: the record, not a second reading.
+	const stored = JSON.parse(JSON.stringify(event));
+	stored.body.total = 1;
+	expect(invoiceFromHighLevel(stored)).toEqual(event.record);
+	// A body the trigger could not read carries no record: the node says why, as the trigger did.
+	const unreadable = normalizeHighLevelBody(
+		{ ...raw, total: 'lots' },
+		{ ...options, delivery: 'marketplace' },
+	);
+	expect(unreadable.record).toBeUndefined();
+	expect(unreadable.problem).toMatch(/total/);
+	expect(() => invoiceFromHighLevel(unreadable as never)).toThrow('is not a number: "lots"');
+	// And an event of another kind is refused by name.
+	expect(() => paymentFromHighLevel(event as never)).toThrow(
+		/InvoicePaid \(invoice\) event, not a payment/,
+	);
+});
+
 test('a non-object body is skipped with a reason, never thrown', () => {
 	expect(normalizeHighLevelBody('hello', options)).toMatchObject({
 		skipped: true,

@@ -17,10 +17,11 @@ import { CrmInputError } from '../errors';
 import type { CrmInvoice, CrmPayment } from '../domain/crm';
 import { round2, toAmount } from '../domain/money';
 import {
-	invoiceFromHighLevel,
-	paymentFromHighLevel,
+	EVENT_FORMAT,
+	invoiceFromBody,
+	paymentFromBody,
 	readRefund,
-	refundFromHighLevel,
+	refundFromBody,
 	refundKeyOf,
 } from './toCrm';
 import type { Delivery, EventKind, HighLevelEvent } from './types';
@@ -104,6 +105,7 @@ function base(
 	event: string,
 ): HighLevelEvent {
 	return {
+		format: EVENT_FORMAT,
 		kind,
 		event,
 		delivery: options.delivery,
@@ -137,6 +139,7 @@ function fromPayment(
 	if (!payment) return event;
 	return {
 		...event,
+		record: payment,
 		source: event.source ?? payment.source,
 		currency: payment.currency,
 		date: payment.date,
@@ -193,7 +196,7 @@ function workflowPayment(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	event.key = `payment:${transactionId ?? ''}`;
 	const items = Array.isArray(p.line_items) ? p.line_items : [];
 	try {
-		event = fromPayment(event, paymentFromHighLevel(body), items.length > 0);
+		event = fromPayment(event, paymentFromBody(body), items.length > 0);
 	} catch (error) {
 		event.problem = problemOf(error);
 		event.linesHint = LINES_HINT;
@@ -239,7 +242,7 @@ function order(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	event.key = `order:${orderId ?? ''}`;
 	const items = Array.isArray(body.items) ? body.items : [];
 	try {
-		event = fromPayment(event, paymentFromHighLevel(body), items.length > 0);
+		event = fromPayment(event, paymentFromBody(body), items.length > 0);
 	} catch (error) {
 		event.problem = problemOf(error);
 	}
@@ -272,7 +275,7 @@ function refund(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	let r: ReturnType<typeof readRefund> = {};
 	try {
 		r = readRefund(body);
-		refundFromHighLevel(body);
+		event.record = refundFromBody(body);
 	} catch (error) {
 		event.problem = problemOf(error);
 	}
@@ -316,7 +319,7 @@ function invoice(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	let crm: CrmInvoice | undefined;
 	let problem: string | undefined;
 	try {
-		crm = invoiceFromHighLevel(body);
+		crm = invoiceFromBody(body);
 	} catch (error) {
 		problem = problemOf(error);
 	}
@@ -349,6 +352,7 @@ function invoice(body: Obj, options: NormalizeOptions): HighLevelEvent {
 	event.lines = crm?.lines ?? [];
 	event.linesKnown = Array.isArray(body.invoiceItems) && body.invoiceItems.length > 0;
 	event.problem = problem;
+	event.record = crm;
 	// Id + status + amount paid, and what an edit changes (total, updatedAt): an InvoiceUpdate of a
 	// sent invoice keeps status and amount paid, and must not pass for a repeat of InvoiceSent.
 	event.key = `invoice:${event.ids.invoiceId ?? ''}:${crm?.status ?? event.status ?? ''}:${event.amounts.amountPaid ?? 0}:${event.amounts.total ?? ''}:${text(body.updatedAt) ?? ''}`;

@@ -113,20 +113,32 @@ function withFallbackLine(payment: CrmPayment, subtotal: unknown): CrmPayment {
 	};
 }
 
+export const EVENT_FORMAT = 'highlevel-event/1';
+
 /**
- * The HighLevel Trigger's normalized event (./events.ts) keeps HighLevel's raw body under `body`;
- * recognised by shape, since the input is whatever the user's workflow hands the QuickBooks node.
+ * The HighLevel Trigger's normalized event (./events.ts), which carries HighLevel's body and what
+ * was read from it. Marked by `format`; events stored before the mark (outbox rows) by their shape.
  */
 function triggerEvent(value: Obj): Obj | undefined {
-	return value &&
-		typeof value === 'object' &&
-		typeof value.kind === 'string' &&
-		typeof value.event === 'string' &&
-		'linesKnown' in value &&
-		value.body &&
-		typeof value.body === 'object'
+	if (!value || typeof value !== 'object' || !value.body || typeof value.body !== 'object')
+		return undefined;
+	if (value.format === EVENT_FORMAT) return value;
+	return typeof value.kind === 'string' && typeof value.event === 'string' && 'linesKnown' in value
 		? value
 		: undefined;
+}
+
+/** `kind`'s record from a normalized event (read once, by the trigger), or `read` of a HighLevel body. */
+function recordOf<T>(input: Obj, kinds: string[], what: string, read: (body: Obj) => T): T {
+	const event = triggerEvent(input);
+	if (!event) return read(input);
+	if (!kinds.includes(event.kind))
+		throw new CrmInputError(
+			'kind',
+			`this is a HighLevel ${event.event} (${event.kind}) event, not ${what}`,
+		);
+	// Without a record the body could not be read: reading it again says why.
+	return event.format === EVENT_FORMAT && event.record ? (event.record as T) : read(event.body);
 }
 
 /** Order tax: amountSummary.tax, else the sum of taxSummary[].amount (both in the OrderCreate example). */
@@ -147,17 +159,10 @@ function orderTax(body: Obj): number | undefined {
  * webhook body, or an OrderCreate/OrderStatusUpdate body.
  */
 export function paymentFromHighLevel(input: Obj): CrmPayment {
-	const event = triggerEvent(input);
-	if (event && event.kind !== 'payment' && event.kind !== 'order') {
-		throw new CrmInputError(
-			'kind',
-			`this is a HighLevel ${event.event} (${event.kind}) event, not a payment`,
-		);
-	}
-	return paymentFromBody(event ? event.body : input);
+	return recordOf(input, ['payment', 'order'], 'a payment', paymentFromBody);
 }
 
-function paymentFromBody(body: Obj): CrmPayment {
+export function paymentFromBody(body: Obj): CrmPayment {
 	if (body && typeof body.payment === 'object' && body.payment) {
 		const p = body.payment as Obj;
 		const transactionId = text(p.transaction_id, p.transactionId, p.id, p._id);
@@ -284,14 +289,10 @@ export function refundKeyOf(r: Partial<CrmRefund> & { rawDate?: string }): {
 
 /** Reads a refund: the HighLevel Trigger's normalized refund event or a refund body. */
 export function refundFromHighLevel(input: Obj): CrmRefund {
-	const event = triggerEvent(input);
-	if (event && event.kind !== 'refund') {
-		throw new CrmInputError(
-			'kind',
-			`this is a HighLevel ${event.event} (${event.kind}) event, not a refund`,
-		);
-	}
-	const body: Obj = event ? event.body : input;
+	return recordOf(input, ['refund'], 'a refund', refundFromBody);
+}
+
+export function refundFromBody(body: Obj): CrmRefund {
 	if (!body || typeof body.refund !== 'object' || !body.refund)
 		throw new CrmInputError('refund', 'this is not a HighLevel refund body ("refund" object)');
 	const r = readRefund(body);
@@ -354,17 +355,10 @@ export function normalizeInvoiceStatus(raw: unknown): CrmInvoiceStatus | undefin
  * decides).
  */
 export function invoiceFromHighLevel(input: Obj): CrmInvoice {
-	const event = triggerEvent(input);
-	if (event && event.kind !== 'invoice') {
-		throw new CrmInputError(
-			'kind',
-			`this is a HighLevel ${event.event} (${event.kind}) event, not an invoice`,
-		);
-	}
-	return invoiceFromBody(event ? event.body : input);
+	return recordOf(input, ['invoice'], 'an invoice', invoiceFromBody);
 }
 
-function invoiceFromBody(body: Obj): CrmInvoice {
+export function invoiceFromBody(body: Obj): CrmInvoice {
 	const id = text(body?._id, body?.id, body?.invoiceId);
 	if (!id) throw new CrmInputError('_id', 'the invoice has no id');
 	// The body's own status wins over the event name, except for void and delete events.

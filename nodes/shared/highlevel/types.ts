@@ -1,11 +1,13 @@
 /** What the HighLevel modules return: the trigger's normalized event and a delivery's authentication. */
-import type { CrmLine } from '../domain/crm';
+import type { CrmInvoice, CrmLine, CrmPayment, CrmRefund } from '../domain/crm';
 
 /** normalizeHighLevelBody (./events.ts): one normalized event from any HighLevel delivery. */
 export type EventKind = 'payment' | 'order' | 'refund' | 'invoice' | 'contact' | 'other';
 export type Delivery = 'workflow' | 'marketplace';
 
 export interface HighLevelEvent {
+	/** Marks the normalized event, so that the QuickBooks nodes take `record` rather than read `body` again. */
+	format: 'highlevel-event/1';
 	kind: EventKind;
 	/** HighLevel's event name: PaymentReceived, PaymentRefunded (workflow), OrderCreate, InvoicePaid, ContactCreate, … */
 	event: string;
@@ -70,6 +72,11 @@ export interface HighLevelEvent {
 	linesHint?: string;
 	/** The body could not be read as a payment/invoice: the QuickBooks node will fail with this. */
 	problem?: string;
+	/**
+	 * The payment (payment and order events), refund or invoice in the CRM model, read once from
+	 * `body` (./toCrm.ts); absent when `body` cannot be read as one (`problem` says why).
+	 */
+	record?: CrmPayment | CrmRefund | CrmInvoice;
 	/** HighLevel's body, exactly as parsed from the request. */
 	body: Record<string, any>;
 }
