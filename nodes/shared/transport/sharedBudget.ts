@@ -190,16 +190,10 @@ export class SharedCompanyBudget implements Sharer {
 		const othersWait = Object.entries(row.wants).some(
 			([id, until]) => id !== this.me && until > now,
 		);
-		const alone =
-			!othersWait &&
-			Object.entries(row.taken).every(
-				([id, t]) => id === this.me || t.until <= now || t.calls === 0,
-			);
-		// Alone and busy, a process keeps the room it has for the calls about to come: one write
-		// serves many calls instead of one each. Another process's wish ends that at the next write.
-		const spare =
-			alone && (this.budget.waiting > 0 || mine.calls > 0) ? room.calls - take.calls : 0;
-		const credits = { calls: take.calls + spare, batches: take.batches };
+		// Places only for the calls waiting now. Keeping spare room for calls about to come would save
+		// writes, but another process would wait for that room at its next call (a poll or two), and
+		// work that waits on one answer at a time, like a drain's round, would slow down.
+		const credits = { calls: take.calls, batches: take.batches };
 		const calls = mine.calls + credits.calls;
 		const batches = mine.batches + credits.batches;
 		const entry = row.taken[this.me];
@@ -255,11 +249,6 @@ export class SharedCompanyBudget implements Sharer {
 			this.row = undefined;
 			if (merged.heldUntil > now) return merged.heldUntil - now;
 			return Math.max(1, Math.min(this.timing.pollMs, room.freesAt - now));
-		}
-		// Holding spare room, look at the row again soon: another process may be waiting for it.
-		if (spare > 0) {
-			this.row = undefined;
-			return this.timing.pollMs;
 		}
 		// Answers to write back: when the next is due, or sooner when an answer or a call pokes.
 		return this.budget.inFlight > 0 || this.budget.unwritten > 0 || calls > 0
