@@ -96,8 +96,7 @@ void (async () => {
     payments (direct)   ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment)}
     payments (durable)  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable)}
                         stored in the Data Table "QuickBooks Sync Outbox"; drained every minute,
-                        or now: curl -X POST -H 'Authorization: Bearer ${WEBHOOK_SECRET}' \\
-                                  ${stack.webhookUrl(DRAIN_WEBHOOK_PATH)}
+                        or now: curl -X POST ${stack.webhookUrl(DRAIN_WEBHOOK_PATH)}
     invoices            ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice)}
   Fire sample CRM events (payments and an invoice life cycle) from another terminal:
 

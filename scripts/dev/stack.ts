@@ -25,9 +25,8 @@ export const TRIGGER_WEBHOOK_IDS = {
 	paymentDurable: 'qbsync-highlevel-payment-durable',
 	invoice: 'qbsync-highlevel-invoice',
 } as const;
-/** The durable template's on-demand drain (a Webhook node path), behind the intake's secret. */
+/** The durable template's on-demand drain (a Webhook node path). */
 export const DRAIN_WEBHOOK_PATH = 'qbsync-outbox-drain';
-export const DRAIN_SECRET_CREDENTIAL_ID = 'qbsyncDrainCred01';
 /** The error workflow the durable template names in its settings. */
 export const ALERT_WORKFLOW_ID = 'qbsyncTplAlert';
 
@@ -300,12 +299,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			data: { authType: 'bearer', token: WEBHOOK_SECRET },
 		},
 		{
-			id: DRAIN_SECRET_CREDENTIAL_ID,
-			name: 'HighLevel Webhook Secret (Drain Now)',
-			type: 'httpHeaderAuth',
-			data: { name: 'Authorization', value: `Bearer ${WEBHOOK_SECRET}` },
-		},
-		{
 			id: HIGHLEVEL_CREDENTIAL_ID,
 			name: 'HighLevel Private Integration',
 			type: 'httpHeaderAuth',
@@ -367,10 +360,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		triggerUrl: (webhookId) => `${webhookBase}/webhook/${webhookId}/highlevel`,
 		outbox: outboxOf(n8n),
 		async drain() {
-			const res = await fetch(`${webhookBase}/webhook/${DRAIN_WEBHOOK_PATH}`, {
-				method: 'POST',
-				headers: { authorization: `Bearer ${WEBHOOK_SECRET}` },
-			});
+			const res = await fetch(`${webhookBase}/webhook/${DRAIN_WEBHOOK_PATH}`, { method: 'POST' });
 			if (!res.ok) throw new Error(`drain: ${res.status} ${await res.text()}`);
 		},
 		async stop() {
