@@ -2,13 +2,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-import {
-	DRAIN_WEBHOOK_PATH,
-	REALM_ID,
-	TRIGGER_WEBHOOK_IDS,
-	WEBHOOK_SECRET,
-	startStack,
-} from './dev/stack';
+import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from './dev/stack';
 
 const cache =
 	process.env.QBSYNC_CACHE ??
@@ -72,7 +66,7 @@ void (async () => {
 				webhookSecret: WEBHOOK_SECRET,
 				paymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment),
 				durablePaymentUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable),
-				drainUrl: stack.webhookUrl(DRAIN_WEBHOOK_PATH),
+				drainUrl: `${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable)}/drain`,
 				invoiceUrl: stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice),
 			},
 			null,
@@ -96,7 +90,8 @@ void (async () => {
     payments (direct)   ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.payment)}
     payments (durable)  ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable)}
                         stored in the Data Table "QuickBooks Sync Outbox"; drained every minute,
-                        or now: curl -X POST ${stack.webhookUrl(DRAIN_WEBHOOK_PATH)}
+                        or now: curl -X POST -H 'Authorization: Bearer ${WEBHOOK_SECRET}' \\
+                          ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable)}/drain
     invoices            ${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice)}
   Fire sample CRM events (payments and an invoice life cycle) from another terminal:
 

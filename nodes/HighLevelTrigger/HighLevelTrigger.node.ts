@@ -23,6 +23,8 @@ import type { AuthResult, EventKind, HighLevelEvent } from '../shared/highlevel/
 import { rememberKey, type SeenState } from '../shared/highlevel/seen';
 import { HIGHLEVEL_REDELIVER_STATUS } from '../shared/recovery';
 
+const DRAIN_PATH = 'highlevel/drain';
+
 /**
  * One URL for both kinds of HighLevel delivery:
  * - marketplace-app webhooks, signed: verified over the raw request bytes (Ed25519 X-GHL-Signature,
@@ -48,8 +50,8 @@ export class HighLevelTrigger implements INodeType {
 			'Starts a workflow on HighLevel payments, refunds, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
 		defaults: { name: 'HighLevel Trigger' },
 		inputs: [],
-		outputs: [NodeConnectionTypes.Main, NodeConnectionTypes.Main],
-		outputNames: ['Received', 'Skipped'],
+		// A third output only when drain requests are taken, so other workflows keep their two.
+		outputs: `={{ ["Received", "Skipped"].concat($parameter["drainRequests"] ? ["Drain Requested"] : []).map((displayName) => ({ type: "${NodeConnectionTypes.Main}", displayName })) }}`,
 		credentials: [
 			{
 				name: 'highLevelWebhookApi',
@@ -69,6 +71,14 @@ export class HighLevelTrigger implements INodeType {
 				// literal text "firstEntryJson").
 				responseData: '',
 				path: 'highlevel',
+			},
+			{
+				// The same URL + /drain, registered only when asked for (n8n skips an empty method).
+				name: 'default',
+				httpMethod: '={{$parameter["drainRequests"] ? "POST" : ""}}',
+				responseMode: 'onReceived',
+				responseData: '',
+				path: DRAIN_PATH,
 			},
 		],
 		properties: [
@@ -168,6 +178,15 @@ export class HighLevelTrigger implements INodeType {
 				],
 			},
 			{
+				displayName: 'Take Drain Requests',
+				name: 'drainRequests',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether a POST to this URL + <code>/drain</code>, with the same secret, starts the <b>Drain Requested</b> output (e.g. a durable outbox’s drain on demand). Nothing of the request is passed on: its headers hold the secret.',
+				displayOptions: { show: { workflowDeliveries: ['secret'] } },
+			},
+			{
 				displayName: 'Options',
 				name: 'options',
 				type: 'collection',
@@ -188,7 +207,7 @@ export class HighLevelTrigger implements INodeType {
 						type: 'boolean',
 						default: true,
 						description:
-							'Whether a delivery whose business key (payment transaction ID, order ID, refund ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions. If an execution failed, retry it from n8n’s Executions list: sending the same payment again from HighLevel is dropped as a repeat while this is on.',
+							'Whether a delivery whose business key (payment transaction ID, order ID, refund ID, invoice ID + status + amount paid) was emitted before is answered 200 without starting the workflow. The QuickBooks writes are idempotent on their own; this only saves executions. If an execution failed, retry it from n8n’s Executions list: sending the same payment again from HighLevel is dropped as a repeat while this is on. Not applied with Respond “Using ‘Respond to Webhook’ Node”: the workflow may answer 429, and HighLevel’s redelivery must then run.',
 					},
 					{
 						displayName: 'Ed25519 Public Key',
@@ -261,6 +280,21 @@ export class HighLevelTrigger implements INodeType {
 				});
 			}
 			const headers = req.headers as Record<string, string | string[] | undefined>;
+			if (isDrainRequest(req)) {
+				const auth = verifySecret(headers, await secretOf(this), parsed);
+				if (!auth.ok) {
+					this.logger.warn(
+						`HighLevel Trigger refused a drain request (401): ${auth.reason}`,
+						where,
+					);
+					return answer(401, { received: false, error: auth.reason ?? 'unauthenticated' });
+				}
+				const requestedAt = new Date().toISOString();
+				return {
+					webhookResponse: { received: true, drain: true, requestedAt },
+					workflowData: [[], [], [{ json: { drain: true, requestedAt } }]],
+				};
+			}
 			let auth: AuthResult;
 			if (isSigned(headers)) {
 				auth = verifySignature(raw, headers, {
@@ -288,15 +322,17 @@ export class HighLevelTrigger implements INodeType {
 				kinds: this.getNodeParameter('events', []) as EventKind[],
 			});
 
-			// Not while listening for a test event: the user re-sends the same body on purpose.
+			// Not while listening for a test event: the user re-sends the same body on purpose. Not when
+			// the workflow answers: it may answer 429 (not taken), and HighLevel's redelivery must run.
 			if (
 				!event.skipped &&
 				options.deduplicate !== false &&
 				this.getMode() !== 'manual' &&
+				this.getNodeParameter('responseMode', 'onReceived') !== 'responseNode' &&
 				hasId(event)
 			) {
 				const state = this.getWorkflowStaticData('node') as SeenState;
-				if (!rememberKey(state, event.key, Date.now())) {
+				if (!rememberKey(state, event.key, Date.now(), `${where.workflowId}/${where.node}`)) {
 					this.logger.info(
 						`HighLevel Trigger: ${event.event} ${event.key} was emitted before; answered 200 without a new execution`,
 						where,
@@ -332,6 +368,14 @@ export class HighLevelTrigger implements INodeType {
 }
 
 type RequestLike = { rawBody?: Buffer | string; readRawBody?: () => Promise<void>; body?: unknown };
+
+/** The drain webhook shares this node's webhook() with the delivery one; only its path tells them apart. */
+function isDrainRequest(req: { path?: string; url?: string }): boolean {
+	const path = String(req.path ?? req.url ?? '')
+		.split('?')[0]
+		.replace(/\/+$/, '');
+	return path.endsWith(`/${DRAIN_PATH}`);
+}
 
 /** The exact bytes HighLevel signed: n8n keeps them on the request as `rawBody`. */
 async function rawBody(req: RequestLike): Promise<Buffer> {

@@ -26,7 +26,6 @@ export const TRIGGER_WEBHOOK_IDS = {
 	invoice: 'qbsync-highlevel-invoice',
 } as const;
 /** The durable template's on-demand drain (a Webhook node path). */
-export const DRAIN_WEBHOOK_PATH = 'qbsync-outbox-drain';
 /** The error workflow the durable template names in its settings. */
 export const ALERT_WORKFLOW_ID = 'qbsyncTplAlert';
 
@@ -360,7 +359,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 		triggerUrl: (webhookId) => `${webhookBase}/webhook/${webhookId}/highlevel`,
 		outbox: outboxOf(n8n),
 		async drain() {
-			const res = await fetch(`${webhookBase}/webhook/${DRAIN_WEBHOOK_PATH}`, { method: 'POST' });
+			// The durable template's trigger takes drain requests behind the intake's secret.
+			const res = await fetch(drainUrl(webhookBase), {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${WEBHOOK_SECRET}` },
+			});
 			if (!res.ok) throw new Error(`drain: ${res.status} ${await res.text()}`);
 		},
 		async stop() {
@@ -374,6 +377,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			await qbo.stop();
 		},
 	};
+}
+
+/** The durable template's Drain Requested URL: its trigger's URL + /drain (POST with the secret). */
+export function drainUrl(webhookBase: string): string {
+	return `${webhookBase}/webhook/${TRIGGER_WEBHOOK_IDS.paymentDurable}/highlevel/drain`;
 }
 
 /** What the QuickBooks Sync nodes need of n8n's API to share a company's budget (nodes/shared/transport/budgetTable.ts). */
@@ -397,7 +405,10 @@ export const BUDGET_API_SCOPES = [
 function webhookPaths(workflow: any): string[] {
 	return (workflow.nodes ?? []).flatMap((node: any) => {
 		if (node.disabled) return [];
-		if (String(node.type).endsWith('.highLevelTrigger')) return [`${node.webhookId}/highlevel`];
+		if (String(node.type).endsWith('.highLevelTrigger'))
+			return [`${node.webhookId}/highlevel`].concat(
+				node.parameters?.drainRequests ? [`${node.webhookId}/highlevel/drain`] : [],
+			);
 		if (node.type === 'n8n-nodes-base.webhook') return [String(node.parameters?.path ?? '')];
 		return [];
 	});

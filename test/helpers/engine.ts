@@ -393,6 +393,8 @@ export interface WebhookAnswer {
  * A webhook trigger node in an active workflow: each deliver() runs the node's webhook() through
  * n8n-core's WebhookContext, with a request carrying the raw bytes the way n8n's server keeps them.
  */
+let harnesses = 0;
+
 export class WebhookHarness {
 	readonly workflow: Workflow;
 	readonly node: INode;
@@ -407,6 +409,8 @@ export class WebhookHarness {
 			name?: string;
 			credentialTypes?: string[];
 			mode?: 'webhook' | 'manual';
+			/** The same id for two harnesses = two requests of one workflow (each with its static data copy, as n8n loads it). */
+			workflowId?: string;
 		} = {},
 	) {
 		this.mode = options.mode ?? 'webhook';
@@ -427,7 +431,8 @@ export class WebhookHarness {
 			),
 		};
 		this.workflow = new Workflow({
-			id: 'wf-webhook',
+			// A workflow of its own per harness: the trigger's in-process memory of keys is per workflow.
+			id: options.workflowId ?? `wf-webhook-${++harnesses}`,
 			nodes: [this.node],
 			connections: {},
 			active: true,
@@ -439,7 +444,7 @@ export class WebhookHarness {
 	async deliver(
 		raw: string | Buffer | undefined,
 		headers: Record<string, string> = {},
-		request: { readRawBody?: () => Promise<void>; body?: unknown } = {},
+		request: { readRawBody?: () => Promise<void>; body?: unknown; path?: string } = {},
 	): Promise<WebhookAnswer> {
 		const rawBody =
 			raw === undefined ? undefined : Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
@@ -464,6 +469,7 @@ export class WebhookHarness {
 			readRawBody: request.readRawBody,
 			params: {},
 			query: {},
+			path: request.path ?? `/webhook/${this.node.webhookId}/highlevel`,
 		};
 		const sent: { status: number; body?: Record<string, any> } = { status: 200 };
 		const res = {
@@ -489,7 +495,19 @@ export class WebhookHarness {
 			httpResponse: res,
 		} as unknown as IWorkflowExecuteAdditionalData;
 		const nodeType = this.workflow.nodeTypes.getByNameAndVersion(this.node.type, 1);
-		const description = nodeType.description.webhooks![0];
+		// The description whose path the request took, registered only with a method (as n8n's
+		// webhook service does: an empty httpMethod adds no webhook, so the path answers 404).
+		const descriptions = nodeType.description.webhooks!;
+		const description =
+			descriptions.find((d) => req.path.endsWith(`/${this.node.webhookId}/${d.path}`)) ??
+			descriptions[0];
+		const method = this.workflow.expression.getSimpleParameterValue(
+			this.node,
+			description.httpMethod,
+			'internal',
+			{},
+		);
+		if (!method) return { status: 404, body: { message: 'webhook not registered' } };
 		const webhookData = {
 			httpMethod: 'POST',
 			node: this.node.name,

@@ -8,25 +8,14 @@
 import type { QboRecord } from '../types';
 import { BATCH_LIMIT, type QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
-import {
-	lookAgainAfterRefusal,
-	lostRace,
-	raceLookupNeeded,
-	receiptRedoneOneByOne,
-	settledInBatch,
-} from '../recovery';
+import { lookAgainAfterRefusal, receiptRedoneOneByOne, settledInBatch } from '../recovery';
 import type { CrmPayment } from '../domain/crm';
-import { itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
-import {
-	findOrCreateItem,
-	itemCreateKey,
-	itemName,
-	newItemBody,
-	rememberItem,
-	type ItemRefs,
-} from './items';
+import { adjustmentRef, itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
+import { itemName, type ItemRefs } from './items';
+import { itemRefsInBatch } from './itemsBatch';
 import { requireTaxKept } from './salesTax';
-import { fromRecords, numbersFor, numberToCreate } from './ownDocuments';
+import { numbersFor, numberToCreate } from './ownDocuments';
+import { byNumber, lookupFor, receiptsNumbered, settleRaces } from './receiptsFound';
 import {
 	createReceiptFromPayment,
 	receiptBody,
@@ -35,143 +24,9 @@ import {
 	type ReceiptOptions,
 } from './receipts';
 import { chunks, matchEachInBatch } from './customersBatch';
-import { companyCache, itemKey, type CachedItem } from './companyCache';
+import { itemKey, type CachedItem } from './companyCache';
 import { forgetRefused, forgetRenamed, usesCache, type DocumentRefs } from './documentRefs';
-import { duplicateNumbersRefused } from './preferences';
-import type { CustomerMatch, Lookup, ReceiptResult } from './types';
-
-const IN_CHUNK = 100;
-
-/** Items by cache key: from the company cache, else 100 names per query, the missing ones created 30 per batch call. */
-async function itemRefs(
-	client: QboClient,
-	payments: CrmPayment[],
-	options: ReceiptOptions,
-): Promise<{ refs: Map<string, ItemRef | Error>; cached: Map<string, CachedItem> }> {
-	const refs = new Map<string, ItemRef | Error>();
-	const cached = new Map<string, CachedItem>();
-	const mode = options.items;
-	if (mode.mode === 'default') return { refs, cached };
-	const cache = companyCache(client).items;
-	const names = [...new Set(payments.flatMap((p) => itemNamesOf(p)))];
-	const byKey = new Map(names.map((n) => [itemKey(itemName(n)), n]));
-	for (const key of byKey.keys()) {
-		const known = cache.get(key);
-		if (known) {
-			cached.set(key, known);
-			refs.set(key, known.ref);
-		}
-	}
-	const toLookUp = [...byKey.keys()].filter((k) => !refs.has(k));
-	for (const part of chunks(toLookUp, IN_CHUNK)) {
-		const found = await client.queryAll({
-			entity: 'Item',
-			where: [{ field: 'Name', op: 'IN', value: part.map((k) => itemName(byKey.get(k)!)) }],
-		});
-		for (const item of found) {
-			const key = itemKey(String(item.Name));
-			if (byKey.has(key)) refs.set(key, rememberItem(client, byKey.get(key)!, item).ref);
-		}
-	}
-	const missing = [...byKey.keys()].filter((k) => !refs.has(k));
-	for (const part of chunks(missing, BATCH_LIMIT)) {
-		const bodies = await Promise.all(
-			part.map(async (k) => await newItemBody(client, byKey.get(k)!, mode.incomeAccountId)),
-		);
-		const answers = await client.batch(
-			bodies.map((payload) => ({ entity: 'Item', operation: 'create', payload })),
-			`items:${part.map((k) => itemCreateKey(client, byKey.get(k)!)).join(',')}`,
-		);
-		for (const [i, answer] of answers.entries()) {
-			const key = part[i];
-			const created = settledInBatch(answer);
-			if (created) refs.set(key, rememberItem(client, byKey.get(key)!, created).ref);
-			else {
-				const settled = await findOrCreateItem(client, byKey.get(key)!, mode.incomeAccountId).catch(
-					(e: Error) => e,
-				);
-				refs.set(
-					key,
-					settled instanceof Error
-						? settled
-						: rememberItem(client, byKey.get(key)!, settled.item).ref,
-				);
-			}
-		}
-	}
-	return { refs, cached };
-}
-
-/** Receipts under any of these numbers, in as few queries as possible. */
-async function receiptsNumbered(client: QboClient, numbers: string[]): Promise<QboRecord[]> {
-	const found: QboRecord[] = [];
-	for (const part of chunks([...new Set(numbers)], IN_CHUNK)) {
-		found.push(
-			...(await client.queryAll({
-				entity: 'SalesReceipt',
-				where: [{ field: 'DocNumber', op: 'IN', value: part }],
-			})),
-		);
-	}
-	return found;
-}
-
-/** Receipts grouped by the numbers a payment's receipt may carry. */
-function lookupFor(
-	payment: CrmPayment,
-	options: ReceiptOptions,
-	all: Map<string, QboRecord[]>,
-): Lookup {
-	const key = receiptKey(payment, options);
-	const numbers = numbersFor(key);
-	return fromRecords(
-		[...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])],
-		key,
-		numbers,
-	);
-}
-
-function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
-	const map = new Map<string, QboRecord[]>();
-	for (const r of records)
-		map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
-	return map;
-}
-
-/**
- * With custom numbers off (or not known), a concurrent run may have created the same payment's
- * receipt: one query per 100 new receipts finds them; the oldest stays, ours is voided when it is
- * the newer (recovery R8). With them on, QuickBooks refused the loser's create (R7).
- */
-async function settleRaces(
-	client: QboClient,
-	payments: CrmPayment[],
-	options: ReceiptOptions,
-	created: number[],
-	results: Array<ReceiptResult | Error | undefined>,
-): Promise<void> {
-	if (!created.length) return;
-	if (!raceLookupNeeded(await duplicateNumbersRefused(client))) return;
-	const after = byNumber(
-		await receiptsNumbered(
-			client,
-			created.map((i) => String((results[i] as ReceiptResult).receipt.DocNumber)),
-		),
-	);
-	for (const i of created) {
-		const mine = (results[i] as ReceiptResult).receipt;
-		const kept = lookupFor(payments[i], options, after).ours;
-		if (!lostRace(mine, kept)) continue;
-		results[i] = await client
-			.void('SalesReceipt', mine)
-			.then(() => ({
-				receipt: kept,
-				alreadySynced: true,
-				sync: receiptSummary(kept, payments[i], 'matched'),
-			}))
-			.catch((e: Error) => e);
-	}
-}
+import type { CustomerMatch, ReceiptResult } from './types';
 
 /** The customer of each pending payment: given by earlier nodes, else matched by e-mail or created. */
 async function customersFor(
@@ -219,6 +74,16 @@ function refsOf(
 	return { match, items: refs };
 }
 
+type Results = Array<ReceiptResult | Error | undefined>;
+
+/** A receipt body ready for the batch, with what it was written with (for R17 and R18). */
+interface PlannedReceipt {
+	index: number;
+	body: QboRecord;
+	refs: DocumentRefs;
+	customer: ReceiptResult['sync']['customer'];
+}
+
 /**
  * One result per input payment, in order: the receipt, or the error of that payment alone.
  * `customerIds[i]`: the customer chosen for payment i by earlier nodes, if any (else
@@ -230,7 +95,46 @@ export async function createReceiptsInBatch(
 	options: ReceiptOptions,
 	customerIds: Array<string | undefined> = [],
 ): Promise<Array<ReceiptResult | Error>> {
-	const results: Array<ReceiptResult | Error | undefined> = new Array(payments.length);
+	const results: Results = new Array(payments.length);
+	const { pending, docNumbers, firstIndexOf } = await alreadyBooked(
+		client,
+		payments,
+		options,
+		results,
+	);
+	const planned = await planReceipts(
+		client,
+		payments,
+		options,
+		customerIds,
+		pending,
+		docNumbers,
+		results,
+	);
+	const created = await writeInBatches(
+		client,
+		payments,
+		options,
+		customerIds,
+		planned,
+		docNumbers,
+		results,
+	);
+	await settleRaces(client, payments, options, created, results);
+	await keepTaxOf(client, payments, planned, created, results);
+	return pointRepeatsAtFirst(payments, results, firstIndexOf);
+}
+
+/**
+ * Fills `results` for payments already in QuickBooks (or whose number another receipt holds) and
+ * returns the others: each transaction once (`firstIndexOf`), with the number its receipt gets.
+ */
+async function alreadyBooked(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+	results: Results,
+): Promise<{ pending: number[]; docNumbers: string[]; firstIndexOf: Map<string, number> }> {
 	const keys = payments.map((p) => receiptKey(p, options));
 	const existing = byNumber(
 		await receiptsNumbered(
@@ -238,8 +142,6 @@ export async function createReceiptsInBatch(
 			keys.flatMap((k) => Object.values(numbersFor(k))),
 		),
 	);
-
-	// Already in QuickBooks, a number taken by someone else's receipt, or a repeat in this burst.
 	const firstIndexOf = new Map<string, number>();
 	const pending: number[] = [];
 	const docNumbers: string[] = [];
@@ -263,20 +165,26 @@ export async function createReceiptsInBatch(
 			pending.push(i);
 		}
 	});
+	return { pending, docNumbers, firstIndexOf };
+}
 
+/** The receipt body of each pending payment (its customer and items found or created first). */
+async function planReceipts(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+	customerIds: Array<string | undefined>,
+	pending: number[],
+	docNumbers: string[],
+	results: Results,
+): Promise<PlannedReceipt[]> {
 	const customers = await customersFor(client, payments, pending, options, customerIds);
-	const items = await itemRefs(
+	const items = await itemRefsInBatch(
 		client,
 		pending.map((i) => payments[i]),
 		options,
 	);
-
-	const bodies: Array<{
-		index: number;
-		body: QboRecord;
-		refs: DocumentRefs;
-		customer: ReceiptResult['sync']['customer'];
-	}> = [];
+	const planned: PlannedReceipt[] = [];
 	for (const i of pending) {
 		const payment = payments[i];
 		try {
@@ -305,8 +213,9 @@ export async function createReceiptsInBatch(
 					return ref;
 				},
 				options.taxCodes,
+				adjustmentRef(options),
 			);
-			bodies.push({
+			planned.push({
 				index: i,
 				body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options),
 				refs: refsOf(match, payment, items.refs, items.cached, options),
@@ -320,9 +229,21 @@ export async function createReceiptsInBatch(
 			results[i] = error as Error;
 		}
 	}
+	return planned;
+}
 
+/** Writes the planned receipts 30 per batch call; returns the payments whose receipt it created. */
+async function writeInBatches(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+	customerIds: Array<string | undefined>,
+	planned: PlannedReceipt[],
+	docNumbers: string[],
+	results: Results,
+): Promise<number[]> {
 	const created: number[] = [];
-	for (const part of chunks(bodies, BATCH_LIMIT)) {
+	for (const part of chunks(planned, BATCH_LIMIT)) {
 		const answers = await client.batch(
 			part.map((b) => ({ entity: 'SalesReceipt', operation: 'create', payload: b.body })),
 			`receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`,
@@ -366,9 +287,18 @@ export async function createReceiptsInBatch(
 			}
 		}
 	}
-	await settleRaces(client, payments, options, created, results);
-	const bodyOf = new Map(bodies.map((b) => [b.index, b.body]));
-	// A company with sales tax off drops the tax: the receipts just written for taxed payments go again.
+	return created;
+}
+
+/** A company with sales tax off drops the tax: the receipts just written for taxed payments go again. */
+async function keepTaxOf(
+	client: QboClient,
+	payments: CrmPayment[],
+	planned: PlannedReceipt[],
+	created: number[],
+	results: Results,
+): Promise<void> {
+	const bodyOf = new Map(planned.map((b) => [b.index, b.body]));
 	for (const index of created) {
 		const result = results[index];
 		if (!result || result instanceof Error || result.alreadySynced) continue;
@@ -384,8 +314,14 @@ export async function createReceiptsInBatch(
 			payments[index].total,
 		).catch((error: Error) => (results[index] = error));
 	}
+}
 
-	// Repeats inside the burst point at the receipt of their first occurrence.
+/** Repeats inside the burst point at the receipt of their first occurrence. */
+function pointRepeatsAtFirst(
+	payments: CrmPayment[],
+	results: Results,
+	firstIndexOf: Map<string, number>,
+): Array<ReceiptResult | Error> {
 	return payments.map((payment, i) => {
 		const result = results[i];
 		if (result) return result;

@@ -1,0 +1,86 @@
+/**
+ * Which receipts of a burst QuickBooks already holds (one query per 100 numbers), and the races a
+ * burst may lose to a concurrent run, settled after the writes.
+ */
+import type { QboRecord } from '../types';
+import type { QboClient } from '../transport/client';
+import { lostRace, raceLookupNeeded } from '../recovery';
+import type { CrmPayment } from '../domain/crm';
+import { fromRecords, numbersFor } from './ownDocuments';
+import { receiptKey, receiptSummary, type ReceiptOptions } from './receipts';
+import { chunks } from './customersBatch';
+import { duplicateNumbersRefused } from './preferences';
+import type { Lookup, ReceiptResult } from './types';
+
+const IN_CHUNK = 100;
+
+/** Receipts under any of these numbers, in as few queries as possible. */
+export async function receiptsNumbered(client: QboClient, numbers: string[]): Promise<QboRecord[]> {
+	const found: QboRecord[] = [];
+	for (const part of chunks([...new Set(numbers)], IN_CHUNK)) {
+		found.push(
+			...(await client.queryAll({
+				entity: 'SalesReceipt',
+				where: [{ field: 'DocNumber', op: 'IN', value: part }],
+			})),
+		);
+	}
+	return found;
+}
+
+/** Receipts grouped by the numbers a payment's receipt may carry. */
+export function lookupFor(
+	payment: CrmPayment,
+	options: ReceiptOptions,
+	all: Map<string, QboRecord[]>,
+): Lookup {
+	const key = receiptKey(payment, options);
+	const numbers = numbersFor(key);
+	return fromRecords(
+		[...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])],
+		key,
+		numbers,
+	);
+}
+
+export function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
+	const map = new Map<string, QboRecord[]>();
+	for (const r of records)
+		map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
+	return map;
+}
+
+/**
+ * With custom numbers off (or not known), a concurrent run may have created the same payment's
+ * receipt: one query per 100 new receipts finds them; the oldest stays, ours is voided when it is
+ * the newer (recovery R8). With them on, QuickBooks refused the loser's create (R7).
+ */
+export async function settleRaces(
+	client: QboClient,
+	payments: CrmPayment[],
+	options: ReceiptOptions,
+	created: number[],
+	results: Array<ReceiptResult | Error | undefined>,
+): Promise<void> {
+	if (!created.length) return;
+	if (!raceLookupNeeded(await duplicateNumbersRefused(client))) return;
+	const after = byNumber(
+		await receiptsNumbered(
+			client,
+			created.map((i) => String((results[i] as ReceiptResult).receipt.DocNumber)),
+		),
+	);
+	for (const i of created) {
+		const mine = (results[i] as ReceiptResult).receipt;
+		const kept = lookupFor(payments[i], options, after).ours;
+		if (!lostRace(mine, kept)) continue;
+		results[i] = await client
+			.void('SalesReceipt', mine)
+			.then(() => ({
+				receipt: kept,
+				alreadySynced: true,
+				sync: receiptSummary(kept, payments[i], 'matched'),
+			}))
+			.catch((e: Error) => e);
+	}
+}
