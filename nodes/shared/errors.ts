@@ -32,7 +32,14 @@ export class CrmInputError extends Error {
  * - incomplete: QuickBooks answered without a fault but without the record asked for;
  * - busy: the call never got its place in the company's request budget (nothing was sent).
  */
-export type OutcomeKind = 'clash' | 'notFound' | 'ambiguous' | 'refused' | 'incomplete' | 'busy';
+export type OutcomeKind =
+	| 'clash'
+	| 'notFound'
+	| 'ambiguous'
+	| 'refused'
+	| 'incomplete'
+	| 'busy'
+	| 'totals';
 
 /** A local outcome that stops the item. Nothing QuickBooks said; `hint` tells the user what to do. */
 export class OutcomeError extends Error {

@@ -23,6 +23,7 @@ import { REALM_ID } from '../../scripts/dev/stack';
 import { TRIGGER_WEBHOOK_IDS } from '../../scripts/dev/stack';
 import {
 	DIRECT_HOOK,
+	countBy,
 	DIRECT_REALM,
 	deliver,
 	lastBookedAt,
@@ -71,6 +72,9 @@ async function runWith(workers: number) {
 				minutesToLastReceipt: Math.round(minutes * 100) / 100,
 				apiCalls: calls.length,
 				throttled: calls.filter((e) => e.status === 429).length,
+				callsByKind: countBy(
+					calls.map((e) => `${e.operation} ${e.entity ?? e.queried ?? ''} ${e.status}`.trim()),
+				),
 				refusedDeliveries: answers.filter((s) => s !== 200).length,
 			};
 		};

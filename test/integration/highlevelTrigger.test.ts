@@ -613,3 +613,95 @@ describe('captured deliveries (test/fixtures/captured) are replayed and processe
 		},
 	);
 });
+
+describe('drain requests behind the intake secret', () => {
+	const DRAIN = '/webhook/wh-test/highlevel/drain';
+
+	test('with the secret: 200 and one item on Drain Requested that carries nothing of the request', async () => {
+		const answer = await trigger({ drainRequests: true }).deliver('{"note":"x"}', bearer, {
+			path: DRAIN,
+		});
+		expect(answer.status).toBe(200);
+		expect(answer.outputs?.map((o) => o.length)).toEqual([0, 0, 1]);
+		const [item] = answer.outputs![2];
+		expect(Object.keys(item).sort()).toEqual(['drain', 'requestedAt']);
+		expect(JSON.stringify(answer.outputs)).not.toContain(SECRET);
+	});
+
+	test.each([
+		['no secret', {}],
+		['a wrong secret', { Authorization: 'Bearer not-the-secret-at-all-0000' }],
+		['a marketplace signature instead of the secret', { 'X-GHL-Signature': 'AAAA' }],
+	])('with %s: 401 and no execution', async (_name, headers) => {
+		const answer = await trigger({ drainRequests: true }).deliver('', headers, { path: DRAIN });
+		expect([answer.status, answer.outputs]).toEqual([401, undefined]);
+	});
+
+	test('off (the default): the drain URL is not registered and the node keeps two outputs', async () => {
+		const t = trigger();
+		expect((await t.deliver('', bearer, { path: DRAIN })).status).toBe(404);
+		// n8n evaluates the outputs expression against the node's parameters (as the editor draws it).
+		const outputNames = (h: WebhookHarness) =>
+			(
+				h.workflow.expression.getSimpleParameterValue(
+					h.node,
+					h.workflow.nodeTypes.getByNameAndVersion(h.node.type, 1).description.outputs as string,
+					'internal',
+					{},
+				) as Array<{ displayName: string }>
+			).map((o) => o.displayName);
+		expect(outputNames(t)).toEqual(['Received', 'Skipped']);
+		expect(outputNames(trigger({ drainRequests: true }))).toEqual([
+			'Received',
+			'Skipped',
+			'Drain Requested',
+		]);
+	});
+
+	test('a payment delivered to the intake path still comes out of Received with drain requests on', async () => {
+		const answer = await trigger({ drainRequests: true }).deliver(
+			JSON.stringify(workflowPayment()),
+			bearer,
+		);
+		expect(received(answer)).toHaveLength(1);
+	});
+});
+
+describe('repeats arriving together, and a workflow that answers itself (issue 22.4)', () => {
+	// n8n builds each request's workflow from the database: two requests at once hold two copies of
+	// the static data, and the one saved last wins. Two harnesses of one workflow id model that.
+	const twoRequests = (parameters: Record<string, unknown> = {}) => {
+		const workflowId = `wf-together-${Math.random().toString(36).slice(2)}`;
+		const make = () =>
+			new WebhookHarness(
+				creds(),
+				{
+					events: ['payment', 'order', 'invoice'],
+					invoicesSynced: true,
+					workflowDeliveries: 'secret',
+					options: {},
+					...parameters,
+				},
+				{ workflowId },
+			);
+		return [make(), make()];
+	};
+
+	test('the same payment delivered twice at the same moment starts one execution; the other is answered 200 as a repeat', async () => {
+		const [a, b] = twoRequests();
+		const raw = JSON.stringify(workflowPayment({ transactionId: 'ch_together_1' }));
+		const answers = await Promise.all([a.deliver(raw, bearer), b.deliver(raw, bearer)]);
+		expect(answers.map((x) => x.status)).toEqual([200, 200]);
+		expect(answers.map((x) => received(x).length).sort()).toEqual([0, 1]);
+		expect(answers.some((x) => x.body.duplicate === true)).toBe(true);
+	});
+
+	test('with Respond “Using Respond to Webhook Node” nothing is dropped: a redelivery after a 429 runs again', async () => {
+		const [a, b] = twoRequests({ responseMode: 'responseNode' });
+		const raw = JSON.stringify(workflowPayment({ transactionId: 'ch_after_429' }));
+		const first = await a.deliver(raw, bearer);
+		const again = await b.deliver(raw, bearer);
+		const third = await a.deliver(raw, bearer);
+		expect([first, again, third].map((x) => received(x).length)).toEqual([1, 1, 1]);
+	});
+});

@@ -263,5 +263,69 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 				sync: { totalsMatch: true },
 			});
 		});
+
+		test('a CRM total its lines do not make (100 line, total 110, no tax stated) stops the item; nothing is booked as tax (22.1)', async () => {
+			const body = invoiceEvent('InvoiceSent', {
+				...base,
+				number: 'INV-GAP-1',
+				items: [{ name: 'Consulting', qty: 1, amount: 100 }],
+			});
+			body.total = 110;
+			body.amountDue = 110;
+			await expect(sync(body)).rejects.toThrow(
+				'Item 0: The CRM total 110 is not what its lines, discount and tax make (100: lines 100, discount 0, tax 0 (the CRM stated none)); nothing was written',
+			);
+			expect(invoices().filter((i) => i.DocNumber === 'INV-GAP-1')).toHaveLength(0);
+
+			const [adjustment] = qb.emulator.seed(qb.emulator.defaultRealm, 'Item', [
+				{
+					Name: 'Adjustment',
+					Type: 'NonInventory',
+					IncomeAccountRef: {
+						value: realm()
+							.all('Account')
+							.find((a) => a.AccountType === 'Income')!.Id,
+					},
+				},
+			]);
+			const out = await sync(body, {
+				adjustmentItemId: { __rl: true, mode: 'id', value: adjustment.Id },
+			});
+			expect(out).toMatchObject({ TotalAmt: 110, sync: { totalsMatch: true } });
+			expect(Number(out.TxnTaxDetail?.TotalTax ?? 0)).toBe(0);
+			expect(
+				out.Line.filter((l: any) => l.SalesItemLineDetail).map((l: any) => [
+					l.Amount,
+					l.SalesItemLineDetail.TaxCodeRef.value,
+					l.SalesItemLineDetail.ItemRef.value === adjustment.Id,
+				]),
+			).toEqual([
+				[100, 'NON', false],
+				[10, 'NON', true],
+			]);
+		});
+
+		test('a tax-inclusive item (InvoiceItemDto taxInclusive) keeps its price: 110 with 10 % inside is 100 + 10 tax (22.2)', async () => {
+			const out = await sync(
+				invoiceEvent('InvoiceSent', {
+					...base,
+					number: 'INV-INCL-1',
+					items: [
+						{
+							name: 'Consulting',
+							qty: 1,
+							amount: 110,
+							taxes: [{ name: 'VAT', rate: 10 }],
+							taxInclusive: true,
+						},
+					],
+				}),
+			);
+			expect(out).toMatchObject({
+				TotalAmt: 110,
+				TxnTaxDetail: { TotalTax: 10 },
+				sync: { totalsMatch: true },
+			});
+		});
 	});
 });

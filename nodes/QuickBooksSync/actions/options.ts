@@ -116,6 +116,28 @@ export function taxCodesFrom(
 	};
 }
 
+const adjustmentPicker = new RecordPicker(
+	'adjustmentItemId',
+	'Adjustment Item for Total Differences',
+	'item',
+	'searchItems',
+);
+
+/** Where a CRM total its own lines, discount and tax do not make goes: nowhere (stop) unless chosen. */
+export const adjustmentOption: INodeProperties = adjustmentPicker.property({
+	description:
+		'Leave empty to stop an item whose CRM total is not what its lines, discount and tax make (the error shows both totals). Choose an item (e.g. a non-inventory “Adjustment”) to book the difference on one untaxed line instead. A difference is never booked as sales tax.',
+});
+
+export function adjustmentItemFrom(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	collection = 'options',
+): string | undefined {
+	const options = context.getNodeParameter(collection, itemIndex, {}) as IDataObject;
+	return adjustmentPicker.option(context, itemIndex, options) || undefined;
+}
+
 const defaultItemPicker = new RecordPicker('defaultItemId', 'Default Item', 'item', 'searchItems');
 const newItemAccountPicker = new RecordPicker(
 	'incomeAccountId',

@@ -3,6 +3,7 @@
  * total to the cent: net line amounts, one discount line, and the tax given as TotalTax.
  */
 import type { QboRecord } from '../types';
+import { OutcomeError } from '../errors';
 import type { CrmSale } from './crm';
 import { round2, sameAmount } from './money';
 import type { SalePlan } from './types';
@@ -52,21 +53,37 @@ export interface TaxCodes {
 
 export const US_TAX_CODES: TaxCodes = { taxed: 'TAX', untaxed: 'NON' };
 
+/** The adjustment item a node's options name, as planSale takes it. */
+export function adjustmentRef(options: { adjustmentItemId?: string }): ItemRef | undefined {
+	return options.adjustmentItemId ? { value: options.adjustmentItemId } : undefined;
+}
+
+/** QuickBooks computes tax per line: the CRM's own total may round each taxed line a cent apart. */
+const CENT_PER_TAXED_LINE = 0.01;
+
+export const ADJUSTMENT_DESCRIPTION =
+	'Adjustment: the CRM total differs from its lines, discount and tax';
+
+/**
+ * `adjustmentItem`: where a CRM total that its own lines, discount and tax do not make is booked
+ * (one untaxed line). Without it such a sale stops with both totals: a gap is never booked as tax.
+ */
 export function planSale(
 	input: CrmSale,
 	itemRefFor: (name: string) => ItemRef,
 	taxCodes: TaxCodes = US_TAX_CODES,
+	adjustmentItem?: ItemRef,
 ): SalePlan {
 	const lines: QboRecord[] = [];
 	let subtotal = 0;
 	let includedTax = 0;
 	let weightedRate = 0;
-	let anyTaxable = false;
+	let taxedLines = 0;
 
 	for (const line of input.lines) {
 		const gross = line.qty * line.unitPrice;
 		const taxable = line.taxRate > 0;
-		anyTaxable ||= taxable;
+		if (taxable) taxedLines++;
 		const net =
 			taxable && line.taxInclusive ? round2(gross / (1 + line.taxRate / 100)) : round2(gross);
 		if (taxable && line.taxInclusive) includedTax += round2(gross) - net;
@@ -107,9 +124,41 @@ export function planSale(
 		input.discountAmount ??
 			(percent !== undefined ? (subtotal * percent) / 100 : (input.discount?.value ?? 0)),
 	);
+
+	// Tax: what the CRM states, else what its rates give (to the CRM's own rounding), else none.
+	// A gap the rates do not explain is not tax: it is booked on the adjustment line or stops the sale.
+	const discountShare = subtotal > 0 ? 1 - discount / subtotal : 1;
+	const fromRates = round2(weightedRate * discountShare + includedTax);
+	const fromTotal = round2(input.total - subtotal + discount);
+	let totalTax = 0;
+	if (input.taxAmount !== undefined) totalTax = Math.max(0, round2(input.taxAmount));
+	else if (taxedLines > 0)
+		totalTax =
+			fromTotal >= 0 && Math.abs(fromTotal - fromRates) <= taxedLines * CENT_PER_TAXED_LINE + 1e-9
+				? fromTotal
+				: fromRates;
+	if (totalTax > 0 && taxedLines === 0) {
+		// The CRM stated tax without saying on which lines: QuickBooks needs taxable lines.
+		for (const l of lines) {
+			const detail = l.SalesItemLineDetail as { TaxCodeRef?: { value: string } } | undefined;
+			if (detail?.TaxCodeRef) detail.TaxCodeRef = { value: taxCodes.taxed };
+		}
+	}
+
+	const gap = round2(input.total - (subtotal - discount + totalTax));
+	if (!sameAmount(gap, 0) && !adjustmentItem)
+		throw new OutcomeError(
+			'totals',
+			`The CRM total ${round2(input.total)} is not what its lines, discount and tax make (${round2(subtotal - discount + totalTax)}: lines ${subtotal}, discount ${discount}, tax ${totalTax}${input.taxAmount === undefined ? ' (the CRM stated none)' : ''}); nothing was written`,
+			'Check the record in the CRM, or choose an "Adjustment Item for Total Differences" in the node’s options to book the difference on a line of its own. It is never booked as sales tax.',
+		);
 	if (discount > 0) {
+		// QuickBooks applies a percent discount to the lines above it; with an adjustment line the
+		// amount is given instead, so the adjustment is never discounted.
 		const usePercent =
-			percent !== undefined && sameAmount(round2((subtotal * percent) / 100), discount);
+			!adjustmentItem || sameAmount(gap, 0)
+				? percent !== undefined && sameAmount(round2((subtotal * percent) / 100), discount)
+				: false;
 		lines.push({
 			DetailType: 'DiscountLineDetail',
 			Amount: discount,
@@ -118,26 +167,19 @@ export function planSale(
 				: { PercentBased: false },
 		});
 	}
-
-	// Tax: what the CRM says, else what makes the totals agree, else what the rates give.
-	const discountShare = subtotal > 0 ? 1 - discount / subtotal : 1;
-	const fromRates = round2(weightedRate * discountShare + includedTax);
-	const fromTotal = round2(input.total - subtotal + discount);
-	let totalTax =
-		input.taxAmount !== undefined
-			? round2(input.taxAmount)
-			: fromTotal >= 0
-				? fromTotal
-				: fromRates;
-	if (totalTax < 0) totalTax = 0;
-	if (totalTax > 0 && !anyTaxable) {
-		// The CRM charged tax without saying on which lines: QuickBooks needs taxable lines.
-		for (const l of lines) {
-			const detail = l.SalesItemLineDetail as { TaxCodeRef?: { value: string } } | undefined;
-			if (detail?.TaxCodeRef) detail.TaxCodeRef = { value: taxCodes.taxed };
-		}
-	}
-	const qboTotal = round2(subtotal - discount + totalTax);
+	if (!sameAmount(gap, 0) && adjustmentItem)
+		lines.push({
+			DetailType: 'SalesItemLineDetail',
+			Amount: gap,
+			Description: `${ADJUSTMENT_DESCRIPTION} by ${gap}`,
+			SalesItemLineDetail: {
+				ItemRef: adjustmentItem,
+				Qty: 1,
+				UnitPrice: gap,
+				TaxCodeRef: { value: taxCodes.untaxed },
+			},
+		});
+	const qboTotal = round2(subtotal - discount + totalTax + (adjustmentItem ? gap : 0));
 	return {
 		lines,
 		totalTax,

@@ -35,7 +35,11 @@ function taxesOf(item: Obj): { rate: number; inclusive: boolean } {
 			? item.product.taxes
 			: [];
 	const rate = taxes.reduce((sum, t) => sum + toAmount(t.rate, 'taxes.rate'), 0);
-	const inclusive = taxes.some((t) => /inclusive/i.test(String(t.calculation ?? '')));
+	// Invoice items say it themselves: `taxInclusive`, "true if item amount is tax inclusive"
+	// (apps/invoices.json InvoiceItemDto, docs@0af86a4); ItemTaxDto.calculation documents only
+	// "exclusive", an "inclusive" there is read as the same.
+	const inclusive =
+		item.taxInclusive === true || taxes.some((t) => /inclusive/i.test(String(t.calculation ?? '')));
 	return { rate, inclusive };
 }
 

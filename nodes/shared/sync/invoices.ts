@@ -6,7 +6,7 @@ import type { CrmInvoice } from '../domain/crm';
 import { crmMarker, describeDocument, hasCrmMarker } from '../domain/docNumber';
 import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
 import { round2 } from '../domain/money';
-import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
+import { adjustmentRef, itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
 import { requireTaxKept } from './salesTax';
@@ -31,6 +31,8 @@ export interface InvoiceSyncOptions {
 	onDelete: 'void' | 'delete';
 	recordPayments: boolean;
 	taxCodes?: TaxCodes;
+	/** The item a CRM total's unexplained difference is booked on; without it such a sale stops. */
+	adjustmentItemId?: string;
 	/** An invoice number already used by an invoice this sync did not create: stop (default) or use a distinct number. */
 	onNumberClash?: NumberClash;
 }
@@ -259,7 +261,7 @@ export async function syncInvoice(
 			items: await resolveItems(client, itemNamesOf(crm), options.items, mode),
 		}),
 		async (refs, requestKeySuffix) => {
-			const plan = planSale(crm, refs.items.refFor, options.taxCodes);
+			const plan = planSale(crm, refs.items.refFor, options.taxCodes, adjustmentRef(options));
 			const desired: DesiredInvoice = {
 				customerId: String(refs.match.customer.Id),
 				lines: plan.lines,

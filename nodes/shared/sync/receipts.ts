@@ -3,7 +3,7 @@ import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import type { CrmPayment } from '../domain/crm';
 import { crmMarker } from '../domain/docNumber';
-import { itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
+import { adjustmentRef, itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import type { SalePlan } from '../domain/types';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
@@ -28,6 +28,8 @@ export interface ReceiptOptions {
 	/** A customer chosen by earlier nodes (e.g. the template's visible e-mail matching). */
 	customerId?: string;
 	taxCodes?: TaxCodes;
+	/** The item a CRM total's unexplained difference is booked on; without it such a sale stops. */
+	adjustmentItemId?: string;
 	/** A receipt number already used by a document this sync did not create: stop (default) or use a distinct number. */
 	onNumberClash?: NumberClash;
 }
@@ -121,7 +123,7 @@ export async function createReceiptFromPayment(
 			items: await resolveItems(client, itemNamesOf(payment), options.items, mode),
 		}),
 		async (refs, requestKeySuffix) => {
-			const plan = planSale(payment, refs.items.refFor, options.taxCodes);
+			const plan = planSale(payment, refs.items.refFor, options.taxCodes, adjustmentRef(options));
 			const written = await createOwnDocument(
 				client,
 				key,

@@ -15,6 +15,8 @@ import {
 	matchingOptions,
 	taxCodeOptions,
 	taxCodesFrom,
+	adjustmentItemFrom,
+	adjustmentOption,
 } from '../options';
 
 const properties: INodeProperties[] = [
@@ -78,6 +80,7 @@ const properties: INodeProperties[] = [
 			numberClashOption,
 			...matchingOptions,
 			...taxCodeOptions,
+			adjustmentOption,
 		],
 	},
 ];
@@ -102,6 +105,7 @@ export async function execute(
 		onDelete: (options.onDelete as 'void' | 'delete') ?? 'void',
 		recordPayments: options.recordPayments !== false,
 		taxCodes: taxCodesFrom(this, itemIndex),
+		adjustmentItemId: adjustmentItemFrom(this, itemIndex),
 		onNumberClash: numberClashFrom(options),
 	});
 	const appBase = await appBaseOf(this);

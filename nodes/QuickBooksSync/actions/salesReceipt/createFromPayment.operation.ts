@@ -27,6 +27,8 @@ import {
 	matchingOptions,
 	taxCodeOptions,
 	taxCodesFrom,
+	adjustmentItemFrom,
+	adjustmentOption,
 } from '../options';
 import { RecordPicker, customerPicker } from '../pickers';
 
@@ -182,6 +184,7 @@ const properties: INodeProperties[] = [
 			numberClashOption,
 			...matchingOptions,
 			...taxCodeOptions,
+			adjustmentOption,
 		],
 	},
 ];
@@ -254,6 +257,7 @@ function receiptOptions(context: IExecuteFunctions, itemIndex: number): ReceiptO
 		depositAccountId: depositAccountPicker.value(context, itemIndex),
 		customerId: customerPicker.option(context, itemIndex, options),
 		taxCodes: taxCodesFrom(context, itemIndex),
+		adjustmentItemId: adjustmentItemFrom(context, itemIndex),
 		onNumberClash: numberClashFrom(options),
 	};
 }

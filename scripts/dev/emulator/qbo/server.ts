@@ -95,6 +95,8 @@ export interface LogEntry {
 	entity?: string;
 	status: number;
 	batchItems?: number;
+	/** The entity a query reads (`entity` stays unset for queries, as tests compare it). */
+	queried?: string;
 }
 
 interface TokenInfo {
@@ -769,6 +771,8 @@ export class QboEmulator {
 		const time = new Date(this.now()).toISOString();
 		if (first === 'query') {
 			const text = method === 'GET' ? (url.searchParams.get('query') ?? '') : raw;
+			// Which entity a query reads, for the benchmarks' calls-per-event breakdown.
+			entry.queried = /\bfrom\s+(\w+)/i.exec(text)?.[1];
 			return { QueryResponse: this.runQuery(company, text), time };
 		}
 		if (first === 'companyinfo')
