@@ -238,7 +238,7 @@ function refundOf(txn: Obj, paymentBody: Obj, options: FromApiOptions): HighLeve
  * The list's order lacks `contactSnapshot`, `amountSummary`, `source` and `items`; it states
  * `contactName`, `contactEmail`, `subtotal`, `discount`, `sourceType`, `sourceName`, `sourceId`
  * (OrderResponseSchema), read into the same places. Without `items` the order has one line
- * (`linesKnown` false): read the order by id for its items.
+ * (`linesKnown` false) of the total: read the order by id for its items.
  *
  * UNCERTAIN: whether the API's `amountSummary` carries `tax` and `shipping` (AmountSummary documents
  * `subtotal` and `discount`; the webhook example has all four) and `taxSummary` (webhook only).
@@ -246,9 +246,12 @@ function refundOf(txn: Obj, paymentBody: Obj, options: FromApiOptions): HighLeve
 export function eventsFromOrder(order: Obj, options: FromApiOptions): HighLevelEvent[] {
 	const status = text(order.status);
 	const paymentStatus = text(order.paymentStatus);
+	// The list's `subtotal` ("Order sub-total value") is before tax and shipping, which the list does
+	// not state: it is left out, so the one line carries the total (plus the discount taken off again),
+	// never a subtotal that would drop the tax from the receipt.
 	const summary = isObject(order.amountSummary)
 		? order.amountSummary
-		: withoutUndefined({ subtotal: order.subtotal, discount: order.discount });
+		: withoutUndefined({ discount: order.discount });
 	const listContact = contactOf(order);
 	const contactSnapshot = isObject(order.contactSnapshot)
 		? order.contactSnapshot
