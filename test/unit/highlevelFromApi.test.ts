@@ -237,3 +237,23 @@ test('test mode: liveMode false or markAsTest true', () => {
 		isTestMode({}),
 	]).toEqual([true, false, true, false]);
 });
+
+test("a refunded order was paid: received under the key of its completed OrderStatusUpdate, HighLevel's status kept", () => {
+	const completed = normalizeHighLevelBody(documented('OrderStatusUpdate'), {
+		delivery: 'marketplace',
+		...options,
+	});
+	// The trigger skips a pushed refunded order (the refund is booked from the Refund trigger) …
+	const pushedRefunded = normalizeHighLevelBody(
+		{ ...documented('OrderStatusUpdate'), paymentStatus: 'refunded' },
+		{ delivery: 'marketplace', ...options },
+	);
+	expect(pushedRefunded.skipped).toBe(true);
+	// … but a pull after the refund must still find the sale, or it is never booked.
+	const [pulled] = eventsFromOrder(
+		{ ...pick(apiOrder(DOCUMENTED_ORDER), ANSWERED_KEYS.orderGet), paymentStatus: 'refunded' },
+		options,
+	);
+	expect([pulled.key, pulled.skipped, pulled.status]).toEqual([completed.key, false, 'refunded']);
+	expect(pulled.record).toEqual(completed.record);
+});
