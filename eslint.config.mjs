@@ -49,6 +49,7 @@ export default [
 			'nodes/shared/domain/**/*.ts',
 			'nodes/shared/sync/**/*.ts',
 			'nodes/shared/transport/{client,errors,retry,query,environment}.ts',
+			'nodes/shared/highlevel/api.ts',
 		],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},

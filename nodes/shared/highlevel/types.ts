@@ -3,7 +3,8 @@ import type { CrmInvoice, CrmLine, CrmPayment, CrmRefund } from '../domain/crm';
 
 /** normalizeHighLevelBody (./events.ts): one normalized event from any HighLevel delivery. */
 export type EventKind = 'payment' | 'order' | 'refund' | 'invoice' | 'contact' | 'other';
-export type Delivery = 'workflow' | 'marketplace';
+/** How the event reached n8n: a workflow action, a marketplace webhook, or read from HighLevel's API (./fromApi.ts). */
+export type Delivery = 'workflow' | 'marketplace' | 'api';
 
 export interface HighLevelEvent {
 	/** Marks the normalized event, so that the QuickBooks nodes take `record` rather than read `body` again. */
@@ -77,7 +78,7 @@ export interface HighLevelEvent {
 	 * `body` (./toCrm.ts); absent when `body` cannot be read as one (`problem` says why).
 	 */
 	record?: CrmPayment | CrmRefund | CrmInvoice;
-	/** HighLevel's body, exactly as parsed from the request. */
+	/** HighLevel's body, exactly as parsed from the request (for `delivery` "api": the API's record). */
 	body: Record<string, any>;
 }
 

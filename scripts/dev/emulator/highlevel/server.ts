@@ -19,6 +19,21 @@
  *   (GoHighLevel/highlevel-api-sdk@7224b2b lib/HighLevel.ts status messages; README "case 429: retry after
  *   delay"). The 429 body is UNCERTAIN, and so is a Retry-After header: no HighLevel source mentions one, so
  *   the emulator sends none. Calls count against the daily limit, which is not enforced (inject it).
+ * - Payments and invoices, read side (docs@0af86a4 apps/payments.json, apps/invoices.json; scopes from
+ *   each operation's `security` and docs/oauth/Scopes.md; SOURCES.md "Payments and invoices API"):
+ *   GET /payments/transactions → {data, totalCount} of TxnResponseSchema, GET
+ *   /payments/transactions/{transactionId} → GetTxnResponseSchema (payments/transactions.readonly);
+ *   GET /payments/orders → {data, totalCount} of OrderResponseSchema, GET /payments/orders/{orderId} →
+ *   GetOrderResponseSchema (payments/orders.readonly); GET /invoices/ → {invoices, total}, GET
+ *   /invoices/{invoiceId} → GetInvoiceResponseDto (invoices.readonly). Each answers the keys of its
+ *   schema only. Query: altId required everywhere, altType required for transactions and invoices
+ *   (422 UnprocessableDTO when missing: wording UNCERTAIN), limit (default 10; required for invoices)
+ *   and offset (default 0), paymentMode, startAt / endAt (YYYY-MM-DD). UNCERTAIN and modelled here:
+ *   the days are inclusive and compared with `createdAt` (transactions, orders) and `issueDate`
+ *   (invoices); paymentMode "live" keeps liveMode ≠ false and markAsTest ≠ true, "test" the others,
+ *   none (or the invoices' "default") keeps all; newest `createdAt` first; no maximum `limit` unless
+ *   `maxPageSize` is set; an unknown id → 400 "Transaction not found" / "Order not found" (the
+ *   documented 400 descriptions), "Invoice not found" (UNCERTAIN: the invoice's 400 says "Bad Request").
  */
 import { randomBytes, randomUUID } from 'crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'http';
@@ -46,6 +61,8 @@ export interface RecordedCall {
 	path: string;
 	status: number;
 	body: any;
+	/** The query string's parameters (GET routes). */
+	query?: Record<string, string>;
 }
 
 export interface HighLevelEmulatorOptions {
@@ -56,7 +73,12 @@ export interface HighLevelEmulatorOptions {
 	scopes?: string[];
 	/** More tokens with their scopes, e.g. { 'pit-contacts-only': ['contacts.write'] }. */
 	tokens?: Record<string, string[]>;
+	/** Requests per location and interval (HighLevel: 100). */
 	perTenSeconds?: number;
+	/** The burst limit's interval in ms (HighLevel: 10,000; X-RateLimit-Interval-Milliseconds). Tests shorten it. */
+	intervalMs?: number;
+	/** The most records one list page holds whatever `limit` asks (HighLevel documents none: UNCERTAIN). */
+	maxPageSize?: number;
 	/**
 	 * Which fields the upsert's duplicate check uses, in priority order. HighLevel follows the location's
 	 * "Allow Duplicate Contact" setting (apps/contacts.json); its default is UNCERTAIN. Default ['email'].
@@ -100,7 +122,189 @@ export const ROUTE_SCOPES = {
 	'POST /contacts/search': 'contacts.readonly',
 	'POST /contacts/{contactId}/tags': 'contacts.write',
 	'POST /conversations/messages': 'conversations/message.write',
+	// apps/payments.json list-transactions / get-transaction-by-id; apps/invoices.json list-invoices / get-invoice.
+	'GET /payments/transactions': 'payments/transactions.readonly',
+	'GET /payments/transactions/{transactionId}': 'payments/transactions.readonly',
+	'GET /payments/orders': 'payments/orders.readonly',
+	'GET /payments/orders/{orderId}': 'payments/orders.readonly',
+	'GET /invoices/': 'invoices.readonly',
+	'GET /invoices/{invoiceId}': 'invoices.readonly',
 } as const;
+
+type Obj = Record<string, any>;
+export type PaymentsResource = 'transaction' | 'order' | 'invoice';
+
+/**
+ * The keys each route answers: its schema's `properties` (docs@0af86a4 apps/payments.json
+ * TxnResponseSchema, GetTxnResponseSchema, OrderResponseSchema, GetOrderResponseSchema). Invoices
+ * are answered whole (the list's items are GetInvoiceResponseDto).
+ */
+export const ANSWERED_KEYS = {
+	transactionList: [
+		'_id',
+		'altId',
+		'altType',
+		'contactId',
+		'mergedFromContactId',
+		'contactName',
+		'contactEmail',
+		'currency',
+		'amount',
+		'status',
+		'liveMode',
+		'entityType',
+		'entityId',
+		'entitySourceType',
+		'entitySourceSubType',
+		'entitySourceName',
+		'entitySourceId',
+		'entitySourceMeta',
+		'subscriptionId',
+		'chargeId',
+		'chargeSnapshot',
+		'paymentProviderType',
+		'paymentProviderConnectedAccount',
+		'ipAddress',
+		'createdAt',
+		'updatedAt',
+		'amountRefunded',
+		'paymentMethod',
+		'fulfilledAt',
+		'createdBy',
+	],
+	transactionGet: [
+		'_id',
+		'altType',
+		'altId',
+		'contactId',
+		'contactSnapshot',
+		'currency',
+		'amount',
+		'status',
+		'liveMode',
+		'createdAt',
+		'updatedAt',
+		'entityType',
+		'entityId',
+		'entitySource',
+		'chargeId',
+		'chargeSnapshot',
+		'invoiceId',
+		'subscriptionId',
+		'paymentProvider',
+		'ipAddress',
+		'meta',
+		'markAsTest',
+		'isParent',
+		'amountRefunded',
+		'receiptId',
+		'qboSynced',
+		'qboResponse',
+		'traceId',
+		'mergedFromContactId',
+		'createdBy',
+	],
+	orderList: [
+		'_id',
+		'altId',
+		'altType',
+		'contactId',
+		'contactName',
+		'contactEmail',
+		'currency',
+		'amount',
+		'subtotal',
+		'discount',
+		'status',
+		'liveMode',
+		'totalProducts',
+		'sourceType',
+		'sourceName',
+		'sourceId',
+		'sourceMeta',
+		'couponCode',
+		'createdAt',
+		'updatedAt',
+		'sourceSubType',
+		'fulfillmentStatus',
+		'onetimeProducts',
+		'recurringProducts',
+		'createdBy',
+	],
+	orderGet: [
+		'_id',
+		'altId',
+		'altType',
+		'contactId',
+		'currency',
+		'amount',
+		'status',
+		'liveMode',
+		'createdAt',
+		'updatedAt',
+		'fulfillmentStatus',
+		'contactSnapshot',
+		'amountSummary',
+		'source',
+		'items',
+		'coupon',
+		'trackingId',
+		'fingerprint',
+		'meta',
+		'markAsTest',
+		'traceId',
+		'automaticTaxesCalculated',
+		'taxCalculationProvider',
+		'createdBy',
+	],
+} as const;
+
+function pick(record: Obj, keys: readonly string[]): Obj {
+	return Object.fromEntries(
+		keys.filter((k) => k in record).map((k) => [k, structuredClone(record[k])]),
+	);
+}
+
+const PAYMENTS_ROUTES: Record<
+	PaymentsResource,
+	{
+		list: Route;
+		get: Route;
+		collection: string;
+		total: string;
+		altType: boolean;
+		dateField: string;
+		noun: string;
+	}
+> = {
+	transaction: {
+		list: 'GET /payments/transactions',
+		get: 'GET /payments/transactions/{transactionId}',
+		collection: 'data',
+		total: 'totalCount',
+		altType: true,
+		dateField: 'createdAt',
+		noun: 'Transaction',
+	},
+	order: {
+		list: 'GET /payments/orders',
+		get: 'GET /payments/orders/{orderId}',
+		collection: 'data',
+		total: 'totalCount',
+		altType: false,
+		dateField: 'createdAt',
+		noun: 'Order',
+	},
+	invoice: {
+		list: 'GET /invoices/',
+		get: 'GET /invoices/{invoiceId}',
+		collection: 'invoices',
+		total: 'total',
+		altType: true,
+		dateField: 'issueDate',
+		noun: 'Invoice',
+	},
+};
 export const ALL_SCOPES: string[] = [...new Set(Object.values(ROUTE_SCOPES))];
 export const SCOPE_REFUSAL = {
 	statusCode: 401,
@@ -118,6 +322,10 @@ export class HighLevelEmulator {
 	readonly contacts = new Map<string, Contact>();
 	readonly messages: Array<Record<string, unknown>> = [];
 	readonly calls: RecordedCall[] = [];
+	/** Payments, orders and invoices by `_id` (seedPayments; the records of apiTransaction, apiOrder, apiInvoice). */
+	readonly transactions = new Map<string, Obj>();
+	readonly orders = new Map<string, Obj>();
+	readonly invoices = new Map<string, Obj>();
 	readonly token: string;
 	/** token → scopes. */
 	readonly tokens = new Map<string, Set<string>>();
@@ -142,7 +350,29 @@ export class HighLevelEmulator {
 		this.tokens.set(token, new Set(scopes));
 	}
 
+	/**
+	 * TEST-ONLY: puts records where HighLevel would have them (each keeps its `altId`, the location).
+	 * A record with an `_id` already seeded replaces it (a later state of the same payment or invoice).
+	 */
+	seedPayments(seed: { transactions?: Obj[]; orders?: Obj[]; invoices?: Obj[] }): void {
+		for (const t of seed.transactions ?? [])
+			this.transactions.set(String(t._id), structuredClone(t));
+		for (const o of seed.orders ?? []) this.orders.set(String(o._id), structuredClone(o));
+		for (const i of seed.invoices ?? []) this.invoices.set(String(i._id), structuredClone(i));
+	}
+
+	private store(resource: PaymentsResource): Map<string, Obj> {
+		return resource === 'transaction'
+			? this.transactions
+			: resource === 'order'
+				? this.orders
+				: this.invoices;
+	}
+
 	reset(): void {
+		this.transactions.clear();
+		this.orders.clear();
+		this.invoices.clear();
 		this.contacts.clear();
 		this.messages.length = 0;
 		this.calls.length = 0;
@@ -244,6 +474,10 @@ export class HighLevelEmulator {
 		}
 		let raw = '';
 		for await (const chunk of req) raw += chunk;
+		if (url.pathname === '/admin/seed' && req.method === 'POST') {
+			this.seedPayments(JSON.parse(raw || '{}'));
+			return this.send(res, 200, { ok: true });
+		}
 		if (url.pathname === '/admin/faults') {
 			if (req.method === 'DELETE') this.clearFaults();
 			else this.injectFault(JSON.parse(raw || '{}'));
@@ -276,6 +510,26 @@ export class HighLevelEmulator {
 			);
 		}
 		const tags = /^\/contacts\/([^/]+)\/tags$/.exec(url.pathname);
+		const byId = /^\/(payments\/transactions|payments\/orders|invoices)\/([^/]+)$/.exec(
+			url.pathname,
+		);
+		const getRoute: Route | undefined =
+			req.method !== 'GET'
+				? undefined
+				: url.pathname === '/payments/transactions' || url.pathname === '/payments/transactions/'
+					? 'GET /payments/transactions'
+					: url.pathname === '/payments/orders' || url.pathname === '/payments/orders/'
+						? 'GET /payments/orders'
+						: url.pathname === '/invoices' || url.pathname === '/invoices/'
+							? 'GET /invoices/'
+							: byId?.[1] === 'payments/transactions'
+								? 'GET /payments/transactions/{transactionId}'
+								: byId?.[1] === 'payments/orders'
+									? 'GET /payments/orders/{orderId}'
+									: byId?.[1] === 'invoices'
+										? 'GET /invoices/{invoiceId}'
+										: undefined;
+		if (getRoute) return this.payments(req, url, res, getRoute, scopes, byId?.[2]);
 		const route =
 			req.method === 'POST' && url.pathname === '/contacts/upsert'
 				? 'POST /contacts/upsert'
@@ -432,13 +686,128 @@ export class HighLevelEmulator {
 		);
 	}
 
+	/** The read side of payments and invoices (see the header for each rule's source). */
+	private payments(
+		req: IncomingMessage,
+		url: URL,
+		res: ServerResponse,
+		route: Route,
+		scopes: Set<string>,
+		id: string | undefined,
+	): void {
+		const q = Object.fromEntries(url.searchParams);
+		if (!scopes.has(ROUTE_SCOPES[route])) return this.record(req, url, res, 401, SCOPE_REFUSAL, {});
+		const resource = (Object.keys(PAYMENTS_ROUTES) as PaymentsResource[]).find(
+			(r) => PAYMENTS_ROUTES[r].list === route || PAYMENTS_ROUTES[r].get === route,
+		)!;
+		const spec = PAYMENTS_ROUTES[resource];
+		const locationId = q.altId ?? 'unknown';
+		const fault = this.faultFor(route, Date.now());
+		if (fault) {
+			const status = fault.status ?? 429;
+			return this.record(
+				req,
+				url,
+				res,
+				status,
+				status === 429 ? RATE_LIMITED : { statusCode: status, message: 'Internal Server Error' },
+				{},
+				status === 429
+					? { ...this.limit(locationId, false).headers, 'X-RateLimit-Remaining': '0' }
+					: {},
+			);
+		}
+		const limit = this.limit(locationId);
+		if (limit.over) return this.record(req, url, res, 429, RATE_LIMITED, {}, limit.headers);
+		const isList = route === spec.list;
+		const missing = [
+			...(q.altId ? [] : ['altId']),
+			...(spec.altType && !q.altType ? ['altType'] : []),
+			...(resource === 'invoice' && isList && q.limit === undefined ? ['limit'] : []),
+			...(resource === 'invoice' && isList && q.offset === undefined ? ['offset'] : []),
+		];
+		if (missing.length)
+			return this.record(
+				req,
+				url,
+				res,
+				422,
+				{
+					statusCode: 422,
+					message: missing.map((m) => `${m} should not be empty`),
+					error: 'Unprocessable Entity',
+				},
+				{},
+				limit.headers,
+			);
+		const answer = (record: Obj): Obj =>
+			resource === 'invoice'
+				? structuredClone(record)
+				: pick(
+						record,
+						ANSWERED_KEYS[`${resource}${isList ? 'List' : 'Get'}` as keyof typeof ANSWERED_KEYS],
+					);
+		const store = this.store(resource);
+		if (!isList) {
+			const record = store.get(decodeURIComponent(id ?? ''));
+			if (!record || record.altId !== q.altId)
+				return this.record(
+					req,
+					url,
+					res,
+					400,
+					{ statusCode: 400, message: `${spec.noun} not found` },
+					{},
+					limit.headers,
+				);
+			return this.record(req, url, res, 200, answer(record), {}, limit.headers);
+		}
+		const day = (value: unknown) => (typeof value === 'string' ? value.slice(0, 10) : '');
+		const isTest = (r: Obj) => r.liveMode === false || r.markAsTest === true;
+		const found = [...store.values()]
+			.filter((r) => r.altId === q.altId)
+			.filter((r) => !q.startAt || day(r[spec.dateField]) >= q.startAt)
+			.filter((r) => !q.endAt || day(r[spec.dateField]) <= q.endAt)
+			.filter((r) =>
+				q.paymentMode === 'live' ? !isTest(r) : q.paymentMode === 'test' ? isTest(r) : true,
+			)
+			.filter(
+				(r) =>
+					!q.search ||
+					JSON.stringify([r._id, r.name, r.contactName, r.contactEmail, r.contactDetails])
+						.toLowerCase()
+						.includes(q.search.toLowerCase()),
+			)
+			.sort(
+				(a, b) =>
+					String(b.createdAt ?? '').localeCompare(String(a.createdAt ?? '')) ||
+					String(a._id).localeCompare(String(b._id)),
+			);
+		const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+		const asked = Math.max(0, Number(q.limit ?? 10) || 0);
+		const size = Math.min(asked, this.options.maxPageSize ?? asked);
+		return this.record(
+			req,
+			url,
+			res,
+			200,
+			{
+				[spec.collection]: found.slice(offset, offset + size).map(answer),
+				[spec.total]: found.length,
+			},
+			{},
+			limit.headers,
+		);
+	}
+
 	private limit(
 		locationId: string,
 		count = true,
 	): { over: boolean; headers: Record<string, string> } {
 		const now = Date.now();
 		const max = this.options.perTenSeconds ?? 100;
-		const window = (this.windows.get(locationId) ?? []).filter((t) => t > now - 10_000);
+		const intervalMs = this.options.intervalMs ?? 10_000;
+		const window = (this.windows.get(locationId) ?? []).filter((t) => t > now - intervalMs);
 		const over = window.length >= max;
 		if (!over && count) window.push(now);
 		// Counted, never enforced: a day's quota is injected (injectFault) rather than spent.
@@ -450,7 +819,7 @@ export class HighLevelEmulator {
 			headers: {
 				'X-RateLimit-Max': String(max),
 				'X-RateLimit-Remaining': String(Math.max(0, max - window.length)),
-				'X-RateLimit-Interval-Milliseconds': '10000',
+				'X-RateLimit-Interval-Milliseconds': String(intervalMs),
 				'X-RateLimit-Limit-Daily': String(DAILY_LIMIT),
 				'X-RateLimit-Daily-Remaining': String(Math.max(0, DAILY_LIMIT - day)),
 			},
@@ -472,6 +841,7 @@ export class HighLevelEmulator {
 			path: url.pathname,
 			status,
 			body,
+			...(req.method === 'GET' ? { query: Object.fromEntries(url.searchParams) } : {}),
 		});
 		this.send(res, status, response, headers);
 	}

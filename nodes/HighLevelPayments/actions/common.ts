@@ -1,0 +1,223 @@
+/** What the operations share: their shape, the date range, payment mode and ID parameters, the pull itself. */
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { CrmInputError } from '../../shared/errors';
+import type { HighLevelPaymentsApi } from '../../shared/highlevel/api';
+import { eventsFromRecord, type PulledResource } from '../../shared/highlevel/fromApi';
+import type { HighLevelEvent } from '../../shared/highlevel/types';
+
+export type Operation = {
+	description: INodeProperties[];
+	execute: (
+		this: IExecuteFunctions,
+		itemIndex: number,
+		api: HighLevelPaymentsApi,
+	) => Promise<HighLevelEvent[]>;
+};
+
+export function withDisplay(
+	properties: INodeProperties[],
+	resource: PulledResource,
+	operation: string,
+): INodeProperties[] {
+	return properties.map((p) => ({
+		...p,
+		displayOptions: {
+			...p.displayOptions,
+			show: { ...p.displayOptions?.show, resource: [resource], operation: [operation] },
+		},
+	}));
+}
+
+const LABEL: Record<PulledResource, string> = {
+	transaction: 'transactions',
+	order: 'orders',
+	invoice: 'invoices',
+};
+
+/** Start and End Date, payment mode, and the options each resource has. */
+export function rangeProperties(resource: PulledResource): INodeProperties[] {
+	const options: INodeProperties[] = [];
+	if (resource !== 'invoice')
+		options.push({
+			displayName: 'Invoices Are Synced Too',
+			name: 'invoicesSynced',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether payments of HighLevel invoices leave on Skipped, as the HighLevel Trigger’s option of the same name does (the invoice sync records them on the QuickBooks invoice)',
+		});
+	if (resource === 'order')
+		options.push({
+			displayName: 'Read Each Order',
+			name: 'readEachOrder',
+			type: 'boolean',
+			default: true,
+			description:
+				'Whether each listed order is read by its ID (one more call per order) for its items, taxes and contact, as the order webhooks carry them. Off: one line per order with its total.',
+		});
+	return [
+		{
+			displayName: 'Start Date',
+			name: 'startDate',
+			type: 'dateTime',
+			default: '',
+			required: true,
+			description: `The first day of ${LABEL[resource]} to read (HighLevel's startAt, a day)`,
+		},
+		{
+			displayName: 'End Date',
+			name: 'endDate',
+			type: 'dateTime',
+			default: '',
+			required: true,
+			description: `The last day of ${LABEL[resource]} to read (HighLevel's endAt, a day)`,
+		},
+		{
+			displayName: 'Payment Mode',
+			name: 'paymentMode',
+			type: 'options',
+			default: 'live',
+			options: [
+				{ name: 'Live Only', value: 'live', description: 'Real money only' },
+				{
+					name: 'Live and Test',
+					value: 'liveAndTest',
+					description: 'Also what was paid in test mode',
+				},
+			],
+		},
+		...(options.length
+			? [
+					{
+						displayName: 'Options',
+						name: 'options',
+						type: 'collection' as const,
+						placeholder: 'Add option',
+						default: {},
+						options,
+					},
+				]
+			: []),
+	];
+}
+
+/** YYYY-MM-DD of a date parameter (n8n's date-time picker, or an expression giving an ISO text). */
+export function dayParameter(context: IExecuteFunctions, name: string, itemIndex: number): string {
+	const raw = context.getNodeParameter(name, itemIndex, '') as unknown;
+	const value =
+		raw && typeof raw === 'object' && 'toISO' in (raw as object)
+			? String((raw as { toISO(): string }).toISO())
+			: String(raw ?? '').trim();
+	if (/^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);
+	const parsed = Date.parse(value);
+	if (!value || Number.isNaN(parsed))
+		throw new CrmInputError(name, `is not a date (${JSON.stringify(value)})`);
+	return new Date(parsed).toISOString().slice(0, 10);
+}
+
+function option(context: IExecuteFunctions, name: string, itemIndex: number): unknown {
+	return (context.getNodeParameter('options', itemIndex, {}) as Record<string, unknown>)[name];
+}
+
+/** Get Many: every record of the range, each once, as the events a push of it gives. */
+export async function pullRange(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	api: HighLevelPaymentsApi,
+	resource: PulledResource,
+): Promise<HighLevelEvent[]> {
+	const startAt = dayParameter(context, 'startDate', itemIndex);
+	const endAt = dayParameter(context, 'endDate', itemIndex);
+	if (startAt > endAt)
+		throw new CrmInputError('endDate', `(${endAt}) is before the Start Date (${startAt})`);
+	const includeTest = context.getNodeParameter('paymentMode', itemIndex, 'live') === 'liveAndTest';
+	const { records } = await api.listAll(resource, { startAt, endAt, includeTest });
+	let full = records;
+	if (resource === 'order' && option(context, 'readEachOrder', itemIndex) !== false) {
+		full = [];
+		for (const record of records) full.push(await api.get('order', String(record._id)));
+	}
+	const invoicesSynced = option(context, 'invoicesSynced', itemIndex) !== false;
+	return full.flatMap((record) =>
+		eventsFromRecord(resource, record, { locationId: api.locationId, invoicesSynced }),
+	);
+}
+
+/** The ID picker of Get (From List / By ID). */
+export function idProperty(resource: PulledResource, searchListMethod: string): INodeProperties {
+	const noun = resource.charAt(0).toUpperCase() + resource.slice(1);
+	return {
+		displayName: `${noun}`,
+		name: `${resource}Id`,
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: `The HighLevel ${resource} to read`,
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: `Select a ${resource}...`,
+				typeOptions: { searchListMethod, searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 653f5e0cde5a1314e62a837c',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^\\s*[0-9A-Za-z_-]+\\s*$',
+							errorMessage: `Not a valid HighLevel ${resource} ID`,
+						},
+					},
+				],
+			},
+		],
+	};
+}
+
+/** Get: one record by its ID, as the events a push of it gives (test mode included: it was asked for). */
+export async function pullOne(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	api: HighLevelPaymentsApi,
+	resource: PulledResource,
+): Promise<HighLevelEvent[]> {
+	const id = String(
+		context.getNodeParameter(`${resource}Id`, itemIndex, '', { extractValue: true }) ?? '',
+	).trim();
+	if (!id) throw new CrmInputError(`${resource}Id`, 'is empty');
+	const record = await api.get(resource, id);
+	const invoicesSynced = option(context, 'invoicesSynced', itemIndex) !== false;
+	return eventsFromRecord(resource, record, { locationId: api.locationId, invoicesSynced });
+}
+
+/** Get's options: the invoice rule for payments (transactions, orders). */
+export function getOptions(resource: PulledResource): INodeProperties[] {
+	return resource === 'invoice'
+		? []
+		: [
+				{
+					displayName: 'Options',
+					name: 'options',
+					type: 'collection',
+					placeholder: 'Add option',
+					default: {},
+					options: [
+						{
+							displayName: 'Invoices Are Synced Too',
+							name: 'invoicesSynced',
+							type: 'boolean',
+							default: true,
+							description:
+								'Whether a payment of a HighLevel invoice leaves on Skipped, as the HighLevel Trigger’s option of the same name does',
+						},
+					],
+				},
+			];
+}
