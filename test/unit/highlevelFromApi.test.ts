@@ -37,7 +37,7 @@ const DOCUMENTED_INVOICE = {
 };
 const DOCUMENTED_ORDER = { id: '660ed43bfdf9fc05a0de7a40', contactId: 'ff2JstbQJfRuofXzeT0M' };
 
-const pick = (record: Record<string, any>, keys: readonly string[]) =>
+const pick = (record: Record<string, any>, keys: readonly string[]): Record<string, any> =>
 	Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k]]));
 
 test('a pulled invoice is its pushed InvoicePaid event: same key, record, amounts, lines', () => {
@@ -245,7 +245,7 @@ test("a refunded order was paid: received under the key of its completed OrderSt
 	});
 	// The trigger skips a pushed refunded order (the refund is booked from the Refund trigger) …
 	const pushedRefunded = normalizeHighLevelBody(
-		{ ...documented('OrderStatusUpdate'), paymentStatus: 'refunded' },
+		{ ...(documented('OrderStatusUpdate') as object), paymentStatus: 'refunded' },
 		{ delivery: 'marketplace', ...options },
 	);
 	expect(pushedRefunded.skipped).toBe(true);
