@@ -411,6 +411,7 @@ export class WebhookHarness {
 			mode?: 'webhook' | 'manual';
 			/** The same id for two harnesses = two requests of one workflow (each with its static data copy, as n8n loads it). */
 			workflowId?: string;
+			typeVersion?: number;
 		} = {},
 	) {
 		this.mode = options.mode ?? 'webhook';
@@ -419,7 +420,7 @@ export class WebhookHarness {
 			id: 'webhook-trigger',
 			name,
 			type: options.type ?? 'n8n-nodes-quickbooks-sync.highLevelTrigger',
-			typeVersion: 1,
+			typeVersion: options.typeVersion ?? 1,
 			position: [0, 0],
 			webhookId: 'wh-test',
 			parameters: parameters as INode['parameters'],

@@ -337,6 +337,20 @@ describe('money received only', () => {
 		expect(received(answer)).toHaveLength(1);
 	});
 
+	test('version 2 with "Invoices Are Synced Too" left at its default: an invoice payment is received, never skipped (22.5); version 1 keeps its saved default', async () => {
+		const parameters = { events: ['payment', 'order'], workflowDeliveries: 'secret', options: {} };
+		const body = JSON.stringify(workflowPayment({ source: 'invoice' }));
+		const v2 = await new WebhookHarness(creds(), parameters, { typeVersion: 2 }).deliver(
+			body,
+			bearer,
+		);
+		const v1 = await new WebhookHarness(creds(), parameters, { typeVersion: 1 }).deliver(
+			body,
+			bearer,
+		);
+		expect([received(v2).length, skipped(v1).length]).toEqual([1, 1]);
+	});
+
 	test('OrderCreate as documented (status pending) is skipped; its OrderStatusUpdate to completed is received', async () => {
 		const t = trigger();
 		const pending = await t.deliver(...signed(marketplace(ORDER_CREATE)));
