@@ -202,6 +202,8 @@ export async function runNode(
 		errorOutput?: boolean;
 		nodeType?: string;
 		credentialType?: string;
+		/** n8n's Retry On Fail on the node. */
+		retry?: { maxTries: number; waitBetweenTries: number };
 	} = {},
 ): Promise<RunResult> {
 	const start: INode = {
@@ -227,6 +229,7 @@ export async function runNode(
 		},
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		...(options.errorOutput ? { onError: 'continueErrorOutput' as const } : {}),
+		...(options.retry ? { retryOnFail: true, ...options.retry } : {}),
 	};
 	const connections: IConnections = {
 		Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] },

@@ -327,5 +327,26 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 				sync: { totalsMatch: true },
 			});
 		});
+
+		test('Send whose answers are lost after QuickBooks sent it, retried by n8n (Retry On Fail): one e-mail, not two (22.9)', async () => {
+			const created = await sync(invoiceEvent('InvoiceSent', { ...base, number: 'INV-MAIL-1' }));
+			// Every attempt of the client's own retries is carried out by QuickBooks, its answer lost:
+			// the node fails, n8n runs it again.
+			qb.emulator.injectFault({ path: '/send', count: 6, action: 'lostAnswer' });
+			const result = await runNode(
+				qb.creds,
+				{
+					resource: 'invoice',
+					operation: 'send',
+					invoiceBy: 'id',
+					invoiceId: created.Id,
+					sendTo: '',
+				},
+				[{}],
+				{ retry: { maxTries: 2, waitBetweenTries: 0 } },
+			);
+			expect(result.output('QuickBooks Sync')[0]?.json).toMatchObject({ EmailStatus: 'EmailSent' });
+			expect(realm().mails.filter((m) => m.invoiceId === created.Id)).toHaveLength(1);
+		}, 60_000);
 	});
 });

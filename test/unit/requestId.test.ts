@@ -86,6 +86,23 @@ describe('requestid within Intuit limits', () => {
 	});
 });
 
+describe('void and delete: one requestid per document version (issue 22.9)', () => {
+	test('the same version voided or deleted twice goes under one requestid; the next version under another', async () => {
+		const { client, sent } = recordingClient(() => ({ SalesReceipt: { Id: '9' } }));
+		const v0 = { Id: '9', SyncToken: '0' };
+		await client.void('SalesReceipt', v0);
+		await client.void('SalesReceipt', { ...v0 });
+		await client.void('SalesReceipt', { Id: '9', SyncToken: '1' });
+		await client.delete('RefundReceipt', v0);
+		await client.delete('RefundReceipt', { ...v0 });
+		const ids = sent.map((r) => r.qs.requestid);
+		expect(ids[0]).toBe(ids[1]);
+		expect(ids[2]).not.toBe(ids[0]);
+		expect(ids[3]).toBe(ids[4]);
+		expect(ids[3]).not.toBe(ids[0]);
+	});
+});
+
 describe('invoice send', () => {
 	test('the client asks for Content-Type application/octet-stream', async () => {
 		const { client, sent } = recordingClient(() => ({
