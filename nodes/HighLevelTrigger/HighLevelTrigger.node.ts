@@ -217,6 +217,14 @@ export class HighLevelTrigger implements INodeType {
 							'Whether a marketplace delivery signed only with the older X-WH-Signature (RSA-SHA256) is accepted; HighLevel is retiring it during 2026',
 					},
 					{
+						displayName: 'Book Test-Mode Events',
+						name: 'bookTestMode',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether HighLevel test-mode payments, orders and invoices (liveMode false) come out of Received. Off, they come out of Skipped with the reason; turn it on only for a sandbox QuickBooks company.',
+					},
+					{
 						displayName: 'Drop Repeated Deliveries',
 						name: 'deduplicate',
 						type: 'boolean',
@@ -335,6 +343,7 @@ export class HighLevelTrigger implements INodeType {
 				delivery: auth.via === 'secret' ? 'workflow' : 'marketplace',
 				invoicesSynced: this.getNodeParameter('invoicesSynced', false) === true,
 				kinds: this.getNodeParameter('events', []) as EventKind[],
+				testMode: options.bookTestMode === true ? 'book' : 'skip',
 			});
 
 			// Not while listening for a test event: the user re-sends the same body on purpose. Not when
