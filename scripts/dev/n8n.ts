@@ -320,5 +320,11 @@ export async function createN8n(options: N8nOptions = {}): Promise<N8n> {
 	const userFolder = options.userFolder ?? mkdtempSync(join(tmpdir(), 'qbsync-n8n-'));
 	mkdirSync(userFolder, { recursive: true });
 	installPackage(userFolder);
-	return new N8n(options.port ?? (await freePort()), userFolder, options);
+	// n8n's task broker listens on 5679 unless told: two n8n processes on one machine (a test beside
+	// `npm start`, or two test runs) would collide there, and the second exits with code 1.
+	const brokerPort = String(await freePort());
+	return new N8n(options.port ?? (await freePort()), userFolder, {
+		...options,
+		env: { N8N_RUNNERS_BROKER_PORT: brokerPort, ...options.env },
+	});
 }
