@@ -370,4 +370,58 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 			passRightAfter: again.summary,
 		};
 	});
+	test('a long gap: 30 hours are taken 24 h per pass (the second pass catches up); a gap past reconcileMaxDays (7) is cut and the summary names what it left', async () => {
+		const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+		const recorded = (tag: string, h: number) =>
+			workflowPayment({
+				transactionId: `ch_rcgap_${tag}`,
+				email: `gap.${tag}@example.com`,
+				subTotal: 33,
+				createdOn: hoursAgo(h),
+			});
+		const setWindow = async (windowEnd: string) =>
+			await updateDataTableRows(
+				stack.n8n,
+				RECONCILE_TABLE,
+				{ name: 'transactions' },
+				{ windowEnd, leaseUntil: new Date(Date.now() - 1000).toISOString() },
+			);
+		// Recorded by HighLevel, never delivered.
+		const early = recorded('29h', 29);
+		const late = recorded('3h', 3);
+		stack.recordPayments([early, late]);
+		await setWindow(hoursAgo(30));
+		const first = await pass();
+		expect(first.summary).toMatchObject({ caughtUp: false, storedKeys: ['payment:ch_rcgap_29h'] });
+		// The page ends 24 h after where the last pass ended: 6 h ago.
+		expect(Math.round((Date.now() - Date.parse(first.summary.to)) / 3_600_000)).toBe(6);
+		const second = await pass();
+		expect(second.summary).toMatchObject({ caughtUp: true, storedKeys: ['payment:ch_rcgap_3h'] });
+
+		const tooOld = recorded('8d', 8 * 24);
+		const inReach = recorded('6d12h', 6 * 24 + 12);
+		stack.recordPayments([tooOld, inReach]);
+		await setWindow(hoursAgo(9 * 24));
+		const capped = await pass();
+		expect(capped.summary).toMatchObject({
+			caughtUp: false,
+			storedKeys: ['payment:ch_rcgap_6d12h'],
+		});
+		expect(capped.summary.note).toMatch(/longer than reconcileMaxDays.*were not reconciled/);
+		// What stays outside is said, not booked; what was stored is booked once.
+		const rows = await booked([early, late, inReach]);
+		expect(perKey(rows)).toEqual([1, 1, 1]);
+		expect(tally([early, late, inReach])).toMatchObject({ booked: 3, lost: 0, duplicated: 0 });
+		expect(tally([tooOld]).booked).toBe(0);
+		await setWindow(new Date().toISOString());
+		figures.longGap = {
+			thirtyHours: [first.summary, second.summary].map((x) => ({
+				from: x.from,
+				to: x.to,
+				storedNow: x.storedNow,
+				caughtUp: x.caughtUp,
+			})),
+			nineDays: { from: capped.summary.from, to: capped.summary.to, note: capped.summary.note },
+		};
+	});
 });
