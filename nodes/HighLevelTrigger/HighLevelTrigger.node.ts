@@ -25,6 +25,9 @@ import { HIGHLEVEL_REDELIVER_STATUS } from '../shared/recovery';
 
 const DRAIN_PATH = 'highlevel/drain';
 
+const INVOICES_SYNCED_HELP =
+	'Turn on only when another workflow (the invoice template) syncs HighLevel invoices to QuickBooks: a payment of an invoice is then skipped here, with the reason, because that workflow records it on the QuickBooks invoice. Off, every invoice payment is booked here as a sales receipt.';
+
 /**
  * One URL for both kinds of HighLevel delivery:
  * - marketplace-app webhooks, signed: verified over the raw request bytes (Ed25519 X-GHL-Signature,
@@ -44,7 +47,10 @@ export class HighLevelTrigger implements INodeType {
 		name: 'highLevelTrigger',
 		icon: { light: 'file:highlevel.svg', dark: 'file:highlevel.dark.svg' },
 		group: ['trigger'],
-		version: 1,
+		// 2: Invoices Are Synced Too is off unless chosen (an invoice payment is never skipped by a
+		// default the user did not pick); 1 keeps its old default for saved workflows.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{ $parameter["events"].join(", ") }}',
 		description:
 			'Starts a workflow on HighLevel payments, refunds, orders, invoices and contacts (workflow Custom Webhook or marketplace webhooks)',
@@ -154,9 +160,18 @@ export class HighLevelTrigger implements INodeType {
 				name: 'invoicesSynced',
 				type: 'boolean',
 				default: true,
-				description:
-					'Whether a workflow syncs HighLevel invoices to QuickBooks as well: then a payment of an invoice is skipped here (the invoice workflow records it on the QuickBooks invoice), so it is never booked twice',
-				displayOptions: { show: { events: ['payment', 'order'] } },
+				description: INVOICES_SYNCED_HELP,
+				displayOptions: { show: { events: ['payment', 'order'], '@version': [1] } },
+			},
+			{
+				displayName: 'Invoices Are Synced Too',
+				name: 'invoicesSynced',
+				type: 'boolean',
+				default: false,
+				description: INVOICES_SYNCED_HELP,
+				displayOptions: {
+					show: { events: ['payment', 'order'], '@version': [{ _cnd: { gte: 2 } }] },
+				},
 			},
 			{
 				displayName: 'Workflow Deliveries (Unsigned)',
@@ -200,6 +215,14 @@ export class HighLevelTrigger implements INodeType {
 						default: true,
 						description:
 							'Whether a marketplace delivery signed only with the older X-WH-Signature (RSA-SHA256) is accepted; HighLevel is retiring it during 2026',
+					},
+					{
+						displayName: 'Book Test-Mode Events',
+						name: 'bookTestMode',
+						type: 'boolean',
+						default: false,
+						description:
+							'Whether HighLevel test-mode payments, orders and invoices (liveMode false) come out of Received. Off, they come out of Skipped with the reason; turn it on only for a sandbox QuickBooks company.',
 					},
 					{
 						displayName: 'Drop Repeated Deliveries',
@@ -325,8 +348,9 @@ export class HighLevelTrigger implements INodeType {
 			const body = withoutCustomDataSecret(parsed);
 			const event = normalizeHighLevelBody(body, {
 				delivery: auth.via === 'secret' ? 'workflow' : 'marketplace',
-				invoicesSynced: this.getNodeParameter('invoicesSynced', true) !== false,
+				invoicesSynced: this.getNodeParameter('invoicesSynced', false) === true,
 				kinds: this.getNodeParameter('events', []) as EventKind[],
+				testMode: options.bookTestMode === true ? 'book' : 'skip',
 			});
 
 			// Not while listening for a test event: the user re-sends the same body on purpose. Not when

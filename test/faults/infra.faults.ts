@@ -137,7 +137,8 @@ async function faultRow(
 			events: plan.totals.size,
 			lost: t.lost,
 			duplicated: t.duplicates,
-			recoverySeconds: last > endedAt ? Math.round((last - endedAt) / 1000) : 0,
+			// Nothing booked after the fault is no recovery at all, not a recovery in 0 s.
+			recoverySeconds: last > endedAt ? Math.round((last - endedAt) / 1000) : t.booked ? 0 : null,
 			notes: `${what}; answers ${JSON.stringify(countBy(answers as Array<number | null>))}${template === 'durable' ? `; outbox rows ${JSON.stringify(countBy(rows.map((r) => r.status)))}` : ''}; n8n processes restarted ${restarts - restartsBefore}${template === 'direct' && stuck ? `; ${stuck} direct executions left "running"/"new" for ever` : ''}${timedOut ? '; TIMED OUT settling' : ''}`,
 			detail: {
 				...t,

@@ -202,6 +202,8 @@ export async function runNode(
 		errorOutput?: boolean;
 		nodeType?: string;
 		credentialType?: string;
+		/** n8n's Retry On Fail on the node. */
+		retry?: { maxTries: number; waitBetweenTries: number };
 	} = {},
 ): Promise<RunResult> {
 	const start: INode = {
@@ -227,6 +229,7 @@ export async function runNode(
 		},
 		...(options.continueOnFail ? { onError: 'continueRegularOutput' as const } : {}),
 		...(options.errorOutput ? { onError: 'continueErrorOutput' as const } : {}),
+		...(options.retry ? { retryOnFail: true, ...options.retry } : {}),
 	};
 	const connections: IConnections = {
 		Start: { main: [[{ node: 'QuickBooks Sync', type: 'main', index: 0 }]] },
@@ -411,6 +414,7 @@ export class WebhookHarness {
 			mode?: 'webhook' | 'manual';
 			/** The same id for two harnesses = two requests of one workflow (each with its static data copy, as n8n loads it). */
 			workflowId?: string;
+			typeVersion?: number;
 		} = {},
 	) {
 		this.mode = options.mode ?? 'webhook';
@@ -419,7 +423,7 @@ export class WebhookHarness {
 			id: 'webhook-trigger',
 			name,
 			type: options.type ?? 'n8n-nodes-quickbooks-sync.highLevelTrigger',
-			typeVersion: 1,
+			typeVersion: options.typeVersion ?? 1,
 			position: [0, 0],
 			webhookId: 'wh-test',
 			parameters: parameters as INode['parameters'],

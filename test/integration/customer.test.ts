@@ -70,6 +70,19 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			expect(customers()).toHaveLength(1);
 		});
 
+		test('first payments of one new e-mail with different names (or none) at the same moment end with one customer (22.7)', async () => {
+			const email = 'sam.first@example.com';
+			// Each run as on its own queue worker: nothing cached, both look up before either creates.
+			await Promise.all(
+				(
+					[{ name: 'Sam First' }, { name: 'Samantha First' }, {}] as Array<Record<string, string>>
+				).map((person) => findOrCreate(email, person)),
+			);
+			expect(
+				customers().filter((c) => c.PrimaryEmailAddr?.Address === email && c.Active !== false),
+			).toHaveLength(1);
+		});
+
 		test('name clash with a different e-mail creates "Name (e-mail)"', async () => {
 			qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
 				{ DisplayName: 'Alex Kim', PrimaryEmailAddr: { Address: 'alex@one.example' } },

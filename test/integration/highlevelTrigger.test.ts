@@ -98,7 +98,9 @@ function trigger(
 		events: ['payment', 'order', 'invoice'],
 		invoicesSynced: true,
 		workflowDeliveries: 'secret',
-		options: { ed25519PublicKey: ed.pem, rsaPublicKey: rsa.pem },
+		// HighLevel's documented examples are test-mode money (liveMode false): these tests read them
+		// as a sandbox company would; the default (skip) is tested on its own below.
+		options: { ed25519PublicKey: ed.pem, rsaPublicKey: rsa.pem, bookTestMode: true },
 		...parameters,
 	});
 }
@@ -335,6 +337,20 @@ describe('money received only', () => {
 			bearer,
 		);
 		expect(received(answer)).toHaveLength(1);
+	});
+
+	test('version 2 with "Invoices Are Synced Too" left at its default: an invoice payment is received, never skipped (22.5); version 1 keeps its saved default', async () => {
+		const parameters = { events: ['payment', 'order'], workflowDeliveries: 'secret', options: {} };
+		const body = JSON.stringify(workflowPayment({ source: 'invoice' }));
+		const v2 = await new WebhookHarness(creds(), parameters, { typeVersion: 2 }).deliver(
+			body,
+			bearer,
+		);
+		const v1 = await new WebhookHarness(creds(), parameters, { typeVersion: 1 }).deliver(
+			body,
+			bearer,
+		);
+		expect([received(v2).length, skipped(v1).length]).toEqual([1, 1]);
 	});
 
 	test('OrderCreate as documented (status pending) is skipped; its OrderStatusUpdate to completed is received', async () => {
@@ -720,5 +736,34 @@ describe('repeats arriving together, and a workflow that answers itself (issue 2
 		const again = await b.deliver(raw, bearer);
 		const third = await a.deliver(raw, bearer);
 		expect([first, again, third].map((x) => received(x).length)).toEqual([1, 1, 1]);
+	});
+});
+
+describe('test-mode money (issue 22.3)', () => {
+	test.each(['InvoicePaid', 'OrderStatusUpdate'] as const)(
+		'the documented %s (liveMode false) comes out of Skipped with the reason by default, out of Received with Book Test-Mode Events',
+		async (name) => {
+			const body = documented(name);
+			expect(body.liveMode).toBe(false);
+			const options = { ed25519PublicKey: ed.pem, rsaPublicKey: rsa.pem };
+			const byDefault = await trigger({ options }).deliver(...signed(marketplace(body)));
+			expect([byDefault.status, received(byDefault), skipped(byDefault)[0]?.reason]).toEqual([
+				200,
+				[],
+				expect.stringMatching(/^HighLevel test-mode money \(liveMode false\) is not booked/),
+			]);
+			const booked = await trigger({ options: { ...options, bookTestMode: true } }).deliver(
+				...signed(marketplace(body)),
+			);
+			expect(received(booked)).toHaveLength(1);
+		},
+	);
+
+	test('the same body with liveMode true is received by default', async () => {
+		const body = { ...documented('InvoicePaid'), liveMode: true };
+		const answer = await trigger({ options: { ed25519PublicKey: ed.pem } }).deliver(
+			...signed(marketplace(body)),
+		);
+		expect(received(answer)).toHaveLength(1);
 	});
 });

@@ -327,5 +327,66 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 				sync: { totalsMatch: true },
 			});
 		});
+
+		test('Send whose answers are lost after QuickBooks sent it, retried by n8n (Retry On Fail): one e-mail, not two (22.9)', async () => {
+			const created = await sync(invoiceEvent('InvoiceSent', { ...base, number: 'INV-MAIL-1' }));
+			// Every attempt of the client's own retries is carried out by QuickBooks, its answer lost:
+			// the node fails, n8n runs it again.
+			qb.emulator.injectFault({ path: '/send', count: 6, action: 'lostAnswer' });
+			const result = await runNode(
+				qb.creds,
+				{
+					resource: 'invoice',
+					operation: 'send',
+					invoiceBy: 'id',
+					invoiceId: created.Id,
+					sendTo: '',
+				},
+				[{}],
+				{ retry: { maxTries: 2, waitBetweenTries: 0 } },
+			);
+			expect(result.output('QuickBooks Sync')[0]?.json).toMatchObject({ EmailStatus: 'EmailSent' });
+			expect(realm().mails.filter((m) => m.invoiceId === created.Id)).toHaveLength(1);
+		}, 60_000);
+
+		test("Record Payment and Void by number leave a bookkeeper's invoice with that number alone unless the user includes it (22.10)", async () => {
+			const [customer] = qb.emulator.seed(qb.emulator.defaultRealm, 'Customer', [
+				{ DisplayName: 'Bookkeeper Client' },
+			]);
+			const item = realm().all('Item')[0];
+			const theirs = qb.emulator.seed(qb.emulator.defaultRealm, 'Invoice', [
+				{
+					DocNumber: 'BK-77',
+					CustomerRef: { value: customer.Id },
+					Line: [
+						{
+							DetailType: 'SalesItemLineDetail',
+							Amount: 50,
+							SalesItemLineDetail: { ItemRef: { value: item.Id }, Qty: 1, UnitPrice: 50 },
+						},
+					],
+				},
+			])[0];
+			const act = (operation: string, more: Record<string, unknown> = {}) =>
+				runNode(
+					qb.creds,
+					{
+						resource: 'invoice',
+						operation,
+						invoiceBy: 'docNumber',
+						invoiceRef: 'BK-77',
+						amountPaid: 50,
+						...more,
+					},
+					[{}],
+					{ continueOnFail: true },
+				).then((r) => r.output('QuickBooks Sync')[0].json as Record<string, any>);
+			for (const operation of ['recordPayment', 'void'])
+				expect((await act(operation)).error).toBe(
+					`Item 0: QuickBooks invoice ${theirs.Id} (no. BK-77, customer ${customer.DisplayName}) was not created by this sync (no CRM marker): nothing was changed`,
+				);
+			expect([payments().length, realm().get('Invoice', theirs.Id).Balance]).toEqual([0, 50]);
+			expect(await act('recordPayment', { includeOthers: true })).toMatchObject({ Balance: 0 });
+		});
 	});
 });

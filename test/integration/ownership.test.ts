@@ -148,6 +148,37 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		});
 	});
 
+	describe('a race whose clean-up failed once (22.6)', () => {
+		test.each([false, true])(
+			'two of our receipts for one payment (the void of the newer failed): the next run voids the newer and keeps the oldest (batch %s)',
+			async (batchRequests) => {
+				const body = paymentReceived({ transactionId: `race-left-${batchRequests}` });
+				const [first] = await receiptFrom([body]);
+				const {
+					Id: _id,
+					SyncToken: _token,
+					MetaData: _meta,
+					...copy
+				} = realm().get('SalesReceipt', first.Id);
+				// What the race left: a second receipt of ours, written a moment later, never voided. (Only
+				// with Custom transaction numbers off can QuickBooks hold both; a company may turn it on after.)
+				qb.emulator.setPreferences({ SalesFormsPrefs: { CustomTxnNumbers: false } });
+				const [extra] = qb.emulator.seed(qb.emulator.defaultRealm, 'SalesReceipt', [copy]);
+				qb.emulator.setPreferences({ SalesFormsPrefs: { CustomTxnNumbers: customTxnNumbers } });
+				expect(notVoided('SalesReceipt')).toHaveLength(2);
+				const [again] = await receiptFrom([body], { batchRequests });
+				expect(again).toMatchObject({
+					Id: first.Id,
+					alreadySynced: true,
+					sync: { duplicatesVoided: [extra.Id] },
+				});
+				expect(notVoided('SalesReceipt').map((r) => r.Id)).toEqual([first.Id]);
+				// Settled once: the run after finds nothing more to do.
+				expect((await receiptFrom([body]))[0].sync.duplicatesVoided).toBeUndefined();
+			},
+		);
+	});
+
 	describe('a company with sales tax turned off', () => {
 		const salesTaxOff = () => qb.emulator.setPreferences({ TaxPrefs: { UsingSalesTax: false } });
 

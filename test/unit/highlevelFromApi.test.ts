@@ -31,11 +31,17 @@ function comparable(event: HighLevelEvent) {
 }
 
 /** The documented examples' own ids (the builders give fresh ones unless told). */
+// The documented examples as they are, test mode included (the builders default to a live sale).
 const DOCUMENTED_INVOICE = {
 	id: '6578278e879ad2646715ba9c',
 	contact: { id: '6578278e879ad2646715ba9c' },
+	liveMode: false,
 };
-const DOCUMENTED_ORDER = { id: '660ed43bfdf9fc05a0de7a40', contactId: 'ff2JstbQJfRuofXzeT0M' };
+const DOCUMENTED_ORDER = {
+	id: '660ed43bfdf9fc05a0de7a40',
+	contactId: 'ff2JstbQJfRuofXzeT0M',
+	liveMode: false,
+};
 
 const pick = (record: Record<string, any>, keys: readonly string[]): Record<string, any> =>
 	Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, record[k]]));

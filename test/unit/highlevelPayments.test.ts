@@ -348,7 +348,7 @@ describe('a pulled event is the pushed one', () => {
 				events: ['payment', 'order', 'invoice'],
 				invoicesSynced: true,
 				workflowDeliveries: 'secret',
-				options: { ed25519PublicKey: ed.pem },
+				options: { ed25519PublicKey: ed.pem, bookTestMode: true },
 			},
 		);
 	}

@@ -1,9 +1,9 @@
 /** The retry and replay decisions of nodes/shared/recovery.ts, one by one (their effects are tested through the client and the engine). */
 import { OutcomeError } from '../../nodes/shared/errors';
+import { HIGHLEVEL_RETRY_POLICY } from '../../scripts/dev/emulator/highlevel/delivery';
 import { FaultCode, QboError } from '../../nodes/shared/quickbooks/errors';
 import {
 	HIGHLEVEL_REDELIVER_STATUS,
-	N8N_REFRESH_STATUSES,
 	STALE_REREADS,
 	isNameTaken,
 	isNumberTaken,
@@ -50,9 +50,17 @@ describe('recovery decisions', () => {
 		expect(throttleHoldMs(1, 90_000, 60_000)).toBe(90_000);
 	});
 
-	test('R2, R12: the statuses that make n8n and HighLevel try again', () => {
-		expect(N8N_REFRESH_STATUSES).toEqual([401]);
-		expect(HIGHLEVEL_REDELIVER_STATUS).toBe(429);
+	// R2 is proven through n8n's own refresh in test/integration/auth.test.ts. R12 against HighLevel's
+	// policy as the delivery emulator models it from HighLevel's docs (retries 429 only): a status
+	// the trigger answers when it cannot take a delivery that HighLevel does not retry is a lost event.
+	test("R12: the trigger's answer when it cannot take a delivery is one HighLevel redelivers; its refusals are not", () => {
+		expect(HIGHLEVEL_RETRY_POLICY.retryOn(HIGHLEVEL_REDELIVER_STATUS)).toBe(true);
+		expect([400, 401, 500, 503].map((s) => HIGHLEVEL_RETRY_POLICY.retryOn(s))).toEqual([
+			false,
+			false,
+			false,
+			false,
+		]);
 	});
 
 	test('R4: one fresh read after a stale SyncToken, for 5010 only', () => {

@@ -39,7 +39,10 @@ describe('requestid within Intuit limits', () => {
 		expect(requestIdFor('batch', `${long}a`, BATCH_REQUEST_ID_MAX)).not.toBe(
 			requestIdFor('batch', `${long}b`, BATCH_REQUEST_ID_MAX),
 		);
-		expect(requestIdFor('create:Invoice', 'k1')).toBe(requestIdFor('create:Invoice', 'k1'));
+		// Pinned: a requestid that changed between versions would let a replayed write through.
+		expect(requestIdFor('create:Invoice', 'k1')).toBe(
+			'qbs-35a399695a01779485d2a600b7ac27f917040ca5',
+		);
 		expect(requestIdFor('create:Invoice', 'k1')).not.toBe(requestIdFor('create:Customer', 'k1'));
 		expect(requestIdFor('batch').length).toBeLessThanOrEqual(BATCH_REQUEST_ID_MAX);
 	});
@@ -83,6 +86,23 @@ describe('requestid within Intuit limits', () => {
 		await client.call('POST', 'customer', { body: {}, requestId: 'r'.repeat(80) });
 		for (const request of sent)
 			expect(String(request.qs.requestid).length).toBeLessThanOrEqual(REQUEST_ID_MAX);
+	});
+});
+
+describe('void and delete: one requestid per document version (issue 22.9)', () => {
+	test('the same version voided or deleted twice goes under one requestid; the next version under another', async () => {
+		const { client, sent } = recordingClient(() => ({ SalesReceipt: { Id: '9' } }));
+		const v0 = { Id: '9', SyncToken: '0' };
+		await client.void('SalesReceipt', v0);
+		await client.void('SalesReceipt', { ...v0 });
+		await client.void('SalesReceipt', { Id: '9', SyncToken: '1' });
+		await client.delete('RefundReceipt', v0);
+		await client.delete('RefundReceipt', { ...v0 });
+		const ids = sent.map((r) => r.qs.requestid);
+		expect(ids[0]).toBe(ids[1]);
+		expect(ids[2]).not.toBe(ids[0]);
+		expect(ids[3]).toBe(ids[4]);
+		expect(ids[3]).not.toBe(ids[0]);
 	});
 });
 

@@ -34,7 +34,15 @@ export interface NormalizeOptions {
 	invoicesSynced: boolean;
 	/** Kinds the trigger emits; others are skipped with a reason. */
 	kinds?: EventKind[];
+	/**
+	 * Money HighLevel marks as test mode (`liveMode: false` on invoices, orders and transactions):
+	 * 'skip' with the reason (the trigger's default), or 'book' (a sandbox company). Left out: book.
+	 */
+	testMode?: 'skip' | 'book';
 }
+
+export const TEST_MODE_REASON =
+	'HighLevel test-mode money (liveMode false) is not booked; turn on "Book Test-Mode Events" in the trigger for a sandbox QuickBooks company';
 
 export const LINES_HINT =
 	'HighLevel sent no line items. To itemize the receipt, look the payment up before the QuickBooks node with an HTTP Request to ' +
@@ -419,6 +427,15 @@ export function normalizeHighLevelBody(body: unknown, options: NormalizeOptions)
 			{ ...base(body, options, 'other', name), key: `other:${text(body.webhookId) ?? ''}` },
 			`not a HighLevel payment, order, refund, invoice or contact body (type ${JSON.stringify(body.type ?? null)})`,
 		);
+	// Every documented invoice and order body carries liveMode (apps/invoices.json, the OrderCreate and
+	// Invoice* webhook examples); workflow bodies do not, and are live.
+	if (
+		!event.skipped &&
+		options.testMode === 'skip' &&
+		body.liveMode === false &&
+		['payment', 'order', 'refund', 'invoice'].includes(event.kind)
+	)
+		event = skip(event, TEST_MODE_REASON);
 	if (!event.skipped && options.kinds && !options.kinds.includes(event.kind)) {
 		event = skip(
 			event,

@@ -158,12 +158,20 @@ async function createCustomer(
 	options: MatchOptions,
 ): Promise<CustomerMatch> {
 	const names = [displayNameFor(person, email), disambiguatedName(person, email)];
+	const suffix = createKeySuffix(
+		companyCache(client),
+		'customer',
+		customerKey(email, options.duplicates),
+	);
 	for (let i = 0; i < names.length; i++) {
 		try {
+			// The first create is keyed by the e-mail alone (as the batch path's): runs that race for a
+			// new e-mail with different names (on other workers, caches apart) get one customer back.
+			// Only the second, after a name clash, is the name's own.
 			const customer = await client.create(
 				'Customer',
 				newCustomerBody(person, email, names[i]),
-				`customer:${email}:${names[i]}${createKeySuffix(companyCache(client), 'customer', customerKey(email, options.duplicates))}`,
+				i === 0 ? `customer:${email}${suffix}` : `customer:${email}:${names[i]}${suffix}`,
 			);
 			rememberCustomer(client, email, options, customer);
 			return { customer, how: 'created' };

@@ -17,6 +17,7 @@ import {
 	type CrmKind,
 } from '../domain/docNumber';
 import type { Created, Lookup } from './types';
+import { isVoided } from '../domain/invoiceState';
 import { duplicateNumbersRefused } from './preferences';
 
 export type NumberClash = 'error' | 'alternate';
@@ -56,7 +57,30 @@ export function fromRecords(
 	numbers = numbersFor(key),
 ): Lookup {
 	const { ours, others } = ownership(found, key.kind, key.crmId);
-	return { ours: ours[0], others, numbers };
+	return { ours: ours[0], extra: ours.slice(1).filter((r) => !isVoided(r)), others, numbers };
+}
+
+/**
+ * Voids (refund receipts: deletes) our documents beyond the oldest for this CRM record. A race's
+ * clean-up that failed once is finished by whichever run finds them next; returns their ids.
+ */
+export async function settleExtras(
+	client: QboClient,
+	key: OwnDocumentKey,
+	lookup: Lookup,
+): Promise<string[]> {
+	const settled: string[] = [];
+	for (const record of lookup.extra ?? []) {
+		await discard(client, key, record);
+		settled.push(String(record.Id));
+	}
+	return settled;
+}
+
+/** Intuit's RefundReceipt reference documents delete, not void; the others are voided. */
+async function discard(client: QboClient, key: OwnDocumentKey, record: QboRecord): Promise<void> {
+	if (key.entity === 'RefundReceipt') await client.delete(key.entity, record);
+	else await client.void(key.entity, record);
 }
 
 const LABELS: Record<OwnDocumentKey['entity'], string> = {
@@ -124,9 +148,8 @@ export async function createOwnDocument(
 	if (!raceLookupNeeded(await duplicateNumbersRefused(client))) return { record, created: true };
 	const after = await findOwnDocument(client, key);
 	if (!lostRace(record, after.ours)) return { record, created: true };
-	// A concurrent run's document is older: void ours (written moments ago) and use theirs. Refund
-	// receipts are deleted instead: Intuit's RefundReceipt reference documents delete, not void.
-	if (key.entity === 'RefundReceipt') await client.delete(key.entity, record);
-	else await client.void(key.entity, record);
+	// A concurrent run's document is older: discard ours (written moments ago) and use theirs. If
+	// that fails, the next run that finds both settles it (settleExtras).
+	await discard(client, key, record);
 	return { record: after.ours, created: false };
 }

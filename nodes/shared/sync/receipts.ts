@@ -13,6 +13,7 @@ import {
 	numberToCreate,
 	type NumberClash,
 	type OwnDocumentKey,
+	settleExtras,
 } from './ownDocuments';
 import { requireTaxKept } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
@@ -103,12 +104,17 @@ export async function createReceiptFromPayment(
 ): Promise<ReceiptResult> {
 	const key = receiptKey(payment, options);
 	const lookup = found ?? (await findOwnDocument(client, key));
-	if (lookup.ours)
+	if (lookup.ours) {
+		const duplicatesVoided = await settleExtras(client, key, lookup);
 		return {
 			receipt: lookup.ours,
 			alreadySynced: true,
-			sync: receiptSummary(lookup.ours, payment, 'matched'),
+			sync: {
+				...receiptSummary(lookup.ours, payment, 'matched'),
+				...(duplicatesVoided.length ? { duplicatesVoided } : {}),
+			},
 		};
+	}
 	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
 	const {

@@ -14,7 +14,7 @@ import { adjustmentRef, itemNamesOf, planSale, type ItemRef } from '../domain/sa
 import { itemName, type ItemRefs } from './items';
 import { itemRefsInBatch } from './itemsBatch';
 import { requireTaxKept } from './salesTax';
-import { numbersFor, numberToCreate } from './ownDocuments';
+import { numbersFor, numberToCreate, settleExtras } from './ownDocuments';
 import { byNumber, lookupFor, receiptsNumbered, settleRaces } from './receiptsFound';
 import {
 	createReceiptFromPayment,
@@ -26,7 +26,7 @@ import {
 import { chunks, matchEachInBatch } from './customersBatch';
 import { itemKey, type CachedItem } from './companyCache';
 import { forgetRefused, forgetRenamed, usesCache, type DocumentRefs } from './documentRefs';
-import type { CustomerMatch, ReceiptResult } from './types';
+import type { CustomerMatch, Lookup, ReceiptResult } from './types';
 
 /** The customer of each pending payment: given by earlier nodes, else matched by e-mail or created. */
 async function customersFor(
@@ -145,14 +145,18 @@ async function alreadyBooked(
 	const firstIndexOf = new Map<string, number>();
 	const pending: number[] = [];
 	const docNumbers: string[] = [];
+	const withExtras: Array<[number, Lookup]> = [];
 	payments.forEach((payment, i) => {
 		const lookup = lookupFor(payment, options, existing);
+		if (lookup.extra?.length && !firstIndexOf.has(payment.transactionId))
+			withExtras.push([i, lookup]);
 		if (lookup.ours)
 			results[i] = {
 				receipt: lookup.ours,
 				alreadySynced: true,
 				sync: receiptSummary(lookup.ours, payment, 'matched'),
 			};
+		if (lookup.ours) firstIndexOf.set(payment.transactionId, i);
 		else if (firstIndexOf.has(payment.transactionId)) return;
 		else {
 			try {
@@ -165,6 +169,12 @@ async function alreadyBooked(
 			pending.push(i);
 		}
 	});
+	// A race's clean-up that failed once: finished here, one item at a time (rare).
+	for (const [i, lookup] of withExtras) {
+		const duplicatesVoided = await settleExtras(client, keys[i], lookup).catch((e: Error) => e);
+		if (duplicatesVoided instanceof Error) results[i] = duplicatesVoided;
+		else (results[i] as ReceiptResult).sync.duplicatesVoided = duplicatesVoided;
+	}
 	return { pending, docNumbers, firstIndexOf };
 }
 

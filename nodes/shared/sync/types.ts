@@ -27,6 +27,8 @@ export interface SyncSummary {
 		| 'skipped';
 	qboId?: string;
 	docNumber?: string;
+	/** Ids of our extra documents for this CRM record that this run voided (or deleted). */
+	duplicatesVoided?: string[];
 	crmTotal?: number;
 	qboTotal?: number;
 	totalsMatch?: boolean;
@@ -54,6 +56,8 @@ export interface InvoiceSyncResult {
 export interface Lookup {
 	/** Our document (the oldest, if a race left several). */
 	ours?: QboRecord;
+	/** Our documents beyond the oldest that still count (a race whose clean-up failed once). */
+	extra?: QboRecord[];
 	/** Someone else's documents under our numbers. */
 	others: QboRecord[];
 	numbers: { base: string; alternate: string };

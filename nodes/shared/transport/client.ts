@@ -279,7 +279,8 @@ export class QboClient {
 			body: isInvoice
 				? { Id: record.Id, SyncToken: record.SyncToken }
 				: { Id: record.Id, SyncToken: record.SyncToken, sparse: true },
-			requestId: requestIdFor(`void:${entity}:${record.Id}:${record.SyncToken}`),
+			// Stable per document state: a repeated void of the same version is answered, not redone.
+			requestId: requestIdFor('void', `${entity}:${record.Id}:${record.SyncToken}`),
 		});
 		return unwrap(body, entity);
 	}
@@ -288,18 +289,24 @@ export class QboClient {
 		await this.call('POST', entityPath(entity), {
 			qs: { operation: 'delete' },
 			body: { Id: record.Id, SyncToken: record.SyncToken },
-			requestId: requestIdFor(`delete:${entity}:${record.Id}:${record.SyncToken}`),
+			requestId: requestIdFor('delete', `${entity}:${record.Id}:${record.SyncToken}`),
 		});
 	}
 
-	async sendInvoice(id: string, email?: string): Promise<QboRecord> {
+	/**
+	 * `attempt` names this send across retries (e.g. the n8n execution and item): a retry of a send
+	 * whose answer was lost gets QuickBooks' first answer back instead of a second e-mail. A send
+	 * with another `attempt` (a new execution) sends again, as the user asked.
+	 */
+	async sendInvoice(id: string, email?: string, attempt?: string): Promise<QboRecord> {
 		const body = await this.call('POST', `invoice/${encodeURIComponent(id)}/send`, {
 			qs: email ? { sendTo: email } : {},
 			// QuickBooks wants an octet-stream body here, not JSON. Source: Intuit's PHP SDK
 			// DataService::SendEmail (CONTENTTYPE_OCTETSTREAM); https://github.com/ruckus/quickbooks-ruby/pull/412
 			headers: { 'Content-Type': 'application/octet-stream' },
-			// A retried send must not e-mail the customer twice.
-			requestId: requestIdFor(`send:${id}`),
+			// A retried send must not e-mail the customer twice (requestid on /send: UNCERTAIN that QBO
+			// honours it there as on other writes; Intuit documents it for POST requests in general).
+			requestId: requestIdFor('send', attempt && `${id}:${email ?? ''}:${attempt}`),
 		});
 		return unwrap(body, 'Invoice');
 	}

@@ -4,6 +4,7 @@ import type { QboClient, QboRecord } from '../../../shared/transport/client';
 import { OutcomeError } from '../../../shared/errors';
 import { fieldError } from '../../../shared/transport/n8n';
 import { invoicesNumbered } from '../../../shared/sync/invoices';
+import { crmMarkersIn, describeDocument } from '../../../shared/domain/docNumber';
 import { RecordPicker } from '../pickers';
 
 const invoicePicker = new RecordPicker('invoiceId', 'Invoice', 'invoice', 'searchInvoices');
@@ -44,10 +45,31 @@ export const invoiceRefProperties: INodeProperties[] = [
 	invoicePicker.property({ displayOptions: { show: { invoiceBy: ['id'] } } }),
 ];
 
+/**
+ * For operations that change the books (Record Payment, Void): by number, only an invoice this sync
+ * created (its CRM marker) is acted on, unless the user includes the others.
+ */
+export const ownInvoiceRefProperties: INodeProperties[] = [
+	...invoiceRefProperties,
+	{
+		displayName: 'Include Invoices Not Created by This Sync',
+		name: 'includeOthers',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether an invoice with this number that the sync did not create (a bookkeeper’s, say) may be acted on. Off, such an invoice stops the item and is left alone.',
+		displayOptions: { show: { invoiceBy: ['docNumber'] } },
+	},
+];
+
+const isOurInvoice = (invoice: QboRecord) =>
+	crmMarkersIn(invoice.PrivateNote).some((m) => m.kind === 'invoice');
+
 export async function invoiceFrom(
 	context: IExecuteFunctions,
 	itemIndex: number,
 	client: QboClient,
+	ownOnly = false,
 ): Promise<QboRecord> {
 	const by = context.getNodeParameter('invoiceBy', itemIndex) as string;
 	if (by === 'id') {
@@ -56,7 +78,18 @@ export async function invoiceFrom(
 		return await client.read('Invoice', id);
 	}
 	const ref = String(context.getNodeParameter('invoiceRef', itemIndex)).trim();
-	const invoices = await invoicesNumbered(client, ref);
+	const numbered = await invoicesNumbered(client, ref);
+	const others =
+		ownOnly && !context.getNodeParameter('includeOthers', itemIndex, false)
+			? numbered.filter((i) => !isOurInvoice(i))
+			: [];
+	const invoices = numbered.filter((i) => !others.includes(i));
+	if (!invoices.length && others.length)
+		throw new OutcomeError(
+			'clash',
+			`QuickBooks ${others.map((i) => describeDocument('invoice', i)).join(', ')} ${others.length > 1 ? 'were' : 'was'} not created by this sync (no CRM marker): nothing was changed`,
+			'Leave it to its owner, or turn on "Include Invoices Not Created by This Sync" to act on it.',
+		);
 	if (!invoices.length)
 		throw new OutcomeError(
 			'notFound',

@@ -5,10 +5,10 @@ import { toAmount } from '../../../shared/domain/money';
 import { qboPaid } from '../../../shared/domain/invoiceState';
 import { recordCrmPayment } from '../../../shared/sync/invoices';
 import { appBaseOf, linked, withDisplay, type OperationResult } from '../common';
-import { invoiceFrom, invoiceRefProperties } from './invoiceRef';
+import { invoiceFrom, ownInvoiceRefProperties } from './invoiceRef';
 
 const properties: INodeProperties[] = [
-	...invoiceRefProperties,
+	...ownInvoiceRefProperties,
 	{
 		displayName: 'Amount Paid to Date',
 		name: 'amountPaid',
@@ -28,7 +28,7 @@ export async function execute(
 	itemIndex: number,
 	client: QboClient,
 ): Promise<OperationResult> {
-	const invoice = await invoiceFrom(this, itemIndex, client);
+	const invoice = await invoiceFrom(this, itemIndex, client, true);
 	const amountPaid = toAmount(this.getNodeParameter('amountPaid', itemIndex), 'amountPaid');
 	const result = await recordCrmPayment(client, invoice, amountPaid, `manual:${invoice.Id}`);
 	const appBase = await appBaseOf(this);

@@ -26,9 +26,11 @@ export async function execute(
 ): Promise<OperationResult> {
 	const invoice = await invoiceFrom(this, itemIndex, client);
 	const raw = String(this.getNodeParameter('sendTo', itemIndex, '')).trim();
+	// One send per execution and item: n8n's Retry On Fail repeats it under the same requestid.
 	const sent = await client.sendInvoice(
 		String(invoice.Id),
 		raw ? requireEmail(raw, 'sendTo') : undefined,
+		`${this.getExecutionId()}:${itemIndex}`,
 	);
 	return await withLink(this, 'invoice', {
 		...sent,

@@ -76,7 +76,11 @@ export interface FaultRule {
 	path?: string;
 	/** How many requests it answers; optional with a time window (then every request inside it). */
 	count?: number;
-	action: 500 | 503 | 429 | 401 | 'reset' | 'hang';
+	/**
+	 * 'lostAnswer' carries the request out and then drops the connection (a timeout or reset after
+	 * QuickBooks wrote): TEST-ONLY, the network's doing, not a QuickBooks behaviour.
+	 */
+	action: 500 | 503 | 429 | 401 | 'reset' | 'hang' | 'lostAnswer';
 	/**
 	 * Time window on the emulator's clock (epoch ms): the rule answers only requests arriving in
 	 * [fromMs, untilMs). TEST-ONLY: an outage scripted by a benchmark, not a documented QuickBooks
@@ -606,10 +610,13 @@ export class QboEmulator {
 			entity,
 			status: 0,
 		};
+		// 'lostAnswer': the request is carried out, then the connection drops before the answer.
+		let loseAnswer = false;
 		const respond = (status: number, body: unknown, headers: Record<string, string> = {}) => {
 			entry.status = status;
 			this.log.push(entry);
-			this.send(res, status, body, headers);
+			if (loseAnswer) req.socket.destroy();
+			else this.send(res, status, body, headers);
 		};
 
 		const auth = req.headers.authorization ?? '';
@@ -643,7 +650,10 @@ export class QboEmulator {
 			(h) => (!h.method || h.method === method) && `${rest}${url.search}`.includes(h.path),
 		);
 		if (hookIndex >= 0) this.hooks.splice(hookIndex, 1)[0].run();
-		const injected = this.takeFault(method, rest);
+		const taken = this.takeFault(method, rest);
+		if (taken?.action === 'lostAnswer') loseAnswer = true;
+		const injected =
+			taken && taken.action !== 'lostAnswer' ? { ...taken, action: taken.action } : undefined;
 		if (injected) {
 			entry.status = typeof injected.action === 'number' ? injected.action : 0;
 			if (injected.action === 'reset') {

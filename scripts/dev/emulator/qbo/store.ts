@@ -92,6 +92,8 @@ export class Company {
 	readonly entities = new Map<string, Map<string, Rec>>();
 	readonly changes: ChangeEntry[] = [];
 	readonly requestIds = new Map<string, { status: number; body: unknown; at: number }>();
+	/** Every invoice e-mail sent (what a customer's inbox would hold), for tests that count them. */
+	readonly mails: Array<{ invoiceId: string; to: string; at: string }> = [];
 	behaviour: CompanyBehaviour = { ...DEFAULT_BEHAVIOUR };
 	private nextId = 1;
 	private docCounters = new Map<string, number>();
@@ -452,6 +454,7 @@ export class Company {
 			);
 		}
 		const next = structuredClone(current);
+		this.mails.push({ invoiceId: String(id), to: address, at: this.stamp() });
 		next.EmailStatus = 'EmailSent';
 		next.BillEmail = { Address: address };
 		next.DeliveryInfo = { DeliveryType: 'Email', DeliveryTime: this.stamp() };
