@@ -11,7 +11,12 @@ import {
 	createWorkflowSender,
 	type Delivery,
 } from './dev/emulator/highlevel/delivery';
-import { marketplaceInvoice, orderStatusUpdate, workflowPayment } from './dev/fixtures/highlevel';
+import {
+	apiTransactionFor,
+	marketplaceInvoice,
+	orderStatusUpdate,
+	workflowPayment,
+} from './dev/fixtures/highlevel';
 
 const cache =
 	process.env.QBSYNC_CACHE ??
@@ -33,8 +38,22 @@ void (async () => {
 		status: d.attempts[d.attempts.length - 1].status ?? 0,
 		body: d.attempts[d.attempts.length - 1].responseBody,
 	});
-	const workflow = async (url: string, body: Record<string, unknown>) =>
-		answer(await unsigned.send(url, body));
+	// HighLevel records a payment before it sends the webhook: the emulator holds its transaction, so
+	// the durable template's reconcile pass (HighLevel Payments node) finds it too.
+	const record = async (body: Record<string, unknown>) => {
+		if (!demo.highLevelUrl) return;
+		await fetch(`${demo.highLevelUrl}/admin/seed`, {
+			method: 'POST',
+			headers: { 'Content-Type': 'application/json' },
+			body: JSON.stringify({
+				transactions: [apiTransactionFor(body, demo.locationId ?? 'loc_demo_123')],
+			}),
+		});
+	};
+	const workflow = async (url: string, body: Record<string, unknown>) => {
+		await record(body);
+		return answer(await unsigned.send(url, body));
+	};
 	const sender = {
 		post: async (url: string, body: Record<string, unknown>) =>
 			answer(await signed.send(url, body)),

@@ -2,7 +2,13 @@
 import { mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 
-import { REALM_ID, TRIGGER_WEBHOOK_IDS, WEBHOOK_SECRET, startStack } from './dev/stack';
+import {
+	LOCATION_ID,
+	REALM_ID,
+	TRIGGER_WEBHOOK_IDS,
+	WEBHOOK_SECRET,
+	startStack,
+} from './dev/stack';
 
 const cache =
 	process.env.QBSYNC_CACHE ??
@@ -61,6 +67,7 @@ void (async () => {
 				n8nUrl: stack.n8n.url,
 				qboUrl: stack.qbo.url,
 				highLevelUrl: stack.highLevel.url,
+				locationId: LOCATION_ID,
 				realmId: REALM_ID,
 				privateKeyPem: stack.sender.privateKeyPem,
 				webhookSecret: WEBHOOK_SECRET,

@@ -198,7 +198,7 @@ export class HighLevelTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether a POST to this URL + <code>/drain</code>, with the same secret, starts the <b>Drain Requested</b> output (e.g. a durable outbox’s drain on demand). Nothing of the request is passed on: its headers hold the secret.',
+					'Whether a POST to this URL + <code>/drain</code>, with the same secret, starts the <b>Drain Requested</b> output (e.g. a durable outbox’s drain on demand); a body <code>{"reconcile": true}</code> adds <code>reconcile: true</code> (the durable template then reconciles with HighLevel’s API first). Nothing else of the request is passed on: its headers hold the secret.',
 				displayOptions: { show: { workflowDeliveries: ['secret'] } },
 			},
 			{
@@ -313,9 +313,16 @@ export class HighLevelTrigger implements INodeType {
 					return answer(401, { received: false, error: auth.reason ?? 'unauthenticated' });
 				}
 				const requestedAt = new Date().toISOString();
+				// `{"reconcile": true}` asks for a reconcile pass before the drain; nothing else of the
+				// body is passed on (a plain Webhook action's Custom Data may hold the secret).
+				const request = {
+					drain: true,
+					...(reconcileAsked(parsed) && { reconcile: true }),
+					requestedAt,
+				};
 				return {
-					webhookResponse: { received: true, drain: true, requestedAt },
-					workflowData: [[], [], [{ json: { drain: true, requestedAt } }]],
+					webhookResponse: { received: true, ...request },
+					workflowData: [[], [], [{ json: request }]],
 				};
 			}
 			let auth: AuthResult;
@@ -392,6 +399,10 @@ export class HighLevelTrigger implements INodeType {
 }
 
 type RequestLike = { rawBody?: Buffer | string; readRawBody?: () => Promise<void>; body?: unknown };
+
+function reconcileAsked(body: unknown): boolean {
+	return !!body && typeof body === 'object' && (body as IDataObject).reconcile === true;
+}
 
 /** The drain webhook shares this node's webhook() with the delivery one; only its path tells them apart. */
 function isDrainRequest(req: { path?: string; url?: string }): boolean {

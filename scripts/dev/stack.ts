@@ -8,6 +8,7 @@ import { join } from 'path';
 
 import { startHighLevelEmulator, type HighLevelEmulator } from './emulator/highlevel/server';
 import { createEventSender, type SignedSender } from './emulator/highlevel/events';
+import { apiTransactionFor } from './fixtures/highlevel';
 import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from './emulator/qbo/server';
 import { N8n, REPO, createN8n, freePort } from './n8n';
 import { Postgres, Redis } from './services';
@@ -16,6 +17,8 @@ export const REALM_ID = '9130350000000001';
 export const LOCATION_ID = 'loc_demo_123';
 export const QBO_CREDENTIAL_ID = 'qbsyncQboCred01';
 export const HIGHLEVEL_CREDENTIAL_ID = 'qbsyncGhlCred01';
+/** The HighLevel API credential (private integration token + location) the HighLevel Payments nodes use. */
+export const HIGHLEVEL_API_CREDENTIAL_ID = 'qbsyncGhlApiCred';
 /** The HighLevel Trigger's credential: the secret HighLevel's Custom Webhook action sends as a Bearer token. */
 export const WEBHOOK_SECRET_CREDENTIAL_ID = 'qbsyncGhlHookCred';
 export const WEBHOOK_SECRET = 'e2e-5f0c7a1d9b2e4c68a3f1d0b7c9e2a4f6';
@@ -110,6 +113,15 @@ export interface Stack {
 	outbox: Outbox;
 	/** Starts the durable template's drain now (its on-demand webhook). */
 	drain(): Promise<void>;
+	/** Starts a reconcile pass of the durable template now (then its drain): POST {"reconcile": true} to the drain URL. */
+	reconcile(): Promise<void>;
+	/**
+	 * Puts the transactions of workflow "Payment Received" bodies into the HighLevel emulator, as
+	 * HighLevel records a payment before it sends the webhook (call it before delivering them).
+	 */
+	recordPayments(bodies: Array<Record<string, any>>): void;
+	/** The reconcile window of the durable template (its Data Table row; [] before the first pass). */
+	reconcileWindow(): Promise<ReconcileRow[]>;
 	stop(): Promise<void>;
 }
 
@@ -136,6 +148,18 @@ export interface Outbox {
 }
 
 export const OUTBOX_TABLE = 'QuickBooks Sync Outbox';
+export const RECONCILE_TABLE = 'QuickBooks Sync Reconcile';
+
+export interface ReconcileRow {
+	id: number;
+	name: string;
+	windowEnd: string;
+	version: number;
+	leaseUntil: string;
+	/** The last pass's summary (JSON). */
+	lastPass: string;
+	updatedAt: string;
+}
 
 /** A Data Table by name, through n8n's own REST API (the owner's session). */
 async function dataTableNamed(n8n: N8n, name: string) {
@@ -166,27 +190,35 @@ export async function dataTableRows<T = Record<string, unknown>>(
 	}
 }
 
+/** Sets `data` on the rows of the Data Table `name` whose columns equal `filter`'s values (n8n's REST API). */
+export async function updateDataTableRows(
+	n8n: N8n,
+	name: string,
+	filter: Record<string, unknown>,
+	data: Record<string, unknown>,
+): Promise<void> {
+	const t = await dataTableNamed(n8n, name);
+	if (!t) throw new Error(`the data table ${name} does not exist yet`);
+	await n8n.rest('PATCH', `/projects/${t.projectId}/data-tables/${t.id}/rows`, {
+		filter: {
+			type: 'and',
+			filters: Object.entries(filter).map(([columnName, value]) => ({
+				columnName,
+				condition: 'eq',
+				value,
+			})),
+		},
+		data,
+	});
+}
+
 /** The outbox through n8n's own REST API (the owner's session), as the editor's data table view reads it. */
 function outboxOf(n8n: N8n): Outbox {
 	const table = async () => await dataTableNamed(n8n, OUTBOX_TABLE);
 	return {
 		table,
 		rows: async () => await dataTableRows<OutboxRow>(n8n, OUTBOX_TABLE),
-		async update(filter, data) {
-			const t = await table();
-			if (!t) throw new Error('the outbox table does not exist yet');
-			await n8n.rest('PATCH', `/projects/${t.projectId}/data-tables/${t.id}/rows`, {
-				filter: {
-					type: 'and',
-					filters: Object.entries(filter).map(([columnName, value]) => ({
-						columnName,
-						condition: 'eq',
-						value,
-					})),
-				},
-				data,
-			});
-		},
+		update: async (filter, data) => await updateDataTableRows(n8n, OUTBOX_TABLE, filter, data),
 	};
 }
 
@@ -303,6 +335,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			type: 'httpHeaderAuth',
 			data: { name: 'Authorization', value: `Bearer ${highLevel.token}` },
 		},
+		{
+			id: HIGHLEVEL_API_CREDENTIAL_ID,
+			name: 'HighLevel API',
+			type: 'highLevelApi',
+			data: {
+				token: highLevel.token,
+				locationId: LOCATION_ID,
+				environment: 'custom',
+				customBaseUrl: highLevel.url,
+			},
+		},
 	]);
 
 	const triggerOptions = { ed25519PublicKey: sender.publicKeyPem };
@@ -366,6 +409,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			});
 			if (!res.ok) throw new Error(`drain: ${res.status} ${await res.text()}`);
 		},
+		async reconcile() {
+			const res = await fetch(drainUrl(webhookBase), {
+				method: 'POST',
+				headers: { Authorization: `Bearer ${WEBHOOK_SECRET}`, 'Content-Type': 'application/json' },
+				body: JSON.stringify({ reconcile: true }),
+			});
+			if (!res.ok) throw new Error(`reconcile: ${res.status} ${await res.text()}`);
+		},
+		recordPayments(bodies) {
+			highLevel.seedPayments({
+				transactions: bodies.map((body) => apiTransactionFor(body, LOCATION_ID)),
+			});
+		},
+		reconcileWindow: async () => await dataTableRows<ReconcileRow>(n8n, RECONCILE_TABLE),
 		async stop() {
 			if (queue) {
 				await queue.webhook?.stop();

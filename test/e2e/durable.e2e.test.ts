@@ -62,6 +62,9 @@ async function deliver(
 	url = durableUrl(),
 ) {
 	const sender = workflowSender();
+	// HighLevel records a payment before it sends the webhook: the durable template's reconcile pass
+	// finds it there (payments to the direct template are not the durable outbox's).
+	if (url === durableUrl()) stack.recordPayments(bodies.filter((b) => b.payment));
 	const answers: Array<{ status: number | null; body: any }> = new Array(bodies.length);
 	let next = 0;
 	await Promise.all(

@@ -644,6 +644,23 @@ describe('drain requests behind the intake secret', () => {
 		expect(JSON.stringify(answer.outputs)).not.toContain(SECRET);
 	});
 
+	test('a body {"reconcile": true} adds reconcile: true, and still nothing else of the request', async () => {
+		const answer = await trigger({ drainRequests: true }).deliver(
+			JSON.stringify({ reconcile: true, secret: SECRET, note: 'x' }),
+			bearer,
+			{ path: DRAIN },
+		);
+		expect(answer.status).toBe(200);
+		const [item] = answer.outputs![2];
+		expect(Object.keys(item).sort()).toEqual(['drain', 'reconcile', 'requestedAt']);
+		expect(item.reconcile).toBe(true);
+		expect(JSON.stringify(answer.outputs)).not.toContain(SECRET);
+		const notTrue = await trigger({ drainRequests: true }).deliver('{"reconcile":"yes"}', bearer, {
+			path: DRAIN,
+		});
+		expect(Object.keys(notTrue.outputs![2][0]).sort()).toEqual(['drain', 'requestedAt']);
+	});
+
 	test.each([
 		['no secret', {}],
 		['a wrong secret', { Authorization: 'Bearer not-the-secret-at-all-0000' }],

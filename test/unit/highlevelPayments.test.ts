@@ -151,6 +151,52 @@ describe('Get Many', () => {
 		});
 	});
 
+	test('Exact Times: only transactions created within the times are kept; the days asked are widened by one on each side', async () => {
+		const hl = await emulator();
+		const at = (time: string) => `2026-03-10T${time}.000Z`;
+		const inside = [live('tx-1000', at('10:00:00')), live('tx-1059', at('10:59:59'))];
+		hl.seedPayments({
+			transactions: [
+				...inside,
+				live('tx-0959', at('09:59:59')),
+				live('tx-1101', at('11:00:01')),
+				live('tx-day-before', '2026-03-09T10:30:00.000Z'),
+			],
+		});
+		const { received } = await pull(hl, {
+			resource: 'transaction',
+			operation: 'getMany',
+			startDate: at('10:00:00'),
+			endDate: at('11:00:00'),
+			options: { exactTimes: true },
+		});
+		expect(received.map((e) => e.key).sort()).toEqual(inside.map((t) => `payment:${t._id}`));
+		expect(listCalls(hl, '/payments/transactions')[0].query).toMatchObject({
+			startAt: '2026-03-09',
+			endAt: '2026-03-11',
+		});
+		// Without the option the same range is its whole day.
+		const days = await pull(hl, {
+			resource: 'transaction',
+			operation: 'getMany',
+			startDate: at('10:00:00'),
+			endDate: at('11:00:00'),
+		});
+		expect(days.received).toHaveLength(4);
+		const backwards = await pull(
+			hl,
+			{
+				resource: 'transaction',
+				operation: 'getMany',
+				startDate: at('11:00:00'),
+				endDate: at('10:00:00'),
+				options: { exactTimes: true },
+			},
+			{ continueOnFail: true },
+		);
+		expect(backwards.received[0].error).toMatch(/endDate.*before the Start Date/);
+	});
+
 	test('orders: listed over 2 pages, each then read by id, so the events carry the items as the order webhooks do', async () => {
 		const hl = await emulator({ maxPageSize: 3 });
 		const orders = Array.from({ length: 4 }, (_, i) =>

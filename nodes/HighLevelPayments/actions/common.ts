@@ -5,6 +5,7 @@ import { CrmInputError } from '../../shared/errors';
 import type { HighLevelPaymentsApi } from '../../shared/highlevel/api';
 import { eventsFromRecord, type PulledResource } from '../../shared/highlevel/fromApi';
 import type { HighLevelEvent } from '../../shared/highlevel/types';
+import { createdWithin, daysAround, type TimeRange } from '../../shared/highlevel/timeRange';
 
 export type Operation = {
 	description: INodeProperties[];
@@ -46,6 +47,15 @@ export function rangeProperties(resource: PulledResource): INodeProperties[] {
 			default: true,
 			description:
 				'Whether payments of HighLevel invoices leave on Skipped, as the HighLevel Trigger’s option of the same name does (the invoice sync records them on the QuickBooks invoice)',
+		});
+	if (resource !== 'invoice')
+		options.push({
+			displayName: 'Exact Times',
+			name: 'exactTimes',
+			type: 'boolean',
+			default: false,
+			description:
+				'Whether to keep only records created between the Start Date’s and End Date’s exact times (e.g. a reconcile window of the last hour). HighLevel filters by whole days only: the days asked for are widened by one on each side and each record’s createdAt decides.',
 		});
 	if (resource === 'order')
 		options.push({
@@ -120,6 +130,43 @@ function option(context: IExecuteFunctions, name: string, itemIndex: number): un
 	return (context.getNodeParameter('options', itemIndex, {}) as Record<string, unknown>)[name];
 }
 
+/** Epoch ms of a date parameter (n8n's date-time picker, or an expression giving an ISO text). */
+export function timeParameter(context: IExecuteFunctions, name: string, itemIndex: number): number {
+	const raw = context.getNodeParameter(name, itemIndex, '') as unknown;
+	const value =
+		raw && typeof raw === 'object' && 'toISO' in (raw as object)
+			? String((raw as { toISO(): string }).toISO())
+			: String(raw ?? '').trim();
+	const parsed = Date.parse(value);
+	if (!value || Number.isNaN(parsed))
+		throw new CrmInputError(name, `is not a date and time (${JSON.stringify(value)})`);
+	return parsed;
+}
+
+/** The days to list and, with Exact Times, the times a record's createdAt must fall in. */
+function rangeOf(
+	context: IExecuteFunctions,
+	itemIndex: number,
+): { startAt: string; endAt: string; exact?: TimeRange } {
+	if (option(context, 'exactTimes', itemIndex) === true) {
+		const exact = {
+			from: timeParameter(context, 'startDate', itemIndex),
+			to: timeParameter(context, 'endDate', itemIndex),
+		};
+		if (exact.from > exact.to)
+			throw new CrmInputError(
+				'endDate',
+				`(${new Date(exact.to).toISOString()}) is before the Start Date (${new Date(exact.from).toISOString()})`,
+			);
+		return { ...daysAround(exact), exact };
+	}
+	const startAt = dayParameter(context, 'startDate', itemIndex);
+	const endAt = dayParameter(context, 'endDate', itemIndex);
+	if (startAt > endAt)
+		throw new CrmInputError('endDate', `(${endAt}) is before the Start Date (${startAt})`);
+	return { startAt, endAt };
+}
+
 /** Get Many: every record of the range, each once, as the events a push of it gives. */
 export async function pullRange(
 	context: IExecuteFunctions,
@@ -127,12 +174,10 @@ export async function pullRange(
 	api: HighLevelPaymentsApi,
 	resource: PulledResource,
 ): Promise<HighLevelEvent[]> {
-	const startAt = dayParameter(context, 'startDate', itemIndex);
-	const endAt = dayParameter(context, 'endDate', itemIndex);
-	if (startAt > endAt)
-		throw new CrmInputError('endDate', `(${endAt}) is before the Start Date (${startAt})`);
+	const { startAt, endAt, exact } = rangeOf(context, itemIndex);
 	const includeTest = context.getNodeParameter('paymentMode', itemIndex, 'live') === 'liveAndTest';
-	const { records } = await api.listAll(resource, { startAt, endAt, includeTest });
+	const listed = await api.listAll(resource, { startAt, endAt, includeTest });
+	const records = exact ? listed.records.filter((r) => createdWithin(r, exact)) : listed.records;
 	let full = records;
 	if (resource === 'order' && option(context, 'readEachOrder', itemIndex) !== false) {
 		full = [];

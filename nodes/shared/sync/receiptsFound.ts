@@ -1,6 +1,7 @@
 /**
- * Which receipts of a burst QuickBooks already holds (one query per 100 numbers), and the races a
- * burst may lose to a concurrent run, settled after the writes.
+ * Which receipts of a burst QuickBooks already holds (one query per 100 numbers), which CRM payments
+ * have their receipt (a reconcile pass), and the races a burst may lose to a concurrent run, settled
+ * after the writes.
  */
 import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
@@ -34,7 +35,35 @@ export function lookupFor(
 	options: ReceiptOptions,
 	all: Map<string, QboRecord[]>,
 ): Lookup {
-	const key = receiptKey(payment, options);
+	return lookupOf(receiptKey(payment, options), all);
+}
+
+/**
+ * The receipt each CRM transaction has in QuickBooks, by the package's own marker: both numbers a
+ * receipt may carry (ownDocuments.ts `numbersFor`), all transactions' numbers together, 100 to a
+ * query (50 transactions per QuickBooks call). A document under our number without our marker is
+ * someone else's (`others`), never taken for the receipt.
+ */
+export async function receiptsOfPayments(
+	client: QboClient,
+	transactionIds: string[],
+	options: Pick<ReceiptOptions, 'docNumberPrefix' | 'onNumberClash'>,
+): Promise<Map<string, Lookup>> {
+	const keys = new Map(
+		transactionIds.map((id) => [id, receiptKey({ transactionId: id }, options)]),
+	);
+	const found = byNumber(
+		await receiptsNumbered(
+			client,
+			[...keys.values()].flatMap((k) => Object.values(numbersFor(k))),
+		),
+	);
+	const lookups = new Map<string, Lookup>();
+	for (const [id, key] of keys) lookups.set(id, lookupOf(key, found));
+	return lookups;
+}
+
+function lookupOf(key: ReturnType<typeof receiptKey>, all: Map<string, QboRecord[]>): Lookup {
 	const numbers = numbersFor(key);
 	return fromRecords(
 		[...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])],

@@ -4,6 +4,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import type { Operation } from '../common';
 
 import * as createFromPayment from './createFromPayment.operation';
+import * as findByPayments from './findByPayments.operation';
 import * as get from './get.operation';
 import * as getMany from './getMany.operation';
 import * as refund from './refund.operation';
@@ -12,6 +13,7 @@ import * as voidOperation from './void.operation';
 /** The operations by the value the Operation parameter stores: the router runs them. */
 export const operations: Record<string, Operation> = {
 	createFromPayment,
+	findByPayments,
 	get,
 	getMany,
 	refund,
@@ -31,6 +33,13 @@ export const description: INodeProperties[] = [
 				value: 'createFromPayment',
 				action: 'Create a sales receipt from a CRM payment',
 				description: 'Create a sales receipt from a CRM payment, once per transaction',
+			},
+			{
+				name: 'Find by CRM Payments',
+				value: 'findByPayments',
+				action: 'Find the sales receipts of CRM payments',
+				description:
+					'Which CRM transactions already have their receipt (by its number and marker), 50 per QuickBooks call',
 			},
 			{
 				name: 'Get',
@@ -61,6 +70,7 @@ export const description: INodeProperties[] = [
 		default: 'createFromPayment',
 	},
 	...createFromPayment.description,
+	...findByPayments.description,
 	...get.description,
 	...getMany.description,
 	...refund.description,

@@ -1,0 +1,427 @@
+/**
+ * Issue 23.2 and the regular-mode rows of 23.7: the durable template's reconcile pass in a real n8n.
+ * HighLevel records every payment (the emulator holds its transaction before the delivery is sent);
+ * deliveries that never reach the outbox (n8n stopped: connection refused; a wrong secret: 401) are
+ * not sent again, as HighLevel's workflow Custom Webhook action never retries. The pass lists what
+ * HighLevel recorded, keeps what is neither in the outbox nor in QuickBooks, stores it, and the drain
+ * books it: 0 lost and 0 duplicated receipts after each pass. A gap-free pass stores nothing, and its
+ * QuickBooks calls are counted. The every-15-minutes schedule is switched off in this copy of the
+ * template so that no scheduled pass interleaves with the ones the test asks for (POST /drain with
+ * {"reconcile": true}, the template's on-demand path).
+ */
+import { mkdtempSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+
+import { until as untilOf } from '../helpers/until';
+import { receiptsByTransaction, unflatten } from '../helpers/paymentRun';
+import { LIMITS } from '../helpers/queueRun';
+import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { createWorkflowSender } from '../../scripts/dev/emulator/highlevel/delivery';
+import {
+	REALM_ID,
+	RECONCILE_TABLE,
+	TEMPLATE_IDS,
+	TRIGGER_WEBHOOK_IDS,
+	WEBHOOK_SECRET,
+	loadTemplates,
+	startStack,
+	updateDataTableRows,
+	type OutboxRow,
+	type Stack,
+} from '../../scripts/dev/stack';
+
+jest.setTimeout(10 * 60_000);
+
+const DURABLE = 'crm-payment-to-sales-receipt-durable.json';
+let stack: Stack;
+// Kept across the restart of test 2 (the stack removes a user folder it was not given).
+const userFolder = mkdtempSync(join(tmpdir(), 'qbsync-reconcile-'));
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 120_000) =>
+	untilOf(what, probe, ms, { everyMs: 250, context: () => stack.n8n.logs().slice(-3000) });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const figures: Record<string, unknown> = {};
+
+interface Summary {
+	reconcile: string;
+	at: string;
+	from: string;
+	to: string;
+	listed: number;
+	notPayments: number;
+	alreadyStored: number;
+	alreadyBooked: number;
+	storedNow: number;
+	storedKeys: string[];
+	caughtUp: boolean;
+	note: string;
+}
+
+/** N payments by existing (seeded) and new customers, created now, as HighLevel's workflow sends them. */
+function payments(tag: string, n: number) {
+	return Array.from({ length: n }, (_, i) =>
+		workflowPayment({
+			transactionId: `ch_${tag}_${String(i).padStart(3, '0')}`,
+			email: i % 2 ? `existing${i % 10}@example.com` : `new.${tag}.${i}@example.com`,
+			firstName: i % 2 ? 'Existing' : 'New',
+			lastName: `Buyer ${tag} ${i}`,
+			subTotal: 20 + i,
+			tax: i % 3 === 0 ? 1.5 : 0,
+			createdOn: new Date().toISOString(),
+		}),
+	);
+}
+const totalsOf = (bodies: Array<Record<string, any>>) =>
+	new Map(bodies.map((b) => [String(b.payment.transaction_id), Number(b.payment.total_amount)]));
+
+/** Sends as HighLevel's Custom Webhook action does (one attempt each); the final statuses. */
+async function deliver(bodies: Array<Record<string, any>>, token = WEBHOOK_SECRET) {
+	const sender = createWorkflowSender({ action: 'customWebhook', auth: { type: 'bearer', token } });
+	const url = stack.triggerUrl(TRIGGER_WEBHOOK_IDS.paymentDurable);
+	const statuses: Array<number | null> = [];
+	const queue = [...bodies];
+	await Promise.all(
+		Array.from({ length: 8 }, async () => {
+			for (let body = queue.shift(); body; body = queue.shift()) {
+				const d = await sender.send(url, body);
+				statuses.push(d.attempts[d.attempts.length - 1].status);
+			}
+		}),
+	);
+	return statuses;
+}
+
+/** Booked, lost and duplicated receipts of these payments; with every receipt's total checked. */
+function tally(bodies: Array<Record<string, any>>) {
+	const totals = totalsOf(bodies);
+	const byTxn = receiptsByTransaction(stack.qbo, REALM_ID, totals);
+	const wrongTotal = [...byTxn].filter(([id, list]) =>
+		list.some((r) => Math.abs(Number(r.TotalAmt) - totals.get(id)!) > 0.005),
+	).length;
+	return {
+		booked: byTxn.size,
+		lost: [...totals.keys()].filter((id) => !byTxn.has(id)).length,
+		duplicated: [...byTxn.values()].filter((list) => list.length > 1).length,
+		wrongTotal,
+		lastCreatedAt: Math.max(
+			...[...byTxn.values()].flat().map((r) => Date.parse(r.MetaData?.CreateTime ?? '') || 0),
+		),
+	};
+}
+
+const rowsOf = async (bodies: Array<Record<string, any>>) => {
+	const keys = new Set(bodies.map((b) => `payment:${b.payment.transaction_id}`));
+	return (await stack.outbox.rows()).filter((r) => keys.has(r.key));
+};
+
+/**
+ * Asks for a pass (and waits until its window is committed): its summary, the QuickBooks and
+ * HighLevel calls made between the request and the commit.
+ */
+async function pass(ask: () => Promise<unknown> = () => stack.reconcile()) {
+	const qboBefore = stack.qbo.log.length;
+	const hlBefore = stack.highLevel.calls.length;
+	const askedAt = new Date().toISOString();
+	await ask();
+	const summary = await until('the reconcile pass to commit its window', async () => {
+		const [row] = await stack.reconcileWindow();
+		const last = row?.lastPass ? (JSON.parse(row.lastPass) as Summary) : undefined;
+		return last && last.at >= askedAt ? last : undefined;
+	});
+	return {
+		summary,
+		qboCalls: stack.qbo.log.slice(qboBefore).filter((c) => c.endpoint !== 'cdc'),
+		highLevelCalls: stack.highLevel.calls
+			.slice(hlBefore)
+			.filter((c) => c.path.startsWith('/payments/')),
+	};
+}
+
+/** Until every row of these payments is done (the pass's own drain, and the every-minute one). */
+async function booked(bodies: Array<Record<string, any>>) {
+	return await until('every row of the payments done', async () => {
+		const rows = await rowsOf(bodies);
+		const keys = new Set(rows.map((r) => r.key));
+		return keys.size === bodies.length && rows.every((r) => r.status === 'done') ? rows : undefined;
+	});
+}
+
+/** The template's executions started since `since`, finished, each with the names of the nodes it ran. */
+async function executionsSince(since: string) {
+	const filter = encodeURIComponent(
+		JSON.stringify({ workflowId: TEMPLATE_IDS[DURABLE], startedAfter: since }),
+	);
+	const page = await stack.n8n.rest('GET', `/executions?filter=${filter}&limit=50`);
+	const list = (page.results ?? page) as Array<{ id: string; status: string }>;
+	const out: Array<{ id: string; status: string; ran: string[] }> = [];
+	for (const e of list) {
+		const full = await stack.n8n.rest('GET', `/executions/${e.id}`);
+		const data = typeof full.data === 'string' ? unflatten(full.data) : full.data;
+		out.push({ id: e.id, status: e.status, ran: Object.keys(data?.resultData?.runData ?? {}) });
+	}
+	return out;
+}
+/** Passes asked for since `since`, once each has finished: how many committed and how many were refused. */
+async function passesSince(since: string, expected: number) {
+	return await until(`${expected} reconcile passes to finish`, async () => {
+		const passes = (await executionsSince(since)).filter((e) => e.ran.includes('Reconcile Pass'));
+		if (
+			passes.length < expected ||
+			passes.some((e) => ['new', 'running', 'waiting'].includes(e.status))
+		)
+			return undefined;
+		return {
+			committed: passes.filter((e) => e.ran.includes('Commit Window')).length,
+			skipped: passes.filter((e) => e.ran.includes('Pass Skipped')).length,
+			failed: passes.filter((e) => e.status !== 'success').length,
+		};
+	});
+}
+
+const perKey = (rows: OutboxRow[]) => {
+	const counts = new Map<string, number>();
+	for (const r of rows) counts.set(r.key, (counts.get(r.key) ?? 0) + 1);
+	return [...counts.values()];
+};
+
+beforeAll(async () => {
+	const durable = loadTemplates().find((t) => t.file === DURABLE)!.workflow;
+	const copy = structuredClone(durable);
+	copy.id = TEMPLATE_IDS[DURABLE];
+	copy.nodes.find((n: any) => n.name === 'Every 15 Minutes').disabled = true;
+	stack = await startStack({
+		templates: (file) => file === 'sync-failure-alert.json',
+		extraWorkflows: [{ workflow: copy }],
+		userFolder,
+		keep: true,
+		beforeN8n: ({ qbo }) => {
+			qbo.seed(
+				REALM_ID,
+				'Customer',
+				Array.from({ length: 10 }, (_, i) => ({
+					DisplayName: `Existing ${i}`,
+					PrimaryEmailAddr: { Address: `existing${i}@example.com` },
+				})),
+			);
+		},
+	});
+	// QuickBooks' per-realm limits and a short latency, as in the queue-mode runs.
+	stack.qbo.setOptions(LIMITS);
+}, 300_000);
+
+afterAll(async () => {
+	console.log(`reconcile figures ${JSON.stringify(figures, null, 2)}`);
+	await stack?.stop();
+	rmSync(userFolder, { recursive: true, force: true });
+});
+
+describe('reconcile with HighLevel’s API (durable template, regular mode)', () => {
+	const gapFree = payments('rcfree', 60);
+
+	test('gap-free: every delivery arrived; the pass stores nothing: 0 QuickBooks calls with the rows in the outbox, 2 (60 payments / 50 per query) once they were purged', async () => {
+		stack.recordPayments(gapFree);
+		expect(new Set(await deliver(gapFree))).toEqual(new Set([200]));
+		await stack.drain();
+		await booked(gapFree);
+		expect(tally(gapFree)).toMatchObject({ booked: 60, lost: 0, duplicated: 0, wrongTotal: 0 });
+
+		// The first pass ever: the window starts reconcileFirstHours (24) back.
+		const first = await pass();
+		expect(first.summary).toMatchObject({
+			reconcile: 'pass',
+			listed: 60,
+			alreadyStored: 60,
+			alreadyBooked: 0,
+			storedNow: 0,
+			caughtUp: true,
+		});
+		expect(first.qboCalls).toEqual([]);
+		const [window] = await stack.reconcileWindow();
+		expect(Date.parse(first.summary.to)).toBeGreaterThan(Date.now() - 60_000);
+
+		// Rows purged (keepSyncedDays), or booked by the direct template: QuickBooks answers.
+		await stack.outbox.update({ status: 'done' }, { key: 'purged' });
+		const purged = await pass();
+		expect(purged.summary).toMatchObject({
+			listed: 60,
+			alreadyStored: 0,
+			alreadyBooked: 60,
+			storedNow: 0,
+		});
+		const receiptQueries = purged.qboCalls.filter((c) => c.queried === 'SalesReceipt');
+		expect(receiptQueries).toHaveLength(2);
+		expect(purged.qboCalls.length).toBeLessThanOrEqual(60 / 30);
+		expect(tally(gapFree)).toMatchObject({ booked: 60, lost: 0, duplicated: 0 });
+		figures.gapFree = {
+			payments: 60,
+			qboCallsWithRowsInOutbox: first.qboCalls.length,
+			qboCallsRowsPurged: purged.qboCalls.length,
+			qboCallsPer30Payments: (purged.qboCalls.length / 60) * 30,
+			highLevelCallsPerPass: purged.highLevelCalls.length,
+			window: { from: purged.summary.from, to: purged.summary.to, before: window.windowEnd },
+		};
+	});
+
+	test('n8n stopped while 60 payments are delivered (connection refused, not sent again): the next pass books every one', async () => {
+		const missed = payments('rcdown', 60);
+		stack.recordPayments(missed);
+		await stack.n8n.stop();
+		const statuses = await deliver(missed);
+		expect(new Set(statuses)).toEqual(new Set([null]));
+		await stack.n8n.start();
+		const recoveredAt = Date.now();
+		// n8n answers ready before it has registered its webhooks: the first request that is taken starts the pass.
+		const { summary, highLevelCalls } = await pass(
+			async () =>
+				await until('n8n to take the reconcile request (webhook registered)', () =>
+					stack.reconcile().then(
+						() => true,
+						() => sleep(250).then(() => false),
+					),
+				),
+		);
+		// The gap-free payments' rows were purged: QuickBooks answers for them.
+		expect(summary).toMatchObject({
+			listed: 120,
+			alreadyStored: 0,
+			alreadyBooked: 60,
+			storedNow: 60,
+			caughtUp: true,
+		});
+		expect(summary.storedKeys.sort()).toEqual(
+			missed.map((b) => `payment:${b.payment.transaction_id}`).sort(),
+		);
+		const rows = await booked(missed);
+		expect(perKey(rows)).toEqual(missed.map(() => 1));
+		expect(
+			rows.every((r) => (JSON.parse(r.event) as { delivery: string }).delivery === 'api'),
+		).toBe(true);
+		const result = tally(missed);
+		expect(result).toMatchObject({ booked: 60, lost: 0, duplicated: 0, wrongTotal: 0 });
+		expect(tally(gapFree)).toMatchObject({ booked: 60, lost: 0, duplicated: 0 });
+		figures.n8nStopped = {
+			payments: 60,
+			answered: 'connection refused (60)',
+			secondsFromRecoveryToLastReceipt: (result.lastCreatedAt - recoveredAt) / 1000,
+			highLevelCalls: highLevelCalls.length,
+			summary: { ...summary, storedKeys: `${summary.storedKeys.length} keys` },
+		};
+	});
+
+	test('a wrong webhook secret (every delivery 401): two passes asked at once store each payment once; a third right after stores nothing', async () => {
+		const refused = payments('rcsecret', 40);
+		stack.recordPayments(refused);
+		const statuses = await deliver(refused, 'the-secret-before-it-was-rotated-7f3a');
+		expect(new Set(statuses)).toEqual(new Set([401]));
+		expect(await rowsOf(refused)).toEqual([]);
+
+		// A pass holds the window (its lease): a pass asked for meanwhile lists and stores nothing.
+		const heldSince = new Date().toISOString();
+		const lease = new Date(Date.now() + 10 * 60_000).toISOString();
+		await updateDataTableRows(
+			stack.n8n,
+			RECONCILE_TABLE,
+			{ name: 'transactions' },
+			{ leaseUntil: lease },
+		);
+		const hlBefore = stack.highLevel.calls.length;
+		await stack.reconcile();
+		expect(await passesSince(heldSince, 1)).toEqual({ committed: 0, skipped: 1, failed: 0 });
+		expect(stack.highLevel.calls.length).toBe(hlBefore);
+		expect(await rowsOf(refused)).toEqual([]);
+		await updateDataTableRows(
+			stack.n8n,
+			RECONCILE_TABLE,
+			{ name: 'transactions' },
+			{ leaseUntil: new Date(Date.now() - 1000).toISOString() },
+		);
+
+		// Two passes asked at once: one claims the window, the other is refused (or, if n8n ran them
+		// one after the other, the second finds everything stored).
+		const fixedAt = Date.now();
+		const askedAt = new Date().toISOString();
+		const [a, b] = await Promise.all([stack.reconcile(), stack.reconcile()]);
+		expect([a, b]).toEqual([undefined, undefined]);
+		const together = await passesSince(askedAt, 2);
+		expect(together.failed).toBe(0);
+		expect(together.committed + together.skipped).toBe(2);
+		const rows = await booked(refused);
+		expect(perKey(rows)).toEqual(refused.map(() => 1));
+		const result = tally(refused);
+		expect(result).toMatchObject({ booked: 40, lost: 0, duplicated: 0, wrongTotal: 0 });
+		const [window] = await stack.reconcileWindow();
+		expect(JSON.parse(window.lastPass).at >= askedAt).toBe(true);
+
+		const again = await pass();
+		// 160 listed: the 60 whose rows were purged are answered by QuickBooks, the 100 others by the outbox.
+		expect(again.summary).toMatchObject({
+			listed: 160,
+			alreadyStored: 100,
+			alreadyBooked: 60,
+			storedNow: 0,
+		});
+		expect(perKey(await rowsOf(refused))).toEqual(refused.map(() => 1));
+		expect(tally(refused)).toMatchObject({ booked: 40, lost: 0, duplicated: 0 });
+		figures.wrongSecret = {
+			payments: 40,
+			answered: '401 (40)',
+			secondsFromFixToLastReceipt: (result.lastCreatedAt - fixedAt) / 1000,
+			twoPassesAtOnce: together,
+			passRightAfter: again.summary,
+		};
+	});
+	test('a long gap: 30 hours are taken 24 h per pass (the second pass catches up); a gap past reconcileMaxDays (7) is cut and the summary names what it left', async () => {
+		const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+		const recorded = (tag: string, h: number) =>
+			workflowPayment({
+				transactionId: `ch_rcgap_${tag}`,
+				email: `gap.${tag}@example.com`,
+				subTotal: 33,
+				createdOn: hoursAgo(h),
+			});
+		const setWindow = async (windowEnd: string) =>
+			await updateDataTableRows(
+				stack.n8n,
+				RECONCILE_TABLE,
+				{ name: 'transactions' },
+				{ windowEnd, leaseUntil: new Date(Date.now() - 1000).toISOString() },
+			);
+		// Recorded by HighLevel, never delivered.
+		const early = recorded('29h', 29);
+		const late = recorded('3h', 3);
+		stack.recordPayments([early, late]);
+		await setWindow(hoursAgo(30));
+		const first = await pass();
+		expect(first.summary).toMatchObject({ caughtUp: false, storedKeys: ['payment:ch_rcgap_29h'] });
+		// The page ends 24 h after where the last pass ended: 6 h ago.
+		expect(Math.round((Date.now() - Date.parse(first.summary.to)) / 3_600_000)).toBe(6);
+		const second = await pass();
+		expect(second.summary).toMatchObject({ caughtUp: true, storedKeys: ['payment:ch_rcgap_3h'] });
+
+		const tooOld = recorded('8d', 8 * 24);
+		const inReach = recorded('6d12h', 6 * 24 + 12);
+		stack.recordPayments([tooOld, inReach]);
+		await setWindow(hoursAgo(9 * 24));
+		const capped = await pass();
+		expect(capped.summary).toMatchObject({
+			caughtUp: false,
+			storedKeys: ['payment:ch_rcgap_6d12h'],
+		});
+		expect(capped.summary.note).toMatch(/longer than reconcileMaxDays.*were not reconciled/);
+		// What stays outside is said, not booked; what was stored is booked once.
+		const rows = await booked([early, late, inReach]);
+		expect(perKey(rows)).toEqual([1, 1, 1]);
+		expect(tally([early, late, inReach])).toMatchObject({ booked: 3, lost: 0, duplicated: 0 });
+		expect(tally([tooOld]).booked).toBe(0);
+		await setWindow(new Date().toISOString());
+		figures.longGap = {
+			thirtyHours: [first.summary, second.summary].map((x) => ({
+				from: x.from,
+				to: x.to,
+				storedNow: x.storedNow,
+				caughtUp: x.caughtUp,
+			})),
+			nineDays: { from: capped.summary.from, to: capped.summary.to, note: capped.summary.note },
+		};
+	});
+});
