@@ -55,10 +55,23 @@ export interface QueueRun {
 export async function startPaymentQueue(
 	tag: string,
 	payments: number,
-	options: StackOptions = {},
+	options: StackOptions & {
+		/**
+		 * false: the direct template's trigger lets repeats through (Drop Repeated Deliveries off), so
+		 * repeats sent at the same moment run on different workers at once — the races the books must
+		 * survive where the trigger cannot see them (several webhook processes).
+		 */
+		dropRepeats?: boolean;
+	} = {},
 ): Promise<QueueRun> {
 	const plan = planPayments(tag, payments, undefined, { existing: 0.5, new: 0.3, repeat: 0.2 });
-	const direct = loadTemplates().find((t) => t.file === 'crm-payment-to-sales-receipt.json')!;
+	const direct = structuredClone(
+		loadTemplates().find((t) => t.file === 'crm-payment-to-sales-receipt.json')!,
+	);
+	if (options.dropRepeats === false)
+		for (const node of direct.workflow.nodes)
+			if (String(node.type).endsWith('.highLevelTrigger'))
+				node.parameters.options = { ...node.parameters.options, deduplicate: false };
 	const ranOn = new Map<string, string>();
 	const stack = await startStack({
 		queue: { workers: 2, webhookProcess: true },
