@@ -84,9 +84,37 @@ export interface BudgetStore {
 	write(company: string, version: number, next: Omit<BudgetRow, 'version'>): Promise<boolean>;
 }
 
+/** What a shared look-up remembers: customers by e-mail, items by name, the company's preferences. */
+export type LookupKind = 'customer' | 'item' | 'preferences';
+
+/**
+ * Look-ups every n8n process of an install shares (../transport/lookupTable.ts), so a customer one
+ * worker found is not asked of QuickBooks again by the next worker (../sync/sharedLookups.ts).
+ */
+export interface LookupStore {
+	/** The newest value stored for the key no longer ago than `maxAgeMs`, as stored (JSON text). */
+	get(
+		company: string,
+		kind: LookupKind,
+		key: string,
+		maxAgeMs: number,
+	): Promise<string | undefined>;
+	put(
+		company: string,
+		kind: LookupKind,
+		key: string,
+		recordId: string,
+		value: string,
+	): Promise<void>;
+	/** Every key that stood for this record goes (QuickBooks refused or renamed it). */
+	forget(company: string, kind: LookupKind, recordId: string): Promise<void>;
+}
+
 /** How a process shares companies with the other n8n processes (../transport/sharedBudget.ts). */
 export interface Sharing {
 	store: BudgetStore;
+	/** Look-ups shared with the other processes; without it each process looks up alone. */
+	lookups?: LookupStore;
 	/** This process, among those sharing. */
 	me: string;
 	onStoreError?: (error: unknown) => void;

@@ -7,12 +7,14 @@
  * - items by name;
  * - the company's preference that decides whether QuickBooks refuses duplicate numbers.
  * What QuickBooks says later wins: a refused or renamed record is dropped (recovery R17, R18).
+ * In queue mode the processes share these look-ups too (./sharedLookups.ts).
  */
 import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import type { DuplicatePolicy } from '../domain/customerMatch';
 import type { ItemRef } from '../domain/salesDocument';
 import { ExpiringLru } from './expiringLru';
+import { forgetShared, type LookupHolder } from './sharedLookups';
 
 const MINUTE = 60_000;
 
@@ -47,6 +49,8 @@ export interface CompanyCache {
 	 * answer with the old record again (recovery R11).
 	 */
 	retired: ExpiringLru<string>;
+	/** Where the look-ups shared with other n8n processes are, when the install shares them. */
+	sharedBy?: LookupHolder;
 }
 
 let clock: () => number = () => Date.now();
@@ -65,12 +69,15 @@ function newCompanyCache(): CompanyCache {
 let companies = new ExpiringLru<CompanyCache>(CACHE_LIMITS.companies, Infinity, () => clock());
 
 /** The cache of the company this client talks to. */
-export function companyCache(client: Pick<QboClient, 'companyKey'>): CompanyCache {
+export function companyCache(
+	client: Pick<QboClient, 'companyKey'> & Partial<LookupHolder>,
+): CompanyCache {
 	let cache = companies.get(client.companyKey);
 	if (!cache) {
 		cache = newCompanyCache();
 		companies.set(client.companyKey, cache);
 	}
+	if (client.sharedLookups) cache.sharedBy = client as LookupHolder;
 	return cache;
 }
 
@@ -88,19 +95,37 @@ export function forgetCustomers(
 	cache: CompanyCache,
 	matches: (customer: QboRecord) => boolean,
 ): void {
-	for (const [key, customer] of cache.customers.deleteWhere(matches))
-		cache.retired.set(`customer:${key}`, String(customer.Id));
+	forgetEverywhere(cache, 'customer', dropCustomers(cache, matches));
 }
 
-/** Forgets a customer QuickBooks refused (recovery R17). */
+/** Forgets a customer QuickBooks refused (recovery R17), in the other processes too. */
 export function forgetCustomer(cache: CompanyCache, customerId: string): void {
-	forgetCustomers(cache, (customer) => String(customer.Id) === customerId);
+	const ids = dropCustomers(cache, (customer) => String(customer.Id) === customerId);
+	// Another process may hold it though this one never did.
+	forgetEverywhere(cache, 'customer', ids.add(customerId));
+}
+
+function dropCustomers(cache: CompanyCache, matches: (customer: QboRecord) => boolean) {
+	const ids = new Set<string>();
+	for (const [key, customer] of cache.customers.deleteWhere(matches)) {
+		cache.retired.set(`customer:${key}`, String(customer.Id));
+		ids.add(String(customer.Id));
+	}
+	return ids;
 }
 
 /** Forgets the items that match; their keys are retired. */
 export function forgetItems(cache: CompanyCache, matches: (item: CachedItem) => boolean): void {
-	for (const [key, item] of cache.items.deleteWhere(matches))
+	const ids = new Set<string>();
+	for (const [key, item] of cache.items.deleteWhere(matches)) {
 		cache.retired.set(`item:${key}`, item.ref.value);
+		ids.add(item.ref.value);
+	}
+	forgetEverywhere(cache, 'item', ids);
+}
+
+function forgetEverywhere(cache: CompanyCache, kind: 'customer' | 'item', ids: Set<string>): void {
+	if (cache.sharedBy) for (const id of ids) forgetShared(cache.sharedBy, kind, id);
 }
 
 /** The requestid suffix of a create for this key: distinct once the key's earlier record was retired. */

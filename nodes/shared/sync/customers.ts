@@ -15,7 +15,14 @@ import {
 } from '../domain/customerMatch';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import type { CustomerMatch } from './types';
-import { companyCache, createKeySuffix, customerKey, forgetCustomer } from './companyCache';
+import {
+	CACHE_LIMITS,
+	companyCache,
+	createKeySuffix,
+	customerKey,
+	forgetCustomer,
+} from './companyCache';
+import { once, readShared, shareFound } from './sharedLookups';
 
 export interface MatchOptions {
 	duplicates: DuplicatePolicy;
@@ -31,14 +38,19 @@ export interface LookupMode {
 	fresh?: boolean;
 }
 
-/** A customer QuickBooks just gave as the match for this e-mail (found, reactivated or created). */
-export function rememberCustomer(
+/**
+ * A customer QuickBooks just gave as the match for this e-mail (found, reactivated or created),
+ * remembered in this process at once and for the other processes when the returned promise settles.
+ */
+export async function rememberCustomer(
 	client: QboClient,
 	email: string,
 	options: MatchOptions,
 	customer: QboRecord,
-): void {
-	companyCache(client).customers.set(customerKey(email, options.duplicates), customer);
+): Promise<void> {
+	const key = customerKey(email, options.duplicates);
+	companyCache(client).customers.set(key, customer);
+	await shareFound(client, 'customer', key, String(customer.Id), customer);
 }
 
 /** A customer this package just changed (e-mail, name, active): its cached matches go. */
@@ -46,12 +58,19 @@ export function forgetCachedCustomer(client: QboClient, customerId: string): voi
 	forgetCustomer(companyCache(client), customerId);
 }
 
-function cachedCustomer(
+/** The match this process, or another one in queue mode, found for the e-mail within its time to live. */
+async function cachedCustomer(
 	client: QboClient,
 	email: string,
 	options: MatchOptions,
-): CustomerMatch | undefined {
-	const customer = companyCache(client).customers.get(customerKey(email, options.duplicates));
+): Promise<CustomerMatch | undefined> {
+	const key = customerKey(email, options.duplicates);
+	const cache = companyCache(client).customers;
+	let customer = cache.get(key);
+	if (!customer) {
+		customer = await readShared<QboRecord>(client, 'customer', key, CACHE_LIMITS.customers.ttlMs);
+		if (customer) cache.set(key, customer);
+	}
 	return customer ? { customer, how: 'matched', cached: true } : undefined;
 }
 
@@ -84,12 +103,18 @@ export async function findCustomerByEmail(
 	options: MatchOptions = DEFAULT_MATCH,
 	mode: LookupMode = {},
 ): Promise<CustomerMatch | undefined> {
-	const cached = mode.fresh ? undefined : cachedCustomer(client, email, options);
+	const cached = mode.fresh ? undefined : await cachedCustomer(client, email, options);
 	if (cached) return cached;
-	const candidates = await client.query(customersByEmailQuery(email, options));
-	const match = await settleChoice(client, email, candidates, options);
-	if (match) rememberCustomer(client, email, options, match.customer);
-	return match;
+	const lookUp = async () => {
+		const candidates = await client.query(customersByEmailQuery(email, options));
+		const match = await settleChoice(client, email, candidates, options);
+		if (match) await rememberCustomer(client, email, options, match.customer);
+		return match;
+	};
+	// A fresh look-up (after a refusal) asks on its own; others in flight for the e-mail ask once.
+	return mode.fresh
+		? await lookUp()
+		: await once(client, `customer:${customerKey(email, options.duplicates)}`, lookUp);
 }
 
 /** What the customers QuickBooks returned for an e-mail come to: one match, none, or an error. */
@@ -173,7 +198,7 @@ async function createCustomer(
 				newCustomerBody(person, email, names[i]),
 				i === 0 ? `customer:${email}${suffix}` : `customer:${email}:${names[i]}${suffix}`,
 			);
-			rememberCustomer(client, email, options, customer);
+			await rememberCustomer(client, email, options, customer);
 			return { customer, how: 'created' };
 		} catch (error) {
 			if (!isNameTaken(error)) throw error;

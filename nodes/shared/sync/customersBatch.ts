@@ -54,6 +54,7 @@ export async function matchCustomersInBatch(
 	create: boolean,
 ): Promise<BatchMatches> {
 	const result: BatchMatches = new Map();
+	const shares: Array<Promise<void>> = [];
 	const cache = companyCache(client).customers;
 	const toLookUp: string[] = [];
 	for (const email of people.keys()) {
@@ -92,7 +93,7 @@ export async function matchCustomersInBatch(
 			);
 			if (lookupSettledOneByOne(choice.kind)) result.set(email, await oneByOne(email));
 			else if (choice.kind === 'active') {
-				rememberCustomer(client, email, options, choice.customer);
+				shares.push(rememberCustomer(client, email, options, choice.customer));
 				result.set(email, { customer: choice.customer, how: 'matched' });
 			} else if (create) missing.push(email);
 			else result.set(email, undefined);
@@ -117,11 +118,12 @@ export async function matchCustomersInBatch(
 			const email = part[i];
 			const created = settledInBatch(answer);
 			if (created) {
-				rememberCustomer(client, email, options, created);
+				shares.push(rememberCustomer(client, email, options, created));
 				result.set(email, { customer: created, how: 'created' });
 			} else result.set(email, await oneByOne(email));
 		}
 	}
+	await Promise.all(shares);
 	return result;
 }
 

@@ -4,8 +4,15 @@ import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import { isNameTaken } from '../recovery';
 import type { ItemRef } from '../domain/salesDocument';
-import { companyCache, createKeySuffix, itemKey, type CachedItem } from './companyCache';
+import {
+	CACHE_LIMITS,
+	companyCache,
+	createKeySuffix,
+	itemKey,
+	type CachedItem,
+} from './companyCache';
 import type { LookupMode } from './customers';
+import { once, readShared, shareFound } from './sharedLookups';
 
 /** QuickBooks item names: no colon, at most 100 characters. */
 export function itemName(name: string): string {
@@ -100,11 +107,21 @@ export function cachedItemOf(item: QboRecord): CachedItem {
 	};
 }
 
-/** A product QuickBooks just gave for this line name (found or created). */
+/** A product QuickBooks just gave for this line name (found or created), in this process at once. */
 export function rememberItem(client: QboClient, name: string, item: QboRecord): CachedItem {
 	const cached = cachedItemOf(item);
 	companyCache(client).items.set(itemKey(itemName(name)), cached);
 	return cached;
+}
+
+/** The item this process, or another one in queue mode, found for the cache key. */
+async function knownItem(client: QboClient, key: string): Promise<CachedItem | undefined> {
+	const cache = companyCache(client).items;
+	const known = cache.get(key);
+	if (known) return known;
+	const shared = await readShared<CachedItem>(client, 'item', key, CACHE_LIMITS.items.ttlMs);
+	if (shared) cache.set(key, shared);
+	return shared;
 }
 
 /** Item references for every distinct line name: from the company cache, else found or created. */
@@ -118,21 +135,28 @@ export async function resolveItems(
 		const ref = { value: itemMode.itemId };
 		return { refFor: () => ref, byName: new Map(names.map((n) => [n, ref])), cached: new Map() };
 	}
-	const cache = companyCache(client).items;
 	const refs = new Map<string, ItemRef>();
 	const cached = new Map<string, CachedItem>();
 	for (const name of names) {
 		const key = itemKey(itemName(name));
-		const known = mode.fresh ? undefined : cache.get(key);
+		const known = mode.fresh ? undefined : await knownItem(client, key);
 		if (known) {
 			cached.set(key, known);
 			refs.set(name, known.ref);
 			continue;
 		}
-		const find = async () => await findOrCreateItem(client, name, itemMode.incomeAccountId);
+		const find = async () => {
+			const { item } = await findOrCreateItem(client, name, itemMode.incomeAccountId);
+			const remembered = rememberItem(client, name, item);
+			await shareFound(client, 'item', key, remembered.ref.value, remembered);
+			return remembered;
+		};
 		// A fresh look-up must not take this execution's memo either: it may hold the refused item.
-		const { item } = mode.fresh ? await find() : await client.memo(`item:${key}`, find);
-		refs.set(name, rememberItem(client, name, item).ref);
+		// Others ask once per execution and once per process for what is in flight.
+		const item = mode.fresh
+			? await find()
+			: await client.memo(`item:${key}`, async () => await once(client, `item:${key}`, find));
+		refs.set(name, item.ref);
 	}
 	return { refFor: (name) => refs.get(name)!, byName: refs, cached };
 }

@@ -27,10 +27,11 @@ export type N8nApi = (
 
 type Filter = {
 	type: 'and';
-	filters: Array<{ columnName: string; condition: 'eq'; value: string | number }>;
+	filters: Array<{ columnName: string; condition: 'eq' | 'gte' | 'lt'; value: string | number }>;
 };
 
-const where = (conditions: Record<string, string | number>): Filter => ({
+/** Rows whose columns equal these values (n8n's Data Table filter, api-types data-table-filter.schema). */
+export const where = (conditions: Record<string, string | number>): Filter => ({
 	type: 'and',
 	filters: Object.entries(conditions).map(([columnName, value]) => ({
 		columnName,
@@ -121,25 +122,33 @@ function times(list: number[]): number[] {
 }
 
 /**
- * The id of the budget table the API key's user sees, made when missing (in that user's personal
- * project). Undefined when it can be neither found nor made.
+ * The id of the named table the API key's user sees, made with these columns when missing (in that
+ * user's personal project). Undefined when it can be neither found nor made.
  */
-export async function budgetTableId(api: N8nApi): Promise<string | undefined> {
+export async function dataTableId(
+	api: N8nApi,
+	name: string,
+	columns: Array<{ name: string; type: string }>,
+): Promise<string | undefined> {
 	const find = async () => {
 		const answer = (await api('GET', '/data-tables', {
-			qs: { filter: JSON.stringify({ name: BUDGET_TABLE }), limit: 250 },
+			qs: { filter: JSON.stringify({ name }), limit: 250 },
 		})) as { data?: Array<{ id: string; name: string }> };
-		return answer.data?.find((table) => table.name === BUDGET_TABLE)?.id;
+		return answer.data?.find((table) => table.name === name)?.id;
 	};
 	const found = await find();
 	if (found) return found;
 	try {
-		const made = (await api('POST', '/data-tables', {
-			body: { name: BUDGET_TABLE, columns: COLUMNS },
-		})) as { id?: string };
+		const made = (await api('POST', '/data-tables', { body: { name, columns } })) as {
+			id?: string;
+		};
 		if (made.id) return made.id;
 	} catch {
 		// Another process made it at the same moment (409: the name is unique in a project).
 	}
 	return await find();
+}
+
+export async function budgetTableId(api: N8nApi): Promise<string | undefined> {
+	return await dataTableId(api, BUDGET_TABLE, COLUMNS);
 }

@@ -19,6 +19,7 @@ import type {
 	QboClientConfig,
 	RetryPolicies,
 	Send,
+	Sharing,
 	Slot,
 } from '../quickbooks/types';
 
@@ -113,6 +114,11 @@ export class QboClient {
 		this.retry = { ...RETRY_POLICIES, ...config.retry };
 		this.pace = config.pace ?? QBO_PACE;
 		this.sharing = config.sharing;
+	}
+
+	/** The look-ups the other n8n processes share with this one (queue mode), and where their errors go. */
+	get sharedLookups(): Pick<Sharing, 'lookups' | 'onStoreError'> | undefined {
+		return this.sharing?.lookups ? this.sharing : undefined;
 	}
 
 	/** This client's figures, and those of its company's budget (every client calling it in the process). */

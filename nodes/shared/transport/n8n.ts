@@ -16,6 +16,7 @@ import { randomUUID } from 'crypto';
 
 import { QboClient } from './client';
 import { BUDGET_TABLE, DataTableBudgetStore, budgetTableId, type N8nApi } from './budgetTable';
+import { DataTableLookupStore, LOOKUP_TABLE, lookupTableId } from './lookupTable';
 import { QboError } from '../quickbooks/errors';
 import type { Clock, HttpResponse, Send, Sharing } from '../quickbooks/types';
 import { CREDENTIAL_TYPE, apiBaseUrl, realmIdOf } from './environment';
@@ -46,6 +47,8 @@ const PROCESS_ID = randomUUID();
 
 /** The budget table's store per n8n API (URL and key), found or made once per process. */
 const stores = new Map<string, Promise<DataTableBudgetStore | undefined>>();
+/** The same for the shared look-ups; without that table the process looks up alone. */
+const lookupStores = new Map<string, Promise<DataTableLookupStore | undefined>>();
 
 /**
  * How this run's calls share each company with the other n8n processes: through the budget Data
@@ -90,8 +93,20 @@ async function sharingOf(
 		warn('pacing QuickBooks calls in this process alone, though the credential says it is shared');
 		return undefined;
 	}
+	let lookups = lookupStores.get(key);
+	if (!lookups) {
+		lookups = lookupTableId(api)
+			.then((id) => (id ? new DataTableLookupStore(api, id) : undefined))
+			.catch((error) => {
+				warn(`n8n's API at ${baseUrl} did not answer for the Data Table "${LOOKUP_TABLE}"`, error);
+				lookupStores.delete(key);
+				return undefined;
+			});
+		lookupStores.set(key, lookups);
+	}
 	return {
 		store: found,
+		lookups: await lookups,
 		me: PROCESS_ID,
 		onStoreError: (error) =>
 			warn('the shared QuickBooks budget could not be read or written', error),
