@@ -25,6 +25,7 @@
  * | R18 | QuickBooks echoes a cached customer or item under another name in the document just written (renamed) | `echoedUnderOtherName`: the entry is dropped, the next run looks it up again; the written document stays (same record, new name) | no retry                 | sync/documentRefs.ts `forgetRenamed` |
  * | R19 | after a refund receipt is created, the refunds of its receipt or invoice exceed what may be refunded (two different refunds ran at once, each saw room for itself) | `overRefunded`: the older refunds are kept, ours is deleted and the item stops with the figures. A create QuickBooks answers from its memory of a request (R11) whose refund receipt was deleted since is written anew under a requestid of its own | 1 look-up, 1 delete; 1 more create | sync/refunds.ts `refundPayment` |
  * | R20 | a call gets no place in its company's budget (other runs, other n8n processes or a throttled hold use the limits) | `PACING_MAX_WAIT_MS`: the call stops with OutcomeError "busy", nothing sent: a failed execution (error workflow, retry in n8n) or a failed outbox row (retried with back-off), never a silent loss | 5 minutes of waiting | transport/pacing.ts `CompanyBudget.acquire` |
+ * | R21 | a create answered with a document this sync deleted since (its requestid replayed after a compensating delete, sync/salesTax.ts) | `isDeletedBefore`: the answer still shows the tax dropped, and reading it (before deleting it again) is refused with 610 "Another user has deleted this transaction"; the create goes again under the requestid suffix `:after:<deleted id>` | `REPLAYED_DELETE_ATTEMPTS` = 3 | sync/salesTax.ts `createKeepingTax` (receipts, invoices, receipts in batches) |
  *
  * What is cached across executions (sync/companyCache.ts) is never "not found": a customer or item
  * that is missing is always looked for in QuickBooks again right before it is created (R5, R6).
@@ -188,6 +189,19 @@ const INVALID_REFERENCE = '2500';
 export function isRefusedReference(error: unknown): boolean {
 	return error instanceof QboError && error.hasCode(FaultCode.NotFound, INVALID_REFERENCE);
 }
+
+/**
+ * R21: QuickBooks refused to touch a transaction because it was deleted: 610 "Object Not Found :
+ * Another user has deleted this transaction." (mcohen01/node-quickbooks#21, an update of a deleted
+ * sales receipt). That a read of a deleted one answers the same is assumed (UNCERTAIN, left to the
+ * live contract suite); the emulator answers 610 for any use of a deleted record.
+ */
+export function isDeletedBefore(error: unknown): boolean {
+	return error instanceof QboError && error.hasCode(FaultCode.NotFound);
+}
+
+/** R21: creates repeated under a new requestid after answers that were deleted documents. */
+export const REPLAYED_DELETE_ATTEMPTS = 3;
 
 /** R17: writes repeated with freshly looked-up records after a refusal. */
 export const FRESH_REF_RETRIES = 1;

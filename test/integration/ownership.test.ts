@@ -6,6 +6,7 @@
 import { invoiceEvent, paymentReceived } from '../fixtures/highlevel';
 import { CUSTOM_TXN_NUMBERS, runNode, useEmulatedQuickBooks } from '../helpers/engine';
 import { alternateDocNumber } from '../../nodes/shared/domain/docNumber';
+import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
 
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
 	const qb = useEmulatedQuickBooks({ customTxnNumbers });
@@ -205,6 +206,52 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			expect(invoice.error).toMatch(/^Item 0: QuickBooks dropped the 10 tax of this invoice/);
 			expect(live('SalesReceipt').map((r) => r.DocNumber)).toEqual(['tax-3']);
 			expect(live('Invoice')).toHaveLength(0);
+		});
+		test.each([false, true])(
+			'sales tax turned on after a stopped taxed payment: the run again books it, not the deleted receipt QuickBooks remembers for its request (22.6, batch %s)',
+			async (batchRequests) => {
+				salesTaxOff();
+				const body = paymentReceived({ transactionId: `tax-again-${batchRequests}`, tax: 8.5 });
+				const [stopped] = await receiptFrom([body], { batchRequests });
+				expect(stopped.error).toMatch(/^Item 0: QuickBooks dropped the 8.5 tax/);
+				// Run again while it is still off: stopped again, nothing kept.
+				const [again] = await receiptFrom([body], { batchRequests });
+				expect(again.error).toMatch(/^Item 0: QuickBooks dropped the 8.5 tax/);
+				const deleted = realm()
+					.all('SalesReceipt')
+					.map((r) => r.Id);
+				expect(live('SalesReceipt')).toHaveLength(0);
+				qb.emulator.setPreferences({ TaxPrefs: { UsingSalesTax: true } });
+				// Another worker, or the same after a restart: nothing in memory says what was deleted.
+				clearCompanyCaches();
+				const [booked] = await receiptFrom([body], { batchRequests });
+				expect(booked.error).toBeUndefined();
+				expect(booked).toMatchObject({ alreadySynced: false, TotalAmt: 158.5 });
+				expect(deleted).not.toContain(booked.Id);
+				expect(
+					live('SalesReceipt').map((r) => [r.Id, r.TotalAmt, r.TxnTaxDetail.TotalTax]),
+				).toEqual([[booked.Id, 158.5, 8.5]]);
+				// Settled: the next run finds it.
+				expect((await receiptFrom([body]))[0]).toMatchObject({
+					Id: booked.Id,
+					alreadySynced: true,
+				});
+			},
+		);
+
+		test('the same for an invoice: turned on after a stopped taxed invoice, the run again creates it', async () => {
+			salesTaxOff();
+			const event = invoiceEvent('InvoiceSent', {
+				id: 'inv-tax-again',
+				number: 'T-2',
+				items: [{ name: 'Audit', qty: 1, amount: 100, taxes: [{ name: 'VAT', rate: 10 }] }],
+			});
+			expect((await invoiceSync(event)).error).toMatch(/dropped the 10 tax of this invoice/);
+			qb.emulator.setPreferences({ TaxPrefs: { UsingSalesTax: true } });
+			clearCompanyCaches();
+			const again = await invoiceSync(event);
+			expect(again.error).toBeUndefined();
+			expect(live('Invoice').map((r) => [r.Id, r.TotalAmt])).toEqual([[again.Id, 110]]);
 		});
 	});
 

@@ -9,7 +9,7 @@ import { round2 } from '../domain/money';
 import { adjustmentRef, itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
-import { requireTaxKept } from './salesTax';
+import { createKeepingTax } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
 import {
@@ -271,14 +271,20 @@ export async function syncInvoice(
 				memo: crm.memo,
 			};
 			if (existing) return { ...(await updateInvoice(client, existing, desired)), desired };
-			const created = await createOwnDocument(
+			const created = await createKeepingTax(
 				client,
-				key,
-				lookup,
-				(docNumber) => newInvoiceBody(crm, docNumber, desired),
-				requestKeySuffix,
+				'Invoice',
+				plan.totalTax,
+				crm.total,
+				async (more) =>
+					await createOwnDocument(
+						client,
+						key,
+						lookup,
+						(docNumber) => newInvoiceBody(crm, docNumber, desired),
+						requestKeySuffix + more,
+					),
 			);
-			await requireTaxKept(client, 'Invoice', created, plan.totalTax, crm.total);
 			// Another run created it first: bring theirs to what this event says (recovery R9).
 			const result = created.created
 				? { invoice: created.record, action: 'created' as const }

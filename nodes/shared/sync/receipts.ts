@@ -15,7 +15,7 @@ import {
 	type OwnDocumentKey,
 	settleExtras,
 } from './ownDocuments';
-import { requireTaxKept } from './salesTax';
+import { createKeepingTax } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
@@ -118,7 +118,7 @@ export async function createReceiptFromPayment(
 	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
 
 	const {
-		result: { written, plan },
+		result: written,
 		refs: { match },
 	} = await writeWithRefs(
 		client,
@@ -130,15 +130,21 @@ export async function createReceiptFromPayment(
 		}),
 		async (refs, requestKeySuffix) => {
 			const plan = planSale(payment, refs.items.refFor, options.taxCodes, adjustmentRef(options));
-			const written = await createOwnDocument(
+			return await createKeepingTax(
 				client,
-				key,
-				lookup,
-				(docNumber) =>
-					receiptBody(payment, docNumber, String(refs.match.customer.Id), plan, options),
-				requestKeySuffix,
+				'SalesReceipt',
+				plan.totalTax,
+				payment.total,
+				async (more) =>
+					await createOwnDocument(
+						client,
+						key,
+						lookup,
+						(docNumber) =>
+							receiptBody(payment, docNumber, String(refs.match.customer.Id), plan, options),
+						requestKeySuffix + more,
+					),
 			);
-			return { written, plan };
 		},
 	);
 	forgetRenamed(client, written.record);
@@ -147,7 +153,6 @@ export async function createReceiptFromPayment(
 		how: match.how,
 		displayName: match.customer.DisplayName as string,
 	};
-	await requireTaxKept(client, 'SalesReceipt', written, plan.totalTax, payment.total);
 	return written.created
 		? {
 				receipt: written.record,

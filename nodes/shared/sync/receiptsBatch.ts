@@ -13,7 +13,7 @@ import type { CrmPayment } from '../domain/crm';
 import { adjustmentRef, itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
 import { itemName, type ItemRefs } from './items';
 import { itemRefsInBatch } from './itemsBatch';
-import { requireTaxKept } from './salesTax';
+import { ReplayedDeletedDocument, requireTaxKept } from './salesTax';
 import { numbersFor, numberToCreate, settleExtras } from './ownDocuments';
 import { byNumber, lookupFor, receiptsNumbered, settleRaces } from './receiptsFound';
 import {
@@ -121,7 +121,7 @@ export async function createReceiptsInBatch(
 		results,
 	);
 	await settleRaces(client, payments, options, created, results);
-	await keepTaxOf(client, payments, planned, created, results);
+	await keepTaxOf(client, payments, options, planned, created, results);
 	return pointRepeatsAtFirst(payments, results, firstIndexOf);
 }
 
@@ -304,6 +304,7 @@ async function writeInBatches(
 async function keepTaxOf(
 	client: QboClient,
 	payments: CrmPayment[],
+	options: ReceiptOptions,
 	planned: PlannedReceipt[],
 	created: number[],
 	results: Results,
@@ -322,7 +323,17 @@ async function keepTaxOf(
 			{ record: result.receipt, created: true },
 			plannedTax,
 			payments[index].total,
-		).catch((error: Error) => (results[index] = error));
+		).catch(async (error: Error) => {
+			// The batch was answered from QuickBooks' memory with a receipt deleted since (R21): this
+			// payment alone, whose create finds its own requestid.
+			results[index] =
+				error instanceof ReplayedDeletedDocument
+					? await createReceiptFromPayment(client, payments[index], {
+							...options,
+							customerId: String((result.receipt.CustomerRef as { value: string }).value),
+						}).catch((e: Error) => e)
+					: error;
+		});
 	}
 }
 
