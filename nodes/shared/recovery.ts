@@ -26,6 +26,7 @@
  * | R19 | after a refund receipt is created, the refunds of its receipt or invoice exceed what may be refunded (two different refunds ran at once, each saw room for itself) | `overRefunded`: the older refunds are kept, ours is deleted and the item stops with the figures. A create QuickBooks answers from its memory of a request (R11) whose refund receipt was deleted since is written anew under a requestid of its own | 1 look-up, 1 delete; 1 more create | sync/refunds.ts `refundPayment` |
  * | R20 | a call gets no place in its company's budget (other runs, other n8n processes or a throttled hold use the limits) | `PACING_MAX_WAIT_MS`: the call stops with OutcomeError "busy", nothing sent: a failed execution (error workflow, retry in n8n) or a failed outbox row (retried with back-off), never a silent loss | 5 minutes of waiting | transport/pacing.ts `CompanyBudget.acquire` |
  * | R21 | a create answered with a document this sync deleted since (its requestid replayed after a compensating delete, sync/salesTax.ts) | `isDeletedBefore`: the answer still shows the tax dropped, and reading it (before deleting it again) is refused with 610 "Another user has deleted this transaction"; the create goes again under the requestid suffix `:after:<deleted id>` | `REPLAYED_DELETE_ATTEMPTS` = 3 | sync/salesTax.ts `createKeepingTax` (receipts, invoices, receipts in batches) |
+ * | R22 | an invoice payment refused by a business rule (6000, e.g. more than the open balance: another run paid part of it since this one read it) | `payingRaced`: the invoice is read again and what is still due is paid under that state's own requestid; a payment QuickBooks took beyond the balance (`UnappliedAmt`) is voided and the rest paid the same way | `PAYMENT_REREADS` = 2 | sync/invoices.ts `recordCrmPayment` |
  *
  * What is cached across executions (sync/companyCache.ts) is never "not found": a customer or item
  * that is missing is always looked for in QuickBooks again right before it is created (R5, R6).
@@ -202,6 +203,19 @@ export function isDeletedBefore(error: unknown): boolean {
 
 /** R21: creates repeated under a new requestid after answers that were deleted documents. */
 export const REPLAYED_DELETE_ATTEMPTS = 3;
+
+/**
+ * R22: a payment towards an invoice refused by a business rule (6000). The emulator refuses more
+ * than the open balance; whether QuickBooks refuses it or keeps the rest as a credit is UNCERTAIN
+ * (left to the live contract suite), so both are handled. Other business rules refuse the re-read
+ * payment again and stop the item with QuickBooks' message.
+ */
+export function payingRaced(error: unknown): boolean {
+	return error instanceof QboError && error.hasCode(FaultCode.BusinessRule);
+}
+
+/** R22: re-reads of the invoice after a refused or over-applied payment. */
+export const PAYMENT_REREADS = 2;
 
 /** R17: writes repeated with freshly looked-up records after a refusal. */
 export const FRESH_REF_RETRIES = 1;

@@ -34,6 +34,26 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 	};
 
 	describe('Invoice → Sync through the n8n engine', () => {
+		test('part-paid (50) and paid (100) events of one invoice at once: QuickBooks ends paid 100, both items succeed (22.8)', async () => {
+			const items = [{ name: 'Retainer', qty: 1, amount: 100 }];
+			await sync(invoiceEvent('InvoiceSent', { ...base, items }));
+			const [partial, paid] = await Promise.all([
+				sync(invoiceEvent('InvoicePartiallyPaid', { ...base, items, amountPaid: 50 })),
+				sync(invoiceEvent('InvoicePaid', { ...base, items })),
+			]);
+			const [invoice] = invoices();
+			expect(invoice.Balance).toBe(0);
+			const applied = payments().filter((p) => Number(p.TotalAmt) > 0);
+			expect(applied.reduce((sum, p) => sum + Number(p.TotalAmt), 0)).toBe(100);
+			expect(applied.every((p) => Number(p.UnappliedAmt ?? 0) === 0)).toBe(true);
+			expect(paid.Balance).toBe(0);
+			expect(partial.Balance === 0 || partial.Balance === 50).toBe(true);
+			// Delivered again afterwards: nothing more is paid.
+			const again = await sync(invoiceEvent('InvoicePaid', { ...base, items }));
+			expect(again.sync.action).toBe('unchanged');
+			expect(payments().filter((p) => Number(p.TotalAmt) > 0)).toHaveLength(applied.length);
+		});
+
 		test('sent → updated → partially paid → paid, totals equal at every step, never double-paid', async () => {
 			const items = [
 				{

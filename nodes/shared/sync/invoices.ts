@@ -4,7 +4,14 @@ import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import type { CrmInvoice } from '../domain/crm';
 import { crmMarker, describeDocument, hasCrmMarker } from '../domain/docNumber';
-import { invoiceChanges, isVoided, paymentDue, type DesiredInvoice } from '../domain/invoiceState';
+import {
+	invoiceChanges,
+	isVoided,
+	paymentDue,
+	qboPaid,
+	type DesiredInvoice,
+} from '../domain/invoiceState';
+import { PAYMENT_REREADS, payingRaced } from '../recovery';
 import { round2 } from '../domain/money';
 import { adjustmentRef, itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
@@ -76,20 +83,41 @@ export async function recordCrmPayment(
 	/** The CRM invoice the payment is recorded for (its marker), or none for a payment the user records by hand. */
 	crmInvoiceId?: string,
 ): Promise<{ invoice: QboRecord; payment?: QboRecord }> {
-	const due = paymentDue(invoice, crmAmountPaid);
-	if (due <= 0 || isVoided(invoice)) return { invoice };
-	const payment = await client.create(
-		'Payment',
-		{
-			CustomerRef: invoice.CustomerRef as QboRecord,
-			TotalAmt: due,
-			Line: [{ Amount: due, LinkedTxn: [{ TxnId: String(invoice.Id), TxnType: 'Invoice' }] }],
-			PrivateNote: `${crmInvoiceId ? `${crmMarker('invoice-payment', crmInvoiceId)} ` : ''}Payment towards invoice ${String(invoice.DocNumber)}, CRM paid to date ${round2(crmAmountPaid)}`,
-		},
-		// Same invoice, same cumulative amount → same request: a repeated event cannot pay twice.
-		`payment:${idempotencyScope}:${invoice.Id}:${round2(crmAmountPaid)}`,
-	);
-	return { invoice: await client.read('Invoice', String(invoice.Id)), payment };
+	const id = String(invoice.Id);
+	let current = invoice;
+	for (let attempt = 0; ; attempt++) {
+		const due = paymentDue(current, crmAmountPaid);
+		if (due <= 0 || isVoided(current)) return { invoice: current };
+		let payment: QboRecord;
+		try {
+			payment = await client.create(
+				'Payment',
+				{
+					CustomerRef: current.CustomerRef as QboRecord,
+					TotalAmt: due,
+					Line: [{ Amount: due, LinkedTxn: [{ TxnId: id, TxnType: 'Invoice' }] }],
+					PrivateNote: `${crmInvoiceId ? `${crmMarker('invoice-payment', crmInvoiceId)} ` : ''}Payment towards invoice ${String(current.DocNumber)}, CRM paid to date ${round2(crmAmountPaid)}`,
+				},
+				// Same invoice, same cumulative amount → same request: a repeated event cannot pay twice.
+				// After a re-read, the amount already paid is part of it: that state's own request.
+				`payment:${idempotencyScope}:${id}:${round2(crmAmountPaid)}${attempt ? `:on:${qboPaid(current)}` : ''}`,
+			);
+		} catch (error) {
+			// Another run paid part of the invoice since it was read (recovery R22): read it again and
+			// pay what is still due, if anything.
+			if (!payingRaced(error) || attempt >= PAYMENT_REREADS) throw error;
+			current = await client.read('Invoice', id);
+			continue;
+		}
+		// A company that took more than the open balance keeps the rest as the customer's credit
+		// (UnappliedAmt): never ours to leave there. Voided, and the invoice paid as read now.
+		if (Number(payment.UnappliedAmt ?? 0) > 0.004 && attempt < PAYMENT_REREADS) {
+			await client.void('Payment', payment);
+			current = await client.read('Invoice', id);
+			continue;
+		}
+		return { invoice: await client.read('Invoice', id), payment };
+	}
 }
 
 /**

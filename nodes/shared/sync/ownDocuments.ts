@@ -8,7 +8,13 @@
 import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
-import { isNumberTaken, lostRace, raceLookupNeeded } from '../recovery';
+import {
+	isDeletedBefore,
+	isNumberTaken,
+	lostRace,
+	raceLookupNeeded,
+	rereadAfterStale,
+} from '../recovery';
 import {
 	alternateDocNumber,
 	describeDocument,
@@ -77,10 +83,29 @@ export async function settleExtras(
 	return settled;
 }
 
-/** Intuit's RefundReceipt reference documents delete, not void; the others are voided. */
+/**
+ * Intuit's RefundReceipt reference documents delete, not void; the others are voided. Several runs
+ * settling one race may discard the same document at once: the later ones meet a stale SyncToken
+ * (R4), read it again and are done when it is already voided or deleted.
+ */
 async function discard(client: QboClient, key: OwnDocumentKey, record: QboRecord): Promise<void> {
-	if (key.entity === 'RefundReceipt') await client.delete(key.entity, record);
-	else await client.void(key.entity, record);
+	let current = record;
+	for (let rereads = 0; ; rereads++) {
+		try {
+			if (key.entity === 'RefundReceipt') await client.delete(key.entity, current);
+			else await client.void(key.entity, current);
+			return;
+		} catch (error) {
+			if (!rereadAfterStale(error, rereads)) throw error;
+			try {
+				current = await client.read(key.entity, String(record.Id));
+			} catch (readError) {
+				if (isDeletedBefore(readError)) return;
+				throw readError;
+			}
+			if (isVoided(current)) return;
+		}
+	}
 }
 
 const LABELS: Record<OwnDocumentKey['entity'], string> = {
