@@ -8,6 +8,8 @@ import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 
 import {
+	apiOrder,
+	apiTransaction,
 	orderStatusUpdate,
 	workflowPayment,
 	workflowRefund,
@@ -19,6 +21,7 @@ import {
 	type Delivery,
 } from '../../scripts/dev/emulator/highlevel/delivery';
 import {
+	LOCATION_ID,
 	REALM_ID,
 	TRIGGER_WEBHOOK_IDS,
 	WEBHOOK_SECRET,
@@ -196,6 +199,65 @@ describe('durable payment template (outbox in an n8n Data Table)', () => {
 		const calls = paymentCalls();
 		expect(calls.filter((c) => c.endpoint === 'batch').length).toBeGreaterThan(0);
 		expect(calls.length / transactions.length).toBeLessThan(1.5);
+	});
+
+	test("a workflow delivery has no line items: its receipt carries the items and tax of the order it paid, read from HighLevel's API (23.3)", async () => {
+		const orderId = '6650e2e0000000000000d0a1';
+		const order = apiOrder({
+			id: orderId,
+			locationId: LOCATION_ID,
+			status: 'completed',
+			email: 'existing5@example.com',
+			items: [
+				{ name: 'Coaching Package', qty: 1, amount: 120 },
+				{ name: 'Workbook', qty: 2, amount: 15, taxes: [{ name: 'Sales tax', rate: 10 }] },
+			],
+		});
+		const total = round2(order.amount);
+		// What HighLevel records before it sends the workflow webhook: the transaction names the order.
+		stack.highLevel.seedPayments({
+			transactions: [
+				apiTransaction({
+					id: 'ch_dur_itemized',
+					locationId: LOCATION_ID,
+					email: 'existing5@example.com',
+					amount: total,
+					status: 'succeeded',
+					liveMode: true,
+					entityType: 'order',
+					entityId: orderId,
+					amountRefunded: 0,
+				}),
+			],
+			orders: [order],
+		});
+		const p = workflowPayment({
+			transactionId: 'ch_dur_itemized',
+			email: 'existing5@example.com',
+			subTotal: total,
+		});
+		expect(answerOf(await workflowSender().send(durableUrl(), p)).status).toBe(200);
+		const [row] = await drainUntilSettled(['payment:ch_dur_itemized']);
+		expect(row.status).toBe('done');
+		const receipt = receipts().find((r) => r.DocNumber === 'ch_dur_itemized')!;
+		expect(receipt.TotalAmt).toBe(total);
+		const lines = receipt.Line.filter((l: any) => l.DetailType === 'SalesItemLineDetail').map(
+			(l: any) => [l.SalesItemLineDetail.ItemRef.name, l.SalesItemLineDetail.Qty, l.Amount],
+		);
+		expect(lines).toEqual([
+			['Coaching Package', 1, 120],
+			['Workbook', 2, 30],
+		]);
+		expect(receipt.TxnTaxDetail.TotalTax).toBe(3);
+		// A delivery whose transaction names no order keeps one line, and the row's event says why.
+		const plain = workflowPayment({
+			transactionId: 'ch_dur_one_line',
+			email: 'existing6@example.com',
+		});
+		expect((await deliver([plain]))[0].status).toBe(200);
+		await drainUntilSettled(['payment:ch_dur_one_line']);
+		const one = receipts().find((r) => r.DocNumber === 'ch_dur_one_line')!;
+		expect(one.Line.filter((l: any) => l.DetailType === 'SalesItemLineDetail')).toHaveLength(1);
 	});
 
 	test('QuickBooks down: rows stay in the outbox with the error and a later try, then sync once it is back', async () => {

@@ -11,6 +11,7 @@ import type { ICredentialDataDecryptedObject, IHttpRequestOptions } from 'n8n-wo
 import { HighLevelApi } from '../../credentials/HighLevelApi.credentials';
 import { HighLevelPayments } from '../../nodes/HighLevelPayments/HighLevelPayments.node';
 import { paymentFromHighLevel, invoiceFromHighLevel } from '../../nodes/shared/highlevel/toCrm';
+import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
 import {
 	HighLevelEmulator,
 	startHighLevelEmulator,
@@ -564,5 +565,110 @@ describe('scopes and limits', () => {
 		expect(error).toBeUndefined();
 		expect(received.map((e) => e.key).sort()).toEqual(['payment:tx-a', 'payment:tx-b']);
 		expect(hl.calls.slice(5).map((c) => c.status)).toEqual([429, 200]);
+	});
+});
+
+describe('Transaction → Add Line Items (23.3)', () => {
+	/** A workflow "Payment Received" delivery as the trigger emits it: no lines, one total. */
+	const delivered = (transactionId: string, total: number) =>
+		normalizeHighLevelBody(
+			workflowPayment({ transactionId, subTotal: total, email: 'buyer@example.com' }),
+			{ delivery: 'workflow', invoicesSynced: false },
+		);
+	const order = (id: string) =>
+		apiOrder({
+			id,
+			locationId: LOCATION,
+			status: 'completed',
+			items: [
+				{ name: 'Strategy Session', qty: 2, amount: 60 },
+				{ name: 'Workbook', qty: 1, amount: 40, taxes: [{ name: 'Sales tax', rate: 10 }] },
+			],
+		});
+	const addLines = async (
+		hl: HighLevelEmulator,
+		events: unknown[],
+		options: { token?: string } = {},
+	) => {
+		const result = await runNode(
+			credentialFor(hl, options.token),
+			{ resource: 'transaction', operation: 'addLines', event: '={{ $json }}' },
+			events as Array<Record<string, unknown>>,
+			{ nodeType: 'n8n-nodes-quickbooks-sync.highLevelPayments', credentialType: 'highLevelApi' },
+		);
+		return result.output(NODE, 0).map((i) => i.json as Record<string, any>);
+	};
+
+	test("a payment delivered without lines gets its order's items, tax and discount; its key, total and other fields stay", async () => {
+		const hl = await emulator();
+		const total = order('ord-1').amount;
+		hl.seedPayments({
+			transactions: [
+				live('tx-lines', day(3), { entityType: 'order', entityId: 'ord-1', amount: total }),
+			],
+			orders: [order('ord-1')],
+		});
+		const event = { ...delivered('tx-lines', total), outbox: { id: 7 } };
+		expect(event.linesKnown).toBe(false);
+		const [out] = await addLines(hl, [event]);
+		expect(out).toMatchObject({
+			key: 'payment:tx-lines',
+			linesKnown: true,
+			ids: { transactionId: 'tx-lines', orderId: 'ord-1' },
+			outbox: { id: 7 },
+			amounts: { total, tax: 4 },
+		});
+		expect(out.linesHint).toBeUndefined();
+		expect(out.record.lines.map((l: any) => [l.name, l.qty, l.unitPrice, l.taxRate])).toEqual([
+			['Strategy Session', 2, 60, 0],
+			['Workbook', 1, 40, 10],
+		]);
+		expect(out.record).toMatchObject({ transactionId: 'tx-lines', total, taxAmount: 4 });
+		expect(hl.calls.filter((c) => c.method === 'GET').map((c) => c.path)).toEqual([
+			'/payments/transactions/tx-lines',
+			'/payments/orders/ord-1',
+		]);
+	});
+
+	test('no order, another total, or no scope: one line stays and linesHint says why; other events pass untouched', async () => {
+		const hl = await emulator();
+		hl.addToken('pit-invoices-only', ['invoices.readonly']);
+		hl.seedPayments({
+			transactions: [
+				live('tx-alone', day(3), { entityType: '', entityId: '', amount: 150 }),
+				live('tx-part', day(3), { entityType: 'order', entityId: 'ord-2', amount: 50 }),
+			],
+			orders: [order('ord-2')],
+		});
+		const refund = { ...delivered('tx-other', 80), kind: 'refund' };
+		const outs = await addLines(hl, [delivered('tx-alone', 150), delivered('tx-part', 50), refund]);
+		expect(outs.map((o) => o.linesKnown)).toEqual([false, false, false]);
+		expect(outs[0].linesHint).toMatch(
+			/transaction tx-alone names no order: the receipt gets one line/,
+		);
+		expect(outs[1].linesHint).toMatch(
+			/order ord-2 totals [0-9.]+, this payment 50 \(a part of the order/,
+		);
+		expect(outs[1].record.lines).toHaveLength(1);
+		expect(outs[2]).toEqual(refund);
+
+		const [noScope] = await addLines(hl, [delivered('tx-part', 50)], {
+			token: 'pit-invoices-only',
+		});
+		expect(noScope.linesKnown).toBe(false);
+		expect(noScope.linesHint).toMatch(/add the scope payments\/transactions\.readonly/);
+	});
+
+	test('an item that is not an event stops with the item and the field named', async () => {
+		const hl = await emulator();
+		const result = await runNode(
+			credentialFor(hl),
+			{ resource: 'transaction', operation: 'addLines', event: '={{ $json }}' },
+			[{ total: 5 }],
+			{ nodeType: 'n8n-nodes-quickbooks-sync.highLevelPayments', credentialType: 'highLevelApi' },
+		);
+		expect(result.error(NODE)?.message).toMatch(
+			/^Item 0: .*event.*is not an event of the HighLevel Trigger/,
+		);
 	});
 });

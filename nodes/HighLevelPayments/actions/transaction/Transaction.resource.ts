@@ -3,10 +3,11 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { Operation } from '../common';
 
+import * as addLines from './addLines.operation';
 import * as get from './get.operation';
 import * as getMany from './getMany.operation';
 
-export const operations: Record<string, Operation> = { get, getMany };
+export const operations: Record<string, Operation> = { addLines, get, getMany };
 
 export const description: INodeProperties[] = [
 	{
@@ -16,6 +17,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['transaction'] } },
 		options: [
+			{
+				name: 'Add Line Items',
+				value: 'addLines',
+				action: 'Add line items to a payment',
+				description:
+					'Give a payment event delivered without lines (workflow Payment Received) the items, discount and tax of the order it paid, read from HighLevel',
+			},
 			{
 				name: 'Get',
 				value: 'get',
@@ -32,6 +40,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'getMany',
 	},
+	...addLines.description,
 	...get.description,
 	...getMany.description,
 ];

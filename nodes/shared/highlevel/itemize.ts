@@ -1,0 +1,83 @@
+/**
+ * Line items for a payment HighLevel delivered without them. The workflow "Payment Received" body
+ * states totals only, so its receipt had one line of the net amount. HighLevel's API has the items:
+ * the transaction names the order it paid (`entityType` "order", `entityId` "e.g: order id";
+ * GetTxnResponseSchema, apps/payments.json at docs@0af86a4), and the order states its `items`,
+ * `amountSummary` (discount, tax, shipping) and `taxSummary` (GetOrderResponseSchema; the OrderCreate
+ * webhook carries the same document). The order is read into the trigger's event by the one reader
+ * of order shapes (./fromApi.ts `eventsFromOrder`) and its lines put on the payment's event, which
+ * keeps its own key, ids, contact, date and total. Pure: no n8n, no I/O.
+ *
+ * A payment is given the order's lines only when the order totals what the payment brought in: a
+ * part of an order, or a renewal charged against an older order, keeps one line (with a hint that
+ * says why): never lines that add up to another figure.
+ */
+import { round2 } from '../domain/money';
+import type { CrmPayment } from '../domain/crm';
+import { eventsFromOrder } from './fromApi';
+import type { HighLevelEvent } from './types';
+
+type Obj = Record<string, any>;
+
+/** The payment events the operation fills in: money received whose lines HighLevel did not state. */
+export function needsLines(event: HighLevelEvent): boolean {
+	return (
+		event.format === 'highlevel-event/1' &&
+		event.kind === 'payment' &&
+		!event.linesKnown &&
+		!!event.ids?.transactionId
+	);
+}
+
+/** The order a transaction paid, when it names one. */
+export function orderIdOf(transaction: Obj): string | undefined {
+	const id = typeof transaction.entityId === 'string' ? transaction.entityId.trim() : '';
+	return transaction.entityType === 'order' && id ? id : undefined;
+}
+
+/** The event as it was, with why it keeps one line. */
+export function keepsOneLine(event: HighLevelEvent, why: string): HighLevelEvent {
+	return { ...event, linesHint: `${why}: the receipt gets one line of the net amount` };
+}
+
+/** The payment's event with the order's lines, when the order totals the payment's amount. */
+export function withOrderLines(
+	payment: HighLevelEvent,
+	order: Obj,
+	locationId?: string,
+): HighLevelEvent {
+	const [fromOrder] = eventsFromOrder(order, { locationId, invoicesSynced: false });
+	const orderId = String(order._id ?? '');
+	const sale = fromOrder?.record as CrmPayment | undefined;
+	const record = payment.record as CrmPayment | undefined;
+	if (!record) return payment; // unreadable: the QuickBooks node says why (`problem`)
+	if (!sale || !fromOrder.linesKnown || !sale.lines.length)
+		return keepsOneLine(payment, `HighLevel's order ${orderId} states no items`);
+	if (round2(sale.total) !== round2(record.total))
+		return keepsOneLine(
+			payment,
+			`HighLevel's order ${orderId} totals ${round2(sale.total)}, this payment ${round2(record.total)} (a part of the order, or a renewal charged against it)`,
+		);
+	return {
+		...payment,
+		ids: { ...payment.ids, orderId },
+		lines: fromOrder.lines,
+		linesKnown: true,
+		linesHint: undefined,
+		amounts: {
+			...payment.amounts,
+			subtotal: fromOrder.amounts.subtotal,
+			discount: fromOrder.amounts.discount,
+			tax: fromOrder.amounts.tax,
+			shipping: fromOrder.amounts.shipping,
+		},
+		record: {
+			...record,
+			lines: sale.lines,
+			discount: sale.discount,
+			discountAmount: sale.discountAmount,
+			taxAmount: sale.taxAmount,
+			shipping: sale.shipping,
+		},
+	};
+}
