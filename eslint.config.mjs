@@ -49,7 +49,7 @@ export default [
 			'nodes/shared/domain/**/*.ts',
 			'nodes/shared/sync/**/*.ts',
 			'nodes/shared/transport/{client,errors,retry,query,environment}.ts',
-			'nodes/shared/highlevel/api.ts',
+			'nodes/shared/highlevel/{api,itemize}.ts',
 		],
 		rules: { '@n8n/community-nodes/require-node-api-error': 'off' },
 	},

@@ -6,14 +6,16 @@
  * `amountSummary` (discount, tax, shipping) and `taxSummary` (GetOrderResponseSchema; the OrderCreate
  * webhook carries the same document). The order is read into the trigger's event by the one reader
  * of order shapes (./fromApi.ts `eventsFromOrder`) and its lines put on the payment's event, which
- * keeps its own key, ids, contact, date and total. Pure: no n8n, no I/O.
+ * keeps its own key, ids, contact, date and total. No n8n: the API is handed in.
  *
  * A payment is given the order's lines only when the order totals what the payment brought in: a
  * part of an order, or a renewal charged against an older order, keeps one line (with a hint that
  * says why): never lines that add up to another figure.
  */
+import { CrmInputError } from '../errors';
 import { round2 } from '../domain/money';
 import type { CrmPayment } from '../domain/crm';
+import { HighLevelApiError, type HighLevelPaymentsApi } from './api';
 import { eventsFromOrder } from './fromApi';
 import type { HighLevelEvent } from './types';
 
@@ -80,4 +82,45 @@ export function withOrderLines(
 			shipping: sale.shipping,
 		},
 	};
+}
+
+/**
+ * The payment's event with its order's lines, read through HighLevel's API. The API never stops the
+ * books: without a scope, an order or an answer, the event keeps one line of the net amount and
+ * `linesHint` says why and what to add, rather than holding a payment back until HighLevel answers.
+ */
+export async function itemizePayment(
+	api: Pick<HighLevelPaymentsApi, 'get' | 'locationId'>,
+	event: HighLevelEvent,
+): Promise<HighLevelEvent> {
+	const transactionId = event.ids.transactionId!;
+	try {
+		const transaction = await api.get('transaction', transactionId);
+		const orderId = orderIdOf(transaction);
+		if (!orderId)
+			return keepsOneLine(event, `HighLevel's transaction ${transactionId} names no order`);
+		return withOrderLines(event, await api.get('order', orderId), api.locationId);
+	} catch (error) {
+		if (!(error instanceof HighLevelApiError)) throw error;
+		return keepsOneLine(event, `${error.message}. ${error.hint}`);
+	}
+}
+
+/** An item's event (an object, or JSON text as a Data Table row holds it); other fields stay. */
+export function eventFrom(value: unknown): HighLevelEvent {
+	if (typeof value === 'string') {
+		try {
+			value = JSON.parse(value);
+		} catch {
+			throw new CrmInputError('event', 'is not JSON');
+		}
+	}
+	if (!value || typeof value !== 'object' || Array.isArray(value))
+		throw new CrmInputError('event', 'is not an object');
+	if ((value as Obj).format !== 'highlevel-event/1')
+		throw new CrmInputError(
+			'event',
+			'is not an event of the HighLevel Trigger or HighLevel Payments (no format "highlevel-event/1")',
+		);
+	return value as HighLevelEvent;
 }

@@ -11,14 +11,8 @@
  */
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { CrmInputError } from '../../../shared/errors';
-import { HighLevelApiError, type HighLevelPaymentsApi } from '../../../shared/highlevel/api';
-import {
-	keepsOneLine,
-	needsLines,
-	orderIdOf,
-	withOrderLines,
-} from '../../../shared/highlevel/itemize';
+import type { HighLevelPaymentsApi } from '../../../shared/highlevel/api';
+import { eventFrom, itemizePayment, needsLines } from '../../../shared/highlevel/itemize';
 import type { HighLevelEvent } from '../../../shared/highlevel/types';
 import { withDisplay } from '../common';
 
@@ -43,42 +37,6 @@ export async function execute(
 	itemIndex: number,
 	api: HighLevelPaymentsApi,
 ): Promise<HighLevelEvent[]> {
-	const given = eventParameter(this, itemIndex);
-	const event = given as unknown as HighLevelEvent;
-	if (!needsLines(event)) return [event];
-	return [await itemized(api, event)];
-}
-
-async function itemized(api: HighLevelPaymentsApi, event: HighLevelEvent): Promise<HighLevelEvent> {
-	const transactionId = event.ids.transactionId!;
-	try {
-		const transaction = await api.get('transaction', transactionId);
-		const orderId = orderIdOf(transaction);
-		if (!orderId)
-			return keepsOneLine(event, `HighLevel's transaction ${transactionId} names no order`);
-		return withOrderLines(event, await api.get('order', orderId), api.locationId);
-	} catch (error) {
-		if (!(error instanceof HighLevelApiError)) throw error;
-		return keepsOneLine(event, `${error.message}. ${error.hint}`);
-	}
-}
-
-function eventParameter(context: IExecuteFunctions, itemIndex: number): Record<string, unknown> {
-	let value = context.getNodeParameter('event', itemIndex, {}) as unknown;
-	if (typeof value === 'string') {
-		try {
-			value = JSON.parse(value);
-		} catch {
-			throw new CrmInputError('event', 'is not JSON');
-		}
-	}
-	if (!value || typeof value !== 'object' || Array.isArray(value))
-		throw new CrmInputError('event', 'is not an object');
-	const event = value as Record<string, unknown>;
-	if (event.format !== 'highlevel-event/1')
-		throw new CrmInputError(
-			'event',
-			'is not an event of the HighLevel Trigger or HighLevel Payments (no format "highlevel-event/1")',
-		);
-	return event;
+	const event = eventFrom(this.getNodeParameter('event', itemIndex, {}));
+	return [needsLines(event) ? await itemizePayment(api, event) : event];
 }
