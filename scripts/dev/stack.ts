@@ -39,6 +39,7 @@ export const TEMPLATE_IDS: Record<string, string> = {
 	'crm-invoice-to-qbo-invoice.json': 'qbsyncTplInvoice',
 	'qbo-customers-to-crm-contacts.json': 'qbsyncTplContacts',
 	'first-invoice-paid-review-request.json': 'qbsyncTplReview',
+	'crm-qbo-drift-report.json': 'qbsyncTplDrift',
 };
 
 export interface StackOptions {

@@ -810,4 +810,30 @@ describe('templates in a real n8n', () => {
 			[...stack.highLevel.contacts.values()].some((c) => c.tags.includes('review-switched-off')),
 		).toBe(false);
 	});
+	test("the drift report page: per day, HighLevel's payments against their receipts, the one never booked named (23.5)", async () => {
+		const day = '2026-10-05';
+		const body = (n: number) =>
+			workflowPayment({
+				transactionId: `ch_drift_e2e_${n}`,
+				email: `drift.e2e.${n}@example.com`,
+				subTotal: 10 * n,
+				createdOn: `${day}T15:00:00.000Z`,
+			});
+		const before = receipts().length;
+		for (const n of [1, 2]) expect((await workflowPost(paymentUrl(), body(n))).status).toBe(200);
+		await until('2 receipts', () => receipts().length === before + 2);
+		// HighLevel recorded all three; the third was never delivered (its workflow webhook failed).
+		stack.recordPayments([1, 2, 3].map(body));
+
+		const res = await fetch(`${stack.webhookUrl('quickbooks-sync-drift')}?from=${day}&to=${day}`);
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+		const html = await res.text();
+		expect(html).toMatch(/^<!doctype html>/);
+		expect(html).toContain(
+			'HighLevel 3 payments, 60.00; QuickBooks 2 receipts, 30.00. Missing 1, extra 0, differing 0.',
+		);
+		expect(html).toContain('<td>missing</td><td>2026-10-05</td><td>ch_drift_e2e_3</td><td>30</td>');
+		expect(html).not.toMatch(/<script/i);
+	});
 });

@@ -4,6 +4,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import type { Operation } from '../common';
 
 import * as createFromPayment from './createFromPayment.operation';
+import * as driftReport from './driftReport.operation';
 import * as findByPayments from './findByPayments.operation';
 import * as get from './get.operation';
 import * as getMany from './getMany.operation';
@@ -13,6 +14,7 @@ import * as voidOperation from './void.operation';
 /** The operations by the value the Operation parameter stores: the router runs them. */
 export const operations: Record<string, Operation> = {
 	createFromPayment,
+	driftReport,
 	findByPayments,
 	get,
 	getMany,
@@ -33,6 +35,13 @@ export const description: INodeProperties[] = [
 				value: 'createFromPayment',
 				action: 'Create a sales receipt from a CRM payment',
 				description: 'Create a sales receipt from a CRM payment, once per transaction',
+			},
+			{
+				name: 'Drift Report',
+				value: 'driftReport',
+				action: 'Compare CRM payments with their sales receipts',
+				description:
+					'Per day: HighLevel’s payments against the receipts this package wrote, with every missing, extra or differing one',
 			},
 			{
 				name: 'Find by CRM Payments',
@@ -70,6 +79,7 @@ export const description: INodeProperties[] = [
 		default: 'createFromPayment',
 	},
 	...createFromPayment.description,
+	...driftReport.description,
 	...findByPayments.description,
 	...get.description,
 	...getMany.description,

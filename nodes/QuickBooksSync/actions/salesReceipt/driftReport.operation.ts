@@ -1,0 +1,133 @@
+/**
+ * Sales Receipt → Drift Report: per day of a range, HighLevel's payments (the items: events of the
+ * HighLevel Trigger or HighLevel Payments) against the receipts this package wrote for them in
+ * QuickBooks, with every missing, extra and differing document. One QuickBooks query per 1,000
+ * receipts of the range; the rule is ../../../shared/domain/drift.ts.
+ */
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { QboClient } from '../../../shared/transport/client';
+import { fieldError } from '../../../shared/transport/n8n';
+import { markerId } from '../../../shared/domain/docNumber';
+import { driftHtml, driftReport, type CrmSide } from '../../../shared/domain/drift';
+import { recordUrl } from '../../../shared/domain/qboLinks';
+import { ourReceiptsBetween } from '../../../shared/sync/receiptsBetween';
+import { appBaseOf, withDisplay, type OperationResult } from '../common';
+
+const properties: INodeProperties[] = [
+	{
+		displayName: 'Start Date',
+		name: 'startDate',
+		type: 'dateTime',
+		default: '',
+		required: true,
+		description: 'The first day to compare (receipts are dated by their payment’s day)',
+	},
+	{
+		displayName: 'End Date',
+		name: 'endDate',
+		type: 'dateTime',
+		default: '',
+		required: true,
+		description: 'The last day to compare',
+	},
+	{
+		displayName: 'Output',
+		name: 'output',
+		type: 'options',
+		default: 'days',
+		options: [
+			{ name: 'Days', value: 'days', description: 'One item per day, then one per difference' },
+			{ name: 'Differences', value: 'differences', description: 'One item per difference only' },
+			{
+				name: 'HTML Page',
+				value: 'html',
+				description:
+					'One item whose `html` is a page with a bar per day and the tables (for Respond to Webhook)',
+			},
+		],
+	},
+	{
+		displayName:
+			'Give it every HighLevel payment of the range as items (HighLevel Payments → Transaction → Get Many): they are all compared at once.',
+		name: 'driftNotice',
+		type: 'notice',
+		default: '',
+	},
+];
+
+export const description = withDisplay(properties, 'salesReceipt', 'driftReport');
+
+export function usesBatch(): boolean {
+	return true;
+}
+
+function dayOf(context: IExecuteFunctions, name: string): string {
+	const raw = context.getNodeParameter(name, 0, '') as unknown;
+	const text =
+		raw && typeof raw === 'object' && 'toISO' in (raw as object)
+			? String((raw as { toISO(): string }).toISO())
+			: String(raw ?? '').trim();
+	if (/^\d{4}-\d{2}-\d{2}/.test(text)) return text.slice(0, 10);
+	const parsed = Date.parse(text);
+	if (!text || Number.isNaN(parsed))
+		throw fieldError(context.getNode(), 0, name, `is not a date (${JSON.stringify(text)})`);
+	return new Date(parsed).toISOString().slice(0, 10);
+}
+
+/** The payments among the items: events of money received that name a transaction. */
+function paymentsIn(context: IExecuteFunctions): CrmSide[] {
+	const out: CrmSide[] = [];
+	for (const item of context.getInputData()) {
+		const e = item.json as Record<string, any>;
+		const record = e.record as Record<string, any> | undefined;
+		if (e.format !== 'highlevel-event/1' || e.kind !== 'payment' || e.skipped || !record) continue;
+		const day = String(record.date ?? e.date ?? '').slice(0, 10);
+		if (!record.transactionId || !day) continue;
+		out.push({
+			transactionId: markerId(String(record.transactionId)),
+			day,
+			total: Number(record.total),
+		});
+	}
+	return out;
+}
+
+export async function executeBatch(
+	this: IExecuteFunctions,
+	itemIndexes: number[],
+	client: QboClient,
+): Promise<Array<OperationResult | Error>> {
+	const from = dayOf(this, 'startDate');
+	const to = dayOf(this, 'endDate');
+	if (from > to)
+		throw fieldError(this.getNode(), 0, 'endDate', `(${to}) is before the Start Date (${from})`);
+	const report = driftReport(paymentsIn(this), await ourReceiptsBetween(client, from, to), {
+		from,
+		to,
+	});
+	const appBase = await appBaseOf(this);
+	const qboUrl = (id: string) => recordUrl(appBase, 'salesReceipt', id);
+	const output = this.getNodeParameter('output', 0, 'days') as string;
+	const differences = report.differences.map((d) => ({
+		...d,
+		...(d.qboId && qboUrl(d.qboId) ? { qboUrl: qboUrl(d.qboId) } : {}),
+	}));
+	let result: OperationResult;
+	if (output === 'html')
+		result = { html: driftHtml(report, { qboUrl }), totals: report.totals, from, to };
+	else if (output === 'differences') result = differences;
+	else result = [...report.days.map((d) => ({ ...d })), ...differences];
+	// The report stands for all items: it is paired with the first.
+	return itemIndexes.map((_, i) => (i === 0 ? result : []));
+}
+
+export async function execute(
+	this: IExecuteFunctions,
+	itemIndex: number,
+	client: QboClient,
+): Promise<OperationResult> {
+	const [result] = await executeBatch.call(this, [itemIndex], client);
+	if (result instanceof Error) throw result;
+	return result;
+}

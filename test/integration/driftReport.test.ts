@@ -1,0 +1,143 @@
+/**
+ * Sales Receipt → Drift Report through the n8n engine against the QuickBooks emulator (23.5): per
+ * day, HighLevel's payments (the events the HighLevel Trigger and HighLevel Payments emit) against
+ * the receipts Create From Payment wrote; what a bookkeeper would look for: the payment never
+ * booked, the receipt whose payment HighLevel does not list, the receipt whose total was changed,
+ * a bookkeeper's own receipt left out, and the same report as an HTML page.
+ */
+import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
+import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
+
+describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
+	const qb = useEmulatedQuickBooks({ customTxnNumbers });
+
+	const event = (transactionId: string, day: number, subTotal: number) =>
+		normalizeHighLevelBody(
+			workflowPayment({
+				transactionId,
+				email: `drift${day}@example.com`,
+				subTotal,
+				createdOn: `2026-11-0${day}T12:00:00.000Z`,
+			}),
+			{ delivery: 'workflow', invoicesSynced: false },
+		) as unknown as Record<string, unknown>;
+	const book = async (events: Array<Record<string, unknown>>) =>
+		await runNode(
+			qb.creds,
+			{
+				resource: 'salesReceipt',
+				operation: 'createFromPayment',
+				source: 'highLevel',
+				body: '={{ $json }}',
+				options: {},
+			},
+			events,
+		);
+	const drift = async (events: Array<Record<string, unknown>>, output = 'days') => {
+		const before = qb.emulator.log.length;
+		const result = await runNode(
+			qb.creds,
+			{
+				resource: 'salesReceipt',
+				operation: 'driftReport',
+				startDate: '2026-11-01T00:00:00',
+				endDate: '2026-11-03T00:00:00',
+				output,
+			},
+			events,
+		);
+		return {
+			out: result.output('QuickBooks Sync').map((i) => i.json as Record<string, any>),
+			calls: qb.emulator.log.slice(before).filter((e) => e.endpoint !== 'token'),
+		};
+	};
+
+	test('missing, extra and differing receipts per day, in one QuickBooks query; a bookkeeper’s receipt is not counted', async () => {
+		const a = event('ch_drift_a', 1, 100);
+		const b = event('ch_drift_b', 1, 50);
+		const c = event('ch_drift_c', 2, 70);
+		const gone = event('ch_drift_gone', 2, 30); // booked, then not listed by HighLevel
+		const never = event('ch_drift_never', 3, 40); // listed, never booked
+		await book([a, b, c, gone]);
+		// A bookkeeper changed one receipt's amount in QuickBooks.
+		const receipt = qb
+			.realm()
+			.all('SalesReceipt')
+			.find((r) => r.DocNumber === 'ch_drift_b')!;
+		qb.realm().update('SalesReceipt', {
+			Id: receipt.Id,
+			SyncToken: receipt.SyncToken,
+			sparse: true,
+			Line: [
+				{
+					...receipt.Line[0],
+					Amount: 45,
+					SalesItemLineDetail: { ...receipt.Line[0].SalesItemLineDetail, UnitPrice: 45 },
+				},
+			],
+		});
+		// A bookkeeper's own receipt that day: not ours, not in the report.
+		qb.emulator.seed(qb.emulator.defaultRealm, 'SalesReceipt', [
+			{
+				...receipt,
+				Id: undefined,
+				DocNumber: 'walk-in-1',
+				PrivateNote: 'cash sale',
+				TxnDate: '2026-11-01',
+			},
+		]);
+
+		const { out, calls } = await drift([a, b, c, never, { unrelated: true }]);
+		expect(calls.map((c) => `${c.operation} ${c.queried ?? ''}`.trim())).toEqual([
+			'query SalesReceipt',
+		]);
+		const days = out.filter((o) => o.day && o.kind === undefined);
+		expect(
+			days.map((d) => [
+				d.day,
+				d.crmCount,
+				d.crmTotal,
+				d.qboCount,
+				d.qboTotal,
+				d.missing,
+				d.extra,
+				d.differing,
+			]),
+		).toEqual([
+			['2026-11-01', 2, 150, 2, 145, 0, 0, 1],
+			['2026-11-02', 1, 70, 2, 100, 0, 1, 0],
+			['2026-11-03', 1, 40, 0, 0, 1, 0, 0],
+		]);
+		const differences = out.filter((o) => o.kind);
+		expect(differences.map((d) => [d.kind, d.transactionId, d.crmTotal, d.qboTotal])).toEqual([
+			['differing', 'ch_drift_b', 50, 45],
+			['extra', 'ch_drift_gone', undefined, 30],
+			['missing', 'ch_drift_never', 40, undefined],
+		]);
+		expect(differences[0].what).toBe('total 45 in QuickBooks, 50 in HighLevel');
+		expect(differences[1].qboId).toBe(
+			qb
+				.realm()
+				.all('SalesReceipt')
+				.find((r) => r.DocNumber === 'ch_drift_gone')!.Id,
+		);
+	});
+
+	test('the HTML page: a bar per day, the tables, links to QuickBooks, no scripts; a day without drift says so', async () => {
+		const a = event('ch_page_a', 1, 100);
+		await book([a]);
+		const [page] = (await drift([a, event('ch_page_missing', 2, 25)], 'html')).out;
+		expect(page.totals).toMatchObject({ crmCount: 2, qboCount: 1, missing: 1 });
+		const html = String(page.html);
+		expect(html).toMatch(/^<!doctype html>/);
+		expect(html.match(/<g><title>/g)).toHaveLength(3);
+		expect(html).toContain(
+			'<td>2026-11-02</td><td>1</td><td>25.00</td><td>0</td><td>0.00</td><td>1</td>',
+		);
+		expect(html).toContain('ch_page_missing');
+		expect(html).not.toMatch(/<script|src=|href="http(?!s?:\/\/[^"]*salesreceipt)/i);
+		const [clean] = (await drift([a], 'html')).out;
+		expect(String(clean.html)).toContain('<p class="ok">None.</p>');
+	});
+});
