@@ -3,6 +3,7 @@
  * nodes and credential. The only stand-in is the credential store: an in-memory helper that
  * keeps the decrypted credential and receives n8n's token updates after an OAuth2 refresh.
  */
+import type { Send } from '../../nodes/shared/transport/client';
 import { ExecutionLifecycleHooks, PollContext, WebhookContext, WorkflowExecute } from 'n8n-core';
 import { TriggersAndPollers } from 'n8n-core/dist/execution-engine/triggers-and-pollers';
 import {
@@ -546,4 +547,30 @@ export class WebhookHarness {
 	get state(): Record<string, any> {
 		return (this.workflow.staticData as Record<string, any>)[`node:${this.node.name}`] ?? {};
 	}
+}
+
+/**
+ * The transport without n8n: a plain HTTP `send` with the credential's access token, for tests of
+ * the client itself (paging, pacing, shared look-ups) against the emulator.
+ */
+export function plainSend(creds: MemoryCredentialsHelper): Send {
+	const token = (creds.data.oauthTokenData as { access_token: string }).access_token;
+	return async (request) => {
+		const url = new URL(request.url);
+		for (const [k, v] of Object.entries(request.qs)) url.searchParams.set(k, String(v));
+		const res = await fetch(url, {
+			method: request.method,
+			headers: {
+				Authorization: `Bearer ${token}`,
+				Accept: 'application/json',
+				'Content-Type': 'application/json',
+			},
+			body: request.body === undefined ? undefined : JSON.stringify(request.body),
+		});
+		return {
+			statusCode: res.status,
+			headers: Object.fromEntries(res.headers),
+			body: await res.text(),
+		};
+	};
 }

@@ -2,28 +2,13 @@
  * The transport against the emulator with a plain HTTP sender (no n8n): count, paging, CDC with
  * QuickBooks' clock, batch chunking with per-item faults mapped back to their items.
  */
-import { QboClient, type Send } from '../../nodes/shared/transport/client';
-import { useEmulatedQuickBooks } from '../helpers/engine';
+import { QboClient } from '../../nodes/shared/transport/client';
+import { plainSend, useEmulatedQuickBooks } from '../helpers/engine';
 
 const qb = useEmulatedQuickBooks();
 
 function client(): QboClient {
-	const token = (qb.creds.data.oauthTokenData as { access_token: string }).access_token;
-	const send: Send = async (request) => {
-		const url = new URL(request.url);
-		for (const [k, v] of Object.entries(request.qs)) url.searchParams.set(k, String(v));
-		const res = await fetch(url, {
-			method: request.method,
-			headers: {
-				Authorization: `Bearer ${token}`,
-				Accept: 'application/json',
-				'Content-Type': 'application/json',
-			},
-			body: request.body === undefined ? undefined : JSON.stringify(request.body),
-		});
-		const text = await res.text();
-		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: text };
-	};
+	const send = plainSend(qb.creds);
 	return new QboClient({ baseUrl: qb.emulator.url, realmId: qb.emulator.defaultRealm }, send, {
 		now: Date.now,
 		sleep: async () => undefined,

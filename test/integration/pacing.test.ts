@@ -4,9 +4,9 @@
  * another process. The emulator's window is shortened (option windowMs; QuickBooks counts over a
  * minute) and the clients pace to the same figures, so no test waits a real minute.
  */
-import { QboClient, type Send } from '../../nodes/shared/transport/client';
+import { QboClient } from '../../nodes/shared/transport/client';
 import type { Clock, PaceLimits } from '../../nodes/shared/quickbooks/types';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
+import { runNode, plainSend, useEmulatedQuickBooks } from '../helpers/engine';
 
 const qb = useEmulatedQuickBooks();
 
@@ -17,22 +17,7 @@ const realClock = (): Clock => ({
 });
 
 function client(clock: Clock, pace: PaceLimits): QboClient {
-	const token = (qb.creds.data.oauthTokenData as { access_token: string }).access_token;
-	const send: Send = async (request) => {
-		const url = new URL(request.url);
-		for (const [k, v] of Object.entries(request.qs)) url.searchParams.set(k, String(v));
-		const res = await fetch(url, {
-			method: request.method,
-			headers: {
-				Authorization: `Bearer ${token}`,
-				Accept: 'application/json',
-				'Content-Type': 'application/json',
-			},
-			body: request.body === undefined ? undefined : JSON.stringify(request.body),
-		});
-		const text = await res.text();
-		return { statusCode: res.status, headers: Object.fromEntries(res.headers), body: text };
-	};
+	const send = plainSend(qb.creds);
 	return new QboClient(
 		{ baseUrl: qb.emulator.url, realmId: qb.emulator.defaultRealm, pace },
 		send,

@@ -6,7 +6,7 @@
  * forgotten for every worker and the payment still books; a store that fails costs only the saving;
  * executions in flight at once in one process read the preferences and create a product once.
  */
-import { QboClient, type Send } from '../../nodes/shared/transport/client';
+import { QboClient } from '../../nodes/shared/transport/client';
 import { createReceiptFromPayment, type ReceiptOptions } from '../../nodes/shared/sync/receipts';
 import { DEFAULT_MATCH } from '../../nodes/shared/sync/customers';
 import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
@@ -18,7 +18,7 @@ import type {
 	LookupStore,
 	Sharing,
 } from '../../nodes/shared/quickbooks/types';
-import { CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
+import { CUSTOM_TXN_NUMBERS, plainSend, useEmulatedQuickBooks } from '../helpers/engine';
 
 /** The look-up table's contract in memory: newest row of a key within its age; forget by record id. */
 class MemoryLookupStore implements LookupStore {
@@ -85,25 +85,7 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 	});
 
 	function client(): QboClient {
-		const token = (qb.creds.data.oauthTokenData as { access_token: string }).access_token;
-		const send: Send = async (request) => {
-			const url = new URL(request.url);
-			for (const [k, v] of Object.entries(request.qs)) url.searchParams.set(k, String(v));
-			const res = await fetch(url, {
-				method: request.method,
-				headers: {
-					Authorization: `Bearer ${token}`,
-					Accept: 'application/json',
-					'Content-Type': 'application/json',
-				},
-				body: request.body === undefined ? undefined : JSON.stringify(request.body),
-			});
-			return {
-				statusCode: res.status,
-				headers: Object.fromEntries(res.headers),
-				body: await res.text(),
-			};
-		};
+		const send = plainSend(qb.creds);
 		return new QboClient(
 			{ baseUrl: qb.emulator.url, realmId: qb.emulator.defaultRealm, sharing },
 			send,
