@@ -99,6 +99,19 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		expect(calls).toEqual(warmPayment);
 	});
 
+	test('the preference is read again 15 minutes after it was read, however often it was used meanwhile', async () => {
+		let now = Date.now();
+		setCompanyCacheClock(() => now);
+		await fromPayment(pay(0));
+		for (let n = 1; n <= 3; n++) {
+			now += 5 * 60_000 - 1000; // used at 5, 10 and 15 minutes less a few seconds: still fresh
+			const calls = await callsOf(() => fromPayment(pay(n)));
+			expect([n, calls.includes('GET read Preferences')]).toEqual([n, false]);
+		}
+		now += 10_000; // 15 minutes after the read
+		expect(await callsOf(() => fromPayment(pay(4)))).toContain('GET read Preferences');
+	});
+
 	test('the preference is read again after 15 minutes; a "not found" customer is never cached', async () => {
 		let now = Date.now();
 		setCompanyCacheClock(() => now);

@@ -9,7 +9,7 @@
 import { QboClient } from '../../nodes/shared/transport/client';
 import { createReceiptFromPayment, type ReceiptOptions } from '../../nodes/shared/sync/receipts';
 import { DEFAULT_MATCH } from '../../nodes/shared/sync/customers';
-import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
+import { clearCompanyCaches, setCompanyCacheClock } from '../../nodes/shared/sync/companyCache';
 import type { CrmPayment } from '../../nodes/shared/domain/crm';
 import type {
 	BudgetRow,
@@ -40,7 +40,7 @@ class MemoryLookupStore implements LookupStore {
 			.filter((r) => r.company === company && r.kind === kind && r.key === key)
 			.filter((r) => r.at >= Date.now() - maxAgeMs)
 			.at(-1);
-		return row?.value;
+		return row && { value: row.value, storedAt: row.at };
 	}
 
 	async put(company: string, kind: LookupKind, key: string, recordId: string, value: string) {
@@ -163,6 +163,27 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		);
 		expect(third).not.toContain('query Customer');
 		expect(qb.realm().all('SalesReceipt').at(-1)!.CustomerRef.value).toBe(String(merged.Id));
+	});
+
+	test("another worker's find keeps its age: asked of QuickBooks again 15 minutes after it was read, not after this worker took it", async () => {
+		await createReceiptFromPayment(client(), payment(1), OPTIONS);
+		const row = lookups.rows.find((r) => r.kind === 'preferences')!;
+		row.at = Date.now() - 14 * 60_000; // read by another worker 14 minutes ago
+		clearCompanyCaches();
+		let now = Date.now();
+		setCompanyCacheClock(() => now);
+		try {
+			expect(
+				await callsOf(async () => await createReceiptFromPayment(client(), payment(2), OPTIONS)),
+			).not.toContain('read Preferences');
+			now += 61_000; // 15 minutes after the other worker's read (the store's clock moves too)
+			row.at -= 61_000;
+			expect(
+				await callsOf(async () => await createReceiptFromPayment(client(), payment(3), OPTIONS)),
+			).toContain('read Preferences');
+		} finally {
+			setCompanyCacheClock(() => Date.now());
+		}
 	});
 
 	test('a store that fails costs the saving only: the payment books and the error is reported', async () => {

@@ -92,13 +92,13 @@ export type LookupKind = 'customer' | 'item' | 'preferences';
  * worker found is not asked of QuickBooks again by the next worker (../sync/sharedLookups.ts).
  */
 export interface LookupStore {
-	/** The newest value stored for the key no longer ago than `maxAgeMs`, as stored (JSON text). */
+	/** The newest value stored for the key no longer ago than `maxAgeMs` (JSON text), and when (ms). */
 	get(
 		company: string,
 		kind: LookupKind,
 		key: string,
 		maxAgeMs: number,
-	): Promise<string | undefined>;
+	): Promise<{ value: string; storedAt: number } | undefined>;
 	put(
 		company: string,
 		kind: LookupKind,

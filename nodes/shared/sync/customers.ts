@@ -15,14 +15,8 @@ import {
 } from '../domain/customerMatch';
 import { describeEmailProblem, normalizeEmail } from '../domain/email';
 import type { CustomerMatch } from './types';
-import {
-	CACHE_LIMITS,
-	companyCache,
-	createKeySuffix,
-	customerKey,
-	forgetCustomer,
-} from './companyCache';
-import { once, readShared, shareFound } from './sharedLookups';
+import { companyCache, createKeySuffix, customerKey, forgetCustomer } from './companyCache';
+import { once, readThrough, shareFound } from './sharedLookups';
 
 export interface MatchOptions {
 	duplicates: DuplicatePolicy;
@@ -65,12 +59,7 @@ async function cachedCustomer(
 	options: MatchOptions,
 ): Promise<CustomerMatch | undefined> {
 	const key = customerKey(email, options.duplicates);
-	const cache = companyCache(client).customers;
-	let customer = cache.get(key);
-	if (!customer) {
-		customer = await readShared<QboRecord>(client, 'customer', key, CACHE_LIMITS.customers.ttlMs);
-		if (customer) cache.set(key, customer);
-	}
+	const customer = await readThrough(client, 'customer', key, companyCache(client).customers);
 	return customer ? { customer, how: 'matched', cached: true } : undefined;
 }
 

@@ -26,9 +26,10 @@ export class ExpiringLru<V> {
 		return entry.value;
 	}
 
-	set(key: string, value: V): void {
+	/** `storedAt`: when the value was found, if not now (a value another process found earlier). */
+	set(key: string, value: V, storedAt = this.now()): void {
 		this.entries.delete(key);
-		this.entries.set(key, { value, storedAt: this.now() });
+		this.entries.set(key, { value, storedAt });
 		while (this.entries.size > this.maxEntries) {
 			this.entries.delete(this.entries.keys().next().value as string);
 		}

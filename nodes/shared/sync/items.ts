@@ -4,15 +4,9 @@ import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import { isNameTaken } from '../recovery';
 import type { ItemRef } from '../domain/salesDocument';
-import {
-	CACHE_LIMITS,
-	companyCache,
-	createKeySuffix,
-	itemKey,
-	type CachedItem,
-} from './companyCache';
+import { companyCache, createKeySuffix, itemKey, type CachedItem } from './companyCache';
 import type { LookupMode } from './customers';
-import { once, readShared, shareFound } from './sharedLookups';
+import { once, readThrough, shareFound } from './sharedLookups';
 
 /** QuickBooks item names: no colon, at most 100 characters. */
 export function itemName(name: string): string {
@@ -114,16 +108,6 @@ export function rememberItem(client: QboClient, name: string, item: QboRecord): 
 	return cached;
 }
 
-/** The item this process, or another one in queue mode, found for the cache key. */
-async function knownItem(client: QboClient, key: string): Promise<CachedItem | undefined> {
-	const cache = companyCache(client).items;
-	const known = cache.get(key);
-	if (known) return known;
-	const shared = await readShared<CachedItem>(client, 'item', key, CACHE_LIMITS.items.ttlMs);
-	if (shared) cache.set(key, shared);
-	return shared;
-}
-
 /** Item references for every distinct line name: from the company cache, else found or created. */
 export async function resolveItems(
 	client: QboClient,
@@ -139,7 +123,9 @@ export async function resolveItems(
 	const cached = new Map<string, CachedItem>();
 	for (const name of names) {
 		const key = itemKey(itemName(name));
-		const known = mode.fresh ? undefined : await knownItem(client, key);
+		const known = mode.fresh
+			? undefined
+			: await readThrough(client, 'item', key, companyCache(client).items);
 		if (known) {
 			cached.set(key, known);
 			refs.set(name, known.ref);

@@ -1,7 +1,7 @@
 /** The company preference that decides how races between runs are settled (recovery R7, R8). */
 import type { QboClient } from '../transport/client';
-import { CACHE_LIMITS, companyCache, type CompanyPreferences } from './companyCache';
-import { once, readShared, shareFound } from './sharedLookups';
+import { companyCache, type CompanyPreferences } from './companyCache';
+import { once, readThrough, shareFound } from './sharedLookups';
 
 const KEY = 'preferences';
 
@@ -14,18 +14,8 @@ const KEY = 'preferences';
  */
 export async function duplicateNumbersRefused(client: QboClient): Promise<boolean | undefined> {
 	const cache = companyCache(client).preferences;
-	const known =
-		cache.get(KEY) ??
-		(await readShared<CompanyPreferences>(
-			client,
-			'preferences',
-			KEY,
-			CACHE_LIMITS.preferences.ttlMs,
-		));
-	if (known?.customTxnNumbers !== undefined) {
-		cache.set(KEY, known);
-		return known.customTxnNumbers;
-	}
+	const known = await readThrough(client, 'preferences', KEY, cache);
+	if (known?.customTxnNumbers !== undefined) return known.customTxnNumbers;
 	let preferences: CompanyPreferences;
 	try {
 		preferences = await client.memo(

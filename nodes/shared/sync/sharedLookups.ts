@@ -9,6 +9,7 @@
  */
 import type { LookupKind } from '../quickbooks/types';
 import type { QboClient } from '../transport/client';
+import type { ExpiringLru } from './expiringLru';
 
 export type LookupHolder = Pick<QboClient, 'companyKey' | 'sharedLookups'>;
 
@@ -16,18 +17,27 @@ function reportError(client: LookupHolder, error: unknown): void {
 	client.sharedLookups?.onStoreError?.(error);
 }
 
-/** What another process stored for the key within its time to live, or undefined. */
-export async function readShared<V>(
+/**
+ * The value this process's cache holds for the key, else what another process stored within the
+ * cache's time to live, then kept here with the age it has (so it is asked of QuickBooks again a
+ * time to live after it was found, wherever), else undefined.
+ */
+export async function readThrough<V>(
 	client: LookupHolder,
 	kind: LookupKind,
 	key: string,
-	ttlMs: number,
+	local: ExpiringLru<V>,
 ): Promise<V | undefined> {
+	const known = local.get(key);
+	if (known !== undefined) return known;
 	const store = client.sharedLookups?.lookups;
 	if (!store) return undefined;
 	try {
-		const text = await store.get(client.companyKey, kind, key, ttlMs);
-		return text === undefined ? undefined : (JSON.parse(text) as V);
+		const row = await store.get(client.companyKey, kind, key, local.ttlMs);
+		if (!row) return undefined;
+		const value = JSON.parse(row.value) as V;
+		local.set(key, value, row.storedAt);
+		return value;
 	} catch (error) {
 		reportError(client, error);
 		return undefined;

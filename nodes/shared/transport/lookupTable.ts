@@ -38,14 +38,16 @@ export class DataTableLookupStore implements LookupStore {
 		kind: LookupKind,
 		key: string,
 		maxAgeMs: number,
-	): Promise<string | undefined> {
+	): Promise<{ value: string; storedAt: number } | undefined> {
 		const filter = where({ company, kind, key });
 		filter.filters.push({ columnName: 'storedAt', condition: 'gte', value: this.now() - maxAgeMs });
 		const answer = (await this.api('GET', `/data-tables/${this.tableId}/rows`, {
 			qs: { filter: JSON.stringify(filter), sortBy: 'id:desc', limit: 1 },
 		})) as { data?: Array<Record<string, unknown>> };
-		const value = answer.data?.[0]?.value;
-		return typeof value === 'string' && value !== '' ? value : undefined;
+		const row = answer.data?.[0];
+		return typeof row?.value === 'string' && row.value !== ''
+			? { value: row.value, storedAt: Number(row.storedAt) }
+			: undefined;
 	}
 
 	async put(
