@@ -40,6 +40,7 @@ export const TEMPLATE_IDS: Record<string, string> = {
 	'qbo-customers-to-crm-contacts.json': 'qbsyncTplContacts',
 	'first-invoice-paid-review-request.json': 'qbsyncTplReview',
 	'crm-qbo-drift-report.json': 'qbsyncTplDrift',
+	'crm-history-import.json': 'qbsyncTplImport',
 };
 
 export interface StackOptions {

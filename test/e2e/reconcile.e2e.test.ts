@@ -190,7 +190,7 @@ beforeAll(async () => {
 	copy.id = TEMPLATE_IDS[DURABLE];
 	copy.nodes.find((n: any) => n.name === 'Every 15 Minutes').disabled = true;
 	stack = await startStack({
-		templates: (file) => file === 'sync-failure-alert.json',
+		templates: (file) => file === 'sync-failure-alert.json' || file === 'crm-history-import.json',
 		extraWorkflows: [{ workflow: copy }],
 		userFolder,
 		keep: true,
@@ -422,6 +422,112 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 				caughtUp: x.caughtUp,
 			})),
 			nineDays: { from: capped.summary.from, to: capped.summary.to, note: capped.summary.note },
+		};
+	});
+});
+
+/**
+ * Submits the history import form as a browser does (multipart, fields in the form's order), then
+ * follows n8n's form flow: the POST answers with the execution's waiting URL; its status suffix says
+ * when the execution reached its ending page, which GET renders. The ending page's text.
+ */
+async function importForm(from: string, to: string): Promise<string> {
+	const form = new FormData();
+	form.append('field-0', from);
+	form.append('field-1', to);
+	const res = await fetch(`${stack.n8n.url}/form/quickbooks-sync-import`, {
+		method: 'POST',
+		body: form,
+	});
+	const text = await res.text();
+	if (!res.ok)
+		throw new Error(
+			`import form: ${res.status} ${text.slice(0, 300)}\n${stack.n8n.logs().slice(-3000)}`,
+		);
+	const waiting = new URL((JSON.parse(text) as { formWaitingUrl: string }).formWaitingUrl);
+	const status = `${waiting.origin}${waiting.pathname}/n8n-execution-status${waiting.search}`;
+	await until('the import to reach its ending page', async () =>
+		['form-waiting', 'waiting', 'success'].includes(await (await fetch(status)).text()),
+	);
+	const page = await (await fetch(waiting)).text();
+	return page
+		.replace(/<[^>]+>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.replace(/&#x27;|&#39;/g, "'")
+		.trim();
+}
+const progressPage = async (id = '') =>
+	await (
+		await fetch(stack.webhookUrl(`quickbooks-sync-import-progress${id && `?id=${id}`}`))
+	).text();
+
+describe('history import (crm-history-import.json feeding the durable template’s outbox)', () => {
+	const daysAgo = (d: number, i: number) =>
+		new Date(Date.now() - d * 86_400_000 + i * 60_000).toISOString();
+	// 40 payments HighLevel recorded 20 to 24 days ago, before this n8n existed (beyond reconcile's 7 days).
+	const history = Array.from({ length: 40 }, (_, i) =>
+		workflowPayment({
+			transactionId: `ch_hist_${String(i).padStart(3, '0')}`,
+			email: i % 2 ? `existing${i % 10}@example.com` : `history.${i}@example.com`,
+			lastName: `History ${i}`,
+			subTotal: 50 + i,
+			tax: i % 4 === 0 ? 2.5 : 0,
+			createdOn: daysAgo(20 + (i % 5), i),
+		}),
+	);
+	const day = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
+
+	test('imports what is neither in the outbox nor in QuickBooks, shows its progress, and a second run stores nothing; live deliveries beside it are booked once', async () => {
+		stack.recordPayments(history);
+		// 10 were delivered and booked back then (their rows purged since), 10 delivered and still in the outbox.
+		expect(new Set(await deliver(history.slice(0, 20)))).toEqual(new Set([200]));
+		await booked(history.slice(0, 20));
+		for (const b of history.slice(0, 10))
+			await stack.outbox.update({ key: `payment:${b.payment.transaction_id}` }, { key: 'purged' });
+		expect(await rowsOf(history.slice(0, 10))).toEqual([]);
+
+		const live = payments('histlive', 12);
+		stack.recordPayments(live);
+		const started = Date.now();
+		const [answer, liveStatuses] = await Promise.all([importForm(day(25), day(19)), deliver(live)]);
+		expect(new Set(liveStatuses)).toEqual(new Set([200]));
+		const importId = /Import (import-\d+) \(/.exec(answer)?.[1];
+		expect(answer).toContain(
+			'HighLevel listed 40 payments; 10 were already in the outbox, 10 already in QuickBooks; 20 stored to be booked',
+		);
+		expect(importId).toBeDefined();
+
+		await stack.drain();
+		const rows = await booked(history.slice(10));
+		expect(perKey(rows)).toEqual(history.slice(10).map(() => 1));
+		const result = tally(history);
+		expect(result).toMatchObject({ booked: 40, lost: 0, duplicated: 0, wrongTotal: 0 });
+		await booked(live);
+		expect(tally(live)).toMatchObject({ booked: 12, lost: 0, duplicated: 0 });
+
+		const page = await progressPage(importId);
+		expect(page).toContain(`CRM history import ${importId}`);
+		expect(page).toContain('Finished: every payment it stored is booked.');
+		expect(page).toMatch(/<th>Booked<\/th><td>20<\/td>/);
+		expect(page).not.toMatch(/<script/i);
+		expect(await progressPage()).toContain(`CRM history import ${importId}`);
+
+		const again = await importForm(day(25), day(19));
+		expect(again).toContain(
+			'HighLevel listed 40 payments; 30 were already in the outbox, 10 already in QuickBooks; 0 stored',
+		);
+		expect(perKey(await rowsOf(history))).toEqual(history.slice(10).map(() => 1));
+		expect(tally(history)).toMatchObject({ booked: 40, lost: 0, duplicated: 0 });
+
+		const refused = await importForm(day(19), day(25));
+		expect(refused).toMatch(/Nothing imported: From \(.*\) must be a day on or before To/);
+		figures.historyImport = {
+			payments: 40,
+			alreadyStored: 10,
+			alreadyBooked: 10,
+			stored: 20,
+			secondsToLastReceipt: (result.lastCreatedAt - started) / 1000,
+			liveBesideIt: tally(live),
 		};
 	});
 });
