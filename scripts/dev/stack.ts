@@ -158,9 +158,25 @@ export interface ReconcileRow {
 	windowEnd: string;
 	version: number;
 	leaseUntil: string;
-	/** The last pass's summary (JSON). */
+	/** The last pass's summary (JSON of a ReconcileSummary). */
 	lastPass: string;
 	updatedAt: string;
+}
+
+/** A reconcile pass's summary (its Pass Summary node; docs/reconcile.md, "The summary"). */
+export interface ReconcileSummary {
+	reconcile: string;
+	at: string;
+	from: string;
+	to: string;
+	listed: number;
+	notPayments: number;
+	alreadyStored: number;
+	alreadyBooked: number;
+	storedNow: number;
+	storedKeys: string[];
+	caughtUp: boolean;
+	note: string;
 }
 
 /** A Data Table by name, through n8n's own REST API (the owner's session). */

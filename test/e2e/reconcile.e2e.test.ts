@@ -14,7 +14,12 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 
 import { until as untilOf } from '../helpers/until';
-import { receiptsByTransaction, unflatten } from '../helpers/paymentRun';
+import {
+	passCommitted,
+	receiptsByTransaction,
+	templateWithout,
+	unflatten,
+} from '../helpers/paymentRun';
 import { LIMITS } from '../helpers/queueRun';
 import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
 import { createWorkflowSender } from '../../scripts/dev/emulator/highlevel/delivery';
@@ -24,7 +29,6 @@ import {
 	TEMPLATE_IDS,
 	TRIGGER_WEBHOOK_IDS,
 	WEBHOOK_SECRET,
-	loadTemplates,
 	startStack,
 	updateDataTableRows,
 	type OutboxRow,
@@ -41,21 +45,6 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms 
 	untilOf(what, probe, ms, { everyMs: 250, context: () => stack.n8n.logs().slice(-3000) });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const figures: Record<string, unknown> = {};
-
-interface Summary {
-	reconcile: string;
-	at: string;
-	from: string;
-	to: string;
-	listed: number;
-	notPayments: number;
-	alreadyStored: number;
-	alreadyBooked: number;
-	storedNow: number;
-	storedKeys: string[];
-	caughtUp: boolean;
-	note: string;
-}
 
 /** N payments by existing (seeded) and new customers, created now, as HighLevel's workflow sends them. */
 function payments(tag: string, n: number) {
@@ -123,11 +112,7 @@ async function pass(ask: () => Promise<unknown> = () => stack.reconcile()) {
 	const hlBefore = stack.highLevel.calls.length;
 	const askedAt = new Date().toISOString();
 	await ask();
-	const summary = await until('the reconcile pass to commit its window', async () => {
-		const [row] = await stack.reconcileWindow();
-		const last = row?.lastPass ? (JSON.parse(row.lastPass) as Summary) : undefined;
-		return last && last.at >= askedAt ? last : undefined;
-	});
+	const summary = await passCommitted(stack, askedAt);
 	return {
 		summary,
 		qboCalls: stack.qbo.log.slice(qboBefore).filter((c) => c.endpoint !== 'cdc'),
@@ -185,13 +170,9 @@ const perKey = (rows: OutboxRow[]) => {
 };
 
 beforeAll(async () => {
-	const durable = loadTemplates().find((t) => t.file === DURABLE)!.workflow;
-	const copy = structuredClone(durable);
-	copy.id = TEMPLATE_IDS[DURABLE];
-	copy.nodes.find((n: any) => n.name === 'Every 15 Minutes').disabled = true;
 	stack = await startStack({
 		templates: (file) => file === 'sync-failure-alert.json' || file === 'crm-history-import.json',
-		extraWorkflows: [{ workflow: copy }],
+		extraWorkflows: [{ workflow: templateWithout(DURABLE, ['Every 15 Minutes']) }],
 		userFolder,
 		keep: true,
 		beforeN8n: ({ qbo }) => {

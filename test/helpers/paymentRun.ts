@@ -7,6 +7,13 @@ import { crmMarkersIn } from '../../nodes/shared/domain/docNumber';
 import type { QboEmulator } from '../../scripts/dev/emulator/qbo/server';
 import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
 import type { N8n } from '../../scripts/dev/n8n';
+import {
+	TEMPLATE_IDS,
+	loadTemplates,
+	type ReconcileSummary,
+	type Stack,
+} from '../../scripts/dev/stack';
+import { until } from './until';
 
 /** The benchmark's mix: 60 % by customers QuickBooks already has, 30 % new, 10 % repeats. */
 export const SHARE = { existing: 0.6, new: 0.3, repeat: 0.1 };
@@ -118,6 +125,32 @@ export function rewired(
 			if (credentials[type]) node.credentials[type] = credentials[type];
 	}
 	return copy;
+}
+
+/** A template with the id the stack gives it and the named nodes disabled (import it as an extra workflow). */
+export function templateWithout(file: string, disabled: string[]): Record<string, any> {
+	const copy = structuredClone(loadTemplates().find((t) => t.file === file)!.workflow);
+	copy.id = TEMPLATE_IDS[file];
+	for (const name of disabled) copy.nodes.find((n: any) => n.name === name).disabled = true;
+	return copy;
+}
+
+/** The summary of the first reconcile pass committed at or after `askedAt` (ISO), once there is one. */
+export async function passCommitted(
+	stack: Stack,
+	askedAt: string,
+	ms = 120_000,
+): Promise<ReconcileSummary> {
+	return await until(
+		'the reconcile pass to commit its window',
+		async () => {
+			const [row] = await stack.reconcileWindow();
+			const last = row?.lastPass ? (JSON.parse(row.lastPass) as ReconcileSummary) : undefined;
+			return last && last.at >= askedAt ? last : undefined;
+		},
+		ms,
+		{ everyMs: 250, context: () => stack.n8n.logs().slice(-3000) },
+	);
 }
 
 /**
