@@ -4,8 +4,7 @@
  * with back-off, and sends rows that keep failing to the error workflow.
  */
 import { until as untilOf } from '../helpers/until';
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
+import { startAlertReceiver, type AlertReceiver } from '../helpers/alertReceiver';
 
 import {
 	apiOrder,
@@ -35,8 +34,7 @@ jest.setTimeout(10 * 60_000);
 const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms = 90_000) =>
 	untilOf(what, probe, ms, { everyMs: 300, context: () => stack.n8n.logs().slice(-3000) });
 let stack: Stack;
-let alerts: Array<Record<string, unknown>> = [];
-let alertServer: Server;
+let alerts: AlertReceiver;
 const company = () => stack.qbo.company(REALM_ID);
 const receipts = () =>
 	company()
@@ -107,18 +105,9 @@ const makeDue = async (key: string) =>
 	await stack.outbox.update({ key }, { nextTryAt: new Date(Date.now() - 1000).toISOString() });
 
 beforeAll(async () => {
-	alertServer = createServer((req, res) => {
-		let body = '';
-		req.on('data', (c) => (body += c));
-		req.on('end', () => {
-			alerts.push(JSON.parse(body || '{}'));
-			res.end('ok');
-		});
-	});
-	await new Promise<void>((r) => alertServer.listen(0, '127.0.0.1', r));
-	const alertWebhookUrl = `http://127.0.0.1:${(alertServer.address() as AddressInfo).port}/alert`;
+	alerts = await startAlertReceiver();
 	stack = await startStack({
-		config: { alertWebhookUrl, maxAttempts: 2 },
+		config: { alertWebhookUrl: alerts.url, maxAttempts: 2 },
 		beforeN8n: ({ qbo }) => {
 			qbo.seed(
 				REALM_ID,
@@ -134,7 +123,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await stack?.stop();
-	await new Promise((r) => alertServer?.close(r));
+	await alerts?.close();
 });
 
 describe('durable payment template (outbox in an n8n Data Table)', () => {
@@ -286,7 +275,7 @@ describe('durable payment template (outbox in an n8n Data Table)', () => {
 	});
 
 	test('a payment that keeps failing becomes a dead letter and the error workflow posts the alert; the new customers of its round are written meanwhile', async () => {
-		alerts = [];
+		alerts.bodies.length = 0;
 		const bad = workflowPayment({ transactionId: 'ch_dur_bad_email', email: 'not-an-email' });
 		// In one round with new customers: a failed look-up must not stall the round (it once left
 		// every row "processing" until the lease ran out: n8n's Merge waiting inside the drain loop).
@@ -307,7 +296,7 @@ describe('durable payment template (outbox in an n8n Data Table)', () => {
 		const [dead] = await drainUntilSettled(['payment:ch_dur_bad_email']);
 		expect([dead.status, dead.attempts]).toEqual(['dead', 2]);
 		expect(dead.lastError).toMatch(/email/);
-		const alert = await until('the alert', async () => alerts[0]);
+		const alert = await until('the alert', async () => alerts.bodies[0]);
 		expect(String(alert.text)).toMatch(/dead-letter state/);
 		expect(String(alert.text)).toMatch(/payment:ch_dur_bad_email/);
 		expect(String(alert.workflow)).toMatch(/durable/);

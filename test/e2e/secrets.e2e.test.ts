@@ -11,8 +11,6 @@
 import { until as untilOf } from '../helpers/until';
 import { execFileSync } from 'child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'fs';
-import { createServer, type Server } from 'http';
-import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
 import { join, relative } from 'path';
 
@@ -31,15 +29,15 @@ import {
 	type Stack,
 } from '../../scripts/dev/stack';
 import { findLeaks, needles, type Leak, type Secret } from '../helpers/secrets';
+import { startAlertReceiver, type AlertReceiver } from '../helpers/alertReceiver';
 
 jest.setTimeout(8 * 60_000);
 
 const lines: string[] = [];
-const alerts: string[] = [];
 const deliveries: Delivery[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'qbsync-secrets-'));
 const persistFile = join(dir, 'qbo-state.json');
-let alertServer: Server;
+let alerts: AlertReceiver;
 let stack: Stack;
 let stopped = false;
 
@@ -144,22 +142,14 @@ function filesUnder(root: string, skip: (path: string) => boolean): Array<[strin
 }
 
 beforeAll(async () => {
-	alertServer = createServer((req, res) => {
-		let body = '';
-		req.on('data', (c) => (body += c));
-		req.on('end', () => {
-			alerts.push(body);
-			res.end('ok');
-		});
-	});
-	await new Promise<void>((r) => alertServer.listen(0, '127.0.0.1', r));
+	alerts = await startAlertReceiver();
 	stack = await startStack({
 		queue: { workers: 2, webhookProcess: true },
 		persistFile,
 		log: (line) => lines.push(line),
 		n8nEnv: { N8N_LOG_LEVEL: 'debug' },
 		config: {
-			alertWebhookUrl: `http://127.0.0.1:${(alertServer.address() as AddressInfo).port}/alert`,
+			alertWebhookUrl: alerts.url,
 			maxAttempts: 2,
 		},
 	});
@@ -167,7 +157,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	if (!stopped) await stack?.stop();
-	await new Promise((r) => alertServer?.close(r));
+	await alerts?.close();
 	rmSync(dir, { recursive: true, force: true });
 });
 
@@ -260,7 +250,7 @@ test('no client secret, token or webhook secret in logs, execution data, errors,
 	deliveries.push(await workflowSender().send(durableUrl(), deadLetter));
 	await settle();
 	await drainUntil('done,done,dead');
-	await until('the dead letter alert', async () => alerts.length > 0);
+	await until('the dead letter alert', async () => alerts.raw.length > 0);
 
 	// The connection revoked: the refresh is refused (invalid_grant), the item says "reconnect".
 	const issued = qbo.issuedTokens();
@@ -370,7 +360,7 @@ test('no client secret, token or webhook secret in logs, execution data, errors,
 		await readText(`${stack.highLevel.url}/admin/state`),
 		'HighLevel emulator state and calls',
 	);
-	search(alerts.join('\n'), 'alerts the error workflow posted');
+	search(alerts.raw.join('\n'), 'alerts the error workflow posted');
 	for (const d of deliveries)
 		search(d.attempts.map((a) => a.responseBody ?? '').join('\n'), `answer to ${d.url}`);
 
@@ -385,7 +375,7 @@ test('no client secret, token or webhook secret in logs, execution data, errors,
 			`secrets: ${secrets.length} values (${tokens.accessTokens.length} access and ${tokens.refreshTokens.length} refresh tokens), ${all.length} forms`,
 			`searched: ${lines.length} n8n log lines, ${ids.length} executions (${dataRows} execution_data rows, ${failed.length} failed) via REST, pg_dump ${dump.length} chars`,
 			`Redis: ${redis.keys} keys, ${aof.reduce((n, [, t]) => n + t.length, 0)} chars of append-only file; user folder: ${files.length} files`,
-			`QuickBooks emulator: ${qbo.log.length} requests; alerts: ${alerts.length}; deliveries: ${deliveries.length}; workload ${Math.round(workloadMs / 1000)} s`,
+			`QuickBooks emulator: ${qbo.log.length} requests; alerts: ${alerts.raw.length}; deliveries: ${deliveries.length}; workload ${Math.round(workloadMs / 1000)} s`,
 			...leaks.map((l) => `LEAK ${l.secret} (${l.form}) in ${l.where}: …${l.context}…`),
 		].join('\n'),
 	);

@@ -14,6 +14,7 @@ import {
 	workflowPayment,
 } from '../../scripts/dev/fixtures/highlevel';
 import { docNumberFor } from '../../nodes/shared/domain/docNumber';
+import { startAlertReceiver, type AlertReceiver } from '../helpers/alertReceiver';
 import { DEFAULT_CLIENT } from '../../scripts/dev/emulator/qbo/server';
 import {
 	createMarketplaceSender,
@@ -36,6 +37,7 @@ import {
 jest.setTimeout(15 * 60_000);
 
 let stack: Stack;
+let alerts: AlertReceiver;
 const company = () => stack.qbo.company(REALM_ID);
 const receipts = () =>
 	company()
@@ -130,7 +132,14 @@ beforeAll(async () => {
 		id: 'qbsyncTplReviewMsg',
 		name: 'Review requests (by message)',
 	};
+	// What the drift report's alert posts to (the failure-alert template shares the URL).
+	alerts = await startAlertReceiver();
 	stack = await startStack({
+		config: {
+			alertWebhookUrl: alerts.url,
+			// The drift check looks back to the drift test's day (2026-10-05).
+			days: Math.ceil((Date.now() - Date.parse('2026-10-01')) / 86_400_000),
+		},
 		extraWorkflows: [
 			{ workflow: reviewOff },
 			{ workflow: reviewByMessage },
@@ -144,6 +153,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
 	await stack?.stop();
+	await alerts?.close();
 });
 
 describe('templates in a real n8n', () => {
@@ -810,7 +820,7 @@ describe('templates in a real n8n', () => {
 			[...stack.highLevel.contacts.values()].some((c) => c.tags.includes('review-switched-off')),
 		).toBe(false);
 	});
-	test("the drift report page: per day, HighLevel's payments against their receipts, the one never booked named (23.5)", async () => {
+	test("the drift report page: per day, HighLevel's payments against their receipts, the one never booked named; the morning check posts the differences older than a day (23.5)", async () => {
 		const day = '2026-10-05';
 		const body = (n: number) =>
 			workflowPayment({
@@ -835,5 +845,26 @@ describe('templates in a real n8n', () => {
 		);
 		expect(html).toContain('<td>missing</td><td>2026-10-05</td><td>ch_drift_e2e_3</td><td>30</td>');
 		expect(html).not.toMatch(/<script/i);
+
+		// The check (every morning, or now by POST): differences older than alertAfterHours (24) are posted.
+		const checked = await fetch(stack.webhookUrl('quickbooks-sync-drift-check'), {
+			method: 'POST',
+		});
+		expect(checked.status).toBe(202);
+		const alert = await until('the drift alert', () => alerts.bodies.find((a) => a.differences));
+		expect(alert.text).toMatch(
+			/^QuickBooks Sync drift: \d+ difference\(s\) between HighLevel and QuickBooks older than 24 h \(missing [1-9]/,
+		);
+		expect(alert.differences).toContainEqual(
+			expect.objectContaining({
+				kind: 'missing',
+				transactionId: 'ch_drift_e2e_3',
+				day,
+				crmTotal: 30,
+			}),
+		);
+		// Today's differences (payments the other tests sent without HighLevel recording them) wait.
+		const today = new Date().toISOString().slice(0, 10);
+		expect(alert.differences.filter((d: { day: string }) => d.day >= today)).toEqual([]);
 	});
 });
