@@ -46,8 +46,12 @@ const until = <T>(what: string, probe: () => Promise<T | undefined | false>, ms 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const figures: Record<string, unknown> = {};
 
-/** N payments by existing (seeded) and new customers, created now, as HighLevel's workflow sends them. */
-function payments(tag: string, n: number) {
+/**
+ * N payments by existing (seeded) and new customers, as HighLevel's workflow sends them: created now,
+ * or spread evenly over the last `spreadMinutes` (what HighLevel recorded while n8n missed them).
+ */
+function payments(tag: string, n: number, spreadMinutes = 0) {
+	const start = Date.now() - spreadMinutes * 60_000;
 	return Array.from({ length: n }, (_, i) =>
 		workflowPayment({
 			transactionId: `ch_${tag}_${String(i).padStart(3, '0')}`,
@@ -56,7 +60,7 @@ function payments(tag: string, n: number) {
 			lastName: `Buyer ${tag} ${i}`,
 			subTotal: 20 + i,
 			tax: i % 3 === 0 ? 1.5 : 0,
-			createdOn: new Date().toISOString(),
+			createdOn: new Date(start + (i * spreadMinutes * 60_000) / n).toISOString(),
 		}),
 	);
 }
@@ -163,6 +167,16 @@ async function passesSince(since: string, expected: number) {
 	});
 }
 
+/** Where the last committed pass ended (its lease over): as if it ran then. */
+const setWindow = async (windowEnd: string) =>
+	await updateDataTableRows(
+		stack.n8n,
+		RECONCILE_TABLE,
+		{ name: 'transactions' },
+		{ windowEnd, leaseUntil: new Date(Date.now() - 1000).toISOString() },
+	);
+const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+
 const perKey = (rows: OutboxRow[]) => {
 	const counts = new Map<string, number>();
 	for (const r of rows) counts.set(r.key, (counts.get(r.key) ?? 0) + 1);
@@ -198,6 +212,7 @@ afterAll(async () => {
 
 describe('reconcile with HighLevel’s API (durable template, regular mode)', () => {
 	const gapFree = payments('rcfree', 60);
+	const missed = payments('rcdown', 300, 30);
 
 	test('gap-free: every delivery arrived; the pass stores nothing: 0 QuickBooks calls with the rows in the outbox, 2 (60 payments / 50 per query) once they were purged', async () => {
 		stack.recordPayments(gapFree);
@@ -243,9 +258,11 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 		};
 	});
 
-	test('n8n stopped while 60 payments are delivered (connection refused, not sent again): the next pass books every one', async () => {
-		const missed = payments('rcdown', 60);
+	test('n8n stopped for 30 minutes while 300 payments are delivered (connection refused, not sent again): the next pass books every one', async () => {
+		// The 30 minutes compressed: the last pass ended as n8n went down, 30 minutes ago, and HighLevel
+		// recorded the 300 payments over those minutes; each delivery meets a stopped n8n.
 		stack.recordPayments(missed);
+		await setWindow(minutesAgo(30));
 		await stack.n8n.stop();
 		const statuses = await deliver(missed);
 		expect(new Set(statuses)).toEqual(new Set([null]));
@@ -263,35 +280,41 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 		);
 		// The gap-free payments' rows were purged: QuickBooks answers for them.
 		expect(summary).toMatchObject({
-			listed: 120,
+			listed: 360,
 			alreadyStored: 0,
 			alreadyBooked: 60,
-			storedNow: 60,
+			storedNow: 300,
 			caughtUp: true,
 		});
-		expect(summary.storedKeys.sort()).toEqual(
-			missed.map((b) => `payment:${b.payment.transaction_id}`).sort(),
-		);
+		// The summary names the first 100 it stored.
+		const missedKeys = new Set(missed.map((b) => `payment:${b.payment.transaction_id}`));
+		expect(summary.storedKeys).toHaveLength(100);
+		expect(summary.storedKeys.every((k) => missedKeys.has(k))).toBe(true);
 		const rows = await booked(missed);
 		expect(perKey(rows)).toEqual(missed.map(() => 1));
 		expect(
 			rows.every((r) => (JSON.parse(r.event) as { delivery: string }).delivery === 'api'),
 		).toBe(true);
 		const result = tally(missed);
-		expect(result).toMatchObject({ booked: 60, lost: 0, duplicated: 0, wrongTotal: 0 });
+		expect(result).toMatchObject({ booked: 300, lost: 0, duplicated: 0, wrongTotal: 0 });
 		expect(tally(gapFree)).toMatchObject({ booked: 60, lost: 0, duplicated: 0 });
 		figures.n8nStopped = {
-			payments: 60,
-			answered: 'connection refused (60)',
+			payments: 300,
+			minutesDown: 30,
+			answered: 'connection refused (300)',
 			secondsFromRecoveryToLastReceipt: (result.lastCreatedAt - recoveredAt) / 1000,
 			highLevelCalls: highLevelCalls.length,
 			summary: { ...summary, storedKeys: `${summary.storedKeys.length} keys` },
 		};
 	});
 
-	test('a wrong webhook secret (every delivery 401): two passes asked at once store each payment once; a third right after stores nothing', async () => {
-		const refused = payments('rcsecret', 40);
+	test('a wrong webhook secret for an hour (every delivery 401): two passes asked at once store each payment once; a third right after stores nothing', async () => {
+		// The hour compressed: the last pass ended as the secret went wrong, an hour ago, and HighLevel
+		// recorded 120 payments over that hour, each refused with 401 (the scheduled passes of that hour
+		// would have booked them sooner: this is the case of none running).
+		const refused = payments('rcsecret', 120, 60);
 		stack.recordPayments(refused);
+		await setWindow(minutesAgo(60));
 		const statuses = await deliver(refused, 'the-secret-before-it-was-rotated-7f3a');
 		expect(new Set(statuses)).toEqual(new Set([401]));
 		expect(await rowsOf(refused)).toEqual([]);
@@ -329,23 +352,29 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 		const rows = await booked(refused);
 		expect(perKey(rows)).toEqual(refused.map(() => 1));
 		const result = tally(refused);
-		expect(result).toMatchObject({ booked: 40, lost: 0, duplicated: 0, wrongTotal: 0 });
+		expect(result).toMatchObject({ booked: 120, lost: 0, duplicated: 0, wrongTotal: 0 });
 		const [window] = await stack.reconcileWindow();
 		expect(JSON.parse(window.lastPass).at >= askedAt).toBe(true);
 
 		const again = await pass();
-		// 160 listed: the 60 whose rows were purged are answered by QuickBooks, the 100 others by the outbox.
+		// Every payment of the window (its last hour): the 60 whose rows were purged are answered by
+		// QuickBooks, the others by the outbox (the oldest of the hour may have left the window by now).
+		const inWindow = [...gapFree, ...missed, ...refused].filter(
+			(b) => b.payment.created_on >= again.summary.from,
+		).length;
+		expect(inWindow).toBeGreaterThan(470);
 		expect(again.summary).toMatchObject({
-			listed: 160,
-			alreadyStored: 100,
+			listed: inWindow,
+			alreadyStored: inWindow - 60,
 			alreadyBooked: 60,
 			storedNow: 0,
 		});
 		expect(perKey(await rowsOf(refused))).toEqual(refused.map(() => 1));
-		expect(tally(refused)).toMatchObject({ booked: 40, lost: 0, duplicated: 0 });
+		expect(tally(refused)).toMatchObject({ booked: 120, lost: 0, duplicated: 0 });
 		figures.wrongSecret = {
-			payments: 40,
-			answered: '401 (40)',
+			payments: 120,
+			minutesRefused: 60,
+			answered: '401 (120)',
 			secondsFromFixToLastReceipt: (result.lastCreatedAt - fixedAt) / 1000,
 			twoPassesAtOnce: together,
 			passRightAfter: again.summary,
@@ -360,13 +389,6 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 				subTotal: 33,
 				createdOn: hoursAgo(h),
 			});
-		const setWindow = async (windowEnd: string) =>
-			await updateDataTableRows(
-				stack.n8n,
-				RECONCILE_TABLE,
-				{ name: 'transactions' },
-				{ windowEnd, leaseUntil: new Date(Date.now() - 1000).toISOString() },
-			);
 		// Recorded by HighLevel, never delivered.
 		const early = recorded('29h', 29);
 		const late = recorded('3h', 3);
