@@ -6,6 +6,7 @@ import type { HighLevelPaymentsApi } from '../../shared/highlevel/api';
 import { eventsFromRecord, type PulledResource } from '../../shared/highlevel/fromApi';
 import type { HighLevelEvent } from '../../shared/highlevel/types';
 import { createdWithin, daysAround, type TimeRange } from '../../shared/highlevel/timeRange';
+import { dateText, dayOfDate, timeOfDate } from '../../shared/domain/dateParameter';
 
 export type Operation = {
 	description: INodeProperties[];
@@ -115,15 +116,10 @@ export function rangeProperties(resource: PulledResource): INodeProperties[] {
 /** YYYY-MM-DD of a date parameter (n8n's date-time picker, or an expression giving an ISO text). */
 export function dayParameter(context: IExecuteFunctions, name: string, itemIndex: number): string {
 	const raw = context.getNodeParameter(name, itemIndex, '') as unknown;
-	const value =
-		raw && typeof raw === 'object' && 'toISO' in (raw as object)
-			? String((raw as { toISO(): string }).toISO())
-			: String(raw ?? '').trim();
-	if (/^\d{4}-\d{2}-\d{2}/.test(value)) return value.slice(0, 10);
-	const parsed = Date.parse(value);
-	if (!value || Number.isNaN(parsed))
-		throw new CrmInputError(name, `is not a date (${JSON.stringify(value)})`);
-	return new Date(parsed).toISOString().slice(0, 10);
+	const day = dayOfDate(raw);
+	if (day === undefined)
+		throw new CrmInputError(name, `is not a date (${JSON.stringify(dateText(raw))})`);
+	return day;
 }
 
 function option(context: IExecuteFunctions, name: string, itemIndex: number): unknown {
@@ -133,14 +129,10 @@ function option(context: IExecuteFunctions, name: string, itemIndex: number): un
 /** Epoch ms of a date parameter (n8n's date-time picker, or an expression giving an ISO text). */
 export function timeParameter(context: IExecuteFunctions, name: string, itemIndex: number): number {
 	const raw = context.getNodeParameter(name, itemIndex, '') as unknown;
-	const value =
-		raw && typeof raw === 'object' && 'toISO' in (raw as object)
-			? String((raw as { toISO(): string }).toISO())
-			: String(raw ?? '').trim();
-	const parsed = Date.parse(value);
-	if (!value || Number.isNaN(parsed))
-		throw new CrmInputError(name, `is not a date and time (${JSON.stringify(value)})`);
-	return parsed;
+	const time = timeOfDate(raw);
+	if (time === undefined)
+		throw new CrmInputError(name, `is not a date and time (${JSON.stringify(dateText(raw))})`);
+	return time;
 }
 
 /** The days to list and, with Exact Times, the times a record's createdAt must fall in. */

@@ -9,6 +9,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { QboClient } from '../../../shared/transport/client';
 import { fieldError } from '../../../shared/transport/n8n';
 import { markerId } from '../../../shared/domain/docNumber';
+import { dateText, dayOfDate } from '../../../shared/domain/dateParameter';
 import { driftHtml, driftReport, type CrmSide } from '../../../shared/domain/drift';
 import { recordUrl } from '../../../shared/domain/qboLinks';
 import { ourReceiptsBetween } from '../../../shared/sync/receiptsBetween';
@@ -64,15 +65,15 @@ export function usesBatch(): boolean {
 
 function dayOf(context: IExecuteFunctions, name: string): string {
 	const raw = context.getNodeParameter(name, 0, '') as unknown;
-	const text =
-		raw && typeof raw === 'object' && 'toISO' in (raw as object)
-			? String((raw as { toISO(): string }).toISO())
-			: String(raw ?? '').trim();
-	if (/^\d{4}-\d{2}-\d{2}/.test(text)) return text.slice(0, 10);
-	const parsed = Date.parse(text);
-	if (!text || Number.isNaN(parsed))
-		throw fieldError(context.getNode(), 0, name, `is not a date (${JSON.stringify(text)})`);
-	return new Date(parsed).toISOString().slice(0, 10);
+	const day = dayOfDate(raw);
+	if (day === undefined)
+		throw fieldError(
+			context.getNode(),
+			0,
+			name,
+			`is not a date (${JSON.stringify(dateText(raw))})`,
+		);
+	return day;
 }
 
 /** The payments among the items: events of money received that name a transaction. */
