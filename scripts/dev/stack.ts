@@ -476,15 +476,21 @@ export const BUDGET_API_SCOPES = [
  * QuickBooks credential marked shared with the API's URL and that key. Done before the workers
  * start, which read credentials from the shared database.
  */
-/** The production webhook paths a workflow registers once published. */
-function webhookPaths(workflow: any): string[] {
+/** The production webhooks a workflow registers once published: path and method. */
+function webhookPaths(workflow: any): Array<{ path: string; method: string }> {
 	return (workflow.nodes ?? []).flatMap((node: any) => {
 		if (node.disabled) return [];
 		if (String(node.type).endsWith('.highLevelTrigger'))
-			return [`${node.webhookId}/highlevel`].concat(
-				node.parameters?.drainRequests ? [`${node.webhookId}/highlevel/drain`] : [],
-			);
-		if (node.type === 'n8n-nodes-base.webhook') return [String(node.parameters?.path ?? '')];
+			return [`${node.webhookId}/highlevel`]
+				.concat(node.parameters?.drainRequests ? [`${node.webhookId}/highlevel/drain`] : [])
+				.map((path) => ({ path, method: 'POST' }));
+		if (node.type === 'n8n-nodes-base.webhook')
+			return [
+				{
+					path: String(node.parameters?.path ?? ''),
+					method: String(node.parameters?.httpMethod ?? 'GET'),
+				},
+			];
 		return [];
 	});
 }
@@ -492,19 +498,27 @@ function webhookPaths(workflow: any): string[] {
 /**
  * n8n answers ready (`/healthz/readiness`) before it has activated the published workflows
  * (commands/start.js: the server starts, then `activeWorkflowManager.init()`), so a delivery sent at
- * once can get 404 "webhook not registered". A CORS preflight asks n8n for the path's methods: 204
- * once registered, 404 before (webhook-request-handler.js `setupCorsHeaders`).
+ * once can get 404 "webhook not registered". A CORS preflight for the webhook's own method asks n8n
+ * whether it is registered: 204 once it is (webhook-request-handler.js `setupCorsHeaders`). Only a
+ * 2xx counts: anything else (404 before, an error while n8n is still starting) is asked again.
  */
-async function webhooksRegistered(base: string, paths: string[], timeoutMs = 120_000) {
+async function webhooksRegistered(
+	base: string,
+	webhooks: Array<{ path: string; method: string }>,
+	timeoutMs = 120_000,
+) {
 	const deadline = Date.now() + timeoutMs;
-	for (const path of paths) {
+	for (const { path, method } of webhooks) {
 		for (;;) {
 			const answer = await fetch(`${base}/webhook/${path}`, {
 				method: 'OPTIONS',
-				headers: { origin: 'http://127.0.0.1', 'access-control-request-method': 'POST' },
+				headers: { origin: 'http://127.0.0.1', 'access-control-request-method': method },
 			}).catch(() => undefined);
-			if (answer && answer.status !== 404) break;
-			if (Date.now() > deadline) throw new Error(`n8n did not register the webhook ${path}`);
+			if (answer?.ok) break;
+			if (Date.now() > deadline)
+				throw new Error(
+					`n8n did not register the webhook ${method} ${path} (last answer ${answer?.status})`,
+				);
 			await new Promise((resolve) => setTimeout(resolve, 250));
 		}
 	}
