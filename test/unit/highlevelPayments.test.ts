@@ -630,6 +630,29 @@ describe('Transaction → Add Line Items (23.3)', () => {
 		]);
 	});
 
+	test('a payment pulled from the transaction list already names its order: itemized with one HighLevel call (the order), not two', async () => {
+		const hl = await emulator();
+		const total = order('ord-3').amount;
+		hl.seedPayments({
+			transactions: [
+				live('tx-pulled', day(4), { entityType: 'order', entityId: 'ord-3', amount: total }),
+			],
+			orders: [order('ord-3')],
+		});
+		const { received } = await pull(hl, {
+			resource: 'transaction',
+			operation: 'getMany',
+			...MARCH,
+		});
+		expect(received).toHaveLength(1);
+		expect(received[0]).toMatchObject({ linesKnown: false, ids: { orderId: 'ord-3' } });
+		hl.calls.length = 0;
+		const [out] = await addLines(hl, received);
+		expect(out).toMatchObject({ key: 'payment:tx-pulled', linesKnown: true, amounts: { total } });
+		expect(out.record.lines).toHaveLength(2);
+		expect(hl.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['GET /payments/orders/ord-3']);
+	});
+
 	test('no order, another total, or no scope: one line stays and linesHint says why; other events pass untouched', async () => {
 		const hl = await emulator();
 		hl.addToken('pit-invoices-only', ['invoices.readonly']);

@@ -95,8 +95,8 @@ export async function itemizePayment(
 ): Promise<HighLevelEvent> {
 	const transactionId = event.ids.transactionId!;
 	try {
-		const transaction = await api.get('transaction', transactionId);
-		const orderId = orderIdOf(transaction);
+		// A payment pulled from the transaction list already names its order (`entityId`): one call.
+		const orderId = event.ids.orderId ?? orderIdOf(await api.get('transaction', transactionId));
 		if (!orderId)
 			return keepsOneLine(event, `HighLevel's transaction ${transactionId} names no order`);
 		return withOrderLines(event, await api.get('order', orderId), api.locationId);
