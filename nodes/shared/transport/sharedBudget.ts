@@ -23,13 +23,20 @@ export interface ShareTiming {
 	 * others waiting (when it does, at each answer).
 	 */
 	publishMs: number;
+	/** How far apart the processes waiting look at room freeing at one known time. */
+	turnMs: number;
 }
 
 /**
  * A look every 200 ms for room, answers written back at least as often: a place freed in one
  * process is seen by another within about 0.4 s, a sixth of the company's per-minute pace.
  */
-export const SHARE_TIMING: ShareTiming = { leaseMs: 8_000, pollMs: 200, publishMs: 200 };
+export const SHARE_TIMING: ShareTiming = {
+	leaseMs: 8_000,
+	pollMs: 200,
+	publishMs: 200,
+	turnMs: 30,
+};
 
 const SECOND_MS = 1_000;
 
@@ -101,6 +108,12 @@ export class SharedCompanyBudget implements Sharer {
 	private poked = false;
 	/** The row as this process last read or wrote it (undefined: read it first). */
 	private row?: BudgetRow;
+	/**
+	 * The row may be behind: a look on the timer reads it again. One poked by this process's own
+	 * answer or call, while no other process is in the row, tries it as it is (a write on a row that
+	 * moved on fails its compare-and-set, and the row is read then): a read saved per call.
+	 */
+	private stale = false;
 	/** When this process last wrote the row. */
 	private wroteAt = Number.NEGATIVE_INFINITY;
 	private nudge?: () => void;
@@ -133,10 +146,11 @@ export class SharedCompanyBudget implements Sharer {
 	/** Runs while this process has calls waiting, in flight, or places and wishes in the row. */
 	private async loop(): Promise<void> {
 		while (this.busy()) {
+			const poked = this.poked;
 			this.poked = false;
 			let pause: number;
 			try {
-				pause = await this.step();
+				pause = await this.step(poked);
 			} catch (error) {
 				// The store failed (database restarting): nothing new starts until it answers again.
 				this.stats.storeErrors++;
@@ -169,11 +183,14 @@ export class SharedCompanyBudget implements Sharer {
 	}
 
 	/** One look: takes room for waiting calls, writes back answers; returns how long to rest. */
-	private async step(): Promise<number> {
+	private async step(poked: boolean): Promise<number> {
 		const now = this.clock.now();
 		this.budget.expireWaiters(now);
+		if (this.stale && (!poked || (this.row && othersIn(this.row, this.me, now))))
+			this.row = undefined;
 		const row = this.row ?? (await this.store.read(this.company)) ?? { ...EMPTY, version: 0 };
 		this.row = row;
+		this.stale = false;
 		// The places not used yet are decided anew; none is used while the row is written.
 		const before = this.budget.reclaim();
 		const fresh = this.budget.takeAnswers();
@@ -246,15 +263,33 @@ export class SharedCompanyBudget implements Sharer {
 		}
 		if (waiting) {
 			// No room for every call: look again, at the row afresh, when some may have freed up.
-			this.row = undefined;
+			// Each of the processes waiting looks that much less often, so that together they read
+			// the row about once a poll whatever their number (n8n's main instance answers every
+			// read), and one of them still sees a freed place within about a poll.
+			this.stale = true;
 			if (merged.heldUntil > now) return merged.heldUntil - now;
-			return Math.max(1, Math.min(this.timing.pollMs, room.freesAt - now));
+			// Room that frees at a known time (a second or a minute after an answer) is looked at in
+			// turn, not by every process at once: all but the first would lose the compare-and-set.
+			const waiting = Object.keys(row.wants)
+				.filter((id) => id === this.me || row.wants[id] > now)
+				.concat(row.wants[this.me] ? [] : [this.me])
+				.sort();
+			const turn = waiting.indexOf(this.me) * this.timing.turnMs;
+			return Math.max(1, Math.min(this.timing.pollMs * waiting.length, room.freesAt - now + turn));
 		}
 		// Answers to write back: when the next is due, or sooner when an answer or a call pokes.
 		return this.budget.inFlight > 0 || this.budget.unwritten > 0 || calls > 0
 			? this.timing.publishMs
 			: 0;
 	}
+}
+
+/** Whether another process holds places or waits in the row at `now`. */
+function othersIn(row: Omit<BudgetRow, 'version'>, me: string, now: number): boolean {
+	return (
+		Object.entries(row.taken).some(([id, t]) => id !== me && t.until > now) ||
+		Object.entries(row.wants).some(([id, until]) => id !== me && until > now)
+	);
 }
 
 /** The entries of `entries` still current at `now`, without `me`'s (written anew by the caller). */
