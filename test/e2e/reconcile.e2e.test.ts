@@ -15,6 +15,7 @@ import { join } from 'path';
 
 import { until as untilOf } from '../helpers/until';
 import {
+	importForm,
 	passCommitted,
 	receiptsByTransaction,
 	templateWithout,
@@ -429,36 +430,6 @@ describe('reconcile with HighLevelâ€™s API (durable template, regular mode)', ()
 	});
 });
 
-/**
- * Submits the history import form as a browser does (multipart, fields in the form's order), then
- * follows n8n's form flow: the POST answers with the execution's waiting URL; its status suffix says
- * when the execution reached its ending page, which GET renders. The ending page's text.
- */
-async function importForm(from: string, to: string): Promise<string> {
-	const form = new FormData();
-	form.append('field-0', from);
-	form.append('field-1', to);
-	const res = await fetch(`${stack.n8n.url}/form/quickbooks-sync-import`, {
-		method: 'POST',
-		body: form,
-	});
-	const text = await res.text();
-	if (!res.ok)
-		throw new Error(
-			`import form: ${res.status} ${text.slice(0, 300)}\n${stack.n8n.logs().slice(-3000)}`,
-		);
-	const waiting = new URL((JSON.parse(text) as { formWaitingUrl: string }).formWaitingUrl);
-	const status = `${waiting.origin}${waiting.pathname}/n8n-execution-status${waiting.search}`;
-	await until('the import to reach its ending page', async () =>
-		['form-waiting', 'waiting', 'success'].includes(await (await fetch(status)).text()),
-	);
-	const page = await (await fetch(waiting)).text();
-	return page
-		.replace(/<[^>]+>/g, ' ')
-		.replace(/\s+/g, ' ')
-		.replace(/&#x27;|&#39;/g, "'")
-		.trim();
-}
 const progressPage = async (id = '') =>
 	await (
 		await fetch(stack.webhookUrl(`quickbooks-sync-import-progress${id && `?id=${id}`}`))
@@ -492,7 +463,10 @@ describe('history import (crm-history-import.json feeding the durable templateâ€
 		const live = payments('histlive', 12);
 		stack.recordPayments(live);
 		const started = Date.now();
-		const [answer, liveStatuses] = await Promise.all([importForm(day(25), day(19)), deliver(live)]);
+		const [answer, liveStatuses] = await Promise.all([
+			importForm(stack, day(25), day(19)),
+			deliver(live),
+		]);
 		expect(new Set(liveStatuses)).toEqual(new Set([200]));
 		const importId = /Import (import-\d+) \(/.exec(answer)?.[1];
 		expect(answer).toContain(
@@ -515,14 +489,14 @@ describe('history import (crm-history-import.json feeding the durable templateâ€
 		expect(page).not.toMatch(/<script/i);
 		expect(await progressPage()).toContain(`CRM history import ${importId}`);
 
-		const again = await importForm(day(25), day(19));
+		const again = await importForm(stack, day(25), day(19));
 		expect(again).toContain(
 			'HighLevel listed 40 payments; 30 were already in the outbox, 10 already in QuickBooks; 0 stored',
 		);
 		expect(perKey(await rowsOf(history))).toEqual(history.slice(10).map(() => 1));
 		expect(tally(history)).toMatchObject({ booked: 40, lost: 0, duplicated: 0 });
 
-		const refused = await importForm(day(19), day(25));
+		const refused = await importForm(stack, day(19), day(25));
 		expect(refused).toMatch(/Nothing imported: From \(.*\) must be a day on or before To/);
 		figures.historyImport = {
 			payments: 40,

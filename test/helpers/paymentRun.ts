@@ -259,3 +259,42 @@ export function receiptsByTransaction(
 	}
 	return byTxn;
 }
+
+/**
+ * Submits the history import form as a browser does (multipart, fields in the form's order), then
+ * follows n8n's form flow: the POST answers with the execution's waiting URL; its status suffix says
+ * when the execution reached its ending page, which GET renders. The ending page's text.
+ */
+export async function importForm(
+	stack: Stack,
+	from: string,
+	to: string,
+	ms = 120_000,
+): Promise<string> {
+	const form = new FormData();
+	form.append('field-0', from);
+	form.append('field-1', to);
+	const res = await fetch(`${stack.n8n.url}/form/quickbooks-sync-import`, {
+		method: 'POST',
+		body: form,
+	});
+	const text = await res.text();
+	if (!res.ok)
+		throw new Error(
+			`import form: ${res.status} ${text.slice(0, 300)}\n${stack.n8n.logs().slice(-3000)}`,
+		);
+	const waiting = new URL((JSON.parse(text) as { formWaitingUrl: string }).formWaitingUrl);
+	const status = `${waiting.origin}${waiting.pathname}/n8n-execution-status${waiting.search}`;
+	await until(
+		'the import to reach its ending page',
+		async () => ['form-waiting', 'waiting', 'success'].includes(await (await fetch(status)).text()),
+		ms,
+		{ everyMs: 250, context: () => stack.n8n.logs().slice(-3000) },
+	);
+	const page = await (await fetch(waiting)).text();
+	return page
+		.replace(/<[^>]+>/g, ' ')
+		.replace(/\s+/g, ' ')
+		.replace(/&#x27;|&#39;/g, "'")
+		.trim();
+}
