@@ -28,8 +28,9 @@ export interface ShareTiming {
 }
 
 /**
- * A look every 200 ms for room, answers written back at least as often: a place freed in one
- * process is seen by another within about 0.4 s, a sixth of the company's per-minute pace.
+ * A look every 200 ms for room among the processes waiting (each every 200 ms x their number),
+ * answers written back at least as often: a place freed in one process is seen by another within
+ * about 0.4 s, a sixth of the company's per-minute pace.
  */
 export const SHARE_TIMING: ShareTiming = {
 	leaseMs: 8_000,
@@ -270,12 +271,12 @@ export class SharedCompanyBudget implements Sharer {
 			if (merged.heldUntil > now) return merged.heldUntil - now;
 			// Room that frees at a known time (a second or a minute after an answer) is looked at in
 			// turn, not by every process at once: all but the first would lose the compare-and-set.
-			const waiting = Object.keys(row.wants)
+			const waiters = Object.keys(row.wants)
 				.filter((id) => id === this.me || row.wants[id] > now)
 				.concat(row.wants[this.me] ? [] : [this.me])
 				.sort();
-			const turn = waiting.indexOf(this.me) * this.timing.turnMs;
-			return Math.max(1, Math.min(this.timing.pollMs * waiting.length, room.freesAt - now + turn));
+			const turn = waiters.indexOf(this.me) * this.timing.turnMs;
+			return Math.max(1, Math.min(this.timing.pollMs * waiters.length, room.freesAt - now + turn));
 		}
 		// Answers to write back: when the next is due, or sooner when an answer or a call pokes.
 		return this.budget.inFlight > 0 || this.budget.unwritten > 0 || calls > 0
