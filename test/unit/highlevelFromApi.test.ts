@@ -169,6 +169,12 @@ test('a pulled transaction has the key and figures of the workflow Payment Recei
 		'anish+11@gohighlevel.com',
 		'Jordan and Cox Trading',
 	]);
+	// Who took it and how, what deposit and payment method rules read: the list names both
+	// (`paymentProviderType` "stripe", `paymentMethod` { card: … }); one transaction names only its
+	// `paymentProvider` (GetTxnResponseSchema has no paymentMethod).
+	expect(listed.record).toMatchObject({ source: 'funnel', provider: 'stripe', method: 'card' });
+	expect(got.record).toMatchObject({ source: 'funnel', provider: 'stripe' });
+	expect((got.record as { method?: string }).method).toBeUndefined();
 });
 
 test('a refunded transaction: the payment is still money received, the refunded total is a refund event on Skipped', () => {

@@ -623,7 +623,13 @@ describe('Transaction → Add Line Items (23.3)', () => {
 			['Strategy Session', 2, 60, 0],
 			['Workbook', 1, 40, 10],
 		]);
-		expect(out.record).toMatchObject({ transactionId: 'tx-lines', total, taxAmount: 4 });
+		// The transaction read for its order also tells who took the payment (deposit rules read it).
+		expect(out.record).toMatchObject({
+			transactionId: 'tx-lines',
+			total,
+			taxAmount: 4,
+			provider: 'stripe',
+		});
 		expect(hl.calls.filter((c) => c.method === 'GET').map((c) => c.path)).toEqual([
 			'/payments/transactions/tx-lines',
 			'/payments/orders/ord-1',

@@ -33,7 +33,12 @@ export interface CrmSale {
 
 export interface CrmPayment extends CrmSale {
 	transactionId: string;
+	/** Where the CRM took the payment (HighLevel's OrderSource type: funnel, invoice, calendar, …). */
 	source?: string;
+	/** Who took it (HighLevel's paymentProviderType: stripe, …). */
+	provider?: string;
+	/** How it was paid (the kind of HighLevel's paymentMethod: card, …). */
+	method?: string;
 	person: Person;
 	currency?: string;
 	date?: string;

@@ -107,6 +107,27 @@ function contactOf(record: Obj): Obj {
 	});
 }
 
+/**
+ * Who took a transaction's money and how it was paid:
+ * - `paymentProviderType` (list and get; example "stripe"), or the get's `paymentProvider.type`;
+ * - `paymentMethod` (list only: GetTxnResponseSchema has none), documented as an object with the
+ *   example `{ card: { brand, last4 } }`: its one key is the kind (UNCERTAIN: the kinds beside
+ *   `card` are not listed).
+ */
+export function paidThrough(txn: Obj): { provider?: string; method?: string } {
+	const method = txn.paymentMethod;
+	let kind: string | undefined;
+	if (typeof method === 'string') kind = text(method);
+	else if (method && typeof method === 'object') {
+		const kinds = Object.keys(method).filter((key) => (method as Obj)[key] != null);
+		if (kinds.length === 1) kind = kinds[0];
+	}
+	return withoutUndefined({
+		provider: text(txn.paymentProviderType, txn.paymentProvider?.type),
+		method: kind?.toLowerCase(),
+	});
+}
+
 /** A refund word in a status (UNCERTAIN vocabulary: no refunded transaction or order is documented). */
 const REFUND_WORD = /refund/i;
 
@@ -136,6 +157,8 @@ export function eventsFromTransaction(txn: Obj, options: FromApiOptions): HighLe
 			transaction_id: text(txn._id),
 			payment_status: refunded ? 'succeeded' : status,
 			source,
+			payment_provider: paidThrough(txn).provider,
+			payment_method: paidThrough(txn).method,
 			// `amount`: "Transaction value." (currency units, as every HighLevel amount; DESIGN.md).
 			total_amount: txn.amount,
 			// `currency`: "Currency in which transaction occurred."

@@ -16,7 +16,7 @@ import { CrmInputError } from '../errors';
 import { round2 } from '../domain/money';
 import type { CrmPayment } from '../domain/crm';
 import { HighLevelApiError, type HighLevelPaymentsApi } from './api';
-import { eventsFromOrder } from './fromApi';
+import { eventsFromOrder, paidThrough } from './fromApi';
 import type { HighLevelEvent } from './types';
 
 type Obj = Record<string, any>;
@@ -96,10 +96,28 @@ export async function itemizePayment(
 	const transactionId = event.ids.transactionId!;
 	try {
 		// A payment pulled from the transaction list already names its order (`entityId`): one call.
-		const orderId = event.ids.orderId ?? orderIdOf(await api.get('transaction', transactionId));
+		let paid = event;
+		let orderId = event.ids.orderId;
+		if (!orderId) {
+			// A pushed payment: the transaction names its order, and who took it and how (a workflow
+			// body states neither), which deposit and payment method rules read.
+			const transaction = await api.get('transaction', transactionId);
+			orderId = orderIdOf(transaction);
+			const record = event.record as CrmPayment | undefined;
+			const through = paidThrough(transaction);
+			if (record)
+				paid = {
+					...event,
+					record: {
+						...record,
+						provider: record.provider ?? through.provider,
+						method: record.method ?? through.method,
+					},
+				};
+		}
 		if (!orderId)
-			return keepsOneLine(event, `HighLevel's transaction ${transactionId} names no order`);
-		return withOrderLines(event, await api.get('order', orderId), api.locationId);
+			return keepsOneLine(paid, `HighLevel's transaction ${transactionId} names no order`);
+		return withOrderLines(paid, await api.get('order', orderId), api.locationId);
 	} catch (error) {
 		if (!(error instanceof HighLevelApiError)) throw error;
 		return keepsOneLine(event, `${error.message}. ${error.hint}`);

@@ -177,6 +177,10 @@ export function paymentFromBody(body: Obj): CrmPayment {
 			{
 				transactionId,
 				source: text(p.source, p.source_type),
+				// Written by a pull from the Payments API (./fromApi.ts). A workflow body names neither
+				// (UNCERTAIN: none is documented), unless the user adds them to the Custom Webhook's body.
+				provider: text(p.payment_provider, p.provider),
+				method: text(p.payment_method, p.method)?.toLowerCase(),
 				person: personFrom(p.customer, body),
 				currency: text(p.currency_code, p.currency)?.toUpperCase(),
 				// `created_on` is the documented field (workflow webhook payment.*); the others are kept for older captures.

@@ -18,14 +18,14 @@ import {
 import { createKeepingTax } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
+import { routePayment, type Routed, type RoutingOptions } from './paymentRouting';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
-export interface ReceiptOptions {
+/** With RoutingOptions: the deposit account and payment method, fixed or by the user's rules. */
+export interface ReceiptOptions extends RoutingOptions {
 	match: MatchOptions;
 	items: ItemMode;
 	docNumberPrefix?: string;
-	paymentMethodId?: string;
-	depositAccountId?: string;
 	/** A customer chosen by earlier nodes (e.g. the template's visible e-mail matching). */
 	customerId?: string;
 	taxCodes?: TaxCodes;
@@ -55,6 +55,7 @@ export function receiptSummary(
 	payment: CrmPayment,
 	action: SyncSummary['action'],
 	customer?: SyncSummary['customer'],
+	routed?: Routed,
 ): SyncSummary {
 	const qboTotal = Number(receipt.TotalAmt ?? 0);
 	return {
@@ -65,6 +66,16 @@ export function receiptSummary(
 		qboTotal,
 		totalsMatch: Math.abs(qboTotal - payment.total) < 0.005,
 		customer,
+		...(routed && Object.keys(routed.because).length ? { routing: routed.because } : {}),
+	};
+}
+
+/** The options a receipt is written with once its rules chose the account and method. */
+export function routedOptions(options: ReceiptOptions, routed: Routed): ReceiptOptions {
+	return {
+		...options,
+		depositAccountId: routed.depositAccountId,
+		paymentMethodId: routed.paymentMethodId,
 	};
 }
 
@@ -116,6 +127,8 @@ export async function createReceiptFromPayment(
 		};
 	}
 	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
+	// So does a rule naming an account or payment method the company lacks.
+	const routed = await routePayment(client, payment, options);
 
 	const {
 		result: written,
@@ -141,7 +154,13 @@ export async function createReceiptFromPayment(
 						key,
 						lookup,
 						(docNumber) =>
-							receiptBody(payment, docNumber, String(refs.match.customer.Id), plan, options),
+							receiptBody(
+								payment,
+								docNumber,
+								String(refs.match.customer.Id),
+								plan,
+								routedOptions(options, routed),
+							),
 						requestKeySuffix + more,
 					),
 			);
@@ -157,11 +176,11 @@ export async function createReceiptFromPayment(
 		? {
 				receipt: written.record,
 				alreadySynced: false,
-				sync: receiptSummary(written.record, payment, 'created', customer),
+				sync: receiptSummary(written.record, payment, 'created', customer, routed),
 			}
 		: {
 				receipt: written.record,
 				alreadySynced: true,
-				sync: receiptSummary(written.record, payment, 'matched', customer),
+				sync: receiptSummary(written.record, payment, 'matched', customer, routed),
 			};
 }

@@ -20,12 +20,14 @@ import {
 	createReceiptFromPayment,
 	receiptBody,
 	receiptKey,
+	routedOptions,
 	receiptSummary,
 	type ReceiptOptions,
 } from './receipts';
 import { chunks, matchEachInBatch } from './customersBatch';
 import { itemKey, type CachedItem } from './companyCache';
 import { forgetRefused, forgetRenamed, usesCache, type DocumentRefs } from './documentRefs';
+import { routePayment, type Routed } from './paymentRouting';
 import type { CustomerMatch, Lookup, ReceiptResult } from './types';
 
 /** The customer of each pending payment: given by earlier nodes, else matched by e-mail or created. */
@@ -82,6 +84,7 @@ interface PlannedReceipt {
 	body: QboRecord;
 	refs: DocumentRefs;
 	customer: ReceiptResult['sync']['customer'];
+	routed: Routed;
 }
 
 /**
@@ -188,14 +191,26 @@ async function planReceipts(
 	docNumbers: string[],
 	results: Results,
 ): Promise<PlannedReceipt[]> {
-	const customers = await customersFor(client, payments, pending, options, customerIds);
+	// A rule naming an account or payment method the company lacks stops its payment first, before
+	// any customer or item is written for it.
+	const routes = new Map<number, Routed>();
+	for (const i of pending) {
+		try {
+			routes.set(i, await routePayment(client, payments[i], options));
+		} catch (error) {
+			results[i] = error as Error;
+		}
+	}
+	const routable = pending.filter((i) => routes.has(i));
+	const customers = await customersFor(client, payments, routable, options, customerIds);
 	const items = await itemRefsInBatch(
 		client,
-		pending.map((i) => payments[i]),
+		routable.map((i) => payments[i]),
 		options,
 	);
 	const planned: PlannedReceipt[] = [];
-	for (const i of pending) {
+	for (const i of routable) {
+		const routed = routes.get(i)!;
 		const payment = payments[i];
 		try {
 			const match = customers.get(i);
@@ -227,7 +242,14 @@ async function planReceipts(
 			);
 			planned.push({
 				index: i,
-				body: receiptBody(payment, docNumbers[i], String(match.customer.Id), plan, options),
+				body: receiptBody(
+					payment,
+					docNumbers[i],
+					String(match.customer.Id),
+					plan,
+					routedOptions(options, routed),
+				),
+				routed,
 				refs: refsOf(match, payment, items.refs, items.cached, options),
 				customer: {
 					id: String(match.customer.Id),
@@ -259,7 +281,7 @@ async function writeInBatches(
 			`receipts:${part.map((b) => payments[b.index].transactionId).join(',')}`,
 		);
 		for (const [k, answer] of answers.entries()) {
-			const { index, customer, refs } = part[k];
+			const { index, customer, refs, routed } = part[k];
 			const payment = payments[index];
 			const receipt = settledInBatch(answer);
 			if (receipt) {
@@ -267,7 +289,7 @@ async function writeInBatches(
 				results[index] = {
 					receipt,
 					alreadySynced: false,
-					sync: receiptSummary(receipt, payment, 'created', customer),
+					sync: receiptSummary(receipt, payment, 'created', customer, routed),
 				};
 				created.push(index);
 			} else if (receiptRedoneOneByOne(answer)) {

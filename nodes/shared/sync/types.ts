@@ -33,6 +33,8 @@ export interface SyncSummary {
 	qboTotal?: number;
 	totalsMatch?: boolean;
 	customer?: { id: string; how: MatchHow; displayName?: string };
+	/** Which deposit or payment method rule chose what (receipts). */
+	routing?: { depositTo?: string; paymentMethod?: string };
 	reason?: string;
 }
 

@@ -141,6 +141,11 @@ export class QboClient {
 		return await pending;
 	}
 
+	/** Drops a remembered look-up (the record was made or changed since). */
+	forget(key: string): void {
+		this.memos.delete(key);
+	}
+
 	/** One API call, paced and retried. `requestId` must stay the same across retries of a write. */
 	async call(
 		method: 'GET' | 'POST',

@@ -31,6 +31,7 @@ import {
 	adjustmentOption,
 } from '../options';
 import { RecordPicker, customerPicker } from '../pickers';
+import { routingFrom, routingOptions } from '../routingOptions';
 
 const paymentMethodPicker = new RecordPicker(
 	'paymentMethodId',
@@ -149,13 +150,38 @@ const properties: INodeProperties[] = [
 			},
 			{ displayName: 'Date', name: 'date', type: 'dateTime', default: '' },
 			{ displayName: 'Discount Amount', name: 'discountAmount', type: 'number', default: 0 },
+			{
+				displayName: 'Payment Method (CRM)',
+				name: 'method',
+				type: 'string',
+				default: '',
+				placeholder: 'card',
+				description: 'How it was paid, as the CRM says it: read by "Payment Method From CRM"',
+			},
+			{
+				displayName: 'Provider',
+				name: 'provider',
+				type: 'string',
+				default: '',
+				placeholder: 'stripe',
+				description: 'Who took the payment: read by "Deposit To by Source or Provider"',
+			},
+			{
+				displayName: 'Source',
+				name: 'paymentSource',
+				type: 'string',
+				default: '',
+				placeholder: 'invoice',
+				description: 'Where the CRM took the payment: read by "Deposit To by Source or Provider"',
+			},
 			{ displayName: 'Tax Amount', name: 'taxAmount', type: 'number', default: 0 },
 		],
 	},
 	...itemModeOptions,
 	paymentMethodPicker.property(),
 	depositAccountPicker.property({
-		description: 'Leave empty for Undeposited Funds',
+		description:
+			'Leave empty for Undeposited Funds. Rules by source or provider: Options → Deposit To by Source or Provider.',
 	}),
 	{
 		displayName: 'Options',
@@ -185,6 +211,7 @@ const properties: INodeProperties[] = [
 			...matchingOptions,
 			...taxCodeOptions,
 			adjustmentOption,
+			...routingOptions,
 		],
 	},
 ];
@@ -207,6 +234,12 @@ function paymentFromFields(context: IExecuteFunctions, itemIndex: number): CrmPa
 			name: (context.getNodeParameter('customerName', itemIndex, '') as string) || undefined,
 		},
 		currency: more.currency ? String(more.currency).toUpperCase() : undefined,
+		source: String(more.paymentSource ?? '').trim() || undefined,
+		provider: String(more.provider ?? '').trim() || undefined,
+		method:
+			String(more.method ?? '')
+				.trim()
+				.toLowerCase() || undefined,
 		date: more.date ? new Date(String(more.date)).toISOString().slice(0, 10) : undefined,
 		lines: lines.length
 			? lines.map((l, i) => {
@@ -259,6 +292,7 @@ function receiptOptions(context: IExecuteFunctions, itemIndex: number): ReceiptO
 		taxCodes: taxCodesFrom(context, itemIndex),
 		adjustmentItemId: adjustmentItemFrom(context, itemIndex),
 		onNumberClash: numberClashFrom(options),
+		...routingFrom(context, itemIndex, options),
 	};
 }
 
