@@ -12,6 +12,7 @@
 import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import type { DuplicatePolicy } from '../domain/customerMatch';
+import type { CompanyCurrencies } from '../domain/currency';
 import type { ItemRef } from '../domain/salesDocument';
 import { ExpiringLru } from './expiringLru';
 import { forgetShared, type LookupHolder } from './sharedLookups';
@@ -34,7 +35,7 @@ export interface CachedItem {
 }
 
 /** What this package reads from the company's preferences. */
-export interface CompanyPreferences {
+export interface CompanyPreferences extends CompanyCurrencies {
 	/** SalesFormsPrefs.CustomTxnNumbers: QuickBooks refuses a duplicate document number (6140). */
 	customTxnNumbers?: boolean;
 }

@@ -25,6 +25,7 @@ import {
 	numberToCreate,
 	type NumberClash,
 } from './ownDocuments';
+import { currencyRefOf } from './preferences';
 import { invoiceKey, paymentsApplied, refundsOfTarget } from './linkedDocuments';
 import type { InvoiceSyncResult, SyncSummary } from './types';
 
@@ -181,7 +182,12 @@ async function updateInvoice(
 	return { invoice: result.record, action: result.changed ? 'updated' : 'unchanged' };
 }
 
-function newInvoiceBody(crm: CrmInvoice, docNumber: string, desired: DesiredInvoice): QboRecord {
+function newInvoiceBody(
+	crm: CrmInvoice,
+	docNumber: string,
+	desired: DesiredInvoice,
+	currencyRef: { value: string } | undefined,
+): QboRecord {
 	return {
 		DocNumber: docNumber,
 		CustomerRef: { value: desired.customerId },
@@ -192,7 +198,7 @@ function newInvoiceBody(crm: CrmInvoice, docNumber: string, desired: DesiredInvo
 		...(crm.issueDate ? { TxnDate: crm.issueDate } : {}),
 		...(crm.dueDate ? { DueDate: crm.dueDate } : {}),
 		...(crm.memo ? { CustomerMemo: { value: crm.memo } } : {}),
-		...(crm.currency ? { CurrencyRef: { value: crm.currency } } : {}),
+		...(currencyRef ? { CurrencyRef: currencyRef } : {}),
 		...(normalizeEmail(crm.person.email)
 			? { BillEmail: { Address: String(crm.person.email).trim() } }
 			: {}),
@@ -262,6 +268,10 @@ export async function syncInvoice(
 		};
 	}
 	if (!existing) numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
+	// So does a currency the company cannot book it in (a new invoice; one written keeps its own).
+	const currencyRef = existing
+		? undefined
+		: await currencyRefOf(client, crm.currency, `CRM invoice ${crm.number ?? crm.id}`);
 
 	// An invoice already billed to this e-mail keeps its customer: no look-up per later event.
 	const billedTo = normalizeEmail(
@@ -309,7 +319,7 @@ export async function syncInvoice(
 						client,
 						key,
 						lookup,
-						(docNumber) => newInvoiceBody(crm, docNumber, desired),
+						(docNumber) => newInvoiceBody(crm, docNumber, desired, currencyRef),
 						requestKeySuffix + more,
 					),
 			);

@@ -1,5 +1,6 @@
 /**
- * The deposit account and payment method a receipt carries, as the user's rules choose them from
+ * The currency, deposit account and payment method a receipt carries: the currency as the company
+ * can book it (../domain/currency.ts), the rest as the user's rules choose them from
  * what the CRM reported (../domain/paymentRouting.ts), found in the company by id or name. A rule
  * that names something the company lacks stops the item before anything is written: booking the
  * money elsewhere would put it where the bookkeeper said it must not go. A payment method is made
@@ -15,6 +16,7 @@ import {
 import { OutcomeError } from '../errors';
 import type { QboClient } from '../transport/client';
 import type { QboRecord } from '../types';
+import { currencyRefOf } from './preferences';
 
 export interface RoutingOptions {
 	/** The account for payments no rule matches (empty: QuickBooks' Undeposited Funds). */
@@ -32,6 +34,8 @@ export interface RoutingOptions {
 export interface Routed {
 	depositAccountId?: string;
 	paymentMethodId?: string;
+	/** The currency the receipt is written in (../domain/currency.ts); none: the company's home. */
+	currencyRef?: { value: string };
 	/** Which rule chose what, for the item's output. */
 	because: { depositTo?: string; paymentMethod?: string };
 }
@@ -41,12 +45,14 @@ const isId = (value: string) => /^\d+$/.test(value);
 /** The deposit account and payment method of one payment's receipt. */
 export async function routePayment(
 	client: QboClient,
-	payment: Pick<CrmPayment, 'source' | 'provider' | 'method' | 'transactionId'>,
+	payment: Pick<CrmPayment, 'source' | 'provider' | 'method' | 'transactionId' | 'currency'>,
 	options: RoutingOptions,
 ): Promise<Routed> {
 	const routed: Routed = {
 		depositAccountId: options.depositAccountId,
 		paymentMethodId: options.paymentMethodId,
+		// A payment is never booked as the home currency when it was not paid in it.
+		currencyRef: await currencyRefOf(client, payment.currency, `Payment ${payment.transactionId}`),
 		because: {},
 	};
 	const deposit = depositAccountFor(payment, options.depositRules ?? []);

@@ -1,43 +1,84 @@
-/** The company preference that decides how races between runs are settled (recovery R7, R8). */
+/**
+ * The company preferences the sync reads: whether QuickBooks refuses duplicate numbers (how races
+ * between runs are settled, recovery R7, R8) and its currencies (../domain/currency.ts).
+ */
 import type { QboClient } from '../transport/client';
+import { currencyRefFor } from '../domain/currency';
 import { companyCache, type CompanyPreferences } from './companyCache';
 import { once, readThrough, shareFound } from './sharedLookups';
 
 const KEY = 'preferences';
 
 /**
- * Whether QuickBooks refuses a duplicate document number in this company
- * (`Preferences.SalesFormsPrefs.CustomTxnNumbers`), read at most once per time-to-live. Undefined
- * when unknown: QuickBooks did not answer, or answered without the preference. Unknown is never
- * cached and is treated like "off" by the caller, so the race check stays. Executions in flight at
- * once, and in queue mode the other processes, share one read.
+ * The preferences, read at most once per time-to-live; executions in flight at once, and in queue
+ * mode the other processes, share one read. An answer without any of them is not cached.
  */
-export async function duplicateNumbersRefused(client: QboClient): Promise<boolean | undefined> {
+async function companyPreferences(
+	client: QboClient,
+	needs: (known: CompanyPreferences) => boolean = (known) =>
+		Object.values(known).some((value) => value !== undefined),
+): Promise<CompanyPreferences> {
 	const cache = companyCache(client).preferences;
 	const known = await readThrough(client, 'preferences', KEY, cache);
-	if (known?.customTxnNumbers !== undefined) return known.customTxnNumbers;
-	let preferences: CompanyPreferences;
-	try {
-		preferences = await client.memo(
-			KEY,
-			async () => await once(client, KEY, async () => await readPreferences(client)),
-		);
-	} catch {
-		return undefined; // an optimisation only: the race look-up stays
-	}
-	if (preferences.customTxnNumbers !== undefined) {
+	// A look-up stored without what is needed (e.g. by an older version of this package) is read anew.
+	if (known && needs(known)) return known;
+	const preferences = await client.memo(
+		KEY,
+		async () => await once(client, KEY, async () => await readPreferences(client)),
+	);
+	if (Object.values(preferences).some((value) => value !== undefined)) {
 		cache.set(KEY, preferences);
 		await shareFound(client, 'preferences', KEY, KEY, preferences);
 	}
-	return preferences.customTxnNumbers;
+	return preferences;
+}
+
+/**
+ * Whether QuickBooks refuses a duplicate document number in this company
+ * (`Preferences.SalesFormsPrefs.CustomTxnNumbers`). Undefined when unknown: QuickBooks did not
+ * answer, or answered without the preference; the caller treats it like "off", so the race check
+ * stays.
+ */
+export async function duplicateNumbersRefused(client: QboClient): Promise<boolean | undefined> {
+	try {
+		return (await companyPreferences(client)).customTxnNumbers;
+	} catch {
+		return undefined; // an optimisation only: the race look-up stays
+	}
+}
+
+/**
+ * The CurrencyRef of a document the CRM states in `currency`, or the error that stops it (a payment
+ * is never booked as the home currency when it was not paid in it). No currency stated: none sent,
+ * and no call.
+ */
+export async function currencyRefOf(
+	client: QboClient,
+	currency: string | undefined,
+	what: string,
+): Promise<{ value: string } | undefined> {
+	if (!currency?.trim()) return undefined;
+	const preferences = await companyPreferences(client, (known) => !!known.homeCurrency);
+	return currencyRefFor(currency, preferences, what);
 }
 
 async function readPreferences(client: QboClient): Promise<CompanyPreferences> {
 	// GET /preferences answers {"Preferences":{…}}: Intuit's Preferences reference,
 	// https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
+	// (CurrencyPrefs: MultiCurrencyEnabled, HomeCurrency; .NET SDK Finance.xsd CurrencyPrefs).
 	const body = await client.call('GET', 'preferences');
-	const value = (
-		body.Preferences as { SalesFormsPrefs?: { CustomTxnNumbers?: unknown } } | undefined
-	)?.SalesFormsPrefs?.CustomTxnNumbers;
-	return { customTxnNumbers: typeof value === 'boolean' ? value : undefined };
+	const preferences = body.Preferences as
+		| {
+				SalesFormsPrefs?: { CustomTxnNumbers?: unknown };
+				CurrencyPrefs?: { MultiCurrencyEnabled?: unknown; HomeCurrency?: { value?: unknown } };
+		  }
+		| undefined;
+	const custom = preferences?.SalesFormsPrefs?.CustomTxnNumbers;
+	const multi = preferences?.CurrencyPrefs?.MultiCurrencyEnabled;
+	const home = preferences?.CurrencyPrefs?.HomeCurrency?.value;
+	return {
+		customTxnNumbers: typeof custom === 'boolean' ? custom : undefined,
+		multiCurrency: typeof multi === 'boolean' ? multi : undefined,
+		homeCurrency: typeof home === 'string' && home.trim() ? home.trim().toUpperCase() : undefined,
+	};
 }

@@ -23,6 +23,8 @@ import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
 /** With RoutingOptions: the deposit account and payment method, fixed or by the user's rules. */
 export interface ReceiptOptions extends RoutingOptions {
+	/** Set from the company's currencies before writing (./paymentRouting.ts). */
+	currencyRef?: { value: string };
 	match: MatchOptions;
 	items: ItemMode;
 	docNumberPrefix?: string;
@@ -76,6 +78,7 @@ export function routedOptions(options: ReceiptOptions, routed: Routed): ReceiptO
 		...options,
 		depositAccountId: routed.depositAccountId,
 		paymentMethodId: routed.paymentMethodId,
+		currencyRef: routed.currencyRef,
 	};
 }
 
@@ -95,7 +98,7 @@ export function receiptBody(
 		ApplyTaxAfterDiscount: true,
 		PrivateNote: `${crmMarker('payment', payment.transactionId)}${payment.source ? ` (${payment.source})` : ''}`,
 		...(payment.date ? { TxnDate: payment.date } : {}),
-		...(payment.currency ? { CurrencyRef: { value: payment.currency } } : {}),
+		...(options.currencyRef ? { CurrencyRef: options.currencyRef } : {}),
 		...(normalizeEmail(payment.person.email)
 			? { BillEmail: { Address: String(payment.person.email).trim() } }
 			: {}),
