@@ -3,7 +3,7 @@
  * methods from what the CRM reports, through n8n-core against the QuickBooks emulator, one by one
  * and in batches.
  */
-import { paymentReceived } from '../fixtures/highlevel';
+import { invoiceEvent, paymentReceived } from '../fixtures/highlevel';
 import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
 
 const qb = useEmulatedQuickBooks();
@@ -173,4 +173,43 @@ describe.each([false, true])('batch requests %s', (batch) => {
 		expect(ach).toMatchObject([{ Type: 'NON_CREDIT_CARD' }]);
 		expect(receiptOf('t-ach-2')?.PaymentMethodRef).toMatchObject({ value: String(ach[0].Id) });
 	});
+});
+
+test('invoice payments: Invoice → Sync and Record Payment deposit to the chosen account, else Undeposited Funds', async () => {
+	const run = (parameters: Record<string, unknown>, body: unknown = {}) =>
+		runNode(qb.creds, parameters, [body as Record<string, unknown>], { continueOnFail: true });
+	const checking = { __rl: true, mode: 'id', value: idOf('Account', 'Checking') };
+	const sent = invoiceEvent('InvoicePartiallyPaid', { number: 'INV-DEP', amountPaid: 200 });
+	const synced = (
+		await run(
+			{
+				resource: 'invoice',
+				operation: 'sync',
+				body: '={{ $json }}',
+				key: 'number',
+				options: { depositAccountId: checking },
+			},
+			sent,
+		)
+	).output('QuickBooks Sync')[0].json as Record<string, any>;
+	expect(synced.sync).toMatchObject({ action: 'created' });
+	const payments = () =>
+		realm()
+			.all('Payment')
+			.filter((p) => p.status !== 'Deleted');
+	expect(payments()).toHaveLength(1);
+	expect(payments()[0].DepositToAccountRef).toMatchObject({ value: checking.value });
+
+	const byHand = (
+		await run({
+			resource: 'invoice',
+			operation: 'recordPayment',
+			invoiceBy: 'docNumber',
+			invoiceRef: String(synced.DocNumber),
+			amountPaid: 300,
+		})
+	).output('QuickBooks Sync')[0].json as Record<string, any>;
+	expect(byHand.sync).toMatchObject({ action: 'paid' });
+	expect(payments()).toHaveLength(2);
+	expect(payments()[1].DepositToAccountRef).toBeUndefined();
 });

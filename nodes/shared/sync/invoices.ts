@@ -38,6 +38,8 @@ export interface InvoiceSyncOptions {
 	onlyIssuedSince?: string;
 	onDelete: 'void' | 'delete';
 	recordPayments: boolean;
+	/** Where the payments it records are deposited; none: QuickBooks' Undeposited Funds. */
+	depositAccountId?: string;
 	taxCodes?: TaxCodes;
 	/** The item a CRM total's unexplained difference is booked on; without it such a sale stops. */
 	adjustmentItemId?: string;
@@ -81,9 +83,14 @@ export async function recordCrmPayment(
 	invoice: QboRecord,
 	crmAmountPaid: number,
 	idempotencyScope: string,
-	/** The CRM invoice the payment is recorded for (its marker), or none for a payment the user records by hand. */
-	crmInvoiceId?: string,
+	recorded: {
+		/** The CRM invoice the payment is recorded for (its marker), or none for a payment the user records by hand. */
+		crmInvoiceId?: string;
+		/** Where the payment is deposited; none: QuickBooks' Undeposited Funds. */
+		depositAccountId?: string;
+	} = {},
 ): Promise<{ invoice: QboRecord; payment?: QboRecord }> {
+	const { crmInvoiceId, depositAccountId } = recorded;
 	const id = String(invoice.Id);
 	let current = invoice;
 	for (let attempt = 0; ; attempt++) {
@@ -97,6 +104,7 @@ export async function recordCrmPayment(
 					CustomerRef: current.CustomerRef as QboRecord,
 					TotalAmt: due,
 					Line: [{ Amount: due, LinkedTxn: [{ TxnId: id, TxnType: 'Invoice' }] }],
+					...(depositAccountId ? { DepositToAccountRef: { value: depositAccountId } } : {}),
 					PrivateNote: `${crmInvoiceId ? `${crmMarker('invoice-payment', crmInvoiceId)} ` : ''}Payment towards invoice ${String(current.DocNumber)}, CRM paid to date ${round2(crmAmountPaid)}`,
 				},
 				// Same invoice, same cumulative amount → same request: a repeated event cannot pay twice.
@@ -336,13 +344,10 @@ export async function syncInvoice(
 
 	const payments: QboRecord[] = [];
 	if (options.recordPayments && crm.amountPaid > 0) {
-		const paid = await recordCrmPayment(
-			client,
-			invoice,
-			crm.amountPaid,
-			`invoice:${crm.id}`,
-			crm.id,
-		);
+		const paid = await recordCrmPayment(client, invoice, crm.amountPaid, `invoice:${crm.id}`, {
+			crmInvoiceId: crm.id,
+			depositAccountId: options.depositAccountId,
+		});
 		invoice = paid.invoice;
 		if (paid.payment) {
 			payments.push(paid.payment);

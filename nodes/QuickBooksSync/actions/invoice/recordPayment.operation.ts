@@ -6,6 +6,14 @@ import { qboPaid } from '../../../shared/domain/invoiceState';
 import { recordCrmPayment } from '../../../shared/sync/invoices';
 import { appBaseOf, linked, withDisplay, type OperationResult } from '../common';
 import { invoiceFrom, ownInvoiceRefProperties } from './invoiceRef';
+import { RecordPicker } from '../pickers';
+
+const depositPicker = new RecordPicker(
+	'depositAccountId',
+	'Deposit To Account',
+	'account',
+	'searchDepositAccounts',
+);
 
 const properties: INodeProperties[] = [
 	...ownInvoiceRefProperties,
@@ -19,6 +27,7 @@ const properties: INodeProperties[] = [
 		description:
 			'What the CRM shows as paid in all (e.g. amountPaid). Only the part QuickBooks has not recorded yet is paid, so a repeated event never pays twice.',
 	},
+	depositPicker.property({ description: 'Leave empty for Undeposited Funds' }),
 ];
 
 export const description = withDisplay(properties, 'invoice', 'recordPayment');
@@ -30,7 +39,9 @@ export async function execute(
 ): Promise<OperationResult> {
 	const invoice = await invoiceFrom(this, itemIndex, client, true);
 	const amountPaid = toAmount(this.getNodeParameter('amountPaid', itemIndex), 'amountPaid');
-	const result = await recordCrmPayment(client, invoice, amountPaid, `manual:${invoice.Id}`);
+	const result = await recordCrmPayment(client, invoice, amountPaid, `manual:${invoice.Id}`, {
+		depositAccountId: depositPicker.value(this, itemIndex),
+	});
 	const appBase = await appBaseOf(this);
 	return linked(appBase, 'invoice', {
 		...result.invoice,

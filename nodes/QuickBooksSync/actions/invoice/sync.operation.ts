@@ -18,6 +18,14 @@ import {
 	adjustmentItemFrom,
 	adjustmentOption,
 } from '../options';
+import { RecordPicker } from '../pickers';
+
+const depositPicker = new RecordPicker(
+	'depositAccountId',
+	'Deposit Payments To',
+	'account',
+	'searchDepositAccounts',
+);
 
 const properties: INodeProperties[] = [
 	{
@@ -76,6 +84,10 @@ const properties: INodeProperties[] = [
 				default: true,
 				description: 'Whether to record in QuickBooks what the CRM shows as paid',
 			},
+			depositPicker.property({
+				description:
+					'The account the payments it records are deposited to. Leave empty for Undeposited Funds.',
+			}),
 			fallbackCustomerOption,
 			numberClashOption,
 			...matchingOptions,
@@ -104,6 +116,7 @@ export async function execute(
 			: undefined,
 		onDelete: (options.onDelete as 'void' | 'delete') ?? 'void',
 		recordPayments: options.recordPayments !== false,
+		depositAccountId: depositPicker.option(this, itemIndex, options),
 		taxCodes: taxCodesFrom(this, itemIndex),
 		adjustmentItemId: adjustmentItemFrom(this, itemIndex),
 		onNumberClash: numberClashFrom(options),
