@@ -6,6 +6,7 @@
 import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
 import { invoiceEvent, paymentReceived } from '../fixtures/highlevel';
 import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment, receiptPaying } from '../helpers/receipts';
 
 const qb = useEmulatedQuickBooks();
 const realm = () => qb.realm();
@@ -19,23 +20,9 @@ function multiCurrency(on: boolean) {
 }
 
 const receive = (bodies: unknown[], batchRequests: boolean) =>
-	runNode(
-		qb.creds,
-		{
-			resource: 'salesReceipt',
-			operation: 'createFromPayment',
-			source: 'highLevel',
-			body: '={{ $json }}',
-			options: { batchRequests },
-		},
-		bodies as Array<Record<string, unknown>>,
-		{ continueOnFail: true },
-	);
+	createFromPayment(qb.creds, bodies, { options: { batchRequests } });
 
-const receiptOf = (id: string) =>
-	realm()
-		.all('SalesReceipt')
-		.find((r) => String(r.PaymentRefNum) === id);
+const receiptOf = (id: string) => receiptPaying(realm(), id);
 
 describe.each([false, true])('batch requests %s', (batch) => {
 	test('multicurrency off: a payment in EUR stops with what to do, nothing written for it; one in USD is booked', async () => {

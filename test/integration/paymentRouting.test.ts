@@ -5,6 +5,7 @@
  */
 import { invoiceEvent, paymentReceived } from '../fixtures/highlevel';
 import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment, receiptPaying } from '../helpers/receipts';
 
 const qb = useEmulatedQuickBooks();
 const realm = () => qb.realm();
@@ -22,23 +23,9 @@ function paid(id: string, source: string, extra: Record<string, string> = {}) {
 }
 
 const receive = (bodies: unknown[], options: Record<string, unknown>, batchRequests = false) =>
-	runNode(
-		qb.creds,
-		{
-			resource: 'salesReceipt',
-			operation: 'createFromPayment',
-			source: 'highLevel',
-			body: '={{ $json }}',
-			options: { batchRequests, ...options },
-		},
-		bodies as Array<Record<string, unknown>>,
-		{ continueOnFail: true },
-	);
+	createFromPayment(qb.creds, bodies, { options: { batchRequests, ...options } });
 
-const receiptOf = (id: string) =>
-	realm()
-		.all('SalesReceipt')
-		.find((r) => String(r.PaymentRefNum) === id);
+const receiptOf = (id: string) => receiptPaying(realm(), id);
 
 describe.each([false, true])('batch requests %s', (batch) => {
 	beforeEach(() => {

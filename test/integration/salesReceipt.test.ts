@@ -1,6 +1,7 @@
 import { docNumberFor } from '../../nodes/shared/domain/docNumber';
 import { orderCreate, paymentReceived } from '../fixtures/highlevel';
 import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment } from '../helpers/receipts';
 
 // Every rule must hold whether or not QuickBooks refuses duplicate numbers (company preference).
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
@@ -10,19 +11,7 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 	const receipts = () => realm().all('SalesReceipt');
 
 	const fromPayment = (bodies: unknown[], extra: Record<string, unknown> = {}) =>
-		runNode(
-			qb.creds,
-			{
-				resource: 'salesReceipt',
-				operation: 'createFromPayment',
-				source: 'highLevel',
-				body: '={{ $json }}',
-				options: {},
-				...extra,
-			},
-			bodies as Array<Record<string, unknown>>,
-			{ continueOnFail: true },
-		);
+		createFromPayment(qb.creds, bodies, extra);
 
 	describe('Sales Receipt → Create from Payment through the n8n engine', () => {
 		test('a HighLevel "Payment Received" body becomes one receipt with the CRM total; a repeat is alreadySynced', async () => {
