@@ -12,6 +12,7 @@ import { apiTransactionFor } from './fixtures/highlevel';
 import { DEFAULT_CLIENT, startQboEmulator, type QboEmulator } from './emulator/qbo/server';
 import { N8n, REPO, createN8n, freePort } from './n8n';
 import { Postgres, Redis } from './services';
+import { countingProxy } from './apiCounter';
 
 export const REALM_ID = '9130350000000001';
 export const LOCATION_ID = 'loc_demo_123';
@@ -85,6 +86,8 @@ export interface QueueOptions {
 	 * company through n8n's API (default: true; false shows what each worker pacing alone does).
 	 */
 	sharedBudget?: boolean;
+	/** Count the requests the shared budget and look-ups make of n8n's API (Stack.apiRequests). */
+	countApi?: boolean;
 	/** The webhook process's port (default: a free one). */
 	webhookPort?: number;
 	/** Where PostgreSQL and Redis keep their data (default: a temporary folder, removed on stop). */
@@ -124,6 +127,8 @@ export interface Stack {
 	recordPayments(bodies: Array<Record<string, any>>): void;
 	/** The reconcile window of the durable template (its Data Table row; [] before the first pass). */
 	reconcileWindow(): Promise<ReconcileRow[]>;
+	/** With `queue.countApi`: the requests made of n8n's public API so far, by route. */
+	apiRequests?: () => Record<string, number>;
 	stop(): Promise<void>;
 }
 
@@ -404,7 +409,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 	await options.beforeN8nStart?.({ qbo, highLevel, n8n });
 	await n8n.start();
 	await n8n.setupOwner();
-	if (services && options.queue?.sharedBudget !== false) await shareQuickBooksBudget(n8n);
+	const counter = options.queue?.countApi ? await countingProxy(n8n.url) : undefined;
+	if (services && options.queue?.sharedBudget !== false)
+		await shareQuickBooksBudget(n8n, counter?.url ?? n8n.url);
 	const queue = services && (await startQueueProcesses(n8n, services, options));
 	const webhookBase = queue?.webhook?.url ?? n8n.url;
 	await webhooksRegistered(webhookBase, published.flatMap(webhookPaths));
@@ -441,7 +448,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			});
 		},
 		reconcileWindow: async () => await dataTableRows<ReconcileRow>(n8n, RECONCILE_TABLE),
+		apiRequests: counter?.counts,
 		async stop() {
+			await counter?.stop();
 			if (queue) {
 				await queue.webhook?.stop();
 				await Promise.all(queue.workers.map((w) => w.stop()));
@@ -524,7 +533,7 @@ async function webhooksRegistered(
 	}
 }
 
-async function shareQuickBooksBudget(n8n: N8n): Promise<void> {
+async function shareQuickBooksBudget(n8n: N8n, apiBase: string): Promise<void> {
 	const key = await n8n.rest<{ rawApiKey: string }>('POST', '/api-keys', {
 		label: 'QuickBooks Sync budget',
 		scopes: BUDGET_API_SCOPES,
@@ -532,7 +541,7 @@ async function shareQuickBooksBudget(n8n: N8n): Promise<void> {
 	});
 	n8n.reimportCredentials('quickBooksSyncOAuth2Api', {
 		sharedBudget: true,
-		n8nApiUrl: `${n8n.url}/api/v1`,
+		n8nApiUrl: `${apiBase}/api/v1`,
 		n8nApiKey: key.rawApiKey,
 	});
 }

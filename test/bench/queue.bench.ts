@@ -41,7 +41,7 @@ const RESULTS = env('BENCH_RESULTS', join(REPO, 'bench', 'results', 'latest.json
 
 async function runWith(workers: number) {
 	const run = await startPaymentQueue(`qb${workers}`, PAYMENTS, {
-		queue: { workers, webhookProcess: true },
+		queue: { workers, webhookProcess: true, countApi: true },
 	});
 	const { stack, plan } = run;
 	try {
@@ -78,8 +78,15 @@ async function runWith(workers: number) {
 				refusedDeliveries: answers.filter((s) => s !== 200).length,
 			};
 		};
+		// What the shared budget and look-ups asked of n8n's main process, per QuickBooks call.
+		const apiRequests = stack.apiRequests?.() ?? {};
+		const n8nApiRequests = Object.values(apiRequests).reduce((sum, n) => sum + n, 0);
+		const quickBooksCalls = stack.qbo.log.filter((e) => e.at >= t0 && e.endpoint !== 'cdc').length;
 		return {
 			workers,
+			n8nApiRequests,
+			n8nApiRequestsPerQuickBooksCall: Math.round((n8nApiRequests / quickBooksCalls) * 100) / 100,
+			n8nApiRequestsByRoute: apiRequests,
 			deliveries: plan.deliveries.length,
 			payments: plan.totals.size,
 			timedOut,
@@ -112,6 +119,10 @@ async function main() {
 				`${r.workers} | ${t} | ${f.booked}/${f.lost}/${f.duplicates} | ${f.paymentsPerMin}${vsOne} | ${f.apiCalls} | ${f.throttled}`,
 			);
 		}
+	for (const r of runs)
+		console.log(
+			`${r.workers} worker(s): ${r.n8nApiRequests} requests to n8n's API (budget and look-ups), ${r.n8nApiRequestsPerQuickBooksCall} per QuickBooks call`,
+		);
 	const cpus = os.cpus();
 	const previous = existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
 	previous.queueWorkers = {
