@@ -79,7 +79,7 @@ export async function routePayment(
 				{ Name: wanted.method, Type: wanted.card ? 'CREDIT_CARD' : 'NON_CREDIT_CARD' },
 				`payment-method:${wanted.method.toLowerCase()}`,
 			);
-			client.forget(memoKey('PaymentMethod', wanted.method));
+			client.forget('routing:PaymentMethod:all');
 		}
 		if (!method)
 			throw new OutcomeError(
@@ -95,18 +95,32 @@ export async function routePayment(
 
 const memoKey = (entity: string, ref: string) => `routing:${entity}:${ref.toLowerCase()}`;
 
-/** An active record by id (digits) or exact name; undefined when the company has none. */
+/**
+ * An active record by id (digits) or name; undefined when the company has none. Accounts are asked
+ * by name (Account.Name is filterable, Intuit's Account reference); payment methods are few and
+ * their Name is not documented as filterable, so they are listed once per run and matched here,
+ * without regard to case as QuickBooks' names are.
+ */
 async function named(
 	client: QboClient,
 	entity: 'Account' | 'PaymentMethod',
 	ref: string,
 ): Promise<QboRecord | undefined> {
+	const active = (record: QboRecord | undefined) =>
+		record && record.Active !== false ? record : undefined;
+	if (entity === 'PaymentMethod' && !isId(ref)) {
+		const all = await client.memo(
+			'routing:PaymentMethod:all',
+			async () => await client.query({ entity, maxResults: 1000 }),
+		);
+		return active(all.find((m) => String(m.Name).toLowerCase() === ref.toLowerCase()));
+	}
 	return await client.memo(memoKey(entity, ref), async () => {
 		const [found] = await client.query({
 			entity,
 			where: [{ field: isId(ref) ? 'Id' : 'Name', op: '=', value: ref }],
 			maxResults: 1,
 		});
-		return found && found.Active !== false ? found : undefined;
+		return active(found);
 	});
 }
