@@ -79,7 +79,7 @@ export async function routePayment(
 				{ Name: wanted.method, Type: wanted.card ? 'CREDIT_CARD' : 'NON_CREDIT_CARD' },
 				`payment-method:${wanted.method.toLowerCase()}`,
 			);
-			client.forget('routing:PaymentMethod:all');
+			client.forget(listKey('PaymentMethod'));
 		}
 		if (!method)
 			throw new OutcomeError(
@@ -93,13 +93,12 @@ export async function routePayment(
 	return routed;
 }
 
-const memoKey = (entity: string, ref: string) => `routing:${entity}:${ref.toLowerCase()}`;
+const listKey = (entity: string) => `routing:${entity}:all`;
 
 /**
- * An active record by id (digits) or name; undefined when the company has none. Accounts are asked
- * by name (Account.Name is filterable, Intuit's Account reference); payment methods are few and
- * their Name is not documented as filterable, so they are listed once per run and matched here,
- * without regard to case as QuickBooks' names are.
+ * An active record by id (digits) or name; undefined when the company has none. By id it is asked
+ * for; by name the company's list (accounts, payment methods: at most a few hundred) is read once per
+ * run and matched here without regard to case, so nothing rests on Name being a filterable field.
  */
 async function named(
 	client: QboClient,
@@ -108,19 +107,21 @@ async function named(
 ): Promise<QboRecord | undefined> {
 	const active = (record: QboRecord | undefined) =>
 		record && record.Active !== false ? record : undefined;
-	if (entity === 'PaymentMethod' && !isId(ref)) {
-		const all = await client.memo(
-			'routing:PaymentMethod:all',
-			async () => await client.query({ entity, maxResults: 1000 }),
+	if (isId(ref)) {
+		const [found] = await client.memo(
+			`routing:${entity}:${ref}`,
+			async () =>
+				await client.query({
+					entity,
+					where: [{ field: 'Id', op: '=', value: ref }],
+					maxResults: 1,
+				}),
 		);
-		return active(all.find((m) => String(m.Name).toLowerCase() === ref.toLowerCase()));
-	}
-	return await client.memo(memoKey(entity, ref), async () => {
-		const [found] = await client.query({
-			entity,
-			where: [{ field: isId(ref) ? 'Id' : 'Name', op: '=', value: ref }],
-			maxResults: 1,
-		});
 		return active(found);
-	});
+	}
+	const all = await client.memo(
+		listKey(entity),
+		async () => await client.query({ entity, maxResults: 1000 }),
+	);
+	return active(all.find((record) => String(record.Name).toLowerCase() === ref.toLowerCase()));
 }
