@@ -12,8 +12,8 @@ import { DEFAULT_MATCH } from '../../nodes/shared/sync/customers';
 import { clearCompanyCaches, setCompanyCacheClock } from '../../nodes/shared/sync/companyCache';
 import type { CrmPayment } from '../../nodes/shared/domain/crm';
 import type {
-	BudgetRow,
 	BudgetStore,
+	ShareEntry,
 	LookupKind,
 	LookupStore,
 	Sharing,
@@ -55,16 +55,12 @@ class MemoryLookupStore implements LookupStore {
 	}
 }
 
-/** A budget row kept in memory (the shared budget itself is tested in test/unit/sharedBudget.test.ts). */
+/** Budget entries kept in memory (the shared budget itself is tested in test/unit/sharedBudget.test.ts). */
 function memoryBudget(): BudgetStore {
-	let row: BudgetRow | undefined;
+	const entries = new Map<string, ShareEntry>();
 	return {
-		read: async () => row && structuredClone(row),
-		write: async (_company, version, next) => {
-			if ((row?.version ?? 0) !== version) return false;
-			row = structuredClone({ ...next, version: version + 1 });
-			return true;
-		},
+		entries: async () => structuredClone([...entries.values()]),
+		put: async (_company, entry) => void entries.set(entry.me, structuredClone(entry)),
 	};
 }
 

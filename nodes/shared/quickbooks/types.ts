@@ -51,37 +51,45 @@ export interface PaceLimits {
 }
 
 /**
- * One company's budget as every n8n process sharing it sees it (../transport/sharedBudget.ts): each
- * request is in it from the moment a process takes its place until a window after its answer,
- * first among the process's `taken`, then as an answer time. Times are epoch ms.
+ * One n8n process's entry in a company's shared budget (../transport/sharedBudget.ts): the share of
+ * the company's limits it holds until `leaseUntil`, and what it has sent. Only that process writes
+ * it. Times are epoch ms.
  */
-export interface BudgetRow {
-	/** Bumped by every write: the compare-and-set key. */
-	version: number;
-	/** When requests inside the minute window were answered, every process's. */
+export interface ShareEntry {
+	/** The process. */
+	me: string;
+	/** Until when the share holds; after it the process sends nothing without a new one. */
+	leaseUntil: number;
+	/** Requests it may have in flight, at most (never less than it had in flight when written). */
+	concurrent: number;
+	/** Requests it may count within any second (answers of the last second and in flight). */
+	perSecond: number;
+	/**
+	 * Requests it may still start during the lease and those in flight when written (they count in
+	 * the minute window until they are answers), and of them batch requests.
+	 */
+	calls: number;
+	batches: number;
+	/** When its requests inside the minute window were answered, and its batch requests. */
 	answers: number[];
-	/** The same for batch requests. */
-	batches: number[];
+	batchAnswers: number[];
+	/** It has batch requests to send: the batch limit is shared among those that do. */
+	wantsBatches: boolean;
+	/**
+	 * It is taking its first share and may have seen no other process: the others take nothing
+	 * until it has written what it took.
+	 */
+	pending?: boolean;
 	/** No process starts a request before this (a throttled answer's hold, recovery R1a). */
 	heldUntil: number;
-	/** Places each process has taken and not yet written back as answers, and until when its entry counts. */
-	taken: Record<string, TakenPlaces>;
-	/** Processes waiting for room, and until when their wish holds. */
-	wants: Record<string, number>;
 }
 
-export interface TakenPlaces {
-	calls: number;
-	/** Of `calls`, batch requests. */
-	batches: number;
-	until: number;
-}
-
-/** The shared rows of the budgets, one per company. */
+/** Where the processes keep their entries: one row per process and company. */
 export interface BudgetStore {
-	read(company: string): Promise<BudgetRow | undefined>;
-	/** Writes `next` only if the row is still at `version` (0: there is no row yet); whether it did. */
-	write(company: string, version: number, next: Omit<BudgetRow, 'version'>): Promise<boolean>;
+	/** Every process's entry for the company. */
+	entries(company: string): Promise<ShareEntry[]>;
+	/** Writes this process's entry (no other process writes it: no compare-and-set needed). */
+	put(company: string, entry: ShareEntry): Promise<void>;
 }
 
 /** What a shared look-up remembers: customers by e-mail, items by name, the company's preferences. */

@@ -1,22 +1,24 @@
 /**
  * The shared budgets of ./sharedBudget.ts kept in an n8n Data Table ("QuickBooks Sync Shared Budget",
- * made on first use), one row per company,
+ * made on first use), one row per process and company, written by that process only,
  * reached through n8n's public API (/api/v1/data-tables): n8n's database is the one store every
  * process of an install already shares (PostgreSQL in queue mode), and its API is the one way a
  * community node may reach it — n8n 2.30 offers its Data Table helpers to its own Data Table nodes
- * only (data-table-proxy.service.js `ALLOWED_NODES`). A row update is one
- * `UPDATE … WHERE … RETURNING` on PostgreSQL (data-table-rows.repository.js `updateRows`), so an
- * update filtered by id and version is a compare-and-set.
+ * only (data-table-proxy.service.js `ALLOWED_NODES`).
  */
-import type { BudgetRow, BudgetStore } from '../quickbooks/types';
+import type { BudgetStore, ShareEntry } from '../quickbooks/types';
 
 export const BUDGET_TABLE = 'QuickBooks Sync Shared Budget';
 
+/** `version` counts the writes of the row's process (figures; nothing compares it). */
 const COLUMNS = [
 	{ name: 'company', type: 'string' },
 	{ name: 'state', type: 'string' },
 	{ name: 'version', type: 'number' },
 ];
+
+/** A process's row no one has written for this long is deleted by the next process that reads. */
+const FORGET_AFTER_MS = 10 * 60_000;
 
 /** One call of n8n's public API: path under /api/v1, the JSON answer. */
 export type N8nApi = (
@@ -26,7 +28,7 @@ export type N8nApi = (
 ) => Promise<unknown>;
 
 type Filter = {
-	type: 'and';
+	type: 'and' | 'or';
 	filters: Array<{ columnName: string; condition: 'eq' | 'gte' | 'lt'; value: string | number }>;
 };
 
@@ -41,73 +43,95 @@ export const where = (conditions: Record<string, string | number>): Filter => ({
 });
 
 export class DataTableBudgetStore implements BudgetStore {
-	/** The row each company's budget lives in: the oldest, should two processes have made one at once. */
+	/** This process's row per company. */
 	private readonly rowIds = new Map<string, number>();
+	private writes = 0;
+	private sweptAt = Number.NEGATIVE_INFINITY;
 
 	constructor(
 		private readonly api: N8nApi,
 		private readonly tableId: string,
+		private readonly now: () => number = Date.now,
 	) {}
 
-	async read(company: string): Promise<BudgetRow | undefined> {
+	async entries(company: string): Promise<ShareEntry[]> {
 		const answer = (await this.api('GET', `/data-tables/${this.tableId}/rows`, {
-			qs: { filter: JSON.stringify(where({ company })), sortBy: 'id:asc', limit: 1 },
+			qs: { filter: JSON.stringify(where({ company })), sortBy: 'id:asc', limit: 250 },
 		})) as { data?: Array<Record<string, unknown>> };
-		const row = answer.data?.[0];
-		if (!row) return undefined;
-		this.rowIds.set(company, Number(row.id));
-		return { version: Number(row.version), ...parseState(row.state) };
+		const entries: ShareEntry[] = [];
+		const gone: number[] = [];
+		const now = this.now();
+		for (const row of answer.data ?? []) {
+			const entry = parseEntry(row.state);
+			if (entry) entries.push(entry);
+			const last = entry ? Math.max(entry.leaseUntil, ...entry.answers) : 0;
+			if (Number(row.id) !== this.rowIds.get(company) && last < now - FORGET_AFTER_MS)
+				gone.push(Number(row.id));
+		}
+		// Rows of processes gone (restarted workers), and of an older layout: once in a while.
+		if (gone.length > 0 && now - this.sweptAt >= FORGET_AFTER_MS) {
+			this.sweptAt = now;
+			await this.api('DELETE', `/data-tables/${this.tableId}/rows/delete`, {
+				qs: {
+					filter: JSON.stringify({
+						type: 'or',
+						filters: gone.map((id) => ({ columnName: 'id', condition: 'eq', value: id })),
+					} satisfies Filter),
+				},
+			}).catch(() => undefined);
+		}
+		return entries;
 	}
 
-	async write(
-		company: string,
-		version: number,
-		next: Omit<BudgetRow, 'version'>,
-	): Promise<boolean> {
-		const data = { company, state: stateText(next), version: version + 1 };
-		if (version === 0) {
-			const [inserted] = (await this.api('POST', `/data-tables/${this.tableId}/rows`, {
-				body: { data: [data], returnType: 'id' },
-			})) as Array<number | { id: number }>;
-			const insertedId = typeof inserted === 'number' ? inserted : inserted.id;
-			// Two processes may have made the first row at once: the older one is the company's.
-			const first = await this.read(company);
-			if (first?.version === 1 && this.rowIds.get(company) === insertedId) return true;
-			await this.api('DELETE', `/data-tables/${this.tableId}/rows/delete`, {
-				qs: { filter: JSON.stringify(where({ id: insertedId })) },
-			});
-			return false;
-		}
+	async put(company: string, entry: ShareEntry): Promise<void> {
+		const data = { company, state: entryText(entry), version: ++this.writes };
 		const id = this.rowIds.get(company);
-		if (id === undefined) return false;
-		const updated = await this.api('PATCH', `/data-tables/${this.tableId}/rows/update`, {
-			body: { filter: where({ id, version }), data, returnData: true },
-		});
-		return Array.isArray(updated) && updated.length > 0;
+		if (id !== undefined) {
+			const updated = await this.api('PATCH', `/data-tables/${this.tableId}/rows/update`, {
+				body: { filter: where({ id }), data, returnData: true },
+			});
+			if (Array.isArray(updated) && updated.length > 0) return;
+			// Deleted meanwhile (taken for a gone process's): made again.
+		}
+		const [inserted] = (await this.api('POST', `/data-tables/${this.tableId}/rows`, {
+			body: { data: [data], returnType: 'id' },
+		})) as Array<number | { id: number }>;
+		this.rowIds.set(company, typeof inserted === 'number' ? inserted : inserted.id);
 	}
 }
 
 /**
- * The row's state as one JSON text. Up to 480 answer times live in it, so each list is written as
- * its first time and the gaps after it (about 3 KB at the full per-minute pace, not 7).
+ * The entry as one JSON text. Up to 480 answer times live in it, so each list is written as its
+ * first time and the gaps after it (about 3 KB at the full per-minute pace, not 7).
  */
-function stateText(state: Omit<BudgetRow, 'version'>): string {
-	return JSON.stringify({ ...state, answers: gaps(state.answers), batches: gaps(state.batches) });
+function entryText(entry: ShareEntry): string {
+	return JSON.stringify({
+		...entry,
+		answers: gaps(entry.answers),
+		batchAnswers: gaps(entry.batchAnswers),
+	});
 }
 
-function parseState(text: unknown): Omit<BudgetRow, 'version'> {
-	const empty = { answers: [], batches: [], heldUntil: 0, taken: {}, wants: {} };
-	if (typeof text !== 'string' || text === '') return empty;
+function parseEntry(text: unknown): ShareEntry | undefined {
+	if (typeof text !== 'string' || text === '') return undefined;
 	try {
-		const state = JSON.parse(text) as Omit<BudgetRow, 'version'>;
+		const entry = JSON.parse(text) as Partial<ShareEntry>;
+		if (typeof entry.me !== 'string' || typeof entry.leaseUntil !== 'number') return undefined;
 		return {
-			...empty,
-			...state,
-			answers: times(state.answers ?? []),
-			batches: times(state.batches ?? []),
+			concurrent: 0,
+			perSecond: 0,
+			calls: 0,
+			batches: 0,
+			wantsBatches: false,
+			heldUntil: 0,
+			...entry,
+			me: entry.me,
+			leaseUntil: entry.leaseUntil,
+			answers: times(entry.answers ?? []),
+			batchAnswers: times(entry.batchAnswers ?? []),
 		};
 	} catch {
-		return empty;
+		return undefined;
 	}
 }
 

@@ -5,9 +5,9 @@
  * call takes a slot, in the order calls first asked, and gives it back when the answer arrives. A
  * throttled answer holds back every call to the company (recovery R1a).
  *
- * Several n8n processes (queue mode's workers) share a company through a row every one of them
- * reads and writes (./sharedBudget.ts): a shared budget grants a slot only for a place taken in that
- * row, and gives the row its answer times back.
+ * Several n8n processes (queue mode's workers) share a company through entries every one of them
+ * reads (./sharedBudget.ts): a shared budget grants a slot only within the share its process took,
+ * and gives the sharer its answer times.
  */
 import { OutcomeError } from '../errors';
 import { PACING_MAX_WAIT_MS, throttleHoldMs } from '../recovery';
@@ -121,9 +121,9 @@ interface Waiter {
 	giveUp: () => void;
 }
 
-/** What a budget asks of the row it shares with other processes (./sharedBudget.ts). */
+/** What a budget asks of the share it holds among other processes (./sharedBudget.ts). */
 export interface Sharer {
-	/** Calls wait for places, or answers came to write back: look at the row. */
+	/** Calls wait for places, or answers came: look at the share. */
 	want(): void;
 }
 
@@ -149,10 +149,10 @@ export class CompanyBudget {
 	/** The earliest wake-up asked of the clock, while it is pending. */
 	private wakeAt?: number;
 	private sharer?: Sharer;
-	/** Shared: places taken in the row and not used yet. */
+	/** Shared: places granted within the share and not used yet. */
 	private credits: Places = { calls: 0, batches: 0 };
 	private batchesRunning = 0;
-	/** Shared: answer times not yet written to the row. */
+	/** Shared: answer times the sharer has not taken yet. */
 	private fresh = { answers: [] as number[], batches: [] as number[] };
 
 	constructor(
@@ -194,8 +194,8 @@ export class CompanyBudget {
 	}
 
 	/**
-	 * From now on this budget sends only with places taken in the row other processes share, which
-	 * `sharer` takes for it. Done once, when the first call of a process that shares the company asks.
+	 * From now on this budget sends only with places granted within the share `sharer` takes for it
+	 * among the processes sharing the company. Done once, when the first call of a process that shares the company asks.
 	 */
 	shareWith(sharer: Sharer): void {
 		if (this.sharer) return;
@@ -221,7 +221,7 @@ export class CompanyBudget {
 		return taken;
 	}
 
-	/** Places the row gave this process: waiting calls go, in order (the sharer knows of those left). */
+	/** Places the share gives: waiting calls go, in order (the sharer knows of those left). */
 	allow(calls: number, batches: number): void {
 		this.credits.calls += calls;
 		this.credits.batches += batches;
@@ -237,7 +237,7 @@ export class CompanyBudget {
 		return unused;
 	}
 
-	/** What this process holds of the row's places: calls in flight and places not yet used. */
+	/** What this process holds of its share: calls in flight and places not yet used. */
 	get holding(): Places {
 		return {
 			calls: this.inFlight + this.credits.calls,
@@ -245,21 +245,20 @@ export class CompanyBudget {
 		};
 	}
 
-	/** Answer times for the row, taken out (put back with `returnAnswers` if the write fails). */
+	/** Answer times since the sharer last took them. */
 	takeAnswers(): { answers: number[]; batches: number[] } {
 		const taken = this.fresh;
 		this.fresh = { answers: [], batches: [] };
 		return taken;
 	}
 
-	returnAnswers(taken: { answers: number[]; batches: number[] }): void {
-		this.fresh.answers.unshift(...taken.answers);
-		this.fresh.batches.unshift(...taken.batches);
+	/** Batch requests waiting for a slot, and sent and not yet answered. */
+	get batchesWaiting(): number {
+		return this.queue.filter((waiter) => waiter.batch).length;
 	}
 
-	/** Answers not yet written to the row. */
-	get unwritten(): number {
-		return this.fresh.answers.length;
+	get batchesInFlight(): number {
+		return this.batchesRunning;
 	}
 
 	/** Until when a throttled answer holds the company back (R1a). */
@@ -296,7 +295,7 @@ export class CompanyBudget {
 
 	/**
 	 * Lets waiting calls go, unless the company is held; wakes itself when the next may go. Shared,
-	 * a call goes only with a place taken in the row; the sharer takes more when calls are left.
+	 * a call goes only with a place granted within the share; the sharer grants more when calls are left.
 	 */
 	private pump(): void {
 		const now = this.clock.now();

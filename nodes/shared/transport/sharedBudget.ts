@@ -1,123 +1,203 @@
 /**
- * One QuickBooks company, several n8n processes (queue mode's workers): one budget in a shared row.
- * A process takes places in it before it sends, for the calls it has waiting, by compare-and-set on
- * the row's version; each request stays in the row from then until a window after its answer (first
- * among the process's `taken`, then as an answer time). So all processes together stay inside the
- * company's limits, per minute, per second and in flight, whatever their number; they send side by
- * side rather than in turns, so more processes never do less than one; and a throttled answer holds
- * every process, not only the one that got it.
+ * One QuickBooks company, several n8n processes (queue mode's workers): each holds a share of the
+ * company's limits for a short lease and paces itself inside it, with no look at the store between.
+ * A busy process reads the others' entries and writes its own once a lease (every 2 s), whatever
+ * the number of calls it sends meanwhile; nothing is written by two processes, so nothing waits on
+ * a compare-and-set.
  *
- * The row lives in n8n's database through a Data Table (./budgetTable.ts). A process that dies
- * stops renewing its entry; what it had taken stops counting `leaseMs` after its last write.
+ * A share is the process's part of what the others' entries leave: of the 10 in flight and 10 a
+ * second, its fair part among the processes holding or asking for one, never more than the others'
+ * current shares leave; of the minute's 480 (and 38 batch requests), its part of what is neither
+ * answered within the window nor granted to another. So all processes together stay inside the
+ * company's limits, and more processes never do less than one. A process new to the company first
+ * writes that it is taking a share (pending), then reads: the others take nothing while one is
+ * pending, so one that saw no one may take the whole company.
+ * A throttled answer's hold goes into the entry and holds every process from its next look. A
+ * process that dies stops renewing: its share stops counting when its lease ends, what it may have
+ * sent a window later.
+ *
+ * The entries live in n8n's database through a Data Table (./budgetTable.ts).
  */
 import type { CompanyBudget, Sharer } from './pacing';
-import type { BudgetRow, BudgetStore, Clock, PaceLimits, TakenPlaces } from '../quickbooks/types';
+import type { BudgetStore, Clock, PaceLimits, ShareEntry } from '../quickbooks/types';
 
 export interface ShareTiming {
-	/** How long a process's entry counts unless written again. */
+	/** How long a share holds: a busy process reads and writes the store once per lease. */
 	leaseMs: number;
-	/** How often a process with calls waiting and no room looks again. */
-	pollMs: number;
 	/**
-	 * How often a process with calls in flight writes back its answers, when it does not know of
-	 * others waiting (when it does, at each answer).
+	 * How long past its lease a process's entry still counts for the others: a busy worker's event
+	 * loop and n8n's API under load make a renewal late by up to that. A process later than half of
+	 * it says again that it wants a share before it takes one, as a new one does.
 	 */
-	publishMs: number;
-	/** How far apart the processes waiting look at room freeing at one known time. */
-	turnMs: number;
+	graceMs: number;
+	/** How often a process with calls waiting and no share (another holds the company) looks again. */
+	pollMs: number;
 }
 
 /**
- * A look every 200 ms for room among the processes waiting (each every 200 ms x their number),
- * answers written back at least as often: a place freed in one process is seen by another within
- * about 0.4 s, a sixth of the company's per-minute pace.
+ * A lease of 2 s: a process learns of a newcomer, a hold or a freed share within 2 s, and reads and
+ * writes the store about once a second while busy (n8n's main instance answers each).
  */
 export const SHARE_TIMING: ShareTiming = {
-	leaseMs: 8_000,
-	pollMs: 200,
-	publishMs: 200,
-	turnMs: 30,
+	leaseMs: 2_000,
+	graceMs: 3_000,
+	pollMs: 250,
 };
 
 const SECOND_MS = 1_000;
 
-const EMPTY: Omit<BudgetRow, 'version'> = {
-	answers: [],
-	batches: [],
-	heldUntil: 0,
-	taken: {},
-	wants: {},
-};
+/** No places: what a process says when it only wants a share, or holds back. */
+const NONE = { concurrent: 0, perSecond: 0, calls: 0, batches: 0 };
 
-/** What the sharing of one company looks like from this process, for tests and figures. */
+/** What a process's sharing has cost, for tests and figures. */
 export interface ShareStats {
+	reads: number;
 	writes: number;
-	/** Writes that lost the compare-and-set to another process's. */
-	conflicts: number;
 	storeErrors: number;
 }
 
+/** What a process holds itself when it takes a share. */
+export interface OwnUse {
+	/** Answer times within the minute window, all requests and batch requests. */
+	answers: number[];
+	batchAnswers: number[];
+	inFlight: number;
+	batchesInFlight: number;
+	/** Calls waiting for a place. */
+	waiting: number;
+	wantsBatches: boolean;
+}
+
+export type Share = Pick<
+	ShareEntry,
+	'concurrent' | 'perSecond' | 'calls' | 'batches' | 'heldUntil'
+> & {
+	/** Less than the fair part, for want of calls: more may be asked before the lease ends. */
+	small: boolean;
+};
+
 /**
- * The room the row leaves at `now` for more requests of this process, already holding `mine`:
- * within each limit, and within a fair share of the places in flight when others want them too.
+ * Places taken beyond the calls a process has in flight and waiting: room for its next few calls
+ * without a look at the store, and the rest left to a newcomer at once.
  */
-export function roomIn(
-	row: Omit<BudgetRow, 'version'>,
+const SPARE = 2;
+
+/** `total` split among `n`, the part of the one ranked `rank`: the remainder to the first ranks. */
+function part(total: number, n: number, rank: number): number {
+	if (total <= 0 || n <= 0) return 0;
+	return Math.floor(total / n) + (rank < total % n ? 1 : 0);
+}
+
+const sum = (entries: ShareEntry[], of: (entry: ShareEntry) => number) =>
+	entries.reduce((total, entry) => total + of(entry), 0);
+
+/**
+ * The share `me` may take at `now` for a lease of `leaseMs`, given every process's entry. The parts
+ * of processes that see the same entries add up to the limits; one that cannot see a newcomer yet
+ * has its current share counted by the newcomer, which takes only what that leaves.
+ */
+export function shareFor(
+	entries: ShareEntry[],
 	me: string,
-	mine: { calls: number; batches: number },
+	own: OwnUse,
 	limits: PaceLimits,
+	leaseMs: number,
 	now: number,
-): { calls: number; batches: number; freesAt: number } {
-	if (row.heldUntil > now) return { calls: 0, batches: 0, freesAt: row.heldUntil };
-	const others = Object.entries(row.taken).filter(([id, t]) => id !== me && t.until > now);
-	const othersCalls = others.reduce((sum, [, t]) => sum + t.calls, 0);
-	const othersBatches = others.reduce((sum, [, t]) => sum + t.batches, 0);
-	const inWindow = row.answers.filter((at) => at > now - limits.windowMs);
-	const batchesInWindow = row.batches.filter((at) => at > now - limits.windowMs);
-	const lastSecond = row.answers.filter((at) => at > now - SECOND_MS);
-	const taken = othersCalls + mine.calls;
-	const active = new Set([
-		me,
-		...others.filter(([, t]) => t.calls > 0).map(([id]) => id),
-		...Object.keys(row.wants).filter((id) => row.wants[id] > now),
-	]).size;
-	const rooms = [
-		limits.perWindow - inWindow.length - taken,
-		limits.concurrent - taken,
-		Math.ceil(limits.concurrent / active) - mine.calls,
-	];
-	let freesAt = Number.POSITIVE_INFINITY;
-	if (limits.perWindow - inWindow.length - taken <= 0 && inWindow.length > 0)
-		freesAt = Math.min(...inWindow) + limits.windowMs;
-	if (limits.perSecond) {
-		rooms.push(limits.perSecond - lastSecond.length - taken);
-		if (limits.perSecond - lastSecond.length - taken <= 0 && lastSecond.length > 0)
-			freesAt = Math.min(freesAt, Math.min(...lastSecond) + SECOND_MS);
+): Share {
+	const others = entries.filter((entry) => entry.me !== me);
+	const heldUntil = Math.max(0, ...others.map((entry) => entry.heldUntil));
+	const none = { ...NONE, heldUntil, small: false };
+	if (heldUntil > now) return none;
+	const current = others.filter((entry) => entry.leaseUntil > now);
+	// One taking its first share may have seen no one and take the whole company: nothing until
+	// it has written what it took.
+	if (current.some((entry) => entry.pending)) return none;
+	// What a lapsed entry had granted may still have been sent: it counts a window after its lease.
+	const recent = others.filter((entry) => entry.leaseUntil + limits.windowMs > now);
+	const since = now - limits.windowMs;
+	const ids = [me, ...current.map((entry) => entry.me)].sort();
+	const n = ids.length;
+	const rank = ids.indexOf(me);
+	const demand = own.inFlight + own.waiting + SPARE;
+	// The second's count holds the answers of the last second too.
+	const secondDemand = demand + own.answers.filter((at) => at > now - SECOND_MS).length;
+	const fair = Math.min(
+		part(limits.concurrent, n, rank),
+		limits.concurrent - sum(current, (entry) => entry.concurrent),
+	);
+	const concurrent = Math.min(fair, demand);
+	const perSecond = limits.perSecond
+		? Math.min(
+				part(limits.perSecond, n, rank),
+				limits.perSecond - sum(current, (entry) => entry.perSecond),
+				secondDemand,
+			)
+		: concurrent;
+	const used =
+		sum(others, (entry) => entry.answers.filter((at) => at > since).length) +
+		sum(recent, (entry) => entry.calls) +
+		own.answers.filter((at) => at > since).length +
+		own.inFlight;
+	const perLease = limits.perSecond
+		? perSecond * Math.ceil(leaseMs / SECOND_MS)
+		: Number.POSITIVE_INFINITY;
+	const calls = Math.min(part(limits.perWindow - used, n, rank), perLease);
+	let batches = 0;
+	if (own.wantsBatches) {
+		const batchIds = [
+			me,
+			...current.filter((entry) => entry.wantsBatches).map((entry) => entry.me),
+		].sort();
+		const batchUsed =
+			sum(others, (entry) => entry.batchAnswers.filter((at) => at > since).length) +
+			sum(recent, (entry) => entry.batches) +
+			own.batchAnswers.filter((at) => at > since).length +
+			own.batchesInFlight;
+		batches = Math.min(
+			part(limits.batchPerWindow - batchUsed, batchIds.length, batchIds.indexOf(me)),
+			calls,
+		);
 	}
-	const batchRoom = limits.batchPerWindow - batchesInWindow.length - othersBatches - mine.batches;
 	return {
-		calls: Math.max(0, Math.min(...rooms)),
-		batches: Math.max(0, batchRoom),
-		freesAt,
+		concurrent: Math.max(0, concurrent),
+		perSecond: Math.max(0, perSecond),
+		calls,
+		batches,
+		heldUntil,
+		small: demand < fair || (limits.perSecond !== undefined && perSecond === secondDemand),
 	};
 }
 
+interface Lease {
+	/** When this process looks at the store again. */
+	renewAt: number;
+	/** When it took the share, and whether it took less than it could for want of calls. */
+	takenAt: number;
+	small: boolean;
+	concurrent: number;
+	perSecond: number;
+	/** Calls and batch requests it may still start. */
+	calls: number;
+	batches: number;
+}
+
 export class SharedCompanyBudget implements Sharer {
-	readonly stats: ShareStats = { writes: 0, conflicts: 0, storeErrors: 0 };
+	readonly stats: ShareStats = { reads: 0, writes: 0, storeErrors: 0 };
 	private running = false;
 	/** Something happened since the loop last looked: do not rest. */
 	private poked = false;
-	/** The row as this process last read or wrote it (undefined: read it first). */
-	private row?: BudgetRow;
-	/**
-	 * The row may be behind: a look on the timer reads it again. One poked by this process's own
-	 * answer or call, while no other process is in the row, tries it as it is (a write on a row that
-	 * moved on fails its compare-and-set, and the row is read then): a read saved per call.
-	 */
-	private stale = false;
-	/** When this process last wrote the row. */
-	private wroteAt = Number.NEGATIVE_INFINITY;
 	private nudge?: () => void;
+	/** The share this process holds, less what it has used of it. */
+	private lease?: Lease;
+	/** Until when the others count this process's last entry. */
+	private entryUntil = Number.NEGATIVE_INFINITY;
+	/** How long this process's reads and writes take lately (the slowest, fading). */
+	private storeMs = 0;
+	/** The company's hold as the entries last read say, or this process's own. */
+	private heldUntil = 0;
+	/** This process's answers within the minute window. */
+	private answers: number[] = [];
+	private batchAnswers: number[] = [];
 
 	constructor(
 		private readonly budget: CompanyBudget,
@@ -130,7 +210,7 @@ export class SharedCompanyBudget implements Sharer {
 		private readonly onStoreError: (error: unknown) => void = () => undefined,
 	) {}
 
-	/** Calls wait, or an answer came: look at the row now. */
+	/** Calls wait, or an answer came: look now. */
 	want(): void {
 		this.poked = true;
 		if (this.running) {
@@ -144,38 +224,32 @@ export class SharedCompanyBudget implements Sharer {
 		});
 	}
 
-	/** Runs while this process has calls waiting, in flight, or places and wishes in the row. */
+	/** Runs while this process has calls waiting or in flight, or an entry to close. */
 	private async loop(): Promise<void> {
 		while (this.busy()) {
-			const poked = this.poked;
 			this.poked = false;
 			let pause: number;
 			try {
-				pause = await this.step(poked);
+				pause = await this.step();
 			} catch (error) {
-				// The store failed (database restarting): nothing new starts until it answers again.
+				// The store failed (database restarting): no new share until it answers again; the
+				// entry already written lapses by itself.
 				this.stats.storeErrors++;
 				this.onStoreError(error);
-				this.row = undefined;
-				pause = this.timing.pollMs * 5;
+				this.lease = undefined;
+				pause = this.timing.pollMs * 4;
 			}
 			if (pause > 0 && !this.poked) await this.rest(pause);
 		}
 	}
 
 	private busy(): boolean {
-		const now = this.clock.now();
-		return (
-			this.budget.waiting > 0 ||
-			this.budget.inFlight > 0 ||
-			this.budget.unwritten > 0 ||
-			(this.row?.taken[this.me]?.calls ?? 0) > 0 ||
-			(this.row?.wants[this.me] ?? 0) > now
-		);
+		return this.budget.waiting > 0 || this.budget.inFlight > 0 || this.lease !== undefined;
 	}
 
 	/** Sleeps `ms`, or less when poked. */
 	private async rest(ms: number): Promise<void> {
+		if (this.poked) return;
 		await Promise.race([
 			this.clock.sleep(ms),
 			new Promise<void>((resolve) => (this.nudge = resolve)),
@@ -183,126 +257,191 @@ export class SharedCompanyBudget implements Sharer {
 		this.nudge = undefined;
 	}
 
-	/** One look: takes room for waiting calls, writes back answers; returns how long to rest. */
-	private async step(poked: boolean): Promise<number> {
-		const now = this.clock.now();
+	/** One look: renews the share when due, lets waiting calls go within it; returns how long to rest. */
+	private async step(): Promise<number> {
+		let now = this.clock.now();
 		this.budget.expireWaiters(now);
-		if (this.stale && (!poked || (this.row && othersIn(this.row, this.me, now))))
-			this.row = undefined;
-		const row = this.row ?? (await this.store.read(this.company)) ?? { ...EMPTY, version: 0 };
-		this.row = row;
-		this.stale = false;
-		// The places not used yet are decided anew; none is used while the row is written.
-		const before = this.budget.reclaim();
-		const fresh = this.budget.takeAnswers();
-		const merged = {
-			...row,
-			answers: [...row.answers, ...fresh.answers].filter((at) => at > now - this.limits.windowMs),
-			batches: [...row.batches, ...fresh.batches].filter((at) => at > now - this.limits.windowMs),
-			heldUntil: Math.max(row.heldUntil, this.budget.holdUntil),
-		};
-		const mine = this.budget.holding;
-		const room = roomIn(merged, this.me, mine, this.limits, now);
-		const take = this.budget.plan(room.calls, room.batches);
-		const waiting = this.budget.waiting > take.calls;
-		const othersWait = Object.entries(row.wants).some(
-			([id, until]) => id !== this.me && until > now,
-		);
-		// Places only for the calls waiting now. Keeping spare room for calls about to come would save
-		// writes, but another process would wait for that room at its next call (a poll or two), and
-		// work that waits on one answer at a time, like a drain's round, would slow down.
-		const credits = { calls: take.calls, batches: take.batches };
-		const calls = mine.calls + credits.calls;
-		const batches = mine.batches + credits.batches;
-		const entry = row.taken[this.me];
-		const wish = row.wants[this.me] ?? 0;
-		const news =
-			fresh.answers.length > 0 ||
-			(entry?.calls ?? 0) !== calls ||
-			(entry?.batches ?? 0) !== batches;
-		const write =
-			credits.calls > before.calls ||
-			credits.batches > before.batches ||
-			(waiting && wish < now + this.timing.leaseMs / 2) ||
-			(!waiting && wish > now) ||
-			(news && (othersWait || calls === 0 || now - this.wroteAt >= this.timing.publishMs)) ||
-			(calls > 0 && (entry?.until ?? 0) < now + this.timing.leaseMs / 2) ||
-			merged.heldUntil > row.heldUntil;
-		if (write) {
-			const next: Omit<BudgetRow, 'version'> = {
-				answers: merged.answers,
-				batches: merged.batches,
-				heldUntil: merged.heldUntil,
-				taken: live(row.taken, now, this.me),
-				wants: live(row.wants, now, this.me),
-			};
-			if (calls > 0) next.taken[this.me] = { calls, batches, until: now + this.timing.leaseMs };
-			if (waiting) next.wants[this.me] = now + this.timing.leaseMs;
-			this.stats.writes++;
-			let written = false;
-			try {
-				written = await this.store.write(this.company, row.version, next);
-			} finally {
-				if (!written) {
-					// The row still counts the places held before: they stay usable.
-					this.budget.returnAnswers(fresh);
-					this.budget.allow(before.calls, before.batches);
-				}
-			}
-			if (!written) {
-				// Another process wrote first: read its row and look again at once.
-				this.stats.conflicts++;
-				this.row = undefined;
+		this.takeAnswers(now);
+		const wants = this.budget.waiting > 0;
+		const throttledHere = this.budget.holdUntil > this.heldUntil;
+		// A share taken small, when more calls came than it has room for: asked again, not before a poll.
+		const outgrown =
+			this.lease?.small === true &&
+			now >= this.lease.takenAt + this.timing.pollMs &&
+			this.budget.waiting > 0 &&
+			(this.budget.holding.calls >= this.lease.concurrent ||
+				this.budget.holding.calls + this.lastSecond(now).length >= this.lease.perSecond ||
+				this.lease.calls === 0);
+		if (!this.lease || now >= this.lease.renewAt || throttledHere || outgrown) {
+			if (!wants && this.budget.inFlight === 0) {
+				// Idle: the share is kept a little, for calls to come.
+				const closeAt = (this.lease?.renewAt ?? now) + 2 * this.timing.pollMs;
+				if (this.lease && !throttledHere && now < closeAt) return closeAt - now;
+				await this.close();
 				return 0;
 			}
-			this.row = { ...next, version: row.version + 1 };
-			this.wroteAt = now;
-			this.budget.allow(credits.calls, credits.batches);
-		} else {
-			this.budget.returnAnswers(fresh);
-			this.budget.allow(before.calls, before.batches);
+			const margin = Math.max(this.timing.graceMs / 2, 2 * this.storeMs);
+			if (now >= this.entryUntil - margin) {
+				// Not counted by the others (new, or gone too long): say so first, as taking a share
+				// now (pending). Of two processes doing this at once, at least one then sees the other
+				// pending, and takes nothing until that one has written what it took.
+				this.lease = undefined;
+				this.budget.reclaim();
+				await this.put(NONE, true);
+			}
+			await this.renew(await this.read());
 		}
-		if (waiting) {
-			// No room for every call: look again, at the row afresh, when some may have freed up.
-			// Each of the processes waiting looks that much less often, so that together they read
-			// the row about once a poll whatever their number (n8n's main instance answers every
-			// read), and one of them still sees a freed place within about a poll.
-			this.stale = true;
-			if (merged.heldUntil > now) return merged.heldUntil - now;
-			// Room that frees at a known time (a second or a minute after an answer) is looked at in
-			// turn, not by every process at once: all but the first would lose the compare-and-set.
-			const waiters = Object.keys(row.wants)
-				.filter((id) => id === this.me || row.wants[id] > now)
-				.concat(row.wants[this.me] ? [] : [this.me])
-				.sort();
-			const turn = waiters.indexOf(this.me) * this.timing.turnMs;
-			return Math.max(1, Math.min(this.timing.pollMs * waiters.length, room.freesAt - now + turn));
+		const lease = this.lease!;
+		// Answers that came while the store was read or written count in this second too.
+		now = this.clock.now();
+		this.takeAnswers(now);
+		if (Math.max(this.heldUntil, this.budget.holdUntil) > now)
+			return Math.max(1, lease.renewAt - now);
+		const lastSecond = this.lastSecond(now);
+		const holding = this.budget.holding;
+		const room = Math.min(
+			lease.concurrent - holding.calls,
+			lease.calls,
+			this.limits.perSecond
+				? lease.perSecond - holding.calls - lastSecond.length
+				: Number.POSITIVE_INFINITY,
+		);
+		if (room > 0) {
+			const take = this.budget.plan(room, Math.min(lease.batches, room));
+			lease.calls -= take.calls;
+			lease.batches -= take.batches;
+			this.budget.allow(take.calls, take.batches);
 		}
-		// Answers to write back: when the next is due, or sooner when an answer or a call pokes.
-		return this.budget.inFlight > 0 || this.budget.unwritten > 0 || calls > 0
-			? this.timing.publishMs
-			: 0;
+		// Answers wake the loop; otherwise it looks when a second's answer leaves or the lease ends.
+		let next = lease.renewAt;
+		if (this.budget.waiting > 0 && lastSecond.length > 0)
+			next = Math.min(next, lastSecond[0] + SECOND_MS);
+		if (lease.small && this.budget.waiting > 0)
+			next = Math.min(next, Math.max(now + 1, lease.takenAt + this.timing.pollMs));
+		return Math.max(1, next - now);
 	}
-}
 
-/** Whether another process holds places or waits in the row at `now`. */
-function othersIn(row: Omit<BudgetRow, 'version'>, me: string, now: number): boolean {
-	return (
-		Object.entries(row.taken).some(([id, t]) => id !== me && t.until > now) ||
-		Object.entries(row.wants).some(([id, until]) => id !== me && until > now)
-	);
-}
-
-/** The entries of `entries` still current at `now`, without `me`'s (written anew by the caller). */
-function live<T extends number | TakenPlaces>(
-	entries: Record<string, T>,
-	now: number,
-	me: string,
-): Record<string, T> {
-	const kept: Record<string, T> = {};
-	for (const [id, value] of Object.entries(entries)) {
-		const until = typeof value === 'number' ? value : value.until;
-		if (id !== me && until > now) kept[id] = value;
+	private async read(): Promise<ShareEntry[]> {
+		this.stats.reads++;
+		return await this.timed(async () => await this.store.entries(this.company));
 	}
-	return kept;
+
+	private async timed<T>(operation: () => Promise<T>): Promise<T> {
+		const started = this.clock.now();
+		try {
+			return await operation();
+		} finally {
+			this.storeMs = Math.max(this.clock.now() - started, this.storeMs * 0.8);
+		}
+	}
+
+	/** Takes this process's share of what the entries leave, and writes it. */
+	private async renew(entries: ShareEntry[]): Promise<void> {
+		// Places granted and not used yet belong to the old share.
+		this.budget.reclaim();
+		const now = this.clock.now();
+		this.takeAnswers(now);
+		const own = this.ownUse();
+		const share = shareFor(entries, this.me, own, this.limits, this.timing.leaseMs, now);
+		this.heldUntil = Math.max(share.heldUntil, this.budget.holdUntil);
+		const held = this.heldUntil > now;
+		const empty = share.calls === 0 || share.concurrent === 0;
+		const renewAt = held
+			? this.heldUntil
+			: empty && this.budget.waiting > 0
+				? now + this.timing.pollMs
+				: now + this.timing.leaseMs;
+		const claims = held ? NONE : share;
+		const countedUntil = this.entryUntil;
+		await this.put(claims);
+		if (this.clock.now() > countedUntil) {
+			// The write came after the others stopped counting this process: one of them may have
+			// taken a share without it meanwhile. This share is not used; the entries are read again.
+			this.lease = { renewAt: now, takenAt: now, small: false, ...NONE };
+			return;
+		}
+		this.lease = {
+			renewAt,
+			takenAt: now,
+			small: share.small && !held,
+			concurrent: claims.concurrent,
+			perSecond: claims.perSecond,
+			calls: claims.calls,
+			batches: claims.batches,
+		};
+	}
+
+	/** Writes this process's entry: `claims` on top of what it has in flight, counted until its lease ends. */
+	private async put(
+		claims: Pick<ShareEntry, 'concurrent' | 'perSecond' | 'calls' | 'batches'>,
+		pending = false,
+	): Promise<void> {
+		const now = this.clock.now();
+		this.takeAnswers(now);
+		const own = this.ownUse();
+		const lastSecond = own.answers.filter((at) => at > now - SECOND_MS).length;
+		this.stats.writes++;
+		// Counted long enough for the next renewal's read and write to land, however slow the store.
+		const until = now + this.timing.leaseMs + Math.max(this.timing.graceMs, 3 * this.storeMs);
+		await this.timed(
+			async () =>
+				await this.store.put(this.company, {
+					me: this.me,
+					leaseUntil: until,
+					concurrent: Math.max(claims.concurrent, own.inFlight),
+					perSecond: Math.max(claims.perSecond, own.inFlight + lastSecond),
+					calls: claims.calls + own.inFlight,
+					batches: claims.batches + own.batchesInFlight,
+					answers: own.answers,
+					batchAnswers: own.batchAnswers,
+					wantsBatches: own.wantsBatches,
+					pending,
+					heldUntil: Math.max(this.heldUntil, this.budget.holdUntil),
+				}),
+		);
+		this.entryUntil = until;
+	}
+
+	/** Nothing waits or is in flight: the entry says so, so the others take its share at their next look. */
+	private async close(): Promise<void> {
+		if (!this.lease) return;
+		this.budget.reclaim();
+		this.lease = undefined;
+		this.entryUntil = Number.NEGATIVE_INFINITY;
+		this.stats.writes++;
+		await this.store.put(this.company, {
+			me: this.me,
+			leaseUntil: this.clock.now(),
+			...NONE,
+			answers: this.answers,
+			batchAnswers: this.batchAnswers,
+			wantsBatches: false,
+			pending: false,
+			heldUntil: Math.max(this.heldUntil, this.budget.holdUntil),
+		});
+	}
+
+	/** The budget's answers since the last look, kept for the minute window. */
+	private takeAnswers(now: number): void {
+		const fresh = this.budget.takeAnswers();
+		const since = now - this.limits.windowMs;
+		this.answers = [...this.answers, ...fresh.answers].filter((at) => at > since);
+		this.batchAnswers = [...this.batchAnswers, ...fresh.batches].filter((at) => at > since);
+	}
+
+	/** This process's answers within the last second, oldest first. */
+	private lastSecond(now: number): number[] {
+		return this.answers.filter((at) => at > now - SECOND_MS);
+	}
+
+	private ownUse(): OwnUse {
+		return {
+			answers: this.answers,
+			batchAnswers: this.batchAnswers,
+			inFlight: this.budget.inFlight,
+			batchesInFlight: this.budget.batchesInFlight,
+			waiting: this.budget.waiting,
+			wantsBatches: this.budget.batchesWaiting > 0 || this.budget.batchesInFlight > 0,
+		};
+	}
 }
