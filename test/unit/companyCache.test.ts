@@ -193,7 +193,7 @@ describe('decisions that drop cached records (recovery R8, R17, R18)', () => {
 			const byName = new Map([['Plan', { value: itemId }]]);
 			return {
 				match: { customer: { Id: customerId }, how: 'matched', ...extra },
-				items: { refFor: (n) => byName.get(n)!, byName, cached: new Map() },
+				items: { refFor: (line) => byName.get(line.name)!, byName, cached: new Map() },
 			};
 		};
 		expect(refsDiffer(refs('1', '3'), refs('1', '3'))).toBe(false);

@@ -6,6 +6,7 @@ import type { MatchOptions } from '../../shared/sync/customers';
 import type { ItemMode } from '../../shared/sync/items';
 import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
+import { productRulesFrom } from '../../shared/domain/productMapping';
 import { RecordPicker } from './pickers';
 
 export const matchingOptions: INodeProperties[] = [
@@ -156,9 +157,54 @@ export const itemModeOptions: INodeProperties[] = [
 			{
 				name: 'One Service Item per CRM Line Name',
 				value: 'perLine',
-				description: 'Found by name, created if missing',
+				description: 'Lines no Product Mapping names: found by name, created if missing',
 			},
-			{ name: 'One Default Item for All Lines', value: 'default' },
+			{
+				name: 'One Default Item for All Lines',
+				value: 'default',
+				description: 'Lines no Product Mapping names book to the Default Item',
+			},
+			{
+				name: 'Only Mapped Products',
+				value: 'mapped',
+				description: 'A line no Product Mapping names stops its item, naming the product',
+			},
+		],
+	},
+	{
+		displayName: 'Product Mapping',
+		name: 'productMapping',
+		type: 'fixedCollection',
+		typeOptions: { multipleValues: true },
+		default: {},
+		placeholder: 'Add Product',
+		description:
+			'Which QuickBooks product or service a CRM product books to. A rule naming the CRM product ID keeps its mapping when the product is renamed in the CRM.',
+		options: [
+			{
+				displayName: 'Product',
+				name: 'product',
+				values: [
+					{
+						displayName: 'CRM Product ID or Name',
+						name: 'crm',
+						type: 'string',
+						default: '',
+						placeholder: '6578278e879ad2646715ba9c',
+						description:
+							'HighLevel’s product ID (matched first), or the line’s name (case aside)',
+					},
+					{
+						displayName: 'QuickBooks Item Name or ID',
+						name: 'item',
+						type: 'string',
+						default: '',
+						placeholder: 'Consulting',
+						description:
+							'The product or service the line books to, with its income account; it must exist and be active',
+					},
+				],
+			},
 		],
 	},
 	defaultItemPicker.property({ displayOptions: { show: { itemMode: ['default'] } } }),
@@ -170,6 +216,16 @@ export const itemModeOptions: INodeProperties[] = [
 
 export function itemModeFrom(context: IExecuteFunctions, itemIndex: number): ItemMode {
 	const mode = context.getNodeParameter('itemMode', itemIndex, 'perLine') as string;
+	const raw = context.getNodeParameter('productMapping.product', itemIndex, []) as IDataObject[];
+	const rules = productRulesFrom(raw);
+	if (!Array.isArray(rules))
+		throw fieldError(
+			context.getNode(),
+			itemIndex,
+			'Product Mapping',
+			`product ${rules.index + 1} has no ${rules.missing === 'crm' ? 'CRM product ID or name' : 'QuickBooks item'}`,
+		);
+	if (mode === 'mapped') return { mode: 'mapped', rules };
 	if (mode === 'default') {
 		const itemId = defaultItemPicker.value(context, itemIndex);
 		if (!itemId)
@@ -179,10 +235,14 @@ export function itemModeFrom(context: IExecuteFunctions, itemIndex: number): Ite
 				defaultItemPicker.displayName,
 				'is empty: choose a Default Item or switch "Products" to one item per line',
 			);
-		return { mode: 'default', itemId };
+		return { mode: 'default', itemId, rules };
 	}
 	// Without a chosen account the default one is looked up only if an item has to be created.
-	return { mode: 'perLine', incomeAccountId: newItemAccountPicker.value(context, itemIndex) };
+	return {
+		mode: 'perLine',
+		incomeAccountId: newItemAccountPicker.value(context, itemIndex),
+		rules,
+	};
 }
 
 /** The Batch Requests option: `what` names the calls that go 30 to a batch, `firstItem` (one sentence, no final period) what is read from item 0. */

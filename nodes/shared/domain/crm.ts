@@ -7,6 +7,8 @@ import type { Person } from './customerMatch';
 
 export interface CrmLine {
 	name: string;
+	/** The CRM's product id, where it states one (Product Mapping matches it before the name). */
+	productId?: string;
 	description?: string;
 	qty: number;
 	unitPrice: number;

@@ -7,6 +7,7 @@ import { OutcomeError } from '../errors';
 import type { CrmSale } from './crm';
 import { round2, sameAmount } from './money';
 import type { SalePlan } from './types';
+import { productLineKey, type ProductLine } from './productMapping';
 
 export interface ItemRef {
 	value: string;
@@ -35,9 +36,17 @@ export function echoedRefs(document: QboRecord): { customer?: ItemRef; items: It
 
 /** Names of the items a sale needs (used to find or create them before planning). */
 export function itemNamesOf(input: CrmSale): string[] {
-	const names = input.lines.map((l) => l.name);
-	if ((input.shipping ?? 0) > 0) names.push(SHIPPING_LINE_NAME);
-	return [...new Set(names)];
+	return [...new Set(productLinesOf(input).map((line) => line.name))];
+}
+
+/** The products a sale's lines name, each once (by product ID where stated, else by name). */
+export function productLinesOf(input: CrmSale): ProductLine[] {
+	const lines: ProductLine[] = input.lines.map((l) =>
+		l.productId ? { name: l.name, productId: l.productId } : { name: l.name },
+	);
+	if ((input.shipping ?? 0) > 0) lines.push({ name: SHIPPING_LINE_NAME });
+	const byKey = new Map(lines.map((line) => [productLineKey(line), line]));
+	return [...byKey.values()];
 }
 
 function unitPriceFor(amount: number, qty: number, fallback: number): number {
@@ -70,7 +79,7 @@ export const ADJUSTMENT_DESCRIPTION =
  */
 export function planSale(
 	input: CrmSale,
-	itemRefFor: (name: string) => ItemRef,
+	itemRefFor: (line: ProductLine) => ItemRef,
 	taxCodes: TaxCodes = US_TAX_CODES,
 	adjustmentItem?: ItemRef,
 ): SalePlan {
@@ -96,7 +105,7 @@ export function planSale(
 			Amount: net,
 			...(line.description ? { Description: line.description.slice(0, 4000) } : {}),
 			SalesItemLineDetail: {
-				ItemRef: itemRefFor(line.name),
+				ItemRef: itemRefFor(line),
 				Qty: line.qty,
 				UnitPrice: line.taxInclusive ? unitPriceFor(net, line.qty, line.unitPrice) : line.unitPrice,
 				TaxCodeRef: { value: taxable ? taxCodes.taxed : taxCodes.untaxed },
@@ -110,7 +119,7 @@ export function planSale(
 			DetailType: 'SalesItemLineDetail',
 			Amount: shipping,
 			SalesItemLineDetail: {
-				ItemRef: itemRefFor(SHIPPING_LINE_NAME),
+				ItemRef: itemRefFor({ name: SHIPPING_LINE_NAME }),
 				Qty: 1,
 				UnitPrice: shipping,
 				TaxCodeRef: { value: taxCodes.untaxed },

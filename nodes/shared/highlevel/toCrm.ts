@@ -62,8 +62,12 @@ function lineFrom(item: Obj, index: number, field: string): CrmLine {
 	if (priceValue === undefined && item.total !== undefined && qty)
 		unitPrice = toAmount(item.total, `${field}[${index}].total`) / qty;
 	const { rate, inclusive } = taxesOf(item);
+	// Invoice items state `productId` (apps/invoices.json InvoiceItemDto, docs@0af86a4); order items
+	// the product itself (docs/webhook events/OrderCreate.md: items[].product._id).
+	const productId = text(item.productId, item.product_id, item.product?._id);
 	return {
 		name,
+		...(productId ? { productId } : {}),
 		description: text(item.description),
 		qty,
 		unitPrice,

@@ -13,11 +13,12 @@ import {
 } from '../domain/invoiceState';
 import { PAYMENT_REREADS, payingRaced } from '../recovery';
 import { round2 } from '../domain/money';
-import { adjustmentRef, itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
+import { adjustmentRef, productLinesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
 import { createKeepingTax } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
+import { checkProductMapping } from './productMapping';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
 import {
 	createOwnDocument,
@@ -281,6 +282,8 @@ export async function syncInvoice(
 		? undefined
 		: await currencyRefOf(client, crm.currency, `CRM invoice ${crm.number ?? crm.id}`);
 
+	await checkProductMapping(client, productLinesOf(crm), options.items);
+
 	// An invoice already billed to this e-mail keeps its customer: no look-up per later event.
 	const billedTo = normalizeEmail(
 		(existing?.BillEmail as { Address?: string } | undefined)?.Address,
@@ -304,7 +307,7 @@ export async function syncInvoice(
 						'contactDetails.email',
 						mode,
 					),
-			items: await resolveItems(client, itemNamesOf(crm), options.items, mode),
+			items: await resolveItems(client, productLinesOf(crm), options.items, mode),
 		}),
 		async (refs, requestKeySuffix) => {
 			const plan = planSale(crm, refs.items.refFor, options.taxCodes, adjustmentRef(options));

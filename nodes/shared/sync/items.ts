@@ -4,9 +4,16 @@ import type { QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import { isNameTaken } from '../recovery';
 import type { ItemRef } from '../domain/salesDocument';
+import {
+	productLineKey,
+	productRuleFor,
+	type ProductLine,
+	type ProductRule,
+} from '../domain/productMapping';
 import { companyCache, createKeySuffix, itemKey, type CachedItem } from './companyCache';
 import type { LookupMode } from './customers';
 import { once, readThrough, shareFound } from './sharedLookups';
+import { mappedItemRef, unmappedProduct } from './productMapping';
 
 /** QuickBooks item names: no colon, at most 100 characters. */
 export function itemName(name: string): string {
@@ -80,15 +87,22 @@ function inactiveItemNamed(name: string, cause: Error): OutcomeError {
 	return error;
 }
 
-/** Without an income account: the company's default one, looked up only when an item is created. */
-export type ItemMode =
+/**
+ * Where each CRM line books: the Product Mapping's item when a rule names its product; otherwise
+ * an item found or created by the line's name (without an income account: the company's default
+ * one, looked up only when an item is created), one default item, or nowhere (`mapped`: the line
+ * stops its record).
+ */
+export type ItemMode = (
 	| { mode: 'perLine'; incomeAccountId?: string }
-	| { mode: 'default'; itemId: string };
+	| { mode: 'default'; itemId: string }
+	| { mode: 'mapped' }
+) & { rules?: ProductRule[] };
 
-/** The item of each line name, and which of them the company cache served (recovery R17, R18). */
+/** The item of each line's product, and which of them the company cache served (recovery R17, R18). */
 export interface ItemRefs {
-	refFor(name: string): ItemRef;
-	/** Line name → item. */
+	refFor(line: ProductLine): ItemRef;
+	/** Product line key (../domain/productMapping.ts) → item. */
 	byName: Map<string, ItemRef>;
 	/** Cache key → entry, for the items the company cache served. */
 	cached: Map<string, CachedItem>;
@@ -108,27 +122,37 @@ export function rememberItem(client: QboClient, name: string, item: QboRecord): 
 	return cached;
 }
 
-/** Item references for every distinct line name: from the company cache, else found or created. */
+/**
+ * Item references for every distinct product of the lines: mapped, else from the company cache,
+ * else found or created by name (or the default item, or a stop, as `itemMode` says).
+ */
 export async function resolveItems(
 	client: QboClient,
-	names: string[],
+	lines: ProductLine[],
 	itemMode: ItemMode,
 	mode: LookupMode = {},
 ): Promise<ItemRefs> {
-	if (itemMode.mode === 'default') {
-		const ref = { value: itemMode.itemId };
-		return { refFor: () => ref, byName: new Map(names.map((n) => [n, ref])), cached: new Map() };
-	}
 	const refs = new Map<string, ItemRef>();
 	const cached = new Map<string, CachedItem>();
-	for (const name of names) {
+	const refFor = (line: ProductLine) => refs.get(productLineKey(line))!;
+	for (const line of lines) {
+		const rule = productRuleFor(line, itemMode.rules ?? []);
+		if (rule) refs.set(productLineKey(line), await mappedItemRef(client, rule));
+		else if (itemMode.mode === 'default')
+			refs.set(productLineKey(line), { value: itemMode.itemId });
+		else if (itemMode.mode === 'mapped') throw unmappedProduct(line);
+	}
+	if (itemMode.mode !== 'perLine') return { refFor, byName: refs, cached };
+	for (const line of lines) {
+		if (refs.has(productLineKey(line))) continue;
+		const name = line.name;
 		const key = itemKey(itemName(name));
 		const known = mode.fresh
 			? undefined
 			: await readThrough(client, 'item', key, companyCache(client).items);
 		if (known) {
 			cached.set(key, known);
-			refs.set(name, known.ref);
+			refs.set(productLineKey(line), known.ref);
 			continue;
 		}
 		const find = async () => {
@@ -142,9 +166,9 @@ export async function resolveItems(
 		const item = mode.fresh
 			? await find()
 			: await client.memo(`item:${key}`, async () => await once(client, `item:${key}`, find));
-		refs.set(name, item.ref);
+		refs.set(productLineKey(line), item.ref);
 	}
-	return { refFor: (name) => refs.get(name)!, byName: refs, cached };
+	return { refFor, byName: refs, cached };
 }
 
 /** The income account used for new items: the one chosen, else the first "Services" income account. */

@@ -3,7 +3,7 @@ import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import type { CrmPayment } from '../domain/crm';
 import { crmMarker } from '../domain/docNumber';
-import { adjustmentRef, itemNamesOf, planSale, type TaxCodes } from '../domain/salesDocument';
+import { adjustmentRef, productLinesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import type { SalePlan } from '../domain/types';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
@@ -17,6 +17,7 @@ import {
 } from './ownDocuments';
 import { createKeepingTax } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
+import { checkProductMapping } from './productMapping';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
 import { routePayment, type Routed, type RoutingOptions } from './paymentRouting';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
@@ -130,8 +131,10 @@ export async function createReceiptFromPayment(
 		};
 	}
 	numberToCreate(key, lookup); // a clash stops the item before any customer or item is written
-	// So does a rule naming an account or payment method the company lacks.
+	// So does a rule naming an account or payment method the company lacks, or a product the
+	// Product Mapping cannot book.
 	const routed = await routePayment(client, payment, options);
+	await checkProductMapping(client, productLinesOf(payment), options.items);
 
 	const {
 		result: written,
@@ -142,7 +145,7 @@ export async function createReceiptFromPayment(
 			match: options.customerId
 				? { customer: { Id: options.customerId } as QboRecord, how: 'given' as const }
 				: await findOrCreateCustomer(client, payment.person, options.match, 'email', mode),
-			items: await resolveItems(client, itemNamesOf(payment), options.items, mode),
+			items: await resolveItems(client, productLinesOf(payment), options.items, mode),
 		}),
 		async (refs, requestKeySuffix) => {
 			const plan = planSale(payment, refs.items.refFor, options.taxCodes, adjustmentRef(options));

@@ -10,9 +10,11 @@ import { BATCH_LIMIT, type QboClient } from '../transport/client';
 import { OutcomeError } from '../errors';
 import { lookAgainAfterRefusal, receiptRedoneOneByOne, settledInBatch } from '../recovery';
 import type { CrmPayment } from '../domain/crm';
-import { adjustmentRef, itemNamesOf, planSale, type ItemRef } from '../domain/salesDocument';
+import { adjustmentRef, planSale, productLinesOf, type ItemRef } from '../domain/salesDocument';
+import { productLineKey } from '../domain/productMapping';
 import { itemName, type ItemRefs } from './items';
 import { itemRefsInBatch } from './itemsBatch';
+import { checkProductMapping } from './productMapping';
 import { ReplayedDeletedDocument, requireTaxKept } from './salesTax';
 import { numbersFor, numberToCreate, settleExtras } from './ownDocuments';
 import { byNumber, lookupFor, receiptsNumbered, settleRaces } from './receiptsFound';
@@ -66,13 +68,13 @@ function refsOf(
 ): DocumentRefs {
 	const byName = new Map<string, ItemRef>();
 	const cached = new Map<string, CachedItem>();
-	for (const name of itemNamesOf(payment)) {
-		const key = itemKey(itemName(name));
-		const ref = options.items.mode === 'default' ? { value: options.items.itemId } : items.get(key);
-		if (ref && !(ref instanceof Error)) byName.set(name, ref);
+	for (const line of productLinesOf(payment)) {
+		const key = itemKey(itemName(line.name));
+		const ref = items.get(productLineKey(line));
+		if (ref && !(ref instanceof Error)) byName.set(productLineKey(line), ref);
 		if (cachedItems.has(key)) cached.set(key, cachedItems.get(key)!);
 	}
-	const refs: ItemRefs = { refFor: (name) => byName.get(name)!, byName, cached };
+	const refs: ItemRefs = { refFor: (line) => byName.get(productLineKey(line))!, byName, cached };
 	return { match, items: refs };
 }
 
@@ -191,12 +193,14 @@ async function planReceipts(
 	docNumbers: string[],
 	results: Results,
 ): Promise<PlannedReceipt[]> {
-	// A rule naming an account or payment method the company lacks stops its payment first, before
-	// any customer or item is written for it.
+	// A rule naming an account or payment method the company lacks, or a product the Product
+	// Mapping cannot book, stops its payment first, before any customer or item is written for it.
 	const routes = new Map<number, Routed>();
 	for (const i of pending) {
 		try {
-			routes.set(i, await routePayment(client, payments[i], options));
+			const routed = await routePayment(client, payments[i], options);
+			await checkProductMapping(client, productLinesOf(payments[i]), options.items);
+			routes.set(i, routed);
 		} catch (error) {
 			results[i] = error as Error;
 		}
@@ -224,13 +228,12 @@ async function planReceipts(
 			if (match instanceof Error) throw match;
 			const plan = planSale(
 				payment,
-				(name) => {
-					if (options.items.mode === 'default') return { value: options.items.itemId };
-					const ref = items.refs.get(itemKey(itemName(name)));
+				(line) => {
+					const ref = items.refs.get(productLineKey(line));
 					if (!ref) {
 						throw new OutcomeError(
 							'notFound',
-							`No QuickBooks item for the line "${name}"`,
+							`No QuickBooks item for the line "${line.name}"`,
 							'Run the item again without "Batch Requests", or choose one default item under "Products".',
 						);
 					}
