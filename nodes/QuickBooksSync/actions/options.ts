@@ -191,8 +191,7 @@ export const itemModeOptions: INodeProperties[] = [
 						type: 'string',
 						default: '',
 						placeholder: '6578278e879ad2646715ba9c',
-						description:
-							'HighLevel’s product ID (matched first), or the line’s name (case aside)',
+						description: 'HighLevel’s product ID (matched first), or the line’s name (case aside)',
 					},
 					{
 						displayName: 'QuickBooks Item Name or ID',
