@@ -1,26 +1,30 @@
-/** Sales Receipt → Create From Payment run through n8n-core, and the receipt a payment made. */
+/** Sales Receipt → Create From Payment and Invoice → Sync run through n8n-core, and the receipt a payment made. */
 import type { MemoryCredentialsHelper } from './engine';
 import { runNode } from './engine';
 
-/** HighLevel bodies in, one item each; `parameters` replace the node's (e.g. `options`). */
-export const createFromPayment = async (
-	creds: MemoryCredentialsHelper,
-	bodies: unknown[],
-	parameters: Record<string, unknown> = {},
-) =>
-	await runNode(
-		creds,
-		{
-			resource: 'salesReceipt',
-			operation: 'createFromPayment',
-			source: 'highLevel',
-			body: '={{ $json }}',
-			options: {},
-			...parameters,
-		},
-		bodies as Array<Record<string, unknown>>,
-		{ continueOnFail: true },
-	);
+/** An operation run on HighLevel bodies, one item each; `parameters` replace the node's (e.g. `options`). */
+const operation =
+	(base: Record<string, unknown>) =>
+	async (
+		creds: MemoryCredentialsHelper,
+		bodies: unknown[],
+		parameters: Record<string, unknown> = {},
+	) =>
+		await runNode(
+			creds,
+			{ body: '={{ $json }}', options: {}, ...base, ...parameters },
+			bodies as Array<Record<string, unknown>>,
+			{ continueOnFail: true },
+		);
+
+export const createFromPayment = operation({
+	resource: 'salesReceipt',
+	operation: 'createFromPayment',
+	source: 'highLevel',
+});
+
+/** Invoice → Sync, keyed by invoice number. */
+export const syncInvoices = operation({ resource: 'invoice', operation: 'sync', key: 'number' });
 
 /** The receipt of a CRM transaction (its PaymentRefNum), if QuickBooks has one. */
 export const receiptPaying = (

@@ -10,6 +10,7 @@ import {
 	runNode,
 	useEmulatedQuickBooks,
 } from '../helpers/engine';
+import { syncInvoices } from '../helpers/receipts';
 import { setCompanyCacheClock } from '../../nodes/shared/sync/companyCache';
 
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
@@ -296,18 +297,9 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		]);
 		const sync = async (id: string) =>
 			(
-				await runNode(
-					qb.creds,
-					{
-						resource: 'invoice',
-						operation: 'sync',
-						body: '={{ $json }}',
-						key: 'number',
-						options: {},
-					},
-					[invoiceEvent('InvoiceSent', { id, number: `INV-${id}`, email: 'regular@example.com' })],
-					{ continueOnFail: true },
-				)
+				await syncInvoices(qb.creds, [
+					invoiceEvent('InvoiceSent', { id, number: `INV-${id}`, email: 'regular@example.com' }),
+				])
 			).output('QuickBooks Sync')[0].json as Record<string, any>;
 		expect((await sync('a1')).CustomerRef.value).toBe(duplicate.Id);
 		realm().mergeCustomers(duplicate.Id, kept.Id);

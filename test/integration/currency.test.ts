@@ -5,8 +5,8 @@
  */
 import { clearCompanyCaches } from '../../nodes/shared/sync/companyCache';
 import { invoiceEvent, paymentReceived } from '../fixtures/highlevel';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
-import { createFromPayment, receiptPaying } from '../helpers/receipts';
+import { useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment, receiptPaying, syncInvoices } from '../helpers/receipts';
 
 const qb = useEmulatedQuickBooks();
 const realm = () => qb.realm();
@@ -76,13 +76,7 @@ describe.each([false, true])('batch requests %s', (batch) => {
 
 test('an invoice in EUR with multicurrency off stops before its customer is made; in USD it is synced', async () => {
 	multiCurrency(false);
-	const sync = (body: unknown) =>
-		runNode(
-			qb.creds,
-			{ resource: 'invoice', operation: 'sync', body: '={{ $json }}', key: 'number', options: {} },
-			[body as Record<string, unknown>],
-			{ continueOnFail: true },
-		);
+	const sync = (body: unknown) => syncInvoices(qb.creds, [body]);
 	const eur = (
 		await sync(
 			invoiceEvent('InvoiceSent', {

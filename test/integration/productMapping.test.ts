@@ -6,8 +6,8 @@
  * and for invoices.
  */
 import { invoiceEvent, orderCreate } from '../fixtures/highlevel';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
-import { createFromPayment } from '../helpers/receipts';
+import { useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment, syncInvoices } from '../helpers/receipts';
 
 const qb = useEmulatedQuickBooks();
 const realm = () => qb.realm();
@@ -139,24 +139,18 @@ test('an invoice books its mapped products too', async () => {
 		IncomeAccountRef: { value: String(income?.Id) },
 	});
 	const out = (
-		await runNode(
+		await syncInvoices(
 			qb.creds,
-			{
-				resource: 'invoice',
-				operation: 'sync',
-				body: '={{ $json }}',
-				key: 'number',
-				itemMode: 'mapped',
-				productMapping: { product: [{ crm: 'prod-design', item: 'Design Retainer' }] },
-				options: {},
-			},
 			[
 				invoiceEvent('InvoiceSent', {
 					number: 'INV-MAP-1',
 					items: [{ name: 'Website Design', qty: 1, amount: 1200, productId: 'prod-design' }],
-				}) as Record<string, unknown>,
+				}),
 			],
-			{ continueOnFail: true },
+			{
+				itemMode: 'mapped',
+				productMapping: { product: [{ crm: 'prod-design', item: 'Design Retainer' }] },
+			},
 		)
 	).output('QuickBooks Sync');
 	expect(out[0].json.sync).toMatchObject({ action: 'created' });
