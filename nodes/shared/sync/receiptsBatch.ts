@@ -64,7 +64,6 @@ function refsOf(
 	payment: CrmPayment,
 	items: Map<string, ItemRef | Error>,
 	cachedItems: Map<string, CachedItem>,
-	options: ReceiptOptions,
 ): DocumentRefs {
 	const byName = new Map<string, ItemRef>();
 	const cached = new Map<string, CachedItem>();
@@ -253,7 +252,7 @@ async function planReceipts(
 					routedOptions(options, routed),
 				),
 				routed,
-				refs: refsOf(match, payment, items.refs, items.cached, options),
+				refs: refsOf(match, payment, items.refs, items.cached),
 				customer: {
 					id: String(match.customer.Id),
 					how: match.how,
