@@ -177,7 +177,7 @@ test('a pulled transaction has the key and figures of the workflow Payment Recei
 	expect((got.record as { method?: string }).method).toBeUndefined();
 });
 
-test('a refunded transaction: the payment is still money received, the refunded total is a refund event on Skipped', () => {
+test('a refunded transaction: the payment is still money received, the refunded total is a refund event to book up to', () => {
 	const events = eventsFromTransaction(
 		apiTransaction({
 			id: 'tx1',
@@ -190,7 +190,7 @@ test('a refunded transaction: the payment is still money received, the refunded 
 	);
 	expect(events.map((e) => [e.kind, e.key, e.skipped])).toEqual([
 		['payment', 'payment:tx1', false],
-		['refund', 'refund:tx1:refunded-total:40', true],
+		['refund', 'refund:tx1:refunded-total:40', false],
 	]);
 	const [payment, refund] = events;
 	expect(payment.status).toBe('refunded');
@@ -200,13 +200,31 @@ test('a refunded transaction: the payment is still money received, the refunded 
 		transactionId: 'tx1',
 		amount: 40,
 		type: 'partial',
+		refundedTotal: 40,
 	});
 	expect(refund.record).toMatchObject({
 		refundId: 'tx1:refunded-total:40',
 		idDerived: true,
 		amount: 40,
+		refundedTotal: 40,
 	});
-	expect(refund.reason).toMatch(/no refund id or time/);
+	// A refund of an invoice's payment stays with the invoice template.
+	const ofInvoice = eventsFromTransaction(
+		apiTransaction({
+			id: 'tx2',
+			liveMode: true,
+			amount: 100,
+			amountRefunded: 40,
+			entityType: 'invoice',
+			entityId: 'inv1',
+		}),
+		options,
+	);
+	expect(ofInvoice.map((e) => [e.key, e.skipped])[1]).toEqual([
+		'refund:tx2:refunded-total:40',
+		true,
+	]);
+	expect(ofInvoice[1].reason).toMatch(/paid an invoice .* the invoice template books/);
 	// The documented example itself shows 10 refunded.
 	expect(eventsFromTransaction({ ...DOCUMENTED_TRANSACTION }, options).map((e) => e.key)).toEqual([
 		'payment:61dd0feac077f72010f78804',

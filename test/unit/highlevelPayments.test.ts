@@ -23,6 +23,7 @@ import {
 	apiTransaction,
 	documented,
 	workflowPayment,
+	workflowRefund,
 } from '../../scripts/dev/fixtures/highlevel';
 import {
 	MemoryCredentialsHelper,
@@ -275,7 +276,7 @@ describe('Get Many', () => {
 });
 
 describe('Get', () => {
-	test('one transaction, order and invoice by id; a refunded total shows as a refund on Skipped; an unknown id fails naming it', async () => {
+	test('one transaction, order and invoice by id; a refunded total shows as a refund event; an unknown id fails naming it', async () => {
 		const hl = await emulator();
 		const txn = live('tx-refunded', day(9), {
 			amount: 80,
@@ -291,10 +292,13 @@ describe('Get', () => {
 			operation: 'get',
 			transactionId: { __rl: true, mode: 'id', value: 'tx-refunded' },
 		});
-		expect(t.received.map((e) => e.key)).toEqual(['payment:tx-refunded']);
-		expect(t.skipped.map((e) => [e.key, e.kind, e.refund.amount, e.refund.type])).toEqual([
-			['refund:tx-refunded:refunded-total:30', 'refund', 30, 'partial'],
-		]);
+		expect(t.received.map((e) => [e.key, e.kind, e.refund?.refundedTotal, e.refund?.type])).toEqual(
+			[
+				['payment:tx-refunded', 'payment', undefined, undefined],
+				['refund:tx-refunded:refunded-total:30', 'refund', 30, 'partial'],
+			],
+		);
+		expect(t.skipped).toEqual([]);
 		// The get route's contact snapshot, not the list's contactName.
 		expect(t.received[0].body.contactSnapshot).toBeDefined();
 
@@ -686,6 +690,30 @@ describe('Transaction → Add Line Items (23.3)', () => {
 		});
 		expect(noScope.linesKnown).toBe(false);
 		expect(noScope.linesHint).toMatch(/add the scope payments\/transactions\.readonly/);
+	});
+
+	test('a pushed refund gets the total HighLevel shows refunded on its transaction (one call); without the scope it stays as delivered', async () => {
+		const hl = await emulator();
+		hl.addToken('pit-invoices-only', ['invoices.readonly']);
+		hl.seedPayments({
+			transactions: [live('tx-refunded', day(3), { amount: 100, amountRefunded: 70 })],
+		});
+		const refund = normalizeHighLevelBody(
+			workflowRefund({ refundId: 're-1', transactionId: 'tx-refunded', amount: 20 }),
+			{ delivery: 'workflow', invoicesSynced: true, kinds: ['refund'] },
+		);
+		const before = hl.calls.length;
+		const [out] = await addLines(hl, [refund]);
+		expect(out).toMatchObject({
+			key: 'refund:re-1',
+			refund: { amount: 20, refundedTotal: 70 },
+			record: { refundId: 're-1', amount: 20, refundedTotal: 70 },
+		});
+		expect(hl.calls.slice(before).map((c) => c.path)).toEqual([
+			'/payments/transactions/tx-refunded',
+		]);
+		const [noScope] = await addLines(hl, [refund], { token: 'pit-invoices-only' });
+		expect(noScope).toEqual(refund);
 	});
 
 	test('an item that is not an event stops with the item and the field named', async () => {

@@ -67,6 +67,13 @@ export interface CrmRefund {
 	/** Set when the refunded payment paid a CRM invoice (recorded by Invoice → Sync). */
 	invoiceId?: string;
 	invoiceNumber?: string;
+	/**
+	 * HighLevel's record of all refunded on the payment so far (the transaction's `amountRefunded`),
+	 * when it was read from HighLevel's API. The refunds booked for the payment never pass it.
+	 */
+	refundedTotal?: number;
+	/** The refunded payment's date (YYYY-MM-DD), when known: its refunds are not older. */
+	paidOn?: string;
 	person: Person;
 }
 

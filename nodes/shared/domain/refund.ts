@@ -11,7 +11,7 @@
  * document, and changes neither the receipt or invoice it refunds nor the customer's balance.
  */
 import type { QboRecord } from '../types';
-import { crmMarker, markerId } from './docNumber';
+import { crmMarker, crmMarkersIn, markerId } from './docNumber';
 import { round2, sameAmount } from './money';
 
 /** What a refund reverses: our sales receipt of a CRM payment, or our invoice of a CRM invoice. */
@@ -58,6 +58,41 @@ export function totalOf(records: QboRecord[]): number {
 
 function taxOf(record: QboRecord): number {
 	return Number((record.TxnTaxDetail as { TotalTax?: unknown } | undefined)?.TotalTax ?? 0);
+}
+
+/** The refund id a pulled refund carries: HighLevel's refunded total on the transaction, no refund id. */
+export function refundedTotalId(transactionId: string, refundedTotal: number): string {
+	return `${transactionId}${TOTAL_ID}${round2(refundedTotal)}`;
+}
+
+const TOTAL_ID = ':refunded-total:';
+
+/** Whether a refund id is a refunded total pulled from HighLevel's API (refundedTotalId). */
+export function isRefundedTotalId(refundId: string): boolean {
+	return refundId.includes(TOTAL_ID);
+}
+
+/** Whether a refund receipt was written for a refunded total pulled from HighLevel's API. */
+export function isRefundedTotalReceipt(record: QboRecord): boolean {
+	return crmMarkersIn(record.PrivateNote).some(
+		(m) => m.kind === 'refund' && isRefundedTotalId(m.id),
+	);
+}
+
+/**
+ * How much of a refund is still to book when HighLevel's record of the payment's refunded total is
+ * known: what the refund says, but never more than that total leaves over the refunds already
+ * booked for the payment (under any refund id). A refund pulled from HighLevel's API has no refund
+ * id, only that total; a pushed one has its id and amount. Whichever is booked first, the other
+ * finds the money already given back (0: nothing to write), so a refund is never booked twice.
+ */
+export function refundStillDue(
+	amount: number,
+	refundedTotal: number | undefined,
+	bookedBefore: number,
+): number {
+	if (refundedTotal === undefined) return round2(amount);
+	return round2(Math.max(0, Math.min(amount, refundedTotal - bookedBefore)));
 }
 
 export type RefundPlan =

@@ -23,7 +23,9 @@
  */
 import { round2, toAmount } from '../domain/money';
 import type { CrmRefund } from '../domain/crm';
+import { refundedTotalId } from '../domain/refund';
 import { normalizeHighLevelBody } from './events';
+import { isoDate } from './toCrm';
 import type { HighLevelEvent } from './types';
 
 type Obj = Record<string, any>;
@@ -131,6 +133,15 @@ export function paidThrough(txn: Obj): { provider?: string; method?: string } {
 /** A refund word in a status (UNCERTAIN vocabulary: no refunded transaction or order is documented). */
 const REFUND_WORD = /refund/i;
 
+/** All refunded on a transaction so far (`amountRefunded`; absent counts as 0), or undefined when unreadable. */
+export function refundedOn(txn: Obj): number | undefined {
+	try {
+		return round2(Math.abs(toAmount(txn.amountRefunded ?? 0, 'amountRefunded')));
+	} catch {
+		return undefined;
+	}
+}
+
 /**
  * One transaction (list or get shape) as the events a push of it gives:
  * - the payment, keyed `payment:<_id>` like the workflow "Payment Received" delivery whose
@@ -202,22 +213,19 @@ export function eventsFromTransaction(txn: Obj, options: FromApiOptions): HighLe
  * names no refund id and no refund time (UNCERTAIN: whether a refund is visible anywhere else).
  *
  * So a pulled refund cannot carry the key of the pushed one (`refund:<Refund ID>` from the workflow
- * trigger "Refund"), and booking it beside a pushed one could give the money back twice. The event
- * is emitted skipped, with the total as its amount and a key derived from the transaction and that
- * total (`refund:<transaction id>:refunded-total:<amount>`, `idDerived`): the same on every pull
- * until the total changes. A reconcile compares it with the refund receipts in QuickBooks.
+ * trigger "Refund"). It is keyed by the transaction and that total
+ * (`refund:<transaction id>:refunded-total:<amount>`, `idDerived`: the same on every pull until the
+ * total changes), its amount is the total and `refundedTotal` says so: Sales Receipt → Refund books
+ * only what the refunds already booked for the payment leave of it, and a pushed refund read with the
+ * same total finds its money booked (domain/refund.ts refundStillDue), so neither books it twice.
+ * A refund of an invoice's payment stays skipped: the invoice template books those.
  */
 function refundOf(txn: Obj, paymentBody: Obj, options: FromApiOptions): HighLevelEvent | undefined {
-	let refunded: number;
-	try {
-		refunded = round2(Math.abs(toAmount(txn.amountRefunded ?? 0, 'amountRefunded')));
-	} catch {
-		return undefined;
-	}
+	const refunded = refundedOn(txn);
 	const transactionId = text(txn._id);
-	if (!(refunded > 0) || !transactionId) return undefined;
+	if (!refunded || !transactionId) return undefined;
 	const total = typeof txn.amount === 'number' ? round2(txn.amount) : undefined;
-	const refundId = `${transactionId}:refunded-total:${refunded}`;
+	const refundId = refundedTotalId(transactionId, refunded);
 	const body = {
 		...contactOf(txn),
 		refund: withoutUndefined({
@@ -237,13 +245,23 @@ function refundOf(txn: Obj, paymentBody: Obj, options: FromApiOptions): HighLeve
 		invoicesSynced: options.invoicesSynced,
 	});
 	const record = event.record as CrmRefund | undefined;
+	const paidOn = isoDate(text(txn.createdAt, txn.fulfilledAt));
+	const ofInvoice = txn.entityType === 'invoice';
 	return finish(
 		{
 			...event,
-			skipped: true,
-			reason: `transaction ${transactionId} shows ${refunded} refunded in all (amountRefunded): HighLevel's API names no refund id or time, so this is not booked as a refund (the pushed "Refund" delivery is); compare it with the refund receipts in QuickBooks`,
-			refund: event.refund ? { ...event.refund, idDerived: true } : event.refund,
-			record: record ? { ...record, idDerived: true } : record,
+			...(ofInvoice
+				? {
+						skipped: true,
+						reason: `transaction ${transactionId} paid an invoice and shows ${refunded} refunded in all: the invoice template books invoice payments and their refunds`,
+					}
+				: {}),
+			refund: event.refund
+				? { ...event.refund, idDerived: true, refundedTotal: refunded }
+				: event.refund,
+			record: record
+				? { ...record, idDerived: true, refundedTotal: refunded, ...(paidOn ? { paidOn } : {}) }
+				: record,
 		},
 		txn,
 		options,

@@ -14,9 +14,9 @@
  */
 import { CrmInputError } from '../errors';
 import { round2 } from '../domain/money';
-import type { CrmPayment } from '../domain/crm';
+import type { CrmPayment, CrmRefund } from '../domain/crm';
 import { HighLevelApiError, type HighLevelPaymentsApi } from './api';
-import { eventsFromOrder, paidThrough } from './fromApi';
+import { eventsFromOrder, paidThrough, refundedOn } from './fromApi';
 import type { HighLevelEvent } from './types';
 
 type Obj = Record<string, any>;
@@ -122,6 +122,47 @@ export async function itemizePayment(
 		if (!(error instanceof HighLevelApiError)) throw error;
 		return keepsOneLine(event, `${error.message}. ${error.hint}`);
 	}
+}
+
+/**
+ * Refund events the operation fills in: a refund not yet told HighLevel's refunded total on its
+ * transaction (a pushed "Refund" delivery names its own amount only).
+ */
+export function needsRefundedTotal(event: HighLevelEvent): boolean {
+	const record = event.record as CrmRefund | undefined;
+	return (
+		event.format === 'highlevel-event/1' &&
+		event.kind === 'refund' &&
+		!event.skipped &&
+		!!record?.transactionId &&
+		record.refundedTotal === undefined
+	);
+}
+
+/**
+ * The refund's event with HighLevel's record of all refunded on its transaction (`amountRefunded`,
+ * GET /payments/transactions/{id}), which Sales Receipt → Refund never books past: so a refund
+ * already booked from that total by a reconcile pass is not booked again. Without an answer the event
+ * stays as it was, and the refund is booked by its own amount as before.
+ */
+export async function withRefundedTotal(
+	api: Pick<HighLevelPaymentsApi, 'get'>,
+	event: HighLevelEvent,
+): Promise<HighLevelEvent> {
+	const record = event.record as CrmRefund;
+	let refundedTotal: number | undefined;
+	try {
+		refundedTotal = refundedOn(await api.get('transaction', record.transactionId));
+	} catch (error) {
+		if (!(error instanceof HighLevelApiError)) throw error;
+		return event;
+	}
+	if (refundedTotal === undefined) return event;
+	return {
+		...event,
+		refund: event.refund ? { ...event.refund, refundedTotal } : event.refund,
+		record: { ...record, refundedTotal },
+	};
 }
 
 /** An item's event (an object, or JSON text as a Data Table row holds it); other fields stay. */

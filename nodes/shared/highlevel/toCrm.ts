@@ -19,7 +19,7 @@ function text(...values: unknown[]): string | undefined {
 	return undefined;
 }
 
-function isoDate(value: unknown): string | undefined {
+export function isoDate(value: unknown): string | undefined {
 	const raw = text(value);
 	if (!raw) return undefined;
 	const parsed = Date.parse(raw);

@@ -66,6 +66,8 @@ export interface HighLevelEvent {
 		amount?: number;
 		/** HighLevel's refund type (the trigger's filter "Type": Full or Partial), as sent. */
 		type?: string;
+		/** All refunded on the transaction so far (its `amountRefunded`), when read from HighLevel's API. */
+		refundedTotal?: number;
 	};
 	lines: CrmLine[];
 	/** Whether HighLevel stated the line items (workflow payment bodies carry none). */

@@ -9,7 +9,16 @@ import { CrmInputError, OutcomeError } from '../errors';
 import type { CrmRefund } from '../domain/crm';
 import { describeDocument, hasCrmMarker } from '../domain/docNumber';
 import { round2 } from '../domain/money';
-import { isVoidedDocument, planRefund, refundNote, type RefundTarget } from '../domain/refund';
+import {
+	isRefundedTotalReceipt,
+	isVoidedDocument,
+	planRefund,
+	isRefundedTotalId,
+	refundNote,
+	refundStillDue,
+	totalOf,
+	type RefundTarget,
+} from '../domain/refund';
 import { overRefunded } from '../recovery';
 import {
 	createOwnDocument,
@@ -279,7 +288,16 @@ export async function refundPayment(
 		);
 	const customerId = (source.record.CustomerRef as { value?: string } | undefined)?.value;
 	const prior = await refundsOfTarget(client, customerId, source.target);
-	const plan = planRefund(source.record, refund.amount, prior, source.cap);
+	const due = amountDue(refund, prior, document);
+	if (due <= 0)
+		return covered(
+			refund,
+			prior,
+			source,
+			`HighLevel shows ${refund.refundedTotal} refunded in all, as much as is booked`,
+		);
+	const cap = Math.min(source.cap, refund.refundedTotal ?? Infinity);
+	const plan = planRefund(source.record, due, prior, cap);
 	if (!plan.ok) {
 		if (plan.why === 'noLines')
 			throw new OutcomeError(
@@ -333,8 +351,25 @@ export async function refundPayment(
 		written = await createOwnDocument(client, key, lookup, body, `:${String(written.record.Id)}`);
 		after = await refundsOfTarget(client, customerId, source.target);
 	}
-	if (overRefunded(after, String(written.record.Id), source.cap)) {
+	if (overRefunded(after, String(written.record.Id), cap)) {
 		await client.delete('RefundReceipt', written.record);
+		const others = after.filter((r) => String(r.Id) !== String(written.record.Id));
+		if (refund.refundedTotal !== undefined) {
+			// A refund pulled from HighLevel's total and a pushed one of the same money were written at
+			// once: the younger is deleted; if what stays covers HighLevel's total, nothing is missing.
+			if (refundStillDue(refund.amount, refund.refundedTotal, totalOf(others)) <= 0)
+				return covered(
+					refund,
+					others,
+					source,
+					'another refund of the same money was written at the same time; this one was deleted again',
+				);
+			throw new OutcomeError(
+				'busy',
+				`Another refund of ${document} was written at the same time; this one was deleted again and is still due`,
+				'Run it again (a drain does by itself): it then books what HighLevel’s refunded total still leaves.',
+			);
+		}
 		throw new OutcomeError(
 			'refused',
 			`Another refund of ${document} was written at the same time; together they would pass ${round2(source.cap)}, so this one was deleted again`,
@@ -344,12 +379,66 @@ export async function refundPayment(
 	return {
 		refund: written.record,
 		alreadySynced: false,
-		sync: summary(
-			written.record,
-			refund,
-			'created',
-			source,
-			round2(plan.refundedBefore + plan.total),
-		),
+		sync: {
+			...summary(
+				written.record,
+				refund,
+				'created',
+				source,
+				round2(plan.refundedBefore + plan.total),
+			),
+			...(due < refund.amount
+				? {
+						reason: `${due} of ${refund.amount} booked: HighLevel shows ${refund.refundedTotal} refunded in all, ${plan.refundedBefore} was booked before`,
+					}
+				: {}),
+		},
+	};
+}
+
+/**
+ * What of the refund to book, given the refunds already booked for the payment. Without HighLevel's
+ * refunded total, the refund's amount; with it, never past that total (refundStillDue). A pushed
+ * refund that HighLevel's total does not yet cover, beside no refund pulled from that total, is
+ * retried rather than cut: HighLevel may not have recorded it yet.
+ */
+function amountDue(refund: CrmRefund, prior: QboRecord[], document: string): number {
+	const bookedBefore = totalOf(prior);
+	const pulledBefore = prior.some(isRefundedTotalReceipt);
+	const pulled = isRefundedTotalId(refund.refundId);
+	if (refund.refundedTotal === undefined) {
+		if (pulledBefore)
+			throw new OutcomeError(
+				'refused',
+				`${document} has a refund booked from HighLevel's refunded total (found by reconcile), and this refund of ${refund.amount} comes without that total, so it cannot be told apart from it; nothing was written`,
+				'Let the drain read the total from HighLevel (HighLevel Payments → Add Line Items and Refunded Total before Refund, scope payments/transactions.readonly), or compare the refunds in HighLevel and QuickBooks by hand.',
+			);
+		return round2(refund.amount);
+	}
+	const due = refundStillDue(refund.amount, refund.refundedTotal, bookedBefore);
+	if (due < refund.amount - 0.005 && !pulled && !pulledBefore)
+		throw new OutcomeError(
+			'busy',
+			`HighLevel shows ${refund.refundedTotal} refunded in all on transaction ${refund.transactionId} and ${bookedBefore} is booked, so this refund of ${refund.amount} would pass it; nothing was written`,
+			'HighLevel may not have recorded the refund yet: run it again later (a drain does by itself). If it stays, compare the refunds in HighLevel and QuickBooks.',
+		);
+	return due;
+}
+
+/** The refund needs no receipt of its own: the ones booked for the payment already cover it. */
+function covered(
+	refund: CrmRefund,
+	booked: QboRecord[],
+	source: Source,
+	why: string,
+): RefundResult {
+	const last = booked[booked.length - 1];
+	return {
+		refund: last,
+		alreadySynced: true,
+		sync: {
+			...summary(last, refund, 'matched', source, totalOf(booked)),
+			reason: `Covered: ${why}`,
+		},
 	};
 }

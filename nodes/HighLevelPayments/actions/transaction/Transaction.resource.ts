@@ -22,7 +22,7 @@ export const description: INodeProperties[] = [
 				value: 'addLines',
 				action: 'Add line items to a payment',
 				description:
-					'Give a payment event delivered without lines (workflow Payment Received) the items, discount and tax of the order it paid, read from HighLevel',
+					'Give a payment event delivered without lines (workflow Payment Received) the items, discount and tax of the order it paid, and a refund event the total refunded on its transaction, read from HighLevel',
 			},
 			{
 				name: 'Get',

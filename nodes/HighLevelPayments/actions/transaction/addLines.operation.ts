@@ -3,7 +3,9 @@
  * "Payment Received" body) gets its order's items, discount, tax and shipping, read through
  * HighLevel's API: GET /payments/transactions/{id} for the order it paid (scope
  * payments/transactions.readonly), then GET /payments/orders/{id} (payments/orders.readonly). The
- * domain rule is ../../../shared/highlevel/itemize.ts. Every other event passes unchanged.
+ * domain rule is ../../../shared/highlevel/itemize.ts. A refund event gets HighLevel's refunded total
+ * on its transaction (the same transaction read), so Sales Receipt → Refund does not book money a
+ * reconcile pass already booked from that total. Every other event passes unchanged.
  *
  * The API never stops the books: without a scope, an order or an answer, the event keeps one line of
  * the net amount and `linesHint` says why and what to add (money right, items missing), rather than
@@ -12,7 +14,13 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { HighLevelPaymentsApi } from '../../../shared/highlevel/api';
-import { eventFrom, itemizePayment, needsLines } from '../../../shared/highlevel/itemize';
+import {
+	eventFrom,
+	itemizePayment,
+	needsLines,
+	needsRefundedTotal,
+	withRefundedTotal,
+} from '../../../shared/highlevel/itemize';
 import type { HighLevelEvent } from '../../../shared/highlevel/types';
 import { withDisplay } from '../common';
 
@@ -38,5 +46,7 @@ export async function execute(
 	api: HighLevelPaymentsApi,
 ): Promise<HighLevelEvent[]> {
 	const event = eventFrom(this.getNodeParameter('event', itemIndex, {}));
-	return [needsLines(event) ? await itemizePayment(api, event) : event];
+	if (needsLines(event)) return [await itemizePayment(api, event)];
+	if (needsRefundedTotal(event)) return [await withRefundedTotal(api, event)];
+	return [event];
 }
