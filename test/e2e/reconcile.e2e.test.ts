@@ -22,9 +22,15 @@ import {
 	unflatten,
 } from '../helpers/paymentRun';
 import { LIMITS } from '../helpers/queueRun';
-import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { refundTargetOf } from '../../nodes/shared/domain/refund';
+import {
+	apiTransactionFor,
+	workflowPayment,
+	workflowRefund,
+} from '../../scripts/dev/fixtures/highlevel';
 import { createWorkflowSender } from '../../scripts/dev/emulator/highlevel/delivery';
 import {
+	LOCATION_ID,
 	REALM_ID,
 	RECONCILE_TABLE,
 	TEMPLATE_IDS,
@@ -381,6 +387,77 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 			passRightAfter: again.summary,
 		};
 	});
+	test('refunds whose deliveries were lost are found by the pass, and a late delivery of one is not booked again: each payment refunded exactly what HighLevel shows', async () => {
+		const paid = payments('rcrefund', 8);
+		stack.recordPayments(paid);
+		expect(new Set(await deliver(paid))).toEqual(new Set([200]));
+		await stack.drain();
+		await booked(paid);
+		// HighLevel refunds six of them (three in full, three in half) and records it on the
+		// transactions; three "Refund" deliveries arrive, three never do.
+		const refunded = paid.slice(0, 6).map((body, i) => {
+			const total = Number(body.payment.total_amount);
+			return { body, amount: i % 2 ? Math.round(total * 50) / 100 : total };
+		});
+		stack.highLevel.seedPayments({
+			transactions: refunded.map(({ body, amount }) => ({
+				...apiTransactionFor(body, LOCATION_ID),
+				amountRefunded: amount,
+				updatedAt: new Date().toISOString(),
+			})),
+		});
+		const refundOf = ({ body, amount }: (typeof refunded)[number], i: number) =>
+			workflowRefund({
+				refundId: `re_rcrefund_${i}`,
+				transactionId: String(body.payment.transaction_id),
+				amount,
+				type: amount < Number(body.payment.total_amount) ? 'partial' : 'full',
+			});
+		const deliveries = refunded.map(refundOf);
+		expect(new Set(await deliver(deliveries.slice(0, 3)))).toEqual(new Set([200]));
+		await stack.drain();
+		const refundsBooked = () => {
+			const byTxn = new Map<string, number>();
+			for (const r of stack.qbo.company(REALM_ID).all('RefundReceipt')) {
+				if (r.status === 'Deleted') continue;
+				const of = refundTargetOf(r.PrivateNote);
+				if (of)
+					byTxn.set(of.id, Math.round(((byTxn.get(of.id) ?? 0) + Number(r.TotalAmt)) * 100) / 100);
+			}
+			return refunded.map(({ body }) => byTxn.get(String(body.payment.transaction_id)) ?? 0);
+		};
+		await until('the three delivered refunds booked', async () =>
+			refundsBooked().filter((t) => t > 0).length === 3 ? true : undefined,
+		);
+
+		const askedAt = Date.now();
+		const found = await pass();
+		expect(found.summary).toMatchObject({ refunds: 6, storedNow: 3 });
+		await until('every refund booked', async () =>
+			refundsBooked().every((t, i) => Math.abs(t - refunded[i].amount) < 0.005) ? true : undefined,
+		);
+		const secondsToBooked = (Date.now() - askedAt) / 1000;
+		// A lost delivery arrives after all (HighLevel does not retry, but a user may replay it).
+		expect(await deliver([deliveries[4]])).toEqual([200]);
+		await stack.drain();
+		await until('the late refund row done', async () => {
+			const rows = (await stack.outbox.rows()).filter(
+				(r) => r.key === 're_rcrefund_4' || r.key === 'refund:re_rcrefund_4',
+			);
+			return rows.length && rows.every((r) => r.status === 'done') ? rows : undefined;
+		});
+		expect(refundsBooked()).toEqual(refunded.map((r) => r.amount));
+		const again = await pass();
+		expect(again.summary).toMatchObject({ refunds: 6, storedNow: 0 });
+		expect(tally(paid)).toMatchObject({ booked: 8, lost: 0, duplicated: 0, wrongTotal: 0 });
+		figures.refunds = {
+			refunded: 6,
+			delivered: 3,
+			storedByPass: found.summary.storedNow,
+			secondsToBooked,
+		};
+	});
+
 	test('a long gap: 30 hours are taken 24 h per pass (the second pass catches up); a gap past reconcileMaxDays (7) is cut and the summary names what it left', async () => {
 		const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 		const recorded = (tag: string, h: number) =>

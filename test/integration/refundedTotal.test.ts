@@ -7,6 +7,7 @@
  */
 import { eventsFromTransaction } from '../../nodes/shared/highlevel/fromApi';
 import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
+import type { CrmRefund } from '../../nodes/shared/domain/crm';
 import type { HighLevelEvent } from '../../nodes/shared/highlevel/types';
 import { apiTransaction, workflowRefund } from '../../scripts/dev/fixtures/highlevel';
 import { paymentReceived } from '../fixtures/highlevel';
@@ -27,7 +28,9 @@ const run = async (parameters: Record<string, unknown>, items: unknown[]) =>
 		})
 	)
 		.output('QuickBooks Sync')
-		.map((o) => ({ ...(o.json as Record<string, any>), hint: o.json.details }));
+		.map(
+			(o): Record<string, any> => ({ ...(o.json as Record<string, any>), hint: o.json.details }),
+		);
 
 const refund = (events: HighLevelEvent[]) =>
 	run(
@@ -87,7 +90,7 @@ function pushed(refundId: string, transactionId: string, amount: number, refunde
 	);
 	return refundedTotal === undefined
 		? event
-		: { ...event, record: { ...(event.record as object), refundedTotal } };
+		: { ...event, record: { ...(event.record as CrmRefund), refundedTotal } };
 }
 
 test('a pulled refund is an event to book: its total, the payment date, not skipped', () => {
