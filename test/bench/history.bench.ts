@@ -29,6 +29,7 @@ import { join } from 'path';
 
 import { REPO } from '../../scripts/dev/n8n';
 import { apiOrder, apiTransaction, type OrderLine } from '../../scripts/dev/fixtures/highlevel';
+import { refundTargetOf } from '../../nodes/shared/domain/refund';
 import {
 	LOCATION_ID,
 	REALM_ID,
@@ -75,6 +76,8 @@ interface Planned {
 	transactionId: string;
 	kind: 'existing' | 'new' | 'refunded';
 	total: number;
+	/** What HighLevel shows refunded on the transaction (amountRefunded). */
+	refunded: number;
 	createdAt: number;
 }
 
@@ -108,6 +111,7 @@ function history(now: number): { planned: Planned[]; transactions: any[]; orders
 		});
 		const total = round2(order.amount);
 		const transactionId = `ch_imp_${String(i).padStart(5, '0')}`;
+		const refunded = kind === 'refunded' ? (i % 20 === 19 ? total : round2(total / 2)) : 0;
 		orders.push(order);
 		transactions.push(
 			apiTransaction({
@@ -120,14 +124,36 @@ function history(now: number): { planned: Planned[]; transactions: any[]; orders
 				liveMode: true,
 				entityType: 'order',
 				entityId: order._id,
-				amountRefunded: kind === 'refunded' ? (i % 20 === 19 ? total : round2(total / 2)) : 0,
+				amountRefunded: refunded,
 				createdAt: at,
 				updatedAt: at,
 			}),
 		);
-		planned.push({ transactionId, kind, total, createdAt });
+		planned.push({ transactionId, kind, total, refunded, createdAt });
 	}
 	return { planned, transactions, orders };
+}
+
+/** Refund receipts per refunded payment against what HighLevel shows refunded on it. */
+function refundsOf(stack: Stack, due: Planned[]) {
+	const sums = new Map<string, number>();
+	let receipts = 0;
+	let lastAt = 0;
+	for (const r of stack.qbo.company(REALM_ID).all('RefundReceipt')) {
+		const of = r.status === 'Deleted' ? undefined : refundTargetOf(r.PrivateNote);
+		if (!of) continue;
+		receipts++;
+		lastAt = Math.max(lastAt, Date.parse(r.MetaData?.CreateTime ?? '') || 0);
+		sums.set(of.id, round2((sums.get(of.id) ?? 0) + Number(r.TotalAmt)));
+	}
+	const diff = due.map((p) => round2((sums.get(p.transactionId) ?? 0) - p.refunded));
+	return {
+		exact: diff.filter((d) => d === 0).length,
+		short: diff.filter((d) => d < 0).length,
+		over: diff.filter((d) => d > 0).length,
+		receipts,
+		lastAt,
+	};
 }
 
 /** n8n's resident memory (MiB) every 5 s, with how many receipts were booked then. */
@@ -211,6 +237,15 @@ async function main() {
 			if (n >= PAYMENTS || Date.now() > deadline) break;
 			await sleep(10_000);
 		}
+		// The refunds the import stored (HighLevel's refunded totals) follow their payments' receipts.
+		const refundsDue = planned.filter((p) => p.refunded > 0);
+		for (;;) {
+			const { exact } = refundsOf(stack, refundsDue);
+			if (exact === refundsDue.length || Date.now() > deadline) break;
+			console.log(`[history bench] ${exact} of ${refundsDue.length} refunds booked`);
+			await sleep(10_000);
+		}
+		const refunds = refundsOf(stack, refundsDue);
 		const byTxn = receiptsByTransaction(stack.qbo, REALM_ID, totals);
 		const lastReceiptAt = Math.max(
 			...[...byTxn.values()].flat().map((r) => Date.parse(r.MetaData?.CreateTime ?? '') || 0),
@@ -245,7 +280,14 @@ async function main() {
 				qboCalls.map((e) => `${e.operation} ${e.entity ?? e.queried ?? ''} ${e.status}`.trim()),
 			),
 			highLevel: highLevelFigures(stack, t0),
-			refundsNotBooked: planned.filter((p) => p.kind === 'refunded').length,
+			refunds: {
+				refunded: refundsDue.length,
+				bookedExactly: refunds.exact,
+				short: refunds.short,
+				over: refunds.over,
+				refundReceipts: refunds.receipts,
+				minutesToLastRefund: Math.round(((refunds.lastAt - t0) / 60_000) * 100) / 100,
+			},
 		};
 		console.log(`[history bench] import ${JSON.stringify(importFigures, null, 1)}`);
 
@@ -323,6 +365,9 @@ async function main() {
 		);
 		console.log(
 			`HighLevel calls, most in 10 s / 429s | ${importFigures.highLevel.mostIn10s} / ${importFigures.highLevel.throttled} | ≤100 / 0`,
+		);
+		console.log(
+			`refunds booked to HighLevel's total / short / over | ${refunds.exact} / ${refunds.short} / ${refunds.over} of ${refundsDue.length} | all / 0 / 0`,
 		);
 		console.log(
 			`n8n memory MiB start / peak / end | ${memoryFigures.startMiB} / ${memoryFigures.peakMiB} / ${memoryFigures.endMiB} | flat`,

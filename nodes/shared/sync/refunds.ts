@@ -296,8 +296,7 @@ export async function refundPayment(
 			source,
 			`HighLevel shows ${refund.refundedTotal} refunded in all, as much as is booked`,
 		);
-	const cap = Math.min(source.cap, refund.refundedTotal ?? Infinity);
-	const plan = planRefund(source.record, due, prior, cap);
+	const plan = planRefund(source.record, due, prior, capOf(source, refund, prior));
 	if (!plan.ok) {
 		if (plan.why === 'noLines')
 			throw new OutcomeError(
@@ -351,10 +350,10 @@ export async function refundPayment(
 		written = await createOwnDocument(client, key, lookup, body, `:${String(written.record.Id)}`);
 		after = await refundsOfTarget(client, customerId, source.target);
 	}
-	if (overRefunded(after, String(written.record.Id), cap)) {
+	if (overRefunded(after, String(written.record.Id), capOf(source, refund, after))) {
 		await client.delete('RefundReceipt', written.record);
 		const others = after.filter((r) => String(r.Id) !== String(written.record.Id));
-		if (refund.refundedTotal !== undefined) {
+		if (boundedByHighLevel(refund, after)) {
 			// A refund pulled from HighLevel's total and a pushed one of the same money were written at
 			// once: the younger is deleted; if what stays covers HighLevel's total, nothing is missing.
 			if (refundStillDue(refund.amount, refund.refundedTotal, totalOf(others)) <= 0)
@@ -397,32 +396,36 @@ export async function refundPayment(
 }
 
 /**
- * What of the refund to book, given the refunds already booked for the payment. Without HighLevel's
- * refunded total, the refund's amount; with it, never past that total (refundStillDue). A pushed
- * refund that HighLevel's total does not yet cover, beside no refund pulled from that total, is
- * retried rather than cut: HighLevel may not have recorded it yet.
+ * What of the refund to book, given the refunds already booked for the payment. Pushed refunds are
+ * distinct refunds (each its id): each books its amount. Only beside a refund pulled from HighLevel's
+ * refunded total (no id) can the same money come twice, so then the refunds never pass that total
+ * (refundStillDue); a pushed refund without the total stops rather than guess.
  */
 function amountDue(refund: CrmRefund, prior: QboRecord[], document: string): number {
-	const bookedBefore = totalOf(prior);
 	const pulledBefore = prior.some(isRefundedTotalReceipt);
-	const pulled = isRefundedTotalId(refund.refundId);
-	if (refund.refundedTotal === undefined) {
-		if (pulledBefore)
-			throw new OutcomeError(
-				'refused',
-				`${document} has a refund booked from HighLevel's refunded total (found by reconcile), and this refund of ${refund.amount} comes without that total, so it cannot be told apart from it; nothing was written`,
-				'Let the drain read the total from HighLevel (HighLevel Payments → Add Line Items and Refunded Total before Refund, scope payments/transactions.readonly), or compare the refunds in HighLevel and QuickBooks by hand.',
-			);
-		return round2(refund.amount);
-	}
-	const due = refundStillDue(refund.amount, refund.refundedTotal, bookedBefore);
-	if (due < refund.amount - 0.005 && !pulled && !pulledBefore)
+	if (!isRefundedTotalId(refund.refundId) && !pulledBefore) return round2(refund.amount);
+	if (refund.refundedTotal === undefined)
 		throw new OutcomeError(
-			'busy',
-			`HighLevel shows ${refund.refundedTotal} refunded in all on transaction ${refund.transactionId} and ${bookedBefore} is booked, so this refund of ${refund.amount} would pass it; nothing was written`,
-			'HighLevel may not have recorded the refund yet: run it again later (a drain does by itself). If it stays, compare the refunds in HighLevel and QuickBooks.',
+			'refused',
+			`${document} has a refund booked from HighLevel's refunded total (found by reconcile), and this refund of ${refund.amount} comes without that total, so it cannot be told apart from it; nothing was written`,
+			'Let the drain read the total from HighLevel (HighLevel Payments → Add Line Items before Refund, scope payments/transactions.readonly), or compare the refunds in HighLevel and QuickBooks by hand.',
 		);
-	return due;
+	return refundStillDue(refund.amount, refund.refundedTotal, totalOf(prior));
+}
+
+/** Whether HighLevel's refunded total bounds the payment's refunds: a refund pulled from it is among them. */
+function boundedByHighLevel(refund: CrmRefund, refunds: QboRecord[]): boolean {
+	return (
+		refund.refundedTotal !== undefined &&
+		(isRefundedTotalId(refund.refundId) || refunds.some(isRefundedTotalReceipt))
+	);
+}
+
+/** The most a payment's refunds may add up to. */
+function capOf(source: Source, refund: CrmRefund, refunds: QboRecord[]): number {
+	return boundedByHighLevel(refund, refunds)
+		? Math.min(source.cap, refund.refundedTotal!)
+		: source.cap;
 }
 
 /** The refund needs no receipt of its own: the ones booked for the payment already cover it. */
