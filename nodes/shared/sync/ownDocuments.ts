@@ -25,6 +25,7 @@ import {
 import type { Created, Lookup } from './types';
 import { isVoided } from '../domain/invoiceState';
 import { duplicateNumbersRefused } from './preferences';
+import { chunks } from './customersBatch';
 
 export type NumberClash = 'error' | 'alternate';
 
@@ -44,6 +45,62 @@ export function numbersFor(key: OwnDocumentKey): Lookup['numbers'] {
 		base: docNumberFor(key.numberKey, key.prefix),
 		alternate: alternateDocNumber(key.numberKey, key.prefix),
 	};
+}
+
+const IN_CHUNK = 100;
+
+/** Documents of one entity under any of these numbers, 100 numbers to a query. */
+export async function documentsNumbered(
+	client: QboClient,
+	entity: OwnDocumentKey['entity'],
+	numbers: string[],
+): Promise<QboRecord[]> {
+	const found: QboRecord[] = [];
+	for (const part of chunks([...new Set(numbers)], IN_CHUNK))
+		found.push(
+			...(await client.queryAll({
+				entity,
+				where: [{ field: 'DocNumber', op: 'IN', value: part }],
+			})),
+		);
+	return found;
+}
+
+export function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
+	const map = new Map<string, QboRecord[]>();
+	for (const r of records)
+		map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
+	return map;
+}
+
+/** A document's look-up among documents already read, grouped by number (byNumber). */
+export function lookupIn(all: Map<string, QboRecord[]>, key: OwnDocumentKey): Lookup {
+	const numbers = numbersFor(key);
+	return fromRecords(
+		[...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])],
+		key,
+		numbers,
+	);
+}
+
+/**
+ * findOwnDocument for many CRM records of one entity at once: both numbers of every key in the same
+ * queries, 100 numbers (50 records) to a QuickBooks call.
+ */
+export async function findOwnDocuments<Id>(
+	client: QboClient,
+	keys: Map<Id, OwnDocumentKey>,
+): Promise<Map<Id, Lookup>> {
+	const all = [...keys.values()];
+	if (!all.length) return new Map();
+	const found = byNumber(
+		await documentsNumbered(
+			client,
+			all[0].entity,
+			all.flatMap((k) => Object.values(numbersFor(k))),
+		),
+	);
+	return new Map([...keys].map(([id, key]) => [id, lookupIn(found, key)]));
 }
 
 /** One query for both numbers the document may have. */

@@ -16,8 +16,8 @@ import { itemName, type ItemRefs } from './items';
 import { itemRefsInBatch } from './itemsBatch';
 import { checkProductMapping } from './productMapping';
 import { ReplayedDeletedDocument, requireTaxKept } from './salesTax';
-import { numbersFor, numberToCreate, settleExtras } from './ownDocuments';
-import { byNumber, lookupFor, receiptsNumbered, settleRaces } from './receiptsFound';
+import { byNumber, numbersFor, numberToCreate, settleExtras } from './ownDocuments';
+import { lookupFor, receiptsNumbered, settleRaces } from './receiptsFound';
 import {
 	createReceiptFromPayment,
 	receiptBody,

@@ -7,26 +7,14 @@ import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import { lostRace, raceLookupNeeded } from '../recovery';
 import type { CrmPayment } from '../domain/crm';
-import { fromRecords, numbersFor } from './ownDocuments';
+import { byNumber, documentsNumbered, findOwnDocuments, lookupIn } from './ownDocuments';
 import { receiptKey, receiptSummary, type ReceiptOptions } from './receipts';
-import { chunks } from './customersBatch';
 import { duplicateNumbersRefused } from './preferences';
 import type { Lookup, ReceiptResult } from './types';
 
-const IN_CHUNK = 100;
-
 /** Receipts under any of these numbers, in as few queries as possible. */
 export async function receiptsNumbered(client: QboClient, numbers: string[]): Promise<QboRecord[]> {
-	const found: QboRecord[] = [];
-	for (const part of chunks([...new Set(numbers)], IN_CHUNK)) {
-		found.push(
-			...(await client.queryAll({
-				entity: 'SalesReceipt',
-				where: [{ field: 'DocNumber', op: 'IN', value: part }],
-			})),
-		);
-	}
-	return found;
+	return await documentsNumbered(client, 'SalesReceipt', numbers);
 }
 
 /** Receipts grouped by the numbers a payment's receipt may carry. */
@@ -35,7 +23,7 @@ export function lookupFor(
 	options: ReceiptOptions,
 	all: Map<string, QboRecord[]>,
 ): Lookup {
-	return lookupOf(receiptKey(payment, options), all);
+	return lookupIn(all, receiptKey(payment, options));
 }
 
 /**
@@ -49,34 +37,10 @@ export async function receiptsOfPayments(
 	transactionIds: string[],
 	options: Pick<ReceiptOptions, 'docNumberPrefix' | 'onNumberClash'>,
 ): Promise<Map<string, Lookup>> {
-	const keys = new Map(
-		transactionIds.map((id) => [id, receiptKey({ transactionId: id }, options)]),
+	return await findOwnDocuments(
+		client,
+		new Map(transactionIds.map((id) => [id, receiptKey({ transactionId: id }, options)])),
 	);
-	const found = byNumber(
-		await receiptsNumbered(
-			client,
-			[...keys.values()].flatMap((k) => Object.values(numbersFor(k))),
-		),
-	);
-	const lookups = new Map<string, Lookup>();
-	for (const [id, key] of keys) lookups.set(id, lookupOf(key, found));
-	return lookups;
-}
-
-function lookupOf(key: ReturnType<typeof receiptKey>, all: Map<string, QboRecord[]>): Lookup {
-	const numbers = numbersFor(key);
-	return fromRecords(
-		[...(all.get(numbers.base) ?? []), ...(all.get(numbers.alternate) ?? [])],
-		key,
-		numbers,
-	);
-}
-
-export function byNumber(records: QboRecord[]): Map<string, QboRecord[]> {
-	const map = new Map<string, QboRecord[]>();
-	for (const r of records)
-		map.set(String(r.DocNumber), [...(map.get(String(r.DocNumber)) ?? []), r]);
-	return map;
 }
 
 /**

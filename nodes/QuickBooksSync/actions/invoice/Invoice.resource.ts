@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import type { Operation } from '../common';
 
+import * as findByInvoices from './findByInvoices.operation';
 import * as get from './get.operation';
 import * as getMany from './getMany.operation';
 import * as recordPayment from './recordPayment.operation';
@@ -12,6 +13,7 @@ import * as voidOperation from './void.operation';
 
 /** The operations by the value the Operation parameter stores: the router runs them. */
 export const operations: Record<string, Operation> = {
+	findByInvoices,
 	get,
 	getMany,
 	recordPayment,
@@ -28,6 +30,13 @@ export const description: INodeProperties[] = [
 		noDataExpression: true,
 		displayOptions: { show: { resource: ['invoice'] } },
 		options: [
+			{
+				name: 'Find by CRM Invoices',
+				value: 'findByInvoices',
+				action: 'Find the invoices of CRM invoices',
+				description:
+					'Whether each CRM invoice has its QuickBooks invoice and whether it lags behind (missing, total, payment, void); 50 invoices per call',
+			},
 			{
 				name: 'Get',
 				value: 'get',
@@ -68,6 +77,7 @@ export const description: INodeProperties[] = [
 		],
 		default: 'sync',
 	},
+	...findByInvoices.description,
 	...get.description,
 	...getMany.description,
 	...recordPayment.description,
