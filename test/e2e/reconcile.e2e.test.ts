@@ -24,11 +24,15 @@ import {
 import { LIMITS } from '../helpers/queueRun';
 import { refundTargetOf } from '../../nodes/shared/domain/refund';
 import {
+	apiInvoice,
 	apiTransactionFor,
 	workflowPayment,
 	workflowRefund,
 } from '../../scripts/dev/fixtures/highlevel';
-import { createWorkflowSender } from '../../scripts/dev/emulator/highlevel/delivery';
+import {
+	createMarketplaceSender,
+	createWorkflowSender,
+} from '../../scripts/dev/emulator/highlevel/delivery';
 import {
 	LOCATION_ID,
 	REALM_ID,
@@ -45,6 +49,7 @@ import {
 jest.setTimeout(10 * 60_000);
 
 const DURABLE = 'crm-payment-to-sales-receipt-durable.json';
+const INVOICES = 'crm-invoice-to-qbo-invoice.json';
 let stack: Stack;
 // Kept across the restart of test 2 (the stack removes a user folder it was not given).
 const userFolder = mkdtempSync(join(tmpdir(), 'qbsync-reconcile-'));
@@ -193,7 +198,10 @@ const perKey = (rows: OutboxRow[]) => {
 beforeAll(async () => {
 	stack = await startStack({
 		templates: (file) => file === 'sync-failure-alert.json' || file === 'crm-history-import.json',
-		extraWorkflows: [{ workflow: templateWithout(DURABLE, ['Every 15 Minutes']) }],
+		extraWorkflows: [
+			{ workflow: templateWithout(DURABLE, ['Every 15 Minutes']) },
+			{ workflow: templateWithout(INVOICES, ['Every 15 Minutes']) },
+		],
 		userFolder,
 		keep: true,
 		beforeN8n: ({ qbo }) => {
@@ -583,5 +591,96 @@ describe('history import (crm-history-import.json feeding the durable templateâ€
 			secondsToLastReceipt: (result.lastCreatedAt - started) / 1000,
 			liveBesideIt: tally(live),
 		};
+	});
+});
+
+describe('invoices: reconcile with HighLevelâ€™s API (crm-invoice-to-qbo-invoice.json)', () => {
+	const issued = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+	const invoice = (n: number, event: Parameters<typeof apiInvoice>[0], amountPaid?: number) =>
+		apiInvoice(event, {
+			id: `inv_rc_${n}`,
+			invoiceNumber: `RC-${n}`,
+			altId: LOCATION_ID,
+			issueDate: issued,
+			email: `invoice.buyer${n}@example.com`,
+			items: [{ name: 'Retainer', qty: 1, amount: 500 + n * 10 }],
+			...(amountPaid === undefined ? {} : { amountPaid }),
+		});
+	const ours = () =>
+		new Map(
+			stack.qbo
+				.company(REALM_ID)
+				.all('Invoice')
+				.filter((r) => r.status !== 'Deleted' && /CRM invoice inv_rc_/.test(String(r.PrivateNote)))
+				.map((r) => [String(r.DocNumber), r]),
+		);
+	const askPass = async () => {
+		const res = await fetch(`${stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice)}/drain`, {
+			method: 'POST',
+			headers: { Authorization: `Bearer ${WEBHOOK_SECRET}`, 'Content-Type': 'application/json' },
+			body: JSON.stringify({ reconcile: true }),
+		});
+		expect(res.status).toBe(200);
+	};
+	const passesFinished = async (since: string, expected: number) =>
+		await until(`${expected} invoice passes to finish`, async () => {
+			const filter = encodeURIComponent(
+				JSON.stringify({ workflowId: TEMPLATE_IDS[INVOICES], startedAfter: since }),
+			);
+			const page = await stack.n8n.rest('GET', `/executions?filter=${filter}&limit=50`);
+			const list = (page.results ?? page) as Array<{ status: string }>;
+			return list.length >= expected &&
+				list.every((e) => !['new', 'running', 'waiting'].includes(e.status))
+				? list
+				: undefined;
+		});
+
+	test('invoices sent, paid and voided while their deliveries were lost are synced by one pass; the next pass writes nothing', async () => {
+		const sender = createMarketplaceSender({ privateKeyPem: stack.sender.privateKeyPem });
+		// Delivered: RC-1, RC-2 and RC-3 sent. Never delivered: RC-2 paid, RC-3 voided, RC-4 sent,
+		// RC-5 sent and paid in part.
+		for (const n of [1, 2, 3]) {
+			const d = await sender.send(
+				stack.triggerUrl(TRIGGER_WEBHOOK_IDS.invoice),
+				invoice(n, 'InvoiceSent'),
+			);
+			expect(d.attempts[d.attempts.length - 1].status).toBe(200);
+		}
+		await until('the three delivered invoices', async () => (ours().size === 3 ? true : undefined));
+		stack.highLevel.seedPayments({
+			invoices: [
+				invoice(1, 'InvoiceSent'),
+				invoice(2, 'InvoicePaid'),
+				invoice(3, 'InvoiceVoid'),
+				invoice(4, 'InvoiceSent'),
+				invoice(5, 'InvoicePartiallyPaid', 200),
+			],
+		});
+		const askedAt = new Date().toISOString();
+		await askPass();
+		const synced = await until('every invoice level with HighLevel', async () => {
+			const now = ours();
+			const level =
+				now.size === 5 &&
+				Number(now.get('RC-2')!.Balance) === 0 &&
+				/^Voided/.test(String(now.get('RC-3')!.PrivateNote)) &&
+				Number(now.get('RC-4')!.TotalAmt) === 540 &&
+				Number(now.get('RC-5')!.TotalAmt) - Number(now.get('RC-5')!.Balance) === 200;
+			return level ? now : undefined;
+		});
+		expect(Number(synced.get('RC-1')!.TotalAmt)).toBe(510);
+		await passesFinished(askedAt, 1);
+		const secondsToLevel = (Date.now() - Date.parse(askedAt)) / 1000;
+
+		const qboBefore = stack.qbo.log.length;
+		const againAt = new Date().toISOString();
+		await askPass();
+		await passesFinished(againAt, 1);
+		const writes = stack.qbo.log
+			.slice(qboBefore)
+			.filter((c) => c.realmId === REALM_ID && c.operation !== 'query' && c.endpoint !== 'cdc');
+		expect(writes).toEqual([]);
+		expect(ours().size).toBe(5);
+		figures.invoices = { invoices: 5, lostDeliveries: 4, secondsToLevel };
 	});
 });

@@ -3,6 +3,7 @@ import { crmMarkersIn, docNumberFor, hasCrmMarker } from '../../nodes/shared/dom
 import {
 	planRefund,
 	refundNote,
+	refundStillDue,
 	refundTargetOf,
 	refundsOf,
 	totalOf,
@@ -197,4 +198,17 @@ test("a refund receipt's note: ours by its own marker, says what it refunds, is 
 	expect(refundsOf(others, { kind: 'payment', id: 'ch_1' })).toEqual([record]);
 	// Refund numbers follow the document-number rules: ≤ 21 characters, distinct for long ids.
 	expect(docNumberFor('re_3PqZ0001aBcDeFgHiJkLmNoP', 'R-')).toHaveLength(21);
+});
+
+describe('refundStillDue: HighLevel’s refunded total bounds what is booked', () => {
+	test('without the total, the refund’s own amount', () => {
+		expect(refundStillDue(30, undefined, 500)).toBe(30);
+	});
+	test('never past the total: the shortfall, or nothing once it is booked', () => {
+		expect(refundStillDue(75, 75, 30)).toBe(45);
+		expect(refundStillDue(30, 50, 50)).toBe(0);
+		expect(refundStillDue(30, 50, 60)).toBe(0);
+		expect(refundStillDue(10, 60, 50)).toBe(10);
+		expect(refundStillDue(0.1 + 0.2, 0.3, 0)).toBe(0.3);
+	});
 });
