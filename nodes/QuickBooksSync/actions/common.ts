@@ -33,6 +33,20 @@ export type Operation = {
 	) => Promise<Array<OperationResult | Error>>;
 };
 
+/**
+ * `execute` of an operation that always serves its items together (usesBatch true): its batch of
+ * one item, for callers that run a single item.
+ */
+export function executeAsBatch(
+	executeBatch: NonNullable<Operation['executeBatch']>,
+): Operation['execute'] {
+	return async function (this: IExecuteFunctions, itemIndex: number, client: QboClient) {
+		const [result] = await executeBatch.call(this, [itemIndex], client);
+		if (result instanceof Error) throw result;
+		return result;
+	};
+}
+
 const appBases = new WeakMap<object, Promise<string | undefined>>();
 
 /** The web-app address for links, from the credential's environment (once per run). */

@@ -265,3 +265,34 @@ export const invoiceNumberSources = [
 	{ name: 'CRM Invoice Number', value: 'number' },
 	{ name: 'CRM Invoice ID', value: 'id' },
 ];
+
+/** Invoice → Sync's options on which invoices it writes and where; Find by CRM Invoices takes the same. */
+export const invoicePrefixOption: INodeProperties = {
+	displayName: 'Invoice Number Prefix',
+	name: 'docNumberPrefix',
+	type: 'string',
+	default: '',
+};
+
+export const onlyIssuedSinceOption: INodeProperties = {
+	displayName: 'Only Invoices Issued On or After',
+	name: 'onlyIssuedSince',
+	type: 'dateTime',
+	default: '',
+	description: 'Older CRM invoices are skipped, so nothing is back-filled',
+};
+
+export const recordPaymentsOption: INodeProperties = {
+	displayName: 'Record Payments',
+	name: 'recordPayments',
+	type: 'boolean',
+	default: true,
+	description: 'Whether to record in QuickBooks what the CRM shows as paid',
+};
+
+/** "Only Invoices Issued On or After" as YYYY-MM-DD. */
+export function onlyIssuedSinceFrom(options: IDataObject): string | undefined {
+	return options.onlyIssuedSince
+		? new Date(String(options.onlyIssuedSince)).toISOString().slice(0, 10)
+		: undefined;
+}

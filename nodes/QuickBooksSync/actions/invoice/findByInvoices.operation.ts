@@ -21,8 +21,15 @@ import {
 	linked,
 	withDisplay,
 	type OperationResult,
+	executeAsBatch,
 } from '../common';
-import { invoiceNumberSources } from '../options';
+import {
+	invoiceNumberSources,
+	invoicePrefixOption,
+	onlyIssuedSinceFrom,
+	onlyIssuedSinceOption,
+	recordPaymentsOption,
+} from '../options';
 
 const properties: INodeProperties[] = [
 	{
@@ -49,26 +56,14 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
+			{ ...invoicePrefixOption, description: 'As in Invoice → Sync' },
 			{
-				displayName: 'Invoice Number Prefix',
-				name: 'docNumberPrefix',
-				type: 'string',
-				default: '',
-				description: 'As in Invoice → Sync',
-			},
-			{
-				displayName: 'Only Invoices Issued On or After',
-				name: 'onlyIssuedSince',
-				type: 'dateTime',
-				default: '',
+				...onlyIssuedSinceOption,
 				description:
 					'As in Invoice → Sync: older CRM invoices are not missing, they are not synced',
 			},
 			{
-				displayName: 'Record Payments',
-				name: 'recordPayments',
-				type: 'boolean',
-				default: true,
+				...recordPaymentsOption,
 				description:
 					'Whether less paid in QuickBooks than in the CRM counts as lagging (as Invoice → Sync’s option)',
 			},
@@ -97,9 +92,7 @@ function askedOf(context: IExecuteFunctions, itemIndex: number): Asked {
 		crm: invoiceFromHighLevel(jsonParameter(context, 'body', itemIndex)),
 		key: context.getNodeParameter('key', itemIndex, 'number') as 'number' | 'id',
 		prefix: (options.docNumberPrefix as string) || undefined,
-		onlyIssuedSince: options.onlyIssuedSince
-			? new Date(String(options.onlyIssuedSince)).toISOString().slice(0, 10)
-			: undefined,
+		onlyIssuedSince: onlyIssuedSinceFrom(options),
 		recordPayments: options.recordPayments !== false,
 	};
 }
@@ -125,15 +118,7 @@ function output(asked: Asked, lookup: Lookup, appBase: string | undefined): Oper
 	};
 }
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	client: QboClient,
-): Promise<OperationResult> {
-	const [result] = await executeBatch.call(this, [itemIndex], client);
-	if (result instanceof Error) throw result;
-	return result;
-}
+export const execute = executeAsBatch(executeBatch);
 
 export async function executeBatch(
 	this: IExecuteFunctions,

@@ -6,6 +6,10 @@ import { syncInvoice } from '../../../shared/sync/invoices';
 import { appBaseOf, linked, jsonParameter, withDisplay, type OperationResult } from '../common';
 import {
 	invoiceNumberSources,
+	invoicePrefixOption,
+	onlyIssuedSinceFrom,
+	onlyIssuedSinceOption,
+	recordPaymentsOption,
 	fallbackCustomerOption,
 	numberClashFrom,
 	numberClashOption,
@@ -54,19 +58,8 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add Option',
 		default: {},
 		options: [
-			{
-				displayName: 'Invoice Number Prefix',
-				name: 'docNumberPrefix',
-				type: 'string',
-				default: '',
-			},
-			{
-				displayName: 'Only Invoices Issued On or After',
-				name: 'onlyIssuedSince',
-				type: 'dateTime',
-				default: '',
-				description: 'Older CRM invoices are skipped, so nothing is back-filled',
-			},
+			invoicePrefixOption,
+			onlyIssuedSinceOption,
 			{
 				displayName: 'When Deleted in the CRM',
 				name: 'onDelete',
@@ -77,13 +70,7 @@ const properties: INodeProperties[] = [
 					{ name: 'Delete in QuickBooks (If Unpaid)', value: 'delete' },
 				],
 			},
-			{
-				displayName: 'Record Payments',
-				name: 'recordPayments',
-				type: 'boolean',
-				default: true,
-				description: 'Whether to record in QuickBooks what the CRM shows as paid',
-			},
+			recordPaymentsOption,
 			depositPicker.property({
 				description:
 					'The account the payments it records are deposited to. Leave empty for Undeposited Funds.',
@@ -111,9 +98,7 @@ export async function execute(
 		items: itemModeFrom(this, itemIndex),
 		key: this.getNodeParameter('key', itemIndex, 'number') as 'number' | 'id',
 		docNumberPrefix: (options.docNumberPrefix as string) || undefined,
-		onlyIssuedSince: options.onlyIssuedSince
-			? new Date(String(options.onlyIssuedSince)).toISOString().slice(0, 10)
-			: undefined,
+		onlyIssuedSince: onlyIssuedSinceFrom(options),
 		onDelete: (options.onDelete as 'void' | 'delete') ?? 'void',
 		recordPayments: options.recordPayments !== false,
 		depositAccountId: depositPicker.option(this, itemIndex, options),

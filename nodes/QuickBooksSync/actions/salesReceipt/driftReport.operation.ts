@@ -13,7 +13,7 @@ import { dateText, dayOfDate } from '../../../shared/domain/dateParameter';
 import { driftHtml, driftReport, type CrmSide } from '../../../shared/domain/drift';
 import { recordUrl } from '../../../shared/domain/qboLinks';
 import { ourReceiptsBetween } from '../../../shared/sync/receiptsBetween';
-import { appBaseOf, withDisplay, type OperationResult } from '../common';
+import { appBaseOf, withDisplay, type OperationResult, executeAsBatch } from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -123,12 +123,4 @@ export async function executeBatch(
 	return itemIndexes.map((_, i) => (i === 0 ? result : []));
 }
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	client: QboClient,
-): Promise<OperationResult> {
-	const [result] = await executeBatch.call(this, [itemIndex], client);
-	if (result instanceof Error) throw result;
-	return result;
-}
+export const execute = executeAsBatch(executeBatch);

@@ -19,7 +19,14 @@ import {
 } from '../../../shared/sync/refundsFound';
 import { round2, toAmount } from '../../../shared/domain/money';
 import type { Lookup } from '../../../shared/sync/types';
-import { appBaseOf, eachItem, linked, withDisplay, type OperationResult } from '../common';
+import {
+	appBaseOf,
+	eachItem,
+	linked,
+	withDisplay,
+	type OperationResult,
+	executeAsBatch,
+} from '../common';
 
 const properties: INodeProperties[] = [
 	{
@@ -153,15 +160,7 @@ function output(
 	};
 }
 
-export async function execute(
-	this: IExecuteFunctions,
-	itemIndex: number,
-	client: QboClient,
-): Promise<OperationResult> {
-	const [result] = await executeBatch.call(this, [itemIndex], client);
-	if (result instanceof Error) throw result;
-	return result;
-}
+export const execute = executeAsBatch(executeBatch);
 
 /** Items whose prefix differs are looked up in queries of their own. */
 export async function executeBatch(
