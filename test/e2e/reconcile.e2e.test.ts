@@ -545,6 +545,28 @@ describe('history import (crm-history-import.json feeding the durable templateâ€
 			await stack.outbox.update({ key: `payment:${b.payment.transaction_id}` }, { key: 'purged' });
 		expect(await rowsOf(history.slice(0, 10))).toEqual([]);
 
+		// Two invoices HighLevel issued in the range (one paid since), never delivered; one before it.
+		const histInvoice = (
+			n: number,
+			event: Parameters<typeof apiInvoice>[0],
+			issuedDaysAgo: number,
+		) =>
+			apiInvoice(event, {
+				id: `inv_hist_${n}`,
+				invoiceNumber: `HIST-${n}`,
+				altId: LOCATION_ID,
+				issueDate: day(issuedDaysAgo),
+				email: `history.invoice${n}@example.com`,
+				items: [{ name: 'Consulting', qty: 2, amount: 150 + n }],
+			});
+		stack.highLevel.seedPayments({
+			invoices: [
+				histInvoice(1, 'InvoiceSent', 21),
+				histInvoice(2, 'InvoicePaid', 22),
+				histInvoice(3, 'InvoiceSent', 30),
+			],
+		});
+
 		const live = payments('histlive', 12);
 		stack.recordPayments(live);
 		const started = Date.now();
@@ -558,6 +580,17 @@ describe('history import (crm-history-import.json feeding the durable templateâ€
 			'HighLevel listed 40 payments; 10 were already in the outbox, 10 already in QuickBooks; 20 stored to be booked',
 		);
 		expect(importId).toBeDefined();
+		expect(answer).toContain('Invoices: HighLevel listed 2, 2 synced now');
+		const histInvoices = stack.qbo
+			.company(REALM_ID)
+			.all('Invoice')
+			.filter((r) => /CRM invoice inv_hist_/.test(String(r.PrivateNote)));
+		expect(
+			histInvoices.map((r) => [r.DocNumber, Number(r.TotalAmt), Number(r.Balance)]).sort(),
+		).toEqual([
+			['HIST-1', 302, 302],
+			['HIST-2', 304, 0],
+		]);
 
 		await stack.drain();
 		const rows = await booked(history.slice(10));
@@ -578,6 +611,7 @@ describe('history import (crm-history-import.json feeding the durable templateâ€
 		expect(again).toContain(
 			'HighLevel listed 40 payments; 30 were already in the outbox, 10 already in QuickBooks; 0 stored',
 		);
+		expect(again).toContain('Invoices: HighLevel listed 2, 0 synced now');
 		expect(perKey(await rowsOf(history))).toEqual(history.slice(10).map(() => 1));
 		expect(tally(history)).toMatchObject({ booked: 40, lost: 0, duplicated: 0 });
 
