@@ -10,10 +10,10 @@ import type { CrmRefund } from '../domain/crm';
 import { describeDocument, hasCrmMarker } from '../domain/docNumber';
 import { round2 } from '../domain/money';
 import {
+	isRefundedTotalId,
 	isRefundedTotalReceipt,
 	isVoidedDocument,
 	planRefund,
-	isRefundedTotalId,
 	refundNote,
 	refundStillDue,
 	totalOf,
