@@ -6,7 +6,7 @@
  * a bookkeeper's own receipt left out, and the same report as an HTML page.
  */
 import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
-import { workflowPayment } from '../../scripts/dev/fixtures/highlevel';
+import { workflowPayment, workflowRefund } from '../../scripts/dev/fixtures/highlevel';
 import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
@@ -139,5 +139,48 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		expect(html).not.toMatch(/<script|src=|href="http(?!s?:\/\/[^"]*salesreceipt)/i);
 		const [clean] = (await drift([a], 'html')).out;
 		expect(String(clean.html)).toContain('<p class="ok">None.</p>');
+	});
+	test('refunds: a payment’s refund receipts against what HighLevel shows refunded on it, when the refunded totals are among the items', async () => {
+		const paid = [event('ch_drift_r1', 1, 100), event('ch_drift_r2', 1, 60)];
+		await book(paid);
+		// HighLevel refunded 20 of the first (booked) and 30 of the second (its refund never booked).
+		await runNode(
+			qb.creds,
+			{
+				resource: 'salesReceipt',
+				operation: 'refund',
+				source: 'highLevel',
+				body: '={{ $json }}',
+				options: {},
+			},
+			[
+				normalizeHighLevelBody(
+					workflowRefund({
+						refundId: 're_drift_1',
+						transactionId: 'ch_drift_r1',
+						amount: 20,
+						createdOn: '2026-11-02T09:00:00.000Z',
+					}),
+					{ delivery: 'workflow', invoicesSynced: false, kinds: ['refund'] },
+				) as unknown as Record<string, unknown>,
+			],
+		);
+		const refundedTotal = (transactionId: string, total: number) => ({
+			format: 'highlevel-event/1',
+			kind: 'refund',
+			skipped: false,
+			record: { transactionId, refundedTotal: total, amount: total },
+		});
+		const { out } = await drift(
+			[...paid, refundedTotal('ch_drift_r1', 20), refundedTotal('ch_drift_r2', 30)],
+			'differences',
+		);
+		expect(out.map((d) => [d.kind, d.transactionId, d.what])).toEqual([
+			['differing', 'ch_drift_r2', 'refunded 0 in QuickBooks, 30 in HighLevel'],
+		]);
+		// Without refund events among the items, refunds are not compared (and not queried).
+		const { out: without, calls } = await drift(paid, 'differences');
+		expect(without).toEqual([]);
+		expect(calls.map((c) => c.queried)).toEqual(['SalesReceipt']);
 	});
 });

@@ -2,7 +2,9 @@
  * Drift between the CRM and the books, per day: what HighLevel recorded (payments read from its
  * API) against the sales receipts this package wrote for them (found by their markers). A payment
  * without its receipt is **missing**, a receipt of ours whose payment HighLevel does not list is
- * **extra**, one whose total or day differs is **differing**. Pure: no n8n, no I/O.
+ * **extra**, one whose total or day differs is **differing**; so is one whose refund receipts add up
+ * to another sum than HighLevel shows refunded on it (the transaction's `amountRefunded`, when the
+ * items carry it). Pure: no n8n, no I/O.
  */
 import { round2 } from './money';
 
@@ -12,6 +14,8 @@ export interface CrmSide {
 	/** YYYY-MM-DD. */
 	day: string;
 	total: number;
+	/** All HighLevel shows refunded on it; undefined when the items do not say. */
+	refunded?: number;
 }
 
 /** A live (not voided) sales receipt this package wrote for a CRM payment. */
@@ -21,6 +25,8 @@ export interface BookSide {
 	docNumber?: string;
 	day: string;
 	total: number;
+	/** What this package's live refund receipts of the payment add up to (0: none). */
+	refunded?: number;
 }
 
 export interface DriftDay {
@@ -93,6 +99,9 @@ export function driftReport(
 				? `total ${round2(r.total)} in QuickBooks, ${round2(p.total)} in HighLevel`
 				: '',
 			r.day !== p.day ? `dated ${r.day} in QuickBooks, ${p.day} in HighLevel` : '',
+			p.refunded !== undefined && round2(r.refunded ?? 0) !== round2(p.refunded)
+				? `refunded ${round2(r.refunded ?? 0)} in QuickBooks, ${round2(p.refunded)} in HighLevel`
+				: '',
 		].filter(Boolean);
 		if (what.length)
 			differences.push({

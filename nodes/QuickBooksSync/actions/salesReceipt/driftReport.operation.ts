@@ -12,6 +12,7 @@ import { markerId } from '../../../shared/domain/docNumber';
 import { dateText, dayOfDate } from '../../../shared/domain/dateParameter';
 import { driftHtml, driftReport, type CrmSide } from '../../../shared/domain/drift';
 import { recordUrl } from '../../../shared/domain/qboLinks';
+import { refundsOfPayments, refundsSince } from '../../../shared/sync/refundsFound';
 import { ourReceiptsBetween } from '../../../shared/sync/receiptsBetween';
 import { appBaseOf, withDisplay, type OperationResult, executeAsBatch } from '../common';
 
@@ -76,13 +77,26 @@ function dayOf(context: IExecuteFunctions, name: string): string {
 	return day;
 }
 
-/** The payments among the items: events of money received that name a transaction. */
+/**
+ * The payments among the items: events of money received that name a transaction, with what HighLevel
+ * shows refunded on each when a refund event of it is among the items too (HighLevel Payments lists
+ * a refunded transaction as its payment and its refunded total; an item list without refund events
+ * says nothing of refunds, and they are not compared).
+ */
 function paymentsIn(context: IExecuteFunctions): CrmSide[] {
 	const out: CrmSide[] = [];
+	const refunded = new Map<string, number>();
+	let refundsListed = false;
 	for (const item of context.getInputData()) {
 		const e = item.json as Record<string, any>;
 		const record = e.record as Record<string, any> | undefined;
-		if (e.format !== 'highlevel-event/1' || e.kind !== 'payment' || e.skipped || !record) continue;
+		if (e.format !== 'highlevel-event/1' || e.skipped || !record) continue;
+		if (e.kind === 'refund' && record.refundedTotal !== undefined && record.transactionId) {
+			refundsListed = true;
+			refunded.set(markerId(String(record.transactionId)), Number(record.refundedTotal));
+			continue;
+		}
+		if (e.kind !== 'payment') continue;
 		const day = String(record.date ?? e.date ?? '').slice(0, 10);
 		if (!record.transactionId || !day) continue;
 		out.push({
@@ -91,7 +105,9 @@ function paymentsIn(context: IExecuteFunctions): CrmSide[] {
 			total: Number(record.total),
 		});
 	}
-	return out;
+	return refundsListed
+		? out.map((p) => ({ ...p, refunded: refunded.get(p.transactionId) ?? 0 }))
+		: out;
 }
 
 export async function executeBatch(
@@ -103,10 +119,18 @@ export async function executeBatch(
 	const to = dayOf(this, 'endDate');
 	if (from > to)
 		throw fieldError(this.getNode(), 0, 'endDate', `(${to}) is before the Start Date (${from})`);
-	const report = driftReport(paymentsIn(this), await ourReceiptsBetween(client, from, to), {
-		from,
-		to,
-	});
+	const payments = paymentsIn(this);
+	const receipts = await ourReceiptsBetween(client, from, to);
+	if (payments.some((p) => p.refunded !== undefined)) {
+		// A payment's refunds are not older than it: its receipt's day bounds the query.
+		const booked = await refundsOfPayments(
+			client,
+			receipts.map((r) => r.transactionId),
+			refundsSince([from]),
+		);
+		for (const r of receipts) r.refunded = booked.get(r.transactionId)?.total ?? 0;
+	}
+	const report = driftReport(payments, receipts, { from, to });
 	const appBase = await appBaseOf(this);
 	const qboUrl = (id: string) => recordUrl(appBase, 'salesReceipt', id);
 	const output = this.getNodeParameter('output', 0, 'days') as string;
