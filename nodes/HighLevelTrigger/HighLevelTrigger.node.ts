@@ -198,7 +198,7 @@ export class HighLevelTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether a POST to this URL + <code>/drain</code>, with the same secret, starts the <b>Drain Requested</b> output (e.g. a durable outbox’s drain on demand); a body <code>{"reconcile": true}</code> adds <code>reconcile: true</code> (the durable template then reconciles with HighLevel’s API first). Nothing else of the request is passed on: its headers hold the secret.',
+					'Whether a POST to this URL + <code>/drain</code>, with the same secret, starts the <b>Drain Requested</b> output (e.g. a durable outbox’s drain on demand); a body <code>{"reconcile": true}</code> adds <code>reconcile: true</code> (the durable template then reconciles with HighLevel’s API first), and <code>"refunds": true</code> beside it adds <code>refunds: true</code> (that pass also looks for refunds of older payments). Nothing else of the request is passed on: its headers hold the secret.',
 				displayOptions: { show: { workflowDeliveries: ['secret'] } },
 			},
 			{
@@ -313,11 +313,13 @@ export class HighLevelTrigger implements INodeType {
 					return answer(401, { received: false, error: auth.reason ?? 'unauthenticated' });
 				}
 				const requestedAt = new Date().toISOString();
-				// `{"reconcile": true}` asks for a reconcile pass before the drain; nothing else of the
-				// body is passed on (a plain Webhook action's Custom Data may hold the secret).
+				// `{"reconcile": true}` asks for a reconcile pass before the drain (`"refunds": true` beside
+				// it: with the refunds of older payments); nothing else of the body is passed on (a plain
+				// Webhook action's Custom Data may hold the secret).
 				const request = {
 					drain: true,
 					...(reconcileAsked(parsed) && { reconcile: true }),
+					...(reconcileAsked(parsed) && flag(parsed, 'refunds') && { refunds: true }),
 					requestedAt,
 				};
 				return {
@@ -400,9 +402,10 @@ export class HighLevelTrigger implements INodeType {
 
 type RequestLike = { rawBody?: Buffer | string; readRawBody?: () => Promise<void>; body?: unknown };
 
-function reconcileAsked(body: unknown): boolean {
-	return !!body && typeof body === 'object' && (body as IDataObject).reconcile === true;
-}
+const flag = (body: unknown, name: string): boolean =>
+	!!body && typeof body === 'object' && (body as IDataObject)[name] === true;
+
+const reconcileAsked = (body: unknown): boolean => flag(body, 'reconcile');
 
 /** The drain webhook shares this node's webhook() with the delivery one; only its path tells them apart. */
 function isDrainRequest(req: { path?: string; url?: string }): boolean {

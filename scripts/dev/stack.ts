@@ -118,8 +118,11 @@ export interface Stack {
 	outbox: Outbox;
 	/** Starts the durable template's drain now (its on-demand webhook). */
 	drain(): Promise<void>;
-	/** Starts a reconcile pass of the durable template now (then its drain): POST {"reconcile": true} to the drain URL. */
-	reconcile(): Promise<void>;
+	/**
+	 * Starts a reconcile pass of the durable template now (then its drain): POST {"reconcile": true}
+	 * to the drain URL; `{ refunds: true }` asks that pass for the refunds of older payments too.
+	 */
+	reconcile(also?: { refunds?: boolean }): Promise<void>;
 	/**
 	 * Puts the transactions of workflow "Payment Received" bodies into the HighLevel emulator, as
 	 * HighLevel records a payment before it sends the webhook (call it before delivering them).
@@ -182,6 +185,9 @@ export interface ReconcileSummary {
 	storedKeys: string[];
 	caughtUp: boolean;
 	note: string;
+	/** Where this pass's refund sweep began ('' when it swept none), and when the last sweep ran. */
+	refundsFrom: string;
+	refundsSweptAt: string;
 }
 
 /** A Data Table by name, through n8n's own REST API (the owner's session). */
@@ -434,11 +440,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 			});
 			if (!res.ok) throw new Error(`drain: ${res.status} ${await res.text()}`);
 		},
-		async reconcile() {
+		async reconcile(also = {}) {
 			const res = await fetch(drainUrl(webhookBase), {
 				method: 'POST',
 				headers: { Authorization: `Bearer ${WEBHOOK_SECRET}`, 'Content-Type': 'application/json' },
-				body: JSON.stringify({ reconcile: true }),
+				body: JSON.stringify({ ...also, reconcile: true }),
 			});
 			if (!res.ok) throw new Error(`reconcile: ${res.status} ${await res.text()}`);
 		},

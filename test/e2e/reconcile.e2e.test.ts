@@ -189,6 +189,18 @@ const setWindow = async (windowEnd: string) =>
 	);
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
 
+/** What this sync's refund receipts add up to, per payment of these bodies (0: none). */
+function refundedInQuickBooks(bodies: Array<Record<string, any>>) {
+	const byTxn = new Map<string, number>();
+	for (const r of stack.qbo.company(REALM_ID).all('RefundReceipt')) {
+		if (r.status === 'Deleted') continue;
+		const of = refundTargetOf(r.PrivateNote);
+		if (of)
+			byTxn.set(of.id, Math.round(((byTxn.get(of.id) ?? 0) + Number(r.TotalAmt)) * 100) / 100);
+	}
+	return bodies.map((body) => byTxn.get(String(body.payment.transaction_id)) ?? 0);
+}
+
 const perKey = (rows: OutboxRow[]) => {
 	const counts = new Map<string, number>();
 	for (const r of rows) counts.set(r.key, (counts.get(r.key) ?? 0) + 1);
@@ -424,16 +436,7 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 		const deliveries = refunded.map(refundOf);
 		expect(new Set(await deliver(deliveries.slice(0, 3)))).toEqual(new Set([200]));
 		await stack.drain();
-		const refundsBooked = () => {
-			const byTxn = new Map<string, number>();
-			for (const r of stack.qbo.company(REALM_ID).all('RefundReceipt')) {
-				if (r.status === 'Deleted') continue;
-				const of = refundTargetOf(r.PrivateNote);
-				if (of)
-					byTxn.set(of.id, Math.round(((byTxn.get(of.id) ?? 0) + Number(r.TotalAmt)) * 100) / 100);
-			}
-			return refunded.map(({ body }) => byTxn.get(String(body.payment.transaction_id)) ?? 0);
-		};
+		const refundsBooked = () => refundedInQuickBooks(refunded.map(({ body }) => body));
 		await until('the three delivered refunds booked', async () =>
 			refundsBooked().filter((t) => t > 0).length === 3 ? true : undefined,
 		);
@@ -461,6 +464,89 @@ describe('reconcile with HighLevel’s API (durable template, regular mode)', ()
 			delivered: 3,
 			storedByPass: found.summary.storedNow,
 			secondsToBooked,
+		};
+	});
+
+	test('refunds of payments older than the window, their deliveries lost: the regular pass cannot see them; the refund sweep (due daily, or asked with "refunds": true) books each once', async () => {
+		const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+		const old = [0, 1, 2].map((i) =>
+			workflowPayment({
+				transactionId: `ch_rcold_${i}`,
+				email: `old.${i}@example.com`,
+				subTotal: 40 + i,
+				createdOn: hoursAgo(5),
+			}),
+		);
+		stack.recordPayments(old);
+		expect(new Set(await deliver(old))).toEqual(new Set([200]));
+		await stack.drain();
+		await booked(old);
+		const refundNow = (body: Record<string, any>, amount: number) =>
+			stack.highLevel.seedPayments({
+				transactions: [
+					{
+						...apiTransactionFor(body, LOCATION_ID),
+						amountRefunded: amount,
+						updatedAt: new Date().toISOString(),
+					},
+				],
+			});
+		const totals = old.map((b) => Number(b.payment.total_amount));
+		const refundKeys = (i: number, amount: number) =>
+			`refund:ch_rcold_${i}:refunded-total:${amount}`;
+		// Refunded in HighLevel now, five hours after the payments; no Refund delivery arrives.
+		refundNow(old[0], totals[0]);
+		refundNow(old[1], Math.round(totals[1] * 50) / 100);
+
+		// The suite's first pass swept (none since): this one reads the last hour only.
+		const quiet = await pass();
+		expect(quiet.summary).toMatchObject({ refundsFrom: '', storedNow: 0 });
+		expect(refundedInQuickBooks(old)).toEqual([0, 0, 0]);
+
+		// A day after the last sweep, the next pass sweeps: from 60 days back, but never before the
+		// day before reconcile first ran (the window row's creation), payments it never booked.
+		const [row] = await stack.reconcileWindow();
+		await updateDataTableRows(
+			stack.n8n,
+			RECONCILE_TABLE,
+			{ name: 'transactions' },
+			{
+				lastPass: JSON.stringify({ ...JSON.parse(row.lastPass), refundsSweptAt: hoursAgo(25) }),
+				leaseUntil: new Date(Date.now() - 1000).toISOString(),
+			},
+		);
+		const due = await pass();
+		expect(due.summary.refundsFrom).not.toBe('');
+		expect(Date.parse(due.summary.refundsFrom)).toBeLessThan(Date.parse(hoursAgo(5)));
+		expect([...due.summary.storedKeys].sort()).toEqual([
+			refundKeys(0, totals[0]),
+			refundKeys(1, Math.round(totals[1] * 50) / 100),
+		]);
+		await until('the swept refunds booked', async () =>
+			refundedInQuickBooks(old)[1] > 0 && refundedInQuickBooks(old)[0] > 0 ? true : undefined,
+		);
+
+		// Asked for: a third refund, an hour later than the sweep would come by itself.
+		refundNow(old[2], totals[2]);
+		const asked = await pass(() => stack.reconcile({ refunds: true }));
+		expect(asked.summary.storedKeys).toEqual([refundKeys(2, totals[2])]);
+		const after = await pass();
+		expect(after.summary).toMatchObject({ refundsFrom: '', storedNow: 0 });
+		await until('every swept refund booked', async () =>
+			refundedInQuickBooks(old)[2] > 0 ? true : undefined,
+		);
+		const again = await pass(() => stack.reconcile({ refunds: true }));
+		expect(again.summary.storedNow).toBe(0);
+		expect(refundedInQuickBooks(old)).toEqual([
+			totals[0],
+			Math.round(totals[1] * 50) / 100,
+			totals[2],
+		]);
+		expect(tally(old)).toMatchObject({ booked: 3, lost: 0, duplicated: 0, wrongTotal: 0 });
+		figures.refundSweep = {
+			refundsFrom: due.summary.refundsFrom,
+			highLevelCallsDue: due.highLevelCalls.length,
+			qboCallsDue: due.qboCalls.length,
 		};
 	});
 

@@ -659,6 +659,17 @@ describe('drain requests behind the intake secret', () => {
 			path: DRAIN,
 		});
 		expect(Object.keys(notTrue.outputs![2][0]).sort()).toEqual(['drain', 'requestedAt']);
+		// "refunds": true beside it asks for the refunds of older payments too; alone it asks nothing.
+		const refunds = await trigger({ drainRequests: true }).deliver(
+			'{"reconcile":true,"refunds":true}',
+			bearer,
+			{ path: DRAIN },
+		);
+		expect(refunds.outputs![2][0]).toMatchObject({ reconcile: true, refunds: true });
+		const alone = await trigger({ drainRequests: true }).deliver('{"refunds":true}', bearer, {
+			path: DRAIN,
+		});
+		expect(Object.keys(alone.outputs![2][0]).sort()).toEqual(['drain', 'requestedAt']);
 	});
 
 	test.each([

@@ -199,6 +199,61 @@ describe('Get Many', () => {
 		expect(backwards.received[0].error).toMatch(/endDate.*before the Start Date/);
 	});
 
+	test('Refunds of Older Payments From: the refunds of transactions created before the range (from that day on) join the range’s events; their payments do not', async () => {
+		const hl = await emulator({ maxPageSize: 2 });
+		const at = (time: string) => `2026-03-10T${time}.000Z`;
+		hl.seedPayments({
+			transactions: [
+				live('tx-in', at('10:30:00'), { amount: 50, amountRefunded: 5 }),
+				live('tx-old-refunded', day(2), { amount: 40, amountRefunded: 40 }),
+				live('tx-old-half', '2026-03-10T09:00:00.000Z', { amount: 30, amountRefunded: 15 }),
+				live('tx-old-plain', day(3), { amount: 20 }),
+				live('tx-too-old', '2026-02-20T12:00:00.000Z', { amount: 10, amountRefunded: 10 }),
+			],
+		});
+		const run = (refundsFrom: string) =>
+			pull(hl, {
+				resource: 'transaction',
+				operation: 'getMany',
+				startDate: at('10:00:00'),
+				endDate: at('11:00:00'),
+				options: { exactTimes: true, refundsFrom },
+			});
+		const { received, error } = await run('2026-03-01T00:00:00.000Z');
+		expect(error).toBeUndefined();
+		expect(received.map((e) => [e.key, e.kind, e.record.refundedTotal]).sort()).toEqual(
+			[
+				['payment:tx-in', 'payment', undefined],
+				['refund:tx-in:refunded-total:5', 'refund', 5],
+				['refund:tx-old-half:refunded-total:15', 'refund', 15],
+				['refund:tx-old-refunded:refunded-total:40', 'refund', 40],
+			].sort(),
+		);
+		// The older span is read day-wise from the day before that day, and none of it twice.
+		const calls = listCalls(hl, '/payments/transactions').map((c) => c.query);
+		expect(calls.some((q) => q?.startAt === '2026-02-28')).toBe(true);
+		// Empty, or not before the range: the range alone.
+		hl.calls.length = 0;
+		expect((await run('')).received.map((e) => e.key).sort()).toEqual([
+			'payment:tx-in',
+			'refund:tx-in:refunded-total:5',
+		]);
+		expect((await run(at('10:00:00'))).received).toHaveLength(2);
+		expect(listCalls(hl, '/payments/transactions')).toHaveLength(2);
+		const bad = await pull(
+			hl,
+			{
+				resource: 'transaction',
+				operation: 'getMany',
+				startDate: at('10:00:00'),
+				endDate: at('11:00:00'),
+				options: { refundsFrom: 'last spring' },
+			},
+			{ continueOnFail: true },
+		);
+		expect(bad.received[0].error).toMatch(/refundsFrom.*not a date/);
+	});
+
 	test('orders: listed over 2 pages, each then read by id, so the events carry the items as the order webhooks do', async () => {
 		const hl = await emulator({ maxPageSize: 3 });
 		const orders = Array.from({ length: 4 }, (_, i) =>

@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { CrmInputError } from '../../shared/errors';
 import type { HighLevelPaymentsApi } from '../../shared/highlevel/api';
-import { eventsFromRecord, type PulledResource } from '../../shared/highlevel/fromApi';
+import { eventsFromRecord, refundedOn, type PulledResource } from '../../shared/highlevel/fromApi';
 import type { HighLevelEvent } from '../../shared/highlevel/types';
 import { createdWithin, daysAround, type TimeRange } from '../../shared/highlevel/timeRange';
 import { dateText, dayOfDate, timeOfDate } from '../../shared/domain/dateParameter';
@@ -57,6 +57,15 @@ export function rangeProperties(resource: PulledResource): INodeProperties[] {
 			default: false,
 			description:
 				'Whether to keep only records created between the Start Date’s and End Date’s exact times (e.g. a reconcile window of the last hour). HighLevel filters by whole days only: the days asked for are widened by one on each side and each record’s createdAt decides.',
+		});
+	if (resource === 'transaction')
+		options.push({
+			displayName: 'Refunds of Older Payments From',
+			name: 'refundsFrom',
+			type: 'dateTime',
+			default: '',
+			description:
+				'Also read the transactions created from this day up to the Start Date, and keep only their refunds. HighLevel shows a refund on its payment, listed by the day the payment was made: a pass over the last days misses the refund of an older payment, a daily pass over a longer span finds it. Empty: none.',
 		});
 	if (resource === 'order')
 		options.push({
@@ -176,9 +185,41 @@ export async function pullRange(
 		for (const record of records) full.push(await api.get('order', String(record._id)));
 	}
 	const invoicesSynced = option(context, 'invoicesSynced', itemIndex) !== false;
-	return full.flatMap((record) =>
-		eventsFromRecord(resource, record, { locationId: api.locationId, invoicesSynced }),
-	);
+	const eventsOf = (record: Record<string, unknown>) =>
+		eventsFromRecord(resource, record, { locationId: api.locationId, invoicesSynced });
+	const events = full.flatMap(eventsOf);
+	const older = await refundedBefore(context, itemIndex, api, {
+		before: exact?.from ?? Date.parse(`${startAt}T00:00:00Z`),
+		includeTest,
+		listed: new Set(records.map((r) => String(r._id))),
+	});
+	return events.concat(older.flatMap(eventsOf).filter((e) => e.kind === 'refund'));
+}
+
+/**
+ * Refunds of Older Payments From: the transactions created from that day up to the range, refunded
+ * since (`amountRefunded` > 0). Only those are held (a 60-day span of payments is read for a few).
+ */
+async function refundedBefore(
+	context: IExecuteFunctions,
+	itemIndex: number,
+	api: HighLevelPaymentsApi,
+	range: { before: number; includeTest: boolean; listed: Set<string> },
+): Promise<Array<Record<string, unknown>>> {
+	const raw = option(context, 'refundsFrom', itemIndex);
+	if (raw === undefined || raw === null || raw === '') return [];
+	const from = timeOfDate(raw);
+	if (from === undefined)
+		throw new CrmInputError('refundsFrom', `is not a date (${JSON.stringify(dateText(raw))})`);
+	if (from >= range.before) return [];
+	const wanted = { from, to: range.before - 1 };
+	const { records } = await api.listAll('transaction', {
+		...daysAround(wanted),
+		includeTest: range.includeTest,
+		keep: (r) =>
+			!range.listed.has(String(r._id)) && (refundedOn(r) ?? 0) > 0 && createdWithin(r, wanted),
+	});
+	return records;
 }
 
 /** The ID picker of Get (From List / By ID). */

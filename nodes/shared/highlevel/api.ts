@@ -224,6 +224,8 @@ export interface ListRange {
 export interface ListOptions extends ListRange {
 	/** Live records only (`paymentMode=live`), or live and test (two passes, `live` then `test`). */
 	includeTest: boolean;
+	/** Which records to hold on to (a long span read for a few of its records keeps memory flat). */
+	keep?: (record: Obj) => boolean;
 }
 
 export interface ListResult {
@@ -400,7 +402,7 @@ export class HighLevelPaymentsApi {
 						continue;
 					}
 					seen.add(id);
-					records.push(record);
+					if (!options.keep || options.keep(record)) records.push(record);
 				}
 				offset += page.length;
 				if (page.length === 0 || (total !== undefined && offset >= total)) break;

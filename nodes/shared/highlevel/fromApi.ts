@@ -150,7 +150,7 @@ export function refundedOn(txn: Obj): number | undefined {
  *   relies on it). The transaction states its total only (`amount`): no subtotal, discount or tax
  *   (neither schema has them), so the event has one line of the total, as a delivery without
  *   `sub_total_amount` would;
- * - when `amountRefunded` > 0, a refund event on the Skipped output (see refundOf).
+ * - when `amountRefunded` > 0, a refund event of that total (Skipped when it paid an invoice; see refundOf).
  */
 export function eventsFromTransaction(txn: Obj, options: FromApiOptions): HighLevelEvent[] {
 	// `status`: "The status of the transaction (e.g., succeeded)", typed object, example "succeeded".
