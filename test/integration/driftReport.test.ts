@@ -34,7 +34,12 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			},
 			events,
 		);
-	const drift = async (events: Array<Record<string, unknown>>, output = 'days') => {
+	const drift = async (
+		events: Array<Record<string, unknown>>,
+		output = 'days',
+		crmLink = '',
+		continueOnFail = false,
+	) => {
 		const before = qb.emulator.log.length;
 		const result = await runNode(
 			qb.creds,
@@ -44,10 +49,13 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 				startDate: '2026-11-01T00:00:00',
 				endDate: '2026-11-03T00:00:00',
 				output,
+				crmLink,
 			},
 			events,
+			{ continueOnFail },
 		);
 		return {
+			error: result.error('QuickBooks Sync'),
 			out: result.output('QuickBooks Sync').map((i) => i.json as Record<string, any>),
 			calls: qb.emulator.log.slice(before).filter((e) => e.endpoint !== 'token'),
 		};
@@ -139,6 +147,29 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		expect(html).not.toMatch(/<script|src=|href="http(?!s?:\/\/[^"]*salesreceipt)/i);
 		const [clean] = (await drift([a], 'html')).out;
 		expect(String(clean.html)).toContain('<p class="ok">None.</p>');
+	});
+
+	test('HighLevel Link: each difference links to its HighLevel transaction (page and items); a link without {id} stops naming the field', async () => {
+		const link = 'https://crm.example.com/v2/location/L1/payments/transactions/{id}';
+		const missing = event('ch_link_missing', 2, 25);
+		const [page] = (await drift([missing], 'html', link)).out;
+		expect(String(page.html)).toContain(
+			'<a href="https://crm.example.com/v2/location/L1/payments/transactions/ch_link_missing">ch_link_missing</a>',
+		);
+		const items = (await drift([missing], 'differences', link)).out;
+		expect(items).toEqual([
+			expect.objectContaining({
+				kind: 'missing',
+				crmUrl: 'https://crm.example.com/v2/location/L1/payments/transactions/ch_link_missing',
+			}),
+		]);
+		const bad = await drift(
+			[missing],
+			'differences',
+			'https://crm.example.com/transactions/',
+			true,
+		);
+		expect(String(bad.out[0]?.error ?? bad.error?.message)).toMatch(/crmLink.*\{id\}/);
 	});
 	test('refunds: a payment’s refund receipts against what HighLevel shows refunded on it, when the refunded totals are among the items', async () => {
 		const paid = [event('ch_drift_r1', 1, 100), event('ch_drift_r2', 1, 60)];

@@ -2,7 +2,8 @@
  * Sales Receipt → Drift Report: per day of a range, HighLevel's payments (the items: events of the
  * HighLevel Trigger or HighLevel Payments) against the receipts this package wrote for them in
  * QuickBooks, with every missing, extra and differing document. One QuickBooks query per 1,000
- * receipts of the range; the rule is ../../../shared/domain/drift.ts.
+ * receipts of the range; the rule is ../../../shared/domain/drift.ts. Links to QuickBooks when the
+ * credential knows its web address, to HighLevel when the user gives a transaction's address.
  */
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
@@ -48,6 +49,15 @@ const properties: INodeProperties[] = [
 					'One item whose `html` is a page with a bar per day and the tables (for Respond to Webhook)',
 			},
 		],
+	},
+	{
+		displayName: 'HighLevel Link',
+		name: 'crmLink',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. https://app.example-crm.com/…/transactions/{id}',
+		description:
+			'The address of a transaction in your HighLevel app, with {id} where its ID goes: copy it from a transaction opened in HighLevel (HighLevel documents no such address, and white-label domains differ). Empty: no links to HighLevel.',
 	},
 	{
 		displayName:
@@ -110,6 +120,20 @@ function paymentsIn(context: IExecuteFunctions): CrmSide[] {
 		: out;
 }
 
+/** The HighLevel Link as a function of a transaction ID; undefined when none is set. */
+function crmLinkOf(context: IExecuteFunctions): ((id: string) => string) | undefined {
+	const pattern = String(context.getNodeParameter('crmLink', 0, '') ?? '').trim();
+	if (!pattern) return undefined;
+	if (!/^https?:\/\/[^\s]+$/i.test(pattern) || !pattern.includes('{id}'))
+		throw fieldError(
+			context.getNode(),
+			0,
+			'crmLink',
+			`must be a web address with {id} where the transaction ID goes (${JSON.stringify(pattern)})`,
+		);
+	return (id) => pattern.split('{id}').join(encodeURIComponent(id));
+}
+
 export async function executeBatch(
 	this: IExecuteFunctions,
 	itemIndexes: number[],
@@ -119,6 +143,7 @@ export async function executeBatch(
 	const to = dayOf(this, 'endDate');
 	if (from > to)
 		throw fieldError(this.getNode(), 0, 'endDate', `(${to}) is before the Start Date (${from})`);
+	const crmUrl = crmLinkOf(this);
 	const payments = paymentsIn(this);
 	const receipts = await ourReceiptsBetween(client, from, to);
 	if (payments.some((p) => p.refunded !== undefined)) {
@@ -137,10 +162,11 @@ export async function executeBatch(
 	const differences = report.differences.map((d) => ({
 		...d,
 		...(d.qboId && qboUrl(d.qboId) ? { qboUrl: qboUrl(d.qboId) } : {}),
+		...(crmUrl ? { crmUrl: crmUrl(d.transactionId) } : {}),
 	}));
 	let result: OperationResult;
 	if (output === 'html')
-		result = { html: driftHtml(report, { qboUrl }), totals: report.totals, from, to };
+		result = { html: driftHtml(report, { qboUrl, crmUrl }), totals: report.totals, from, to };
 	else if (output === 'differences') result = differences;
 	else result = [...report.days.map((d) => ({ ...d })), ...differences];
 	// The report stands for all items: it is paired with the first.
