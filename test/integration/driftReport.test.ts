@@ -149,8 +149,8 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		expect(String(clean.html)).toContain('<p class="ok">None.</p>');
 	});
 
-	test('HighLevel Link: each difference links to its HighLevel transaction (page and items); a link without {id} stops naming the field', async () => {
-		const link = 'https://crm.example.com/v2/location/L1/payments/transactions/{id}';
+	test('HighLevel Link: each difference links to its HighLevel transaction (page and items); a link without {transactionId} stops naming the field', async () => {
+		const link = 'https://crm.example.com/v2/location/L1/payments/transactions/{transactionId}';
 		const missing = event('ch_link_missing', 2, 25);
 		const [page] = (await drift([missing], 'html', link)).out;
 		expect(String(page.html)).toContain(
@@ -169,7 +169,7 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			'https://crm.example.com/transactions/',
 			true,
 		);
-		expect(String(bad.out[0]?.error ?? bad.error?.message)).toMatch(/crmLink.*\{id\}/);
+		expect(String(bad.out[0]?.error ?? bad.error?.message)).toMatch(/crmLink.*\{transactionId\}/);
 	});
 	test('refunds: a payment’s refund receipts against what HighLevel shows refunded on it, when the refunded totals are among the items', async () => {
 		const paid = [event('ch_drift_r1', 1, 100), event('ch_drift_r2', 1, 60)];

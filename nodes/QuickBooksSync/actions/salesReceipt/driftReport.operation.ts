@@ -55,9 +55,9 @@ const properties: INodeProperties[] = [
 		name: 'crmLink',
 		type: 'string',
 		default: '',
-		placeholder: 'e.g. https://app.example-crm.com/…/transactions/{id}',
+		placeholder: 'e.g. https://app.example-crm.com/…/transactions/{transactionId}',
 		description:
-			'The address of a transaction in your HighLevel app, with {id} where its ID goes: copy it from a transaction opened in HighLevel (HighLevel documents no such address, and white-label domains differ). Empty: no links to HighLevel.',
+			'The address of a transaction in your HighLevel app, with {transactionId} where its ID goes: copy it from a transaction opened in HighLevel (HighLevel documents no such address, and white-label domains differ). Empty: no links to HighLevel.',
 	},
 	{
 		displayName:
@@ -124,14 +124,14 @@ function paymentsIn(context: IExecuteFunctions): CrmSide[] {
 function crmLinkOf(context: IExecuteFunctions): ((id: string) => string) | undefined {
 	const pattern = String(context.getNodeParameter('crmLink', 0, '') ?? '').trim();
 	if (!pattern) return undefined;
-	if (!/^https?:\/\/[^\s]+$/i.test(pattern) || !pattern.includes('{id}'))
+	if (!/^https?:\/\/[^\s]+$/i.test(pattern) || !pattern.includes('{transactionId}'))
 		throw fieldError(
 			context.getNode(),
 			0,
 			'crmLink',
-			`must be a web address with {id} where the transaction ID goes (${JSON.stringify(pattern)})`,
+			`must be a web address with {transactionId} where the transaction ID goes (${JSON.stringify(pattern)})`,
 		);
-	return (id) => pattern.split('{id}').join(encodeURIComponent(id));
+	return (id) => pattern.split('{transactionId}').join(encodeURIComponent(id));
 }
 
 export async function executeBatch(
