@@ -7,6 +7,7 @@ import type { ItemMode } from '../../shared/sync/items';
 import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
 import { productRulesFrom } from '../../shared/domain/productMapping';
+import { asksNothing, trackingRuleProblem, type TrackingRule } from '../../shared/domain/tracking';
 import { RecordPicker } from './pickers';
 
 export const matchingOptions: INodeProperties[] = [
@@ -212,6 +213,93 @@ export const itemModeOptions: INodeProperties[] = [
 		displayOptions: { show: { itemMode: ['perLine'] } },
 	}),
 ];
+
+/** Classes and locations (../../shared/domain/tracking.ts): receipts and invoices. */
+export const trackingOption: INodeProperties = {
+	displayName: 'Classes and Locations',
+	name: 'tracking',
+	type: 'fixedCollection',
+	typeOptions: { multipleValues: true },
+	default: {},
+	placeholder: 'Add Rule',
+	description:
+		'When the QuickBooks company tracks classes or locations (Settings → Advanced → Categories): which ones the document carries. A HighLevel Location rule wins over an Always rule; a CRM Product rule gives that product’s lines their class (with classes assigned to each row). A class or location the company lacks, or tracking turned off, stops the item before anything is written.',
+	options: [
+		{
+			displayName: 'Rule',
+			name: 'rule',
+			values: [
+				{
+					displayName: 'When',
+					name: 'when',
+					type: 'options',
+					default: 'always',
+					options: [
+						{ name: 'Always', value: 'always', description: 'Every document' },
+						{
+							name: 'HighLevel Location Is',
+							value: 'location',
+							description: 'The sub-account the payment or invoice belongs to (its location ID)',
+						},
+						{
+							name: 'CRM Product Is',
+							value: 'product',
+							description: 'Lines of this product (its ID, or its name): their class only',
+						},
+					],
+				},
+				{
+					displayName: 'Equals',
+					name: 'equals',
+					type: 'string',
+					default: '',
+					placeholder: 've9EPM428h8vShlRW1KT',
+					displayOptions: { hide: { when: ['always'] } },
+					description: 'The HighLevel location ID, or the CRM product ID or name',
+				},
+				{
+					displayName: 'Class',
+					name: 'qboClass',
+					type: 'string',
+					default: '',
+					placeholder: 'Online Sales',
+					description: 'The QuickBooks class: its name, Parent:Child for a sub-class, or its ID',
+				},
+				{
+					displayName: 'Location',
+					name: 'qboLocation',
+					type: 'string',
+					default: '',
+					placeholder: 'Downtown',
+					displayOptions: { hide: { when: ['product'] } },
+					description: 'The QuickBooks location: its name or ID',
+				},
+			],
+		},
+	],
+};
+
+export function trackingRulesFrom(context: IExecuteFunctions, itemIndex: number): TrackingRule[] {
+	const raw = context.getNodeParameter('tracking.rule', itemIndex, []) as IDataObject[];
+	const rules = raw.map((row, i) => {
+		const rule: TrackingRule = {
+			when: row.when === 'location' || row.when === 'product' ? row.when : 'always',
+			equals: String(row.equals ?? '').trim(),
+			qboClass: String(row.qboClass ?? '').trim(),
+			qboLocation: row.when === 'product' ? '' : String(row.qboLocation ?? '').trim(),
+		};
+		const problem = trackingRuleProblem(rule);
+		if (problem)
+			throw fieldError(
+				context.getNode(),
+				itemIndex,
+				`Classes and Locations`,
+				`rule ${i + 1} ${problem}`,
+			);
+		return rule;
+	});
+	return rules.filter((rule) => !asksNothing(rule));
+}
 
 export function itemModeFrom(context: IExecuteFunctions, itemIndex: number): ItemMode {
 	const mode = context.getNodeParameter('itemMode', itemIndex, 'perLine') as string;

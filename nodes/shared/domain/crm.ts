@@ -31,6 +31,8 @@ export interface CrmSale {
 	taxAmount?: number;
 	shipping?: number;
 	total: number;
+	/** The CRM account the sale belongs to (HighLevel's location ID), where the body says it. */
+	locationId?: string;
 }
 
 export interface CrmPayment extends CrmSale {

@@ -146,7 +146,25 @@ function recordOf<T>(input: Obj, kinds: string[], what: string, read: (body: Obj
 			`this is a HighLevel ${event.event} (${event.kind}) event, not ${what}`,
 		);
 	// Without a record the body could not be read: reading it again says why.
-	return event.format === EVENT_FORMAT && event.record ? (event.record as T) : read(event.body);
+	const record =
+		event.format === EVENT_FORMAT && event.record ? (event.record as T) : read(event.body);
+	const locationId = text(event.ids?.locationId);
+	return locationId && record && typeof record === 'object' && !('locationId' in record)
+		? { ...record, locationId }
+		: record;
+}
+
+/**
+ * The location a body belongs to: workflow bodies `location.id` (HighLevel's workflow webhook
+ * payload), marketplace ones `locationId` or `altId` with `altType` "location" (OrderCreate, the
+ * invoice DTOs).
+ */
+function locationOf(body: Obj): string | undefined {
+	return text(
+		body?.location?.id,
+		body?.locationId,
+		body?.altType === 'location' ? body?.altId : undefined,
+	);
 }
 
 /** Order tax: amountSummary.tax, else the sum of taxSummary[].amount (both in the OrderCreate example). */
@@ -180,6 +198,7 @@ export function paymentFromBody(body: Obj): CrmPayment {
 		return withFallbackLine(
 			{
 				transactionId,
+				locationId: locationOf(body),
 				source: text(p.source, p.source_type),
 				// Written by a pull from the Payments API (./fromApi.ts). A workflow body names neither
 				// (UNCERTAIN: none is documented), unless the user adds them to the Custom Webhook's body.
@@ -215,6 +234,7 @@ export function paymentFromBody(body: Obj): CrmPayment {
 		return withFallbackLine(
 			{
 				transactionId,
+				locationId: locationOf(body),
 				source: text(body.source?.type, body.sourceType),
 				person: personFrom(body.contactSnapshot ?? body.contact),
 				currency: text(body.currency)?.toUpperCase(),
@@ -390,6 +410,7 @@ export function invoiceFromBody(body: Obj): CrmInvoice {
 			: undefined;
 	return {
 		id,
+		locationId: locationOf(body),
 		number: text(body.invoiceNumber, body.number),
 		status,
 		person: personFrom(body.contactDetails),

@@ -13,6 +13,7 @@ import type { QboRecord } from '../types';
 import type { QboClient } from '../transport/client';
 import type { DuplicatePolicy } from '../domain/customerMatch';
 import type { CompanyCurrencies } from '../domain/currency';
+import type { TrackingPrefs } from '../domain/tracking';
 import type { ItemRef } from '../domain/salesDocument';
 import { ExpiringLru } from './expiringLru';
 import { forgetShared, type LookupHolder } from './sharedLookups';
@@ -38,6 +39,8 @@ export interface CachedItem {
 export interface CompanyPreferences extends CompanyCurrencies {
 	/** SalesFormsPrefs.CustomTxnNumbers: QuickBooks refuses a duplicate document number (6140). */
 	customTxnNumbers?: boolean;
+	/** AccountingInfoPrefs: classes per document or line, locations (set whenever they were read). */
+	tracking?: TrackingPrefs;
 }
 
 export interface CompanyCache {

@@ -27,6 +27,8 @@ import {
 	type NumberClash,
 } from './ownDocuments';
 import { currencyRefOf } from './preferences';
+import { trackingOf, withTracking } from './tracking';
+import type { TrackingRule } from '../domain/tracking';
 import { invoiceKey, paymentsApplied, refundsOfTarget } from './linkedDocuments';
 import type { InvoiceSyncResult, SyncSummary } from './types';
 
@@ -46,6 +48,8 @@ export interface InvoiceSyncOptions {
 	adjustmentItemId?: string;
 	/** An invoice number already used by an invoice this sync did not create: stop (default) or use a distinct number. */
 	onNumberClash?: NumberClash;
+	/** Classes and locations by rule (../domain/tracking.ts). */
+	trackingRules?: TrackingRule[];
 }
 
 /** Every QuickBooks invoice with this number (a company with custom numbers off may have several). */
@@ -283,6 +287,19 @@ export async function syncInvoice(
 		: await currencyRefOf(client, crm.currency, `CRM invoice ${crm.number ?? crm.id}`);
 
 	await checkProductMapping(client, productLinesOf(crm), options.items);
+	// A class or location the company cannot take stops it too. A written invoice keeps its own
+	// document class and location (a bookkeeper may have moved it); rewritten lines get theirs.
+	const tracking = await trackingOf(
+		client,
+		crm,
+		options.trackingRules ?? [],
+		`CRM invoice ${crm.number ?? crm.id}`,
+	);
+	const lineTracking = tracking && {
+		lineClassRefs: tracking.lineClassRefs,
+		lineDefault: tracking.lineDefault,
+		because: {},
+	};
 
 	// An invoice already billed to this e-mail keeps its customer: no look-up per later event.
 	const billedTo = normalizeEmail(
@@ -313,7 +330,7 @@ export async function syncInvoice(
 			const plan = planSale(crm, refs.items.refFor, options.taxCodes, adjustmentRef(options));
 			const desired: DesiredInvoice = {
 				customerId: String(refs.match.customer.Id),
-				lines: plan.lines,
+				lines: withTracking({ Line: plan.lines }, lineTracking).Line as QboRecord[],
 				totalTax: plan.totalTax,
 				dueDate: crm.dueDate,
 				txnDate: crm.issueDate,
@@ -330,7 +347,8 @@ export async function syncInvoice(
 						client,
 						key,
 						lookup,
-						(docNumber) => newInvoiceBody(crm, docNumber, desired, currencyRef),
+						(docNumber) =>
+							withTracking(newInvoiceBody(crm, docNumber, desired, currencyRef), tracking),
 						requestKeySuffix + more,
 					),
 			);

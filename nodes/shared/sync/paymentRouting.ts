@@ -15,8 +15,10 @@ import {
 } from '../domain/paymentRouting';
 import { OutcomeError } from '../errors';
 import type { QboClient } from '../transport/client';
-import type { QboRecord } from '../types';
+import type { TrackingRule } from '../domain/tracking';
 import { currencyRefOf } from './preferences';
+import { trackingOf, type Tracking } from './tracking';
+import { isId, listKey, named } from './namedRecords';
 
 export interface RoutingOptions {
 	/** The account for payments no rule matches (empty: QuickBooks' Undeposited Funds). */
@@ -29,6 +31,8 @@ export interface RoutingOptions {
 	methodRules?: MethodRule[];
 	/** Make a payment method the company lacks (else the item stops). */
 	createMissingMethods?: boolean;
+	/** Classes and locations by rule (../domain/tracking.ts). */
+	trackingRules?: TrackingRule[];
 }
 
 export interface Routed {
@@ -36,24 +40,30 @@ export interface Routed {
 	paymentMethodId?: string;
 	/** The currency the receipt is written in (../domain/currency.ts); none: the company's home. */
 	currencyRef?: { value: string };
+	/** The class and location refs the receipt carries. */
+	tracking?: Tracking;
 	/** Which rule chose what, for the item's output. */
-	because: { depositTo?: string; paymentMethod?: string };
+	because: { depositTo?: string; paymentMethod?: string; class?: string; location?: string };
 }
-
-const isId = (value: string) => /^\d+$/.test(value);
 
 /** The deposit account and payment method of one payment's receipt. */
 export async function routePayment(
 	client: QboClient,
-	payment: Pick<CrmPayment, 'source' | 'provider' | 'method' | 'transactionId' | 'currency'>,
+	payment: Pick<
+		CrmPayment,
+		'source' | 'provider' | 'method' | 'transactionId' | 'currency' | 'locationId' | 'lines'
+	>,
 	options: RoutingOptions,
 ): Promise<Routed> {
+	const what = `Payment ${payment.transactionId}`;
+	const tracking = await trackingOf(client, payment, options.trackingRules ?? [], what);
 	const routed: Routed = {
 		depositAccountId: options.depositAccountId,
 		paymentMethodId: options.paymentMethodId,
 		// A payment is never booked as the home currency when it was not paid in it.
-		currencyRef: await currencyRefOf(client, payment.currency, `Payment ${payment.transactionId}`),
-		because: {},
+		currencyRef: await currencyRefOf(client, payment.currency, what),
+		...(tracking ? { tracking } : {}),
+		because: { ...tracking?.because },
 	};
 	const deposit = depositAccountFor(payment, options.depositRules ?? []);
 	if (deposit) {
@@ -91,37 +101,4 @@ export async function routePayment(
 		routed.because.paymentMethod = `${wanted.because} → ${String(method.Name ?? method.Id)}`;
 	}
 	return routed;
-}
-
-const listKey = (entity: string) => `routing:${entity}:all`;
-
-/**
- * An active record by id (digits) or name; undefined when the company has none. By id it is asked
- * for; by name the company's list (accounts, payment methods: at most a few hundred) is read once per
- * run and matched here without regard to case, so nothing rests on Name being a filterable field.
- */
-async function named(
-	client: QboClient,
-	entity: 'Account' | 'PaymentMethod',
-	ref: string,
-): Promise<QboRecord | undefined> {
-	const active = (record: QboRecord | undefined) =>
-		record && record.Active !== false ? record : undefined;
-	if (isId(ref)) {
-		const [found] = await client.memo(
-			`routing:${entity}:${ref}`,
-			async () =>
-				await client.query({
-					entity,
-					where: [{ field: 'Id', op: '=', value: ref }],
-					maxResults: 1,
-				}),
-		);
-		return active(found);
-	}
-	const all = await client.memo(
-		listKey(entity),
-		async () => await client.query({ entity, maxResults: 1000 }),
-	);
-	return active(all.find((record) => String(record.Name).toLowerCase() === ref.toLowerCase()));
 }

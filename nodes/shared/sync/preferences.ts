@@ -1,9 +1,11 @@
 /**
  * The company preferences the sync reads: whether QuickBooks refuses duplicate numbers (how races
- * between runs are settled, recovery R7, R8) and its currencies (../domain/currency.ts).
+ * between runs are settled, recovery R7, R8), its currencies (../domain/currency.ts) and whether it
+ * tracks classes and locations (../domain/tracking.ts).
  */
 import type { QboClient } from '../transport/client';
 import { currencyRefFor } from '../domain/currency';
+import type { TrackingPrefs } from '../domain/tracking';
 import { companyCache, type CompanyPreferences } from './companyCache';
 import { once, readThrough, shareFound } from './sharedLookups';
 
@@ -17,14 +19,16 @@ async function companyPreferences(
 	client: QboClient,
 	needs: (known: CompanyPreferences) => boolean = (known) =>
 		Object.values(known).some((value) => value !== undefined),
+	fresh = false,
 ): Promise<CompanyPreferences> {
 	const cache = companyCache(client).preferences;
-	const known = await readThrough(client, 'preferences', KEY, cache);
+	const known = fresh ? undefined : await readThrough(client, 'preferences', KEY, cache);
 	// A look-up stored without what is needed (e.g. by an older version of this package) is read anew.
 	if (known && needs(known)) return known;
+	const memoKey = fresh ? `${KEY}:fresh` : KEY;
 	const preferences = await client.memo(
-		KEY,
-		async () => await once(client, KEY, async () => await readPreferences(client)),
+		memoKey,
+		async () => await once(client, memoKey, async () => await readPreferences(client)),
 	);
 	if (Object.values(preferences).some((value) => value !== undefined)) {
 		cache.set(KEY, preferences);
@@ -62,6 +66,15 @@ export async function currencyRefOf(
 	return currencyRefFor(currency, preferences, what);
 }
 
+/**
+ * Whether the company tracks classes (per document, per line) and locations. `fresh`: read now, not
+ * from what was read in the last 15 minutes (a user told to turn tracking on retries at once).
+ */
+export async function trackingPrefsOf(client: QboClient, fresh = false): Promise<TrackingPrefs> {
+	const preferences = await companyPreferences(client, (known) => !!known.tracking, fresh);
+	return preferences.tracking ?? {};
+}
+
 async function readPreferences(client: QboClient): Promise<CompanyPreferences> {
 	// GET /preferences answers {"Preferences":{…}}: Intuit's Preferences reference,
 	// https://developer.intuit.com/app/developer/qbo/docs/api/accounting/all-entities/preferences
@@ -71,8 +84,14 @@ async function readPreferences(client: QboClient): Promise<CompanyPreferences> {
 		| {
 				SalesFormsPrefs?: { CustomTxnNumbers?: unknown };
 				CurrencyPrefs?: { MultiCurrencyEnabled?: unknown; HomeCurrency?: { value?: unknown } };
+				AccountingInfoPrefs?: Record<string, unknown>;
 		  }
 		| undefined;
+	// AccountingInfoPrefs: ClassTrackingPerTxn, ClassTrackingPerTxnLine, TrackDepartments (Intuit's
+	// Preferences reference; "Track classes" and "Track locations" under Settings → Categories).
+	const accounting = preferences?.AccountingInfoPrefs ?? {};
+	const flag = (name: string) =>
+		typeof accounting[name] === 'boolean' ? (accounting[name] as boolean) : undefined;
 	const custom = preferences?.SalesFormsPrefs?.CustomTxnNumbers;
 	const multi = preferences?.CurrencyPrefs?.MultiCurrencyEnabled;
 	const home = preferences?.CurrencyPrefs?.HomeCurrency?.value;
@@ -80,5 +99,12 @@ async function readPreferences(client: QboClient): Promise<CompanyPreferences> {
 		customTxnNumbers: typeof custom === 'boolean' ? custom : undefined,
 		multiCurrency: typeof multi === 'boolean' ? multi : undefined,
 		homeCurrency: typeof home === 'string' && home.trim() ? home.trim().toUpperCase() : undefined,
+		tracking: preferences
+			? {
+					classPerTxn: flag('ClassTrackingPerTxn'),
+					classPerLine: flag('ClassTrackingPerTxnLine'),
+					locations: flag('TrackDepartments'),
+				}
+			: undefined,
 	};
 }

@@ -20,12 +20,15 @@ import { resolveItems, type ItemMode } from './items';
 import { checkProductMapping } from './productMapping';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
 import { routePayment, type Routed, type RoutingOptions } from './paymentRouting';
+import { withTracking, type Tracking } from './tracking';
 import type { Lookup, ReceiptResult, SyncSummary } from './types';
 
 /** With RoutingOptions: the deposit account and payment method, fixed or by the user's rules. */
 export interface ReceiptOptions extends RoutingOptions {
 	/** Set from the company's currencies before writing (./paymentRouting.ts). */
 	currencyRef?: { value: string };
+	/** Set from "Classes and Locations" before writing (./tracking.ts). */
+	tracking?: Tracking;
 	match: MatchOptions;
 	items: ItemMode;
 	docNumberPrefix?: string;
@@ -80,11 +83,25 @@ export function routedOptions(options: ReceiptOptions, routed: Routed): ReceiptO
 		depositAccountId: routed.depositAccountId,
 		paymentMethodId: routed.paymentMethodId,
 		currencyRef: routed.currencyRef,
+		tracking: routed.tracking,
 	};
 }
 
 /** The SalesReceipt QuickBooks gets for a payment. */
 export function receiptBody(
+	payment: CrmPayment,
+	docNumber: string,
+	customerId: string,
+	plan: SalePlan,
+	options: ReceiptOptions,
+): QboRecord {
+	return withTracking(
+		receiptFields(payment, docNumber, customerId, plan, options),
+		options.tracking,
+	);
+}
+
+function receiptFields(
 	payment: CrmPayment,
 	docNumber: string,
 	customerId: string,

@@ -30,6 +30,7 @@ import {
 import { invoiceKey, paymentsApplied, refundsOfTarget } from './linkedDocuments';
 import { receiptKey } from './receipts';
 import type { Lookup, SyncSummary } from './types';
+import { trackingOfDocument, withTracking } from './tracking';
 
 export interface RefundOptions {
 	/** Create From Payment's "Receipt Number Prefix": where the payment's receipt is found. */
@@ -320,7 +321,10 @@ export async function refundPayment(
 		);
 	const paymentMethod = options.paymentMethodId ?? source.paymentMethod;
 	const detail = `${refund.transactionId !== source.target.id ? `transaction ${refund.transactionId}, ` : ''}${label} ${String(source.record.Id)}${source.record.DocNumber ? ` no. ${String(source.record.DocNumber)}` : ''}`;
-	const body = (docNumber: string): QboRecord => ({
+	// The refund goes where the receipt or invoice it reverses went: its class and location.
+	const tracking = trackingOfDocument(source.record);
+	const body = (docNumber: string): QboRecord => withTracking(refundFields(docNumber), tracking);
+	const refundFields = (docNumber: string): QboRecord => ({
 		DocNumber: docNumber,
 		...(customerId ? { CustomerRef: { value: customerId } } : {}),
 		Line: plan.lines,

@@ -15,6 +15,8 @@ import {
 	numberClashOption,
 	itemModeFrom,
 	itemModeOptions,
+	trackingOption,
+	trackingRulesFrom,
 	matchOptionsFrom,
 	matchingOptions,
 	taxCodeOptions,
@@ -51,6 +53,7 @@ const properties: INodeProperties[] = [
 			'Becomes the QuickBooks invoice number (DocNumber, max. 21 characters), which ties the two together.',
 	},
 	...itemModeOptions,
+	trackingOption,
 	{
 		displayName: 'Options',
 		name: 'options',
@@ -105,6 +108,7 @@ export async function execute(
 		taxCodes: taxCodesFrom(this, itemIndex),
 		adjustmentItemId: adjustmentItemFrom(this, itemIndex),
 		onNumberClash: numberClashFrom(options),
+		trackingRules: trackingRulesFrom(this, itemIndex),
 	});
 	const appBase = await appBaseOf(this);
 	const payments = (result.payments as IDataObject[]).map((p) => linked(appBase, 'payment', p));

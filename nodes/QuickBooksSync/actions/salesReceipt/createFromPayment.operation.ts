@@ -23,6 +23,8 @@ import {
 	numberClashOption,
 	itemModeFrom,
 	itemModeOptions,
+	trackingOption,
+	trackingRulesFrom,
 	matchOptionsFrom,
 	matchingOptions,
 	taxCodeOptions,
@@ -178,6 +180,7 @@ const properties: INodeProperties[] = [
 		],
 	},
 	...itemModeOptions,
+	trackingOption,
 	paymentMethodPicker.property(),
 	depositAccountPicker.property({
 		description:
@@ -293,6 +296,7 @@ function receiptOptions(context: IExecuteFunctions, itemIndex: number): ReceiptO
 		adjustmentItemId: adjustmentItemFrom(context, itemIndex),
 		onNumberClash: numberClashFrom(options),
 		...routingFrom(context, itemIndex, options),
+		trackingRules: trackingRulesFrom(context, itemIndex),
 	};
 }
 

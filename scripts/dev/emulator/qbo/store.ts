@@ -25,6 +25,8 @@ export const ENTITIES = [
 	'TaxCode',
 	'TaxRate',
 	'PaymentMethod',
+	'Class',
+	'Department',
 	'Item',
 	'Customer',
 	'Vendor',
@@ -153,6 +155,14 @@ export class Company {
 			SalesFormsPrefs: { CustomTxnNumbers: true, AllowDiscount: true },
 			TaxPrefs: { UsingSalesTax: true, PartnerTaxEnabled: false },
 			CurrencyPrefs: { HomeCurrency: { value: 'USD' }, MultiCurrencyEnabled: false },
+			// Track classes and Track locations are off in a new company (Settings → Advanced →
+			// Categories; Intuit's help "Turn on class tracking in QuickBooks Online" has the user
+			// turn them on). The flags: Intuit's Preferences reference, AccountingInfoPrefs.
+			AccountingInfoPrefs: {
+				ClassTrackingPerTxn: false,
+				ClassTrackingPerTxnLine: false,
+				TrackDepartments: false,
+			},
 		});
 		const accounts = [
 			['Services', 'Income', 'ServiceFeeIncome'],
@@ -479,25 +489,38 @@ export class Company {
 				return this.computeSalesTxn(entity, record, current);
 			case 'Payment':
 				return this.computePayment(record, current);
+			case 'Class':
+			case 'Department':
+				// A sub-class or sub-location names its parent (SubClass / SubDepartment, ParentRef) and
+				// is known by Parent:Child (FullyQualifiedName; Intuit API reference, Class, Department).
+				if (record.ParentRef?.value) {
+					const parent = this.ref(entity, record.ParentRef, 'ParentRef', true)!;
+					record.FullyQualifiedName = `${parent.FullyQualifiedName ?? parent.Name}:${record.Name}`;
+				} else record.FullyQualifiedName = record.Name;
+				return this.computeNamedList(record);
 			case 'TaxCode':
 				record.RateValue = Number(record.RateValue ?? 0);
 				record.Taxable = record.Taxable ?? record.RateValue > 0;
 			// falls through: a name is required as for accounts
 			case 'Account':
 			case 'PaymentMethod':
-				if (!record.Name)
-					throw new Fault(
-						400,
-						'2020',
-						'Required param missing, need to supply the required value for the API',
-						'Required parameter Name is missing in the request',
-						'Name',
-					);
-				record.Active = record.Active ?? true;
-				return;
+				return this.computeNamedList(record);
 			default:
 				throw new Fault(400, '6000', `Operation not supported for ${entity}`);
 		}
+	}
+
+	/** A list record (account, payment method, tax code, class, location): a name is required. */
+	private computeNamedList(record: Rec): void {
+		if (!record.Name)
+			throw new Fault(
+				400,
+				'2020',
+				'Required param missing, need to supply the required value for the API',
+				'Required parameter Name is missing in the request',
+				'Name',
+			);
+		record.Active = record.Active ?? true;
 	}
 
 	/**
@@ -673,6 +696,11 @@ export class Company {
 		}
 		if (record.PaymentMethodRef)
 			this.ref('PaymentMethod', record.PaymentMethodRef, 'PaymentMethodRef', false);
+		// Class and location refs must name records the company has, like every other reference
+		// (610, see ref()). What QuickBooks does with one while tracking is off is UNCERTAIN (this
+		// package never sends one then): kept as sent.
+		if (record.ClassRef) this.ref('Class', record.ClassRef, 'ClassRef', false);
+		if (record.DepartmentRef) this.ref('Department', record.DepartmentRef, 'DepartmentRef', false);
 		if (record.BillEmail?.Address && !validEmailList(record.BillEmail.Address)) {
 			throw new Fault(
 				400,
@@ -693,6 +721,8 @@ export class Company {
 					this.ref('Item', detail.ItemRef, 'Line.SalesItemLineDetail.ItemRef', false) ??
 					this.findBy('Item', 'Name', 'Services');
 				this.requireActive(item!, 'Line.SalesItemLineDetail.ItemRef');
+				if (detail.ClassRef)
+					this.ref('Class', detail.ClassRef, 'Line.SalesItemLineDetail.ClassRef', false);
 				detail.ItemRef = { value: item!.Id, name: item!.Name };
 				const qty = detail.Qty === undefined ? undefined : Number(detail.Qty);
 				const price = detail.UnitPrice === undefined ? undefined : Number(detail.UnitPrice);
