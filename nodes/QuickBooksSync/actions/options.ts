@@ -7,6 +7,7 @@ import type { ItemMode } from '../../shared/sync/items';
 import type { NumberClash } from '../../shared/sync/ownDocuments';
 import { US_TAX_CODES, type TaxCodes } from '../../shared/domain/salesDocument';
 import { productRulesFrom } from '../../shared/domain/productMapping';
+import type { TaxBy } from '../../shared/sync/salesTax';
 import { asksNothing, trackingRuleProblem, type TrackingRule } from '../../shared/domain/tracking';
 import { RecordPicker } from './pickers';
 
@@ -100,11 +101,35 @@ const untaxedPicker = new RecordPicker(
 	'searchTaxCodes',
 );
 
-/** Tax codes for the lines (US companies use TAX / NON, which are the defaults). */
+/** Whose sales tax the document carries, and the tax codes of its lines (US: TAX / NON, the defaults). */
 export const taxCodeOptions: INodeProperties[] = [
+	{
+		displayName: 'Sales Tax',
+		name: 'taxBy',
+		type: 'options',
+		default: 'crm',
+		options: [
+			{
+				name: 'The CRM’s Tax',
+				value: 'crm',
+				description:
+					'The tax the CRM charged, sent as the document’s total tax (automated sales tax keeps it as an override)',
+			},
+			{
+				name: 'QuickBooks Calculates',
+				value: 'quickbooks',
+				description:
+					'Automated sales tax calculates it from the addresses; the output shows both taxes, and the totals may then differ from the CRM’s. A company without automated sales tax stops the item.',
+			},
+		],
+	},
 	taxedPicker.property({ description: 'Leave empty for TAX (QuickBooks US)' }),
 	untaxedPicker.property({ description: 'Leave empty for NON (QuickBooks US)' }),
 ];
+
+export function taxByFrom(options: IDataObject): TaxBy {
+	return options.taxBy === 'quickbooks' ? 'quickbooks' : 'crm';
+}
 
 export function taxCodesFrom(
 	context: IExecuteFunctions,

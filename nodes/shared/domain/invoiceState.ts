@@ -8,7 +8,8 @@ import { round2 } from './money';
 export interface DesiredInvoice {
 	customerId: string;
 	lines: QboRecord[];
-	totalTax: number;
+	/** The tax to send; undefined when QuickBooks calculates it (automated sales tax). */
+	totalTax?: number;
 	dueDate?: string;
 	txnDate?: string;
 	memo?: string;
@@ -60,10 +61,10 @@ export function invoiceChanges(current: QboRecord, desired: DesiredInvoice): Qbo
 	);
 	if (
 		linesKey(currentLines) !== linesKey(desired.lines) ||
-		currentTax !== round2(desired.totalTax)
+		(desired.totalTax !== undefined && currentTax !== round2(desired.totalTax))
 	) {
 		changes.Line = desired.lines;
-		changes.TxnTaxDetail = { TotalTax: desired.totalTax };
+		if (desired.totalTax !== undefined) changes.TxnTaxDetail = { TotalTax: desired.totalTax };
 	}
 	if (
 		String((current.CustomerRef as { value?: string } | undefined)?.value) !== desired.customerId

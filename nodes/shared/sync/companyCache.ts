@@ -39,6 +39,8 @@ export interface CachedItem {
 export interface CompanyPreferences extends CompanyCurrencies {
 	/** SalesFormsPrefs.CustomTxnNumbers: QuickBooks refuses a duplicate document number (6140). */
 	customTxnNumbers?: boolean;
+	/** TaxPrefs.PartnerTaxEnabled: automated sales tax (absent: not enabled, Intuit's reference). */
+	automatedSalesTax?: boolean;
 	/** AccountingInfoPrefs: classes per document or line, locations (set whenever they were read). */
 	tracking?: TrackingPrefs;
 }

@@ -16,7 +16,7 @@ import { round2 } from '../domain/money';
 import { adjustmentRef, productLinesOf, planSale, type TaxCodes } from '../domain/salesDocument';
 import { normalizeEmail } from '../domain/email';
 import { findOrCreateCustomer, type MatchOptions } from './customers';
-import { createKeepingTax } from './salesTax';
+import { createKeepingTax, requireQuickBooksTax, type TaxBy } from './salesTax';
 import { resolveItems, type ItemMode } from './items';
 import { checkProductMapping } from './productMapping';
 import { forgetRenamed, writeWithRefs } from './documentRefs';
@@ -50,6 +50,8 @@ export interface InvoiceSyncOptions {
 	onNumberClash?: NumberClash;
 	/** Classes and locations by rule (../domain/tracking.ts). */
 	trackingRules?: TrackingRule[];
+	/** Whose sales tax the invoice carries (./salesTax.ts); default the CRM's. */
+	taxBy?: TaxBy;
 }
 
 /** Every QuickBooks invoice with this number (a company with custom numbers off may have several). */
@@ -205,7 +207,7 @@ function newInvoiceBody(
 		DocNumber: docNumber,
 		CustomerRef: { value: desired.customerId },
 		Line: desired.lines,
-		TxnTaxDetail: { TotalTax: desired.totalTax },
+		...(desired.totalTax === undefined ? {} : { TxnTaxDetail: { TotalTax: desired.totalTax } }),
 		ApplyTaxAfterDiscount: true,
 		PrivateNote: crmMarker('invoice', crm.id),
 		...(crm.issueDate ? { TxnDate: crm.issueDate } : {}),
@@ -287,6 +289,8 @@ export async function syncInvoice(
 		: await currencyRefOf(client, crm.currency, `CRM invoice ${crm.number ?? crm.id}`);
 
 	await checkProductMapping(client, productLinesOf(crm), options.items);
+	const what = `CRM invoice ${crm.number ?? crm.id}`;
+	if (options.taxBy === 'quickbooks') await requireQuickBooksTax(client, what);
 	// A class or location the company cannot take stops it too. A written invoice keeps its own
 	// document class and location (a bookkeeper may have moved it); rewritten lines get theirs.
 	const tracking = await trackingOf(
@@ -331,7 +335,7 @@ export async function syncInvoice(
 			const desired: DesiredInvoice = {
 				customerId: String(refs.match.customer.Id),
 				lines: withTracking({ Line: plan.lines }, lineTracking).Line as QboRecord[],
-				totalTax: plan.totalTax,
+				totalTax: options.taxBy === 'quickbooks' ? undefined : plan.totalTax,
 				dueDate: crm.dueDate,
 				txnDate: crm.issueDate,
 				memo: crm.memo,
@@ -340,7 +344,7 @@ export async function syncInvoice(
 			const created = await createKeepingTax(
 				client,
 				'Invoice',
-				plan.totalTax,
+				options.taxBy === 'quickbooks' ? 0 : plan.totalTax,
 				crm.total,
 				async (more) =>
 					await createOwnDocument(

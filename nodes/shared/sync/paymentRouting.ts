@@ -18,6 +18,7 @@ import type { QboClient } from '../transport/client';
 import type { TrackingRule } from '../domain/tracking';
 import { currencyRefOf } from './preferences';
 import { trackingOf, type Tracking } from './tracking';
+import { requireQuickBooksTax, type TaxBy } from './salesTax';
 import { isId, listKey, named } from './namedRecords';
 
 export interface RoutingOptions {
@@ -33,6 +34,8 @@ export interface RoutingOptions {
 	createMissingMethods?: boolean;
 	/** Classes and locations by rule (../domain/tracking.ts). */
 	trackingRules?: TrackingRule[];
+	/** Whose sales tax the receipt carries (./salesTax.ts); default the CRM's. */
+	taxBy?: TaxBy;
 }
 
 export interface Routed {
@@ -42,6 +45,7 @@ export interface Routed {
 	currencyRef?: { value: string };
 	/** The class and location refs the receipt carries. */
 	tracking?: Tracking;
+	taxBy?: TaxBy;
 	/** Which rule chose what, for the item's output. */
 	because: { depositTo?: string; paymentMethod?: string; class?: string; location?: string };
 }
@@ -56,6 +60,7 @@ export async function routePayment(
 	options: RoutingOptions,
 ): Promise<Routed> {
 	const what = `Payment ${payment.transactionId}`;
+	if (options.taxBy === 'quickbooks') await requireQuickBooksTax(client, what);
 	const tracking = await trackingOf(client, payment, options.trackingRules ?? [], what);
 	const routed: Routed = {
 		depositAccountId: options.depositAccountId,
@@ -63,6 +68,7 @@ export async function routePayment(
 		// A payment is never booked as the home currency when it was not paid in it.
 		currencyRef: await currencyRefOf(client, payment.currency, what),
 		...(tracking ? { tracking } : {}),
+		...(options.taxBy ? { taxBy: options.taxBy } : {}),
 		because: { ...tracking?.because },
 	};
 	const deposit = depositAccountFor(payment, options.depositRules ?? []);

@@ -67,6 +67,20 @@ export async function currencyRefOf(
 }
 
 /**
+ * Whether the company has automated sales tax: `TaxPrefs.PartnerTaxEnabled` ("If not present in
+ * response payload, the company is not enabled for automated sales tax", Intuit's Preferences
+ * reference). `fresh` as for tracking.
+ */
+export async function automatedSalesTaxOf(client: QboClient, fresh = false): Promise<boolean> {
+	const preferences = await companyPreferences(
+		client,
+		(known) => known.automatedSalesTax !== undefined,
+		fresh,
+	);
+	return preferences.automatedSalesTax === true;
+}
+
+/**
  * Whether the company tracks classes (per document, per line) and locations. `fresh`: read now, not
  * from what was read in the last 15 minutes (a user told to turn tracking on retries at once).
  */
@@ -85,6 +99,7 @@ async function readPreferences(client: QboClient): Promise<CompanyPreferences> {
 				SalesFormsPrefs?: { CustomTxnNumbers?: unknown };
 				CurrencyPrefs?: { MultiCurrencyEnabled?: unknown; HomeCurrency?: { value?: unknown } };
 				AccountingInfoPrefs?: Record<string, unknown>;
+				TaxPrefs?: { PartnerTaxEnabled?: unknown };
 		  }
 		| undefined;
 	// AccountingInfoPrefs: ClassTrackingPerTxn, ClassTrackingPerTxnLine, TrackDepartments (Intuit's
@@ -99,6 +114,7 @@ async function readPreferences(client: QboClient): Promise<CompanyPreferences> {
 		customTxnNumbers: typeof custom === 'boolean' ? custom : undefined,
 		multiCurrency: typeof multi === 'boolean' ? multi : undefined,
 		homeCurrency: typeof home === 'string' && home.trim() ? home.trim().toUpperCase() : undefined,
+		automatedSalesTax: preferences ? preferences.TaxPrefs?.PartnerTaxEnabled === true : undefined,
 		tracking: preferences
 			? {
 					classPerTxn: flag('ClassTrackingPerTxn'),

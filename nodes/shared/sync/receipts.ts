@@ -73,6 +73,17 @@ export function receiptSummary(
 		totalsMatch: Math.abs(qboTotal - payment.total) < 0.005,
 		customer,
 		...(routed && Object.keys(routed.because).length ? { routing: routed.because } : {}),
+		...(routed?.taxBy === 'quickbooks'
+			? {
+					tax: {
+						by: 'quickbooks' as const,
+						crm: payment.taxAmount,
+						quickbooks: Number(
+							(receipt.TxnTaxDetail as { TotalTax?: number } | undefined)?.TotalTax ?? 0,
+						),
+					},
+				}
+			: {}),
 	};
 }
 
@@ -84,6 +95,7 @@ export function routedOptions(options: ReceiptOptions, routed: Routed): ReceiptO
 		paymentMethodId: routed.paymentMethodId,
 		currencyRef: routed.currencyRef,
 		tracking: routed.tracking,
+		taxBy: routed.taxBy,
 	};
 }
 
@@ -112,7 +124,8 @@ function receiptFields(
 		DocNumber: docNumber,
 		CustomerRef: { value: customerId },
 		Line: plan.lines,
-		TxnTaxDetail: { TotalTax: plan.totalTax },
+		// QuickBooks Calculates: no figure is sent, automated sales tax puts its own.
+		...(options.taxBy === 'quickbooks' ? {} : { TxnTaxDetail: { TotalTax: plan.totalTax } }),
 		ApplyTaxAfterDiscount: true,
 		PrivateNote: `${crmMarker('payment', payment.transactionId)}${payment.source ? ` (${payment.source})` : ''}`,
 		...(payment.date ? { TxnDate: payment.date } : {}),
@@ -169,7 +182,7 @@ export async function createReceiptFromPayment(
 			return await createKeepingTax(
 				client,
 				'SalesReceipt',
-				plan.totalTax,
+				options.taxBy === 'quickbooks' ? 0 : plan.totalTax,
 				payment.total,
 				async (more) =>
 					await createOwnDocument(

@@ -11,6 +11,23 @@ import { round2 } from '../domain/money';
 import type { QboClient } from '../transport/client';
 import type { QboRecord } from '../types';
 import type { Created } from './types';
+import { automatedSalesTaxOf } from './preferences';
+
+/** Whose sales tax a document carries: the CRM's figure (an override), or QuickBooks' own. */
+export type TaxBy = 'crm' | 'quickbooks';
+
+/**
+ * "QuickBooks Calculates" needs automated sales tax: without it QuickBooks takes no tax it is not
+ * given, and the document would silently total less than the CRM's. Read again before refusing.
+ */
+export async function requireQuickBooksTax(client: QboClient, what: string): Promise<void> {
+	if ((await automatedSalesTaxOf(client)) || (await automatedSalesTaxOf(client, true))) return;
+	throw new OutcomeError(
+		'refused',
+		`${what} was not written: "Sales Tax" is set to QuickBooks Calculates, but the QuickBooks company has no automated sales tax`,
+		'Set up sales tax in QuickBooks (Taxes → Set up sales tax), or set "Sales Tax" to The CRM’s Tax; then run the item again.',
+	);
+}
 
 /** Whether QuickBooks dropped the tax the sync sent (total short by the tax, or no tax kept). */
 export function taxDropped(record: QboRecord, plannedTax: number, crmTotal: number): boolean {

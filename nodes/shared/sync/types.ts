@@ -33,8 +33,13 @@ export interface SyncSummary {
 	qboTotal?: number;
 	totalsMatch?: boolean;
 	customer?: { id: string; how: MatchHow; displayName?: string };
-	/** Which deposit or payment method rule chose what (receipts). */
-	routing?: { depositTo?: string; paymentMethod?: string };
+	/** Which rule chose what (receipts): deposit account, payment method, class, location. */
+	routing?: { depositTo?: string; paymentMethod?: string; class?: string; location?: string };
+	/**
+	 * When QuickBooks calculated the sales tax ("Sales Tax": QuickBooks Calculates): the CRM's tax
+	 * and QuickBooks' side by side; the totals then differ by what they differ by.
+	 */
+	tax?: { by: 'quickbooks'; crm?: number; quickbooks: number };
 	reason?: string;
 }
 

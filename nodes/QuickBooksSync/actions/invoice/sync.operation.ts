@@ -20,6 +20,7 @@ import {
 	matchOptionsFrom,
 	matchingOptions,
 	taxCodeOptions,
+	taxByFrom,
 	taxCodesFrom,
 	adjustmentItemFrom,
 	adjustmentOption,
@@ -109,6 +110,7 @@ export async function execute(
 		adjustmentItemId: adjustmentItemFrom(this, itemIndex),
 		onNumberClash: numberClashFrom(options),
 		trackingRules: trackingRulesFrom(this, itemIndex),
+		taxBy: taxByFrom(options),
 	});
 	const appBase = await appBaseOf(this);
 	const payments = (result.payments as IDataObject[]).map((p) => linked(appBase, 'payment', p));

@@ -28,6 +28,7 @@ import {
 	matchOptionsFrom,
 	matchingOptions,
 	taxCodeOptions,
+	taxByFrom,
 	taxCodesFrom,
 	adjustmentItemFrom,
 	adjustmentOption,
@@ -297,6 +298,7 @@ function receiptOptions(context: IExecuteFunctions, itemIndex: number): ReceiptO
 		onNumberClash: numberClashFrom(options),
 		...routingFrom(context, itemIndex, options),
 		trackingRules: trackingRulesFrom(context, itemIndex),
+		taxBy: taxByFrom(options),
 	};
 }
 
