@@ -343,7 +343,7 @@ export class TriggerHarness {
 export const CUSTOM_TXN_NUMBERS = [true, false] as const;
 
 export function useEmulatedQuickBooks(
-	company: { customTxnNumbers?: boolean; paymentTouchesInvoice?: boolean } = {},
+	company: { customTxnNumbers?: boolean; paymentTouchesInvoice?: boolean; profile?: string } = {},
 ) {
 	const context = {} as {
 		emulator: QboEmulator;
@@ -352,6 +352,7 @@ export function useEmulatedQuickBooks(
 	};
 	beforeAll(async () => {
 		context.emulator = await startQboEmulator({
+			...(company.profile ? { profile: company.profile } : {}),
 			...(company.customTxnNumbers === undefined
 				? {}
 				: { preferences: { SalesFormsPrefs: { CustomTxnNumbers: company.customTxnNumbers } } }),

@@ -3,6 +3,7 @@
  * Company preferences and undocumented behaviour (scripts/dev/emulator/README.md):
  *   --custom-numbers on|off   Preferences.SalesFormsPrefs.CustomTxnNumbers (default on)
  *   --sales-tax on|off        Preferences.TaxPrefs.UsingSalesTax (default on)
+ *   --profile NAME            a company profile (./profiles.ts: us-ast, us-no-sales-tax, us-classes, …)
  *   --payment-touches-invoice a payment gives the invoice a new LastUpdatedTime (default: it does not)
  *   --requestid-retention-ms N  how long a requestid is remembered (default: for ever)
  * At run time: POST /admin/preferences {"realmId"?, "patch": {...}} and POST /admin/options {...}.
@@ -33,6 +34,7 @@ void (async () => {
 							: {}),
 					}
 				: undefined,
+		profile: option('profile'),
 		paymentTouchesInvoice: args.includes('--payment-touches-invoice'),
 		requestIdRetentionMs: option('requestid-retention-ms')
 			? Number(option('requestid-retention-ms'))

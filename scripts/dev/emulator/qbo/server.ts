@@ -18,6 +18,7 @@ import {
 	type Rec,
 	type EntityName,
 } from './store';
+import { companyProfile, type CompanyProfile } from './profiles';
 
 export interface QboEmulatorOptions {
 	port?: number;
@@ -56,6 +57,8 @@ export interface QboEmulatorOptions {
 	latencyMs?: number | [number, number];
 	persistFile?: string;
 	webhook?: { url: string; verifierToken: string; format?: 'legacy' | 'cloudevents' };
+	/** A company profile every new company starts as (./profiles.ts); `preferences` then apply on top. */
+	profile?: string;
 	/** Company preferences every new company starts with, e.g. `{ SalesFormsPrefs: { CustomTxnNumbers: false } }`. */
 	preferences?: Record<string, Record<string, unknown>>;
 	/**
@@ -193,6 +196,7 @@ export class QboEmulator {
 		if (!company) {
 			company = new Company(realmId, () => this.now());
 			company.behaviour = this.behaviour;
+			if (this.options.profile) applyProfile(company, companyProfile(this.options.profile));
 			if (this.options.preferences) company.setPreferences(this.options.preferences);
 			this.companies.set(realmId, company);
 		}
@@ -1156,4 +1160,11 @@ export async function startQboEmulator(options: QboEmulatorOptions = {}): Promis
 	const emulator = new QboEmulator(options);
 	await emulator.start();
 	return emulator;
+}
+
+/** A company as a profile has it: its preferences, and the classes and locations it keeps. */
+export function applyProfile(company: Company, profile: CompanyProfile): void {
+	company.setPreferences(profile.preferences);
+	for (const [entity, records] of Object.entries(profile.lists ?? {}))
+		for (const record of records) company.create(entity as 'Class' | 'Department', record);
 }
