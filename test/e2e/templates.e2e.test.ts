@@ -844,6 +844,8 @@ describe('templates in a real n8n', () => {
 			'HighLevel 3 payments, 60.00; QuickBooks 2 receipts, 30.00. Missing 1, extra 0, differing 0.',
 		);
 		expect(html).toContain('<td>missing</td><td>2026-10-05</td><td>ch_drift_e2e_3</td><td>30</td>');
+		// The template's invoice list is merged in: the invoices issued that day are compared too.
+		expect(html).toContain('<h2>Invoices (by issue day)</h2>');
 		expect(html).not.toMatch(/<script/i);
 
 		// The check (every morning, or now by POST): differences older than alertAfterHours (24) are posted.

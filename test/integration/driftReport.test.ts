@@ -7,6 +7,8 @@
  */
 import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
 import { workflowPayment, workflowRefund } from '../../scripts/dev/fixtures/highlevel';
+import { invoiceEvent } from '../fixtures/highlevel';
+import { syncInvoices } from '../helpers/receipts';
 import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
@@ -213,5 +215,64 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		const { out: without, calls } = await drift(paid, 'differences');
 		expect(without).toEqual([]);
 		expect(calls.map((c) => c.queried)).toEqual(['SalesReceipt']);
+	});
+
+	test('invoices among the items: HighLevel’s invoices by issue day against ours, missing, extra and differing ones named (one more query)', async () => {
+		const sent = (number: string, day: number, amount: number, extra = {}) =>
+			invoiceEvent('InvoiceSent', {
+				id: `inv_${number}`,
+				number,
+				issueDate: `2026-11-0${day}`,
+				items: [{ name: 'Consulting', qty: 1, amount }],
+				...extra,
+			});
+		const same = sent('D-1', 1, 100);
+		const lost = sent('D-2', 1, 50); // sent, its delivery lost: never synced
+		const paid = sent('D-3', 2, 80);
+		const voided = sent('D-4', 2, 60);
+		const gone = sent('D-5', 3, 25); // synced, then no longer listed by HighLevel
+		const draft = { ...sent('D-6', 3, 10), status: 'draft' };
+		const synced = await syncInvoices(qb.creds, [same, paid, voided, gone]);
+		expect(synced.output('QuickBooks Sync').map((o) => o.json.error)).toEqual([
+			undefined,
+			undefined,
+			undefined,
+			undefined,
+		]);
+		// What HighLevel shows now: D-3 paid in full, D-4 voided (neither event reached QuickBooks).
+		const listed = [
+			same,
+			lost,
+			{ ...paid, status: 'paid', amountPaid: 80 },
+			{ ...voided, status: 'void' },
+			draft,
+		].map(
+			(body) =>
+				normalizeHighLevelBody(body, {
+					delivery: 'marketplace',
+					invoicesSynced: true,
+				}) as unknown as Record<string, unknown>,
+		);
+		const { out, calls } = await drift(listed, 'differences');
+		expect(
+			out.map((d) => [d.document, d.kind, d.invoiceNumber ?? d.docNumber, d.day, d.what]),
+		).toEqual([
+			['invoice', 'missing', 'D-2', '2026-11-01', undefined],
+			['invoice', 'differing', 'D-3', '2026-11-02', 'paid 0.00 in QuickBooks, 80.00 in HighLevel'],
+			['invoice', 'differing', 'D-4', '2026-11-02', 'void in HighLevel, open in QuickBooks'],
+			['invoice', 'extra', 'D-5', '2026-11-03', undefined],
+		]);
+		expect(calls.map((c) => c.queried)).toEqual(['SalesReceipt', 'Invoice']);
+		const days = (await drift(listed)).out.filter((d) => d.document === 'invoice' && !d.kind);
+		expect(days.map((d) => [d.day, d.crmCount, d.crmTotal, d.qboCount, d.qboTotal])).toEqual([
+			['2026-11-01', 2, 150, 1, 100],
+			['2026-11-02', 1, 80, 2, 140],
+			['2026-11-03', 0, 0, 1, 25],
+		]);
+		const [page] = (await drift(listed, 'html')).out;
+		expect(String(page.html)).toContain('<h2>Invoices (by issue day)</h2>');
+		expect(String(page.html)).toContain(
+			'HighLevel 3 invoices, 230.00; QuickBooks 4, 265.00. Missing 1, extra 1, differing 2.',
+		);
 	});
 });

@@ -7,6 +7,7 @@
  * items carry it). Pure: no n8n, no I/O.
  */
 import { round2 } from './money';
+import type { InvoiceDrift } from './invoiceDrift';
 
 /** A payment as HighLevel recorded it. */
 export interface CrmSide {
@@ -178,7 +179,9 @@ export function driftHtml(
 	links: {
 		qboUrl?: (id: string) => string | undefined;
 		crmUrl?: (id: string) => string | undefined;
+		qboInvoiceUrl?: (id: string) => string | undefined;
 	} = {},
+	invoices?: InvoiceDrift,
 ): string {
 	const max = Math.max(1, ...report.days.flatMap((d) => [d.crmTotal, d.qboTotal]));
 	const barWidth = 14;
@@ -211,6 +214,27 @@ export function driftHtml(
 		)
 		.join('');
 	const t = report.totals;
+	const i = invoices?.totals;
+	const invoiceSection = invoices
+		? `<h2>Invoices (by issue day)</h2>
+<p class="${i!.missing + i!.extra + i!.differing ? 'bad-text' : 'ok'}">HighLevel ${i!.crmCount} invoices, ${i!.crmTotal.toFixed(2)}; QuickBooks ${i!.qboCount}, ${i!.qboTotal.toFixed(2)}. Missing ${i!.missing}, extra ${i!.extra}, differing ${i!.differing}.</p>
+<table><thead><tr><th>Day</th><th>HighLevel invoices</th><th>HighLevel total</th><th>QuickBooks invoices</th><th>QuickBooks total</th><th>Missing</th><th>Extra</th><th>Differing</th></tr></thead><tbody>${invoices.days
+				.map(
+					(d) =>
+						`<tr${d.missing + d.extra + d.differing ? ' class="bad"' : ''}><td>${escape(d.day)}</td><td>${d.crmCount}</td><td>${d.crmTotal.toFixed(2)}</td><td>${d.qboCount}</td><td>${d.qboTotal.toFixed(2)}</td><td>${d.missing}</td><td>${d.extra}</td><td>${d.differing}</td></tr>`,
+				)
+				.join('')}</tbody></table>
+${
+	invoices.differences.length
+		? `<table><thead><tr><th>Kind</th><th>Day</th><th>HighLevel invoice</th><th>HighLevel total</th><th>QuickBooks invoice</th><th>QuickBooks total</th><th>What</th></tr></thead><tbody>${invoices.differences
+				.map(
+					(x) =>
+						`<tr><td>${escape(x.kind)}</td><td>${escape(x.day)}</td><td>${escape(x.invoiceNumber ?? x.invoiceId)}</td><td>${x.crmTotal ?? ''}</td><td>${x.qboId ? link(links.qboInvoiceUrl?.(x.qboId), x.docNumber ?? x.qboId) : ''}</td><td>${x.qboTotal ?? ''}</td><td>${escape(x.what ?? '')}</td></tr>`,
+				)
+				.join('')}</tbody></table>`
+		: '<p class="ok">No invoice differs.</p>'
+}`
+		: '';
 	return `<!doctype html><html><head><meta charset="utf-8"><title>HighLevel → QuickBooks drift ${escape(report.from)} to ${escape(report.to)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}tr.bad{background:#fdecea}.ok{color:#3a9d5d}.bad-text{color:#d0453a}</style></head><body>
 <h1>HighLevel → QuickBooks, ${escape(report.from)} to ${escape(report.to)}</h1>
@@ -219,5 +243,6 @@ export function driftHtml(
 <table><thead><tr><th>Day</th><th>HighLevel payments</th><th>HighLevel total</th><th>QuickBooks receipts</th><th>QuickBooks total</th><th>Missing</th><th>Extra</th><th>Differing</th></tr></thead><tbody>${dayRows}</tbody></table>
 <h2>Differences</h2>
 ${report.differences.length ? `<table><thead><tr><th>Kind</th><th>Day</th><th>HighLevel transaction</th><th>HighLevel total</th><th>QuickBooks receipt</th><th>QuickBooks total</th><th>What</th></tr></thead><tbody>${differenceRows}</tbody></table>` : '<p class="ok">None.</p>'}
+${invoiceSection}
 </body></html>`;
 }

@@ -1,7 +1,8 @@
 /**
  * Sales Receipt → Drift Report: per day of a range, HighLevel's payments (the items: events of the
  * HighLevel Trigger or HighLevel Payments) against the receipts this package wrote for them in
- * QuickBooks, with every missing, extra and differing document. One QuickBooks query per 1,000
+ * QuickBooks, and, when invoices are among the items, HighLevel's invoices against ours (by issue
+ * day; one more query), with every missing, extra and differing document. One QuickBooks query per 1,000
  * receipts of the range; the rule is ../../../shared/domain/drift.ts. Links to QuickBooks when the
  * credential knows its web address, to HighLevel when the user gives a transaction's address.
  */
@@ -11,7 +12,9 @@ import type { QboClient } from '../../../shared/transport/client';
 import { fieldError } from '../../../shared/transport/n8n';
 import { markerId } from '../../../shared/domain/docNumber';
 import { dateText, dayOfDate } from '../../../shared/domain/dateParameter';
-import { driftHtml, driftReport, type CrmSide } from '../../../shared/domain/drift';
+import { daysBetween, driftHtml, driftReport, type CrmSide } from '../../../shared/domain/drift';
+import { invoiceDrift, type CrmInvoiceSide } from '../../../shared/domain/invoiceDrift';
+import { ourInvoicesBetween } from '../../../shared/sync/invoicesBetween';
 import { recordUrl } from '../../../shared/domain/qboLinks';
 import { refundsOfPayments, refundsSince } from '../../../shared/sync/refundsFound';
 import { ourReceiptsBetween } from '../../../shared/sync/receiptsBetween';
@@ -61,7 +64,7 @@ const properties: INodeProperties[] = [
 	},
 	{
 		displayName:
-			'Give it every HighLevel payment of the range as items (HighLevel Payments → Transaction → Get Many): they are all compared at once.',
+			'Give it every HighLevel payment of the range as items (HighLevel Payments → Transaction → Get Many), and to compare invoices too, every invoice issued in it (Invoice → Get Many): they are all compared at once.',
 		name: 'driftNotice',
 		type: 'notice',
 		default: '',
@@ -120,6 +123,32 @@ function paymentsIn(context: IExecuteFunctions): CrmSide[] {
 		: out;
 }
 
+/**
+ * The invoices among the items (HighLevel Payments → Invoice → Get Many, or the trigger's invoice
+ * events), drafts left out (never synced); undefined when there are none: invoices are then not
+ * compared. A deleted HighLevel invoice counts as void (the invoice sync voids it).
+ */
+function invoicesIn(context: IExecuteFunctions): CrmInvoiceSide[] | undefined {
+	const out: CrmInvoiceSide[] = [];
+	let listed = false;
+	for (const item of context.getInputData()) {
+		const e = item.json as Record<string, any>;
+		const record = e.record as Record<string, any> | undefined;
+		if (e.format !== 'highlevel-event/1' || e.kind !== 'invoice' || !record?.id) continue;
+		listed = true;
+		if (record.status === 'draft' || !record.issueDate) continue;
+		out.push({
+			invoiceId: markerId(String(record.id)),
+			number: record.number === undefined ? undefined : String(record.number),
+			day: String(record.issueDate).slice(0, 10),
+			total: Number(record.total ?? 0),
+			paid: Number(record.amountPaid ?? 0),
+			void: record.status === 'void' || record.status === 'deleted',
+		});
+	}
+	return listed ? out : undefined;
+}
+
 /** The HighLevel Link as a function of a transaction ID; undefined when none is set. */
 function crmLinkOf(context: IExecuteFunctions): ((id: string) => string) | undefined {
 	const pattern = String(context.getNodeParameter('crmLink', 0, '') ?? '').trim();
@@ -156,19 +185,42 @@ export async function executeBatch(
 		for (const r of receipts) r.refunded = booked.get(r.transactionId)?.total ?? 0;
 	}
 	const report = driftReport(payments, receipts, { from, to });
+	const crmInvoices = invoicesIn(this);
+	const invoices = crmInvoices
+		? invoiceDrift(crmInvoices, await ourInvoicesBetween(client, from, to), daysBetween(from, to))
+		: undefined;
 	const appBase = await appBaseOf(this);
 	const qboUrl = (id: string) => recordUrl(appBase, 'salesReceipt', id);
+	const qboInvoiceUrl = (id: string) => recordUrl(appBase, 'invoice', id);
 	const output = this.getNodeParameter('output', 0, 'days') as string;
-	const differences = report.differences.map((d) => ({
-		...d,
-		...(d.qboId && qboUrl(d.qboId) ? { qboUrl: qboUrl(d.qboId) } : {}),
-		...(crmUrl ? { crmUrl: crmUrl(d.transactionId) } : {}),
-	}));
+	const differences = [
+		...report.differences.map((d) => ({
+			...d,
+			document: 'receipt',
+			...(d.qboId && qboUrl(d.qboId) ? { qboUrl: qboUrl(d.qboId) } : {}),
+			...(crmUrl ? { crmUrl: crmUrl(d.transactionId) } : {}),
+		})),
+		...(invoices?.differences ?? []).map((d) => ({
+			...d,
+			...(d.qboId && qboInvoiceUrl(d.qboId) ? { qboUrl: qboInvoiceUrl(d.qboId) } : {}),
+		})),
+	];
 	let result: OperationResult;
 	if (output === 'html')
-		result = { html: driftHtml(report, { qboUrl, crmUrl }), totals: report.totals, from, to };
+		result = {
+			html: driftHtml(report, { qboUrl, crmUrl, qboInvoiceUrl }, invoices),
+			totals: report.totals,
+			...(invoices ? { invoiceTotals: invoices.totals } : {}),
+			from,
+			to,
+		};
 	else if (output === 'differences') result = differences;
-	else result = [...report.days.map((d) => ({ ...d })), ...differences];
+	else
+		result = [
+			...report.days.map((d) => ({ ...d })),
+			...(invoices?.days ?? []).map((d) => ({ document: 'invoice', ...d })),
+			...differences,
+		];
 	// The report stands for all items: it is paired with the first.
 	return itemIndexes.map((_, i) => (i === 0 ? result : []));
 }
