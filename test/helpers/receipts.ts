@@ -23,6 +23,13 @@ export const createFromPayment = operation({
 	source: 'highLevel',
 });
 
+/** Sales Receipt → Refund of HighLevel refund bodies or events. */
+export const refundPayments = operation({
+	resource: 'salesReceipt',
+	operation: 'refund',
+	source: 'highLevel',
+});
+
 /** Invoice → Sync, keyed by invoice number. */
 export const syncInvoices = operation({ resource: 'invoice', operation: 'sync', key: 'number' });
 

@@ -6,8 +6,8 @@
  */
 import { workflowRefund } from '../../scripts/dev/fixtures/highlevel';
 import { invoiceEvent, orderCreate } from '../fixtures/highlevel';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
-import { createFromPayment, syncInvoices } from '../helpers/receipts';
+import { useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment, refundPayments, syncInvoices } from '../helpers/receipts';
 
 const qb = useEmulatedQuickBooks();
 const realm = () => qb.realm();
@@ -189,18 +189,9 @@ test('an invoice carries them; a refund receipt goes where the receipt it revers
 	).toMatchObject({ ClassRef: { value: ids.online }, DepartmentRef: { value: ids.head } });
 
 	await createFromPayment(qb.creds, [order('o-refunded', 'loc_east')], RULES);
-	const refunded = await runNode(
-		qb.creds,
-		{
-			resource: 'salesReceipt',
-			operation: 'refund',
-			source: 'highLevel',
-			body: '={{ $json }}',
-			options: {},
-		},
-		[workflowRefund({ refundId: 're_cls_1', transactionId: 'o-refunded', amount: 20 })],
-		{ continueOnFail: true },
-	);
+	const refunded = await refundPayments(qb.creds, [
+		workflowRefund({ refundId: 're_cls_1', transactionId: 'o-refunded', amount: 20 }),
+	]);
 	expect(refunded.output('QuickBooks Sync')[0].json.error).toBeUndefined();
 	const [refund] = realm().all('RefundReceipt');
 	expect(refund).toMatchObject({

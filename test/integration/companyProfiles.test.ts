@@ -8,8 +8,8 @@
 import { workflowRefund } from '../../scripts/dev/fixtures/highlevel';
 import { PROFILE_NAMES } from '../../scripts/dev/emulator/qbo/profiles';
 import { invoiceEvent, orderCreate } from '../fixtures/highlevel';
-import { runNode, useEmulatedQuickBooks } from '../helpers/engine';
-import { createFromPayment, syncInvoices } from '../helpers/receipts';
+import { useEmulatedQuickBooks } from '../helpers/engine';
+import { createFromPayment, refundPayments, syncInvoices } from '../helpers/receipts';
 
 type Doc = Record<string, any>;
 
@@ -120,18 +120,9 @@ describe.each(PROFILE_NAMES)('company profile %s', (profile) => {
 			perLine ? [idOf('Class', 'Coaching'), idOf('Class', 'Online Sales')] : [undefined, undefined],
 		);
 
-		const refunded = await runNode(
-			qb.creds,
-			{
-				resource: 'salesReceipt',
-				operation: 'refund',
-				source: 'highLevel',
-				body: '={{ $json }}',
-				options: {},
-			},
-			[workflowRefund({ refundId: `re-${id}`, transactionId: id, amount: 30 })],
-			{ continueOnFail: true },
-		);
+		const refunded = await refundPayments(qb.creds, [
+			workflowRefund({ refundId: `re-${id}`, transactionId: id, amount: 30 }),
+		]);
 		expect(refunded.output('QuickBooks Sync')[0].json.error).toBeUndefined();
 		const [refund] = realm().all('RefundReceipt');
 		expect(refund.TotalAmt).toBe(30);

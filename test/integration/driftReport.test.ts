@@ -8,7 +8,7 @@
 import { normalizeHighLevelBody } from '../../nodes/shared/highlevel/events';
 import { workflowPayment, workflowRefund } from '../../scripts/dev/fixtures/highlevel';
 import { invoiceEvent } from '../fixtures/highlevel';
-import { syncInvoices } from '../helpers/receipts';
+import { refundPayments, syncInvoices } from '../helpers/receipts';
 import { runNode, CUSTOM_TXN_NUMBERS, useEmulatedQuickBooks } from '../helpers/engine';
 
 describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNumbers) => {
@@ -177,27 +177,17 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 		const paid = [event('ch_drift_r1', 1, 100), event('ch_drift_r2', 1, 60)];
 		await book(paid);
 		// HighLevel refunded 20 of the first (booked) and 30 of the second (its refund never booked).
-		await runNode(
-			qb.creds,
-			{
-				resource: 'salesReceipt',
-				operation: 'refund',
-				source: 'highLevel',
-				body: '={{ $json }}',
-				options: {},
-			},
-			[
-				normalizeHighLevelBody(
-					workflowRefund({
-						refundId: 're_drift_1',
-						transactionId: 'ch_drift_r1',
-						amount: 20,
-						createdOn: '2026-11-02T09:00:00.000Z',
-					}),
-					{ delivery: 'workflow', invoicesSynced: false, kinds: ['refund'] },
-				) as unknown as Record<string, unknown>,
-			],
-		);
+		await refundPayments(qb.creds, [
+			normalizeHighLevelBody(
+				workflowRefund({
+					refundId: 're_drift_1',
+					transactionId: 'ch_drift_r1',
+					amount: 20,
+					createdOn: '2026-11-02T09:00:00.000Z',
+				}),
+				{ delivery: 'workflow', invoicesSynced: false, kinds: ['refund'] },
+			) as unknown as Record<string, unknown>,
+		]);
 		const refundedTotal = (transactionId: string, total: number) => ({
 			format: 'highlevel-event/1',
 			kind: 'refund',

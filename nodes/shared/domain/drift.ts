@@ -127,23 +127,9 @@ export function driftReport(
 				docNumber: r.docNumber,
 			});
 
-	const days = daysBetween(range.from, range.to).map((day): DriftDay => {
-		const p = [...payments.values()].filter((x) => x.day === day);
-		const b = [...receipts.values(), ...doubles].filter((x) => x.day === day);
-		const d = differences.filter((x) => x.day === day);
-		return {
-			day,
-			crmCount: p.length,
-			crmTotal: round2(p.reduce((s, x) => s + x.total, 0)),
-			qboCount: b.length,
-			qboTotal: round2(b.reduce((s, x) => s + x.total, 0)),
-			missing: d.filter((x) => x.kind === 'missing').length,
-			extra: d.filter((x) => x.kind === 'extra').length,
-			differing: d.filter((x) => x.kind === 'differing').length,
-		};
-	});
-	const sum = (key: keyof Omit<DriftDay, 'day'>) =>
-		round2(days.reduce((s, d) => s + (d[key] as number), 0));
+	const days = daysBetween(range.from, range.to).map((day) =>
+		tallyDay(day, [...payments.values()], [...receipts.values(), ...doubles], differences),
+	);
 	return {
 		from: range.from,
 		to: range.to,
@@ -151,15 +137,46 @@ export function driftReport(
 		differences: differences.sort(
 			(a, b) => a.day.localeCompare(b.day) || a.transactionId.localeCompare(b.transactionId),
 		),
-		totals: {
-			crmCount: sum('crmCount'),
-			crmTotal: sum('crmTotal'),
-			qboCount: sum('qboCount'),
-			qboTotal: sum('qboTotal'),
-			missing: sum('missing'),
-			extra: sum('extra'),
-			differing: sum('differing'),
-		},
+		totals: sumDays(days),
+	};
+}
+
+type Dated = { day: string; total: number };
+
+/** One day of both sides: their counts and totals, and its differences by kind. */
+export function tallyDay(
+	day: string,
+	crm: Dated[],
+	books: Dated[],
+	differences: Array<{ day: string; kind: Difference['kind'] }>,
+): DriftDay {
+	const p = crm.filter((x) => x.day === day);
+	const b = books.filter((x) => x.day === day);
+	const d = differences.filter((x) => x.day === day);
+	return {
+		day,
+		crmCount: p.length,
+		crmTotal: round2(p.reduce((s, x) => s + x.total, 0)),
+		qboCount: b.length,
+		qboTotal: round2(b.reduce((s, x) => s + x.total, 0)),
+		missing: d.filter((x) => x.kind === 'missing').length,
+		extra: d.filter((x) => x.kind === 'extra').length,
+		differing: d.filter((x) => x.kind === 'differing').length,
+	};
+}
+
+/** The whole range's counts and totals. */
+export function sumDays(days: DriftDay[]): Omit<DriftDay, 'day'> {
+	const sum = (key: keyof Omit<DriftDay, 'day'>) =>
+		round2(days.reduce((s, d) => s + (d[key] as number), 0));
+	return {
+		crmCount: sum('crmCount'),
+		crmTotal: sum('crmTotal'),
+		qboCount: sum('qboCount'),
+		qboTotal: sum('qboTotal'),
+		missing: sum('missing'),
+		extra: sum('extra'),
+		differing: sum('differing'),
 	};
 }
 

@@ -5,6 +5,7 @@
  * is **differing**. Drafts are never synced and are left out. Pure: no n8n, no I/O.
  */
 import { round2 } from './money';
+import { sumDays, tallyDay, type DriftDay } from './drift';
 
 /** An invoice as HighLevel shows it (HighLevel Payments → Invoice, or the trigger's event). */
 export interface CrmInvoiceSide {
@@ -29,16 +30,7 @@ export interface BookInvoiceSide {
 	voided: boolean;
 }
 
-export interface InvoiceDriftDay {
-	day: string;
-	crmCount: number;
-	crmTotal: number;
-	qboCount: number;
-	qboTotal: number;
-	missing: number;
-	extra: number;
-	differing: number;
-}
+export type InvoiceDriftDay = DriftDay;
 
 export interface InvoiceDifference {
 	kind: 'missing' | 'extra' | 'differing';
@@ -127,36 +119,19 @@ export function invoiceDrift(
 				docNumber: b.docNumber,
 			});
 	const live = <T extends { void?: boolean; voided?: boolean }>(x: T) => !x.void && !x.voided;
-	const perDay = days.map((day): InvoiceDriftDay => {
-		const c = [...listed.values()].filter((x) => x.day === day && live(x));
-		const b = [...written.values()].filter((x) => x.day === day && live(x));
-		const d = differences.filter((x) => x.day === day);
-		return {
+	const perDay = days.map((day) =>
+		tallyDay(
 			day,
-			crmCount: c.length,
-			crmTotal: round2(c.reduce((s, x) => s + x.total, 0)),
-			qboCount: b.length,
-			qboTotal: round2(b.reduce((s, x) => s + x.total, 0)),
-			missing: d.filter((x) => x.kind === 'missing').length,
-			extra: d.filter((x) => x.kind === 'extra').length,
-			differing: d.filter((x) => x.kind === 'differing').length,
-		};
-	});
-	const sum = (key: keyof Omit<InvoiceDriftDay, 'day'>) =>
-		round2(perDay.reduce((s, d) => s + d[key], 0));
+			[...listed.values()].filter(live),
+			[...written.values()].filter(live),
+			differences,
+		),
+	);
 	return {
 		days: perDay,
 		differences: differences.sort(
 			(a, b) => a.day.localeCompare(b.day) || a.invoiceId.localeCompare(b.invoiceId),
 		),
-		totals: {
-			crmCount: sum('crmCount'),
-			crmTotal: sum('crmTotal'),
-			qboCount: sum('qboCount'),
-			qboTotal: sum('qboTotal'),
-			missing: sum('missing'),
-			extra: sum('extra'),
-			differing: sum('differing'),
-		},
+		totals: sumDays(perDay),
 	};
 }

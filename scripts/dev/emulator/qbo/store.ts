@@ -512,6 +512,11 @@ export class Company {
 
 	/** A list record (account, payment method, tax code, class, location): a name is required. */
 	private computeNamedList(record: Rec): void {
+		this.requireName(record);
+		record.Active = record.Active ?? true;
+	}
+
+	private requireName(record: Rec): void {
 		if (!record.Name)
 			throw new Fault(
 				400,
@@ -520,7 +525,6 @@ export class Company {
 				'Required parameter Name is missing in the request',
 				'Name',
 			);
-		record.Active = record.Active ?? true;
 	}
 
 	/**
@@ -611,14 +615,7 @@ export class Company {
 	}
 
 	private computeItem(record: Rec): void {
-		if (!record.Name)
-			throw new Fault(
-				400,
-				'2020',
-				'Required param missing, need to supply the required value for the API',
-				'Required parameter Name is missing in the request',
-				'Name',
-			);
+		this.requireName(record);
 		const clash = this.all('Item').find(
 			(i) =>
 				i.Id !== record.Id && String(i.Name).toLowerCase() === String(record.Name).toLowerCase(),
