@@ -259,6 +259,26 @@ describe.each(CUSTOM_TXN_NUMBERS)('Custom transaction numbers %s', (customTxnNum
 			['2026-11-02', 1, 80, 2, 140],
 			['2026-11-03', 0, 0, 1, 25],
 		]);
+		// No invoice among the items: not compared, unless Compare Invoices says so (then ours are extra).
+		expect((await drift([], 'differences')).out).toEqual([]);
+		const compared = await runNode(
+			qb.creds,
+			{
+				resource: 'salesReceipt',
+				operation: 'driftReport',
+				startDate: '2026-11-01T00:00:00',
+				endDate: '2026-11-03T00:00:00',
+				output: 'differences',
+				compareInvoices: true,
+			},
+			[{}],
+		);
+		expect(compared.output('QuickBooks Sync').map((o) => [o.json.kind, o.json.docNumber])).toEqual([
+			['extra', 'D-1'],
+			['extra', 'D-3'],
+			['extra', 'D-4'],
+			['extra', 'D-5'],
+		]);
 		const [page] = (await drift(listed, 'html')).out;
 		expect(String(page.html)).toContain('<h2>Invoices (by issue day)</h2>');
 		expect(String(page.html)).toContain(

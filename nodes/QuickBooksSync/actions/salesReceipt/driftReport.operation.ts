@@ -54,6 +54,14 @@ const properties: INodeProperties[] = [
 		],
 	},
 	{
+		displayName: 'Compare Invoices',
+		name: 'compareInvoices',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether the invoices this package wrote are compared with HighLevel’s invoices among the items (by issue day), even when none is among them (a day without HighLevel invoices but with one of ours shows it as extra). Off: invoices are compared only when some are among the items.',
+	},
+	{
 		displayName: 'HighLevel Link',
 		name: 'crmLink',
 		type: 'string',
@@ -125,10 +133,10 @@ function paymentsIn(context: IExecuteFunctions): CrmSide[] {
 
 /**
  * The invoices among the items (HighLevel Payments → Invoice → Get Many, or the trigger's invoice
- * events), drafts left out (never synced); undefined when there are none: invoices are then not
- * compared. A deleted HighLevel invoice counts as void (the invoice sync voids it).
+ * events), drafts left out (never synced); undefined when there are none and Compare Invoices is
+ * off: invoices are then not compared. A deleted HighLevel invoice counts as void (the invoice sync voids it).
  */
-function invoicesIn(context: IExecuteFunctions): CrmInvoiceSide[] | undefined {
+function invoicesIn(context: IExecuteFunctions, always: boolean): CrmInvoiceSide[] | undefined {
 	const out: CrmInvoiceSide[] = [];
 	let listed = false;
 	for (const item of context.getInputData()) {
@@ -146,7 +154,7 @@ function invoicesIn(context: IExecuteFunctions): CrmInvoiceSide[] | undefined {
 			void: record.status === 'void' || record.status === 'deleted',
 		});
 	}
-	return listed ? out : undefined;
+	return listed || always ? out : undefined;
 }
 
 /** The HighLevel Link as a function of a transaction ID; undefined when none is set. */
@@ -185,7 +193,7 @@ export async function executeBatch(
 		for (const r of receipts) r.refunded = booked.get(r.transactionId)?.total ?? 0;
 	}
 	const report = driftReport(payments, receipts, { from, to });
-	const crmInvoices = invoicesIn(this);
+	const crmInvoices = invoicesIn(this, this.getNodeParameter('compareInvoices', 0, false) === true);
 	const invoices = crmInvoices
 		? invoiceDrift(crmInvoices, await ourInvoicesBetween(client, from, to), daysBetween(from, to))
 		: undefined;
